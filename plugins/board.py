@@ -1,0 +1,148 @@
+"""A finalized board as plain, immutable data, and the zone rule.
+
+Plugins never see the live CRDT document: they get a :class:`BoardSnapshot` built from it
+(or built directly by :mod:`partnerboard.plugins.testing`), so a hook cannot change a board
+and a hook's result depends only on what the board held when it was frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycrdt import Doc, Map, Text
+
+from .spec import CanvasSpec, Zone
+
+__all__ = ["BoardSnapshot", "Element", "Partner", "snapshot_from_doc", "zone_of", "elements_by_zone"]
+
+_BASE_KEYS = {"kind", "x", "y", "w", "h", "text", "author", "org", "color", "created"}
+
+
+@dataclass(frozen=True)
+class Element:
+    """One element of the board document (DESIGN.md §6); ``props`` holds kind-specific keys."""
+
+    id: str
+    kind: str
+    x: float
+    y: float
+    w: float
+    h: float
+    text: str = ""
+    author: str = ""
+    org: str = ""
+    color: str = ""
+    created: float = 0
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x + self.w / 2, self.y + self.h / 2)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.props.get(key, default)
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    color: str = ""
+
+
+@dataclass(frozen=True)
+class BoardSnapshot:
+    """What a board holds: its metadata, partners and elements, as plain data."""
+
+    id: str
+    canvas: str
+    title: str
+    language: str = "nl"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    partners: tuple[Partner, ...] = ()
+    elements: Mapping[str, Element] = field(default_factory=dict)
+
+    def of_kind(self, *kinds: str) -> list[Element]:
+        """Elements of the given kinds, oldest first (then by id, so the order is stable)."""
+        found = [e for e in self.elements.values() if e.kind in kinds]
+        return sorted(found, key=lambda e: (e.created, e.id))
+
+
+def zone_of(element: Element, spec: CanvasSpec) -> Zone | None:
+    """The zone an element belongs to, or None when it is parked.
+
+    The zone whose rectangle contains the element's centre, edges included; where zones overlap,
+    the smallest wins. A zone marked ``parking`` counts as parked.
+    """
+    cx, cy = element.centre
+    holding = [zone for zone in spec.zones if zone.rect.contains(cx, cy)]
+    if not holding:
+        return None
+    smallest = min(holding, key=lambda zone: zone.rect.area)
+    return None if smallest.parking else smallest
+
+
+def elements_by_zone(
+    elements: Iterable[Element], spec: CanvasSpec
+) -> dict[str, list[Element]]:
+    """Group elements by zone id; parked elements are left out. Every zone has a list."""
+    grouped: dict[str, list[Element]] = {zone.id: [] for zone in spec.zones if not zone.parking}
+    for element in elements:
+        zone = zone_of(element, spec)
+        if zone is not None:
+            grouped[zone.id].append(element)
+    return grouped
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Text):
+        return str(value)
+    if isinstance(value, Map):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def snapshot_from_doc(doc: Doc, board_id: str) -> BoardSnapshot:
+    """Read a board document (DESIGN.md §6) into a :class:`BoardSnapshot`.
+
+    Values of the wrong type (a client may write anything) are read as empty, never raised on.
+    """
+    meta = {key: _plain(value) for key, value in doc.get("meta", type=Map).items()}
+    partners = []
+    for pid, raw in doc.get("partners", type=Map).items():
+        data = _plain(raw) if isinstance(raw, Map) else {}
+        partners.append(Partner(pid, str(data.get("name", "")), str(data.get("color", ""))))
+    elements = {}
+    for eid, raw in doc.get("elements", type=Map).items():
+        if not isinstance(raw, Map):
+            continue
+        data = _plain(raw)
+        elements[eid] = Element(
+            id=eid,
+            kind=str(data.get("kind", "")),
+            x=_number(data.get("x")),
+            y=_number(data.get("y")),
+            w=_number(data.get("w")),
+            h=_number(data.get("h")),
+            text=str(data.get("text", "")),
+            author=str(data.get("author", "")),
+            org=str(data.get("org", "")),
+            color=str(data.get("color", "")),
+            created=_number(data.get("created")),
+            props={k: v for k, v in data.items() if k not in _BASE_KEYS},
+        )
+    return BoardSnapshot(
+        id=board_id,
+        canvas=str(meta.get("canvas", "")),
+        title=str(meta.get("title", "")),
+        language="en" if meta.get("language") == "en" else "nl",
+        meta=meta,
+        partners=tuple(sorted(partners, key=lambda p: p.name)),
+        elements=elements,
+    )

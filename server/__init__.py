@@ -1,0 +1,1 @@
+"""The partnerboard server: HTTP API, pages, real-time sync rooms and storage."""

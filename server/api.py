@@ -1,0 +1,153 @@
+"""The JSON HTTP API (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from partnerboard.plugins.manager import PluginRegistry
+
+from .boards import Boards, snapshot_of_record
+from .requests import HTTPProblem, bearer_token, read_json
+from .settings import Settings
+from .store import BoardRecord
+from .tokens import Role
+
+__all__ = ["routes", "authorize"]
+
+MAX_TITLE = 200
+MAX_PARTNERS = 40
+MAX_PARTNER_NAME = 100
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def list_canvases(request: Request) -> JSONResponse:
+    registry: PluginRegistry = request.app.state.registry
+    return JSONResponse(
+        [spec.summary(plugin) for spec, plugin in registry.canvases.values()]
+    )
+
+
+async def get_canvas(request: Request) -> JSONResponse:
+    registry: PluginRegistry = request.app.state.registry
+    spec = registry.canvas(request.path_params["canvas_id"])
+    if spec is None:
+        raise HTTPProblem(404, f"unknown canvas {request.path_params['canvas_id']!r}")
+    return JSONResponse(spec.to_json())
+
+
+def _text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise HTTPProblem(400, f"field {name!r} is required and must be a non-empty string")
+    if len(value) > limit:
+        raise HTTPProblem(400, f"field {name!r} is longer than {limit} characters")
+    return value.strip()
+
+
+def _partner_names(body: dict[str, Any]) -> list[str]:
+    partners = body.get("partners", [])
+    if not isinstance(partners, list):
+        raise HTTPProblem(400, "field 'partners' must be a list of {\"name\": ...} objects")
+    if len(partners) > MAX_PARTNERS:
+        raise HTTPProblem(400, f"field 'partners' may hold at most {MAX_PARTNERS} partners")
+    names: list[str] = []
+    for index, partner in enumerate(partners):
+        if not isinstance(partner, dict):
+            raise HTTPProblem(400, f"partners[{index}] must be an object with a 'name'")
+        name = _text_field(partner, "name", MAX_PARTNER_NAME)
+        if name.casefold() in (known.casefold() for known in names):
+            raise HTTPProblem(400, f"partners[{index}]: {name!r} is listed twice")
+        names.append(name)
+    return names
+
+
+async def create_board(request: Request) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    if settings.create_key:
+        key = bearer_token(request)
+        if key is None:
+            raise HTTPProblem(401, "creating boards needs the create key as a Bearer token")
+        if not hmac.compare_digest(key.encode(), settings.create_key.encode()):
+            raise HTTPProblem(403, "the create key is wrong")
+    body = await read_json(request, settings.max_message_bytes)
+    if not isinstance(body, dict):
+        raise HTTPProblem(400, "request body must be a JSON object")
+    canvas_id = _text_field(body, "canvas", 100)
+    title = _text_field(body, "title", MAX_TITLE)
+    language = body.get("language", "nl")
+    if language not in ("nl", "en"):
+        raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")
+    partners = _partner_names(body)
+    spec = request.app.state.registry.canvas(canvas_id)
+    if spec is None:
+        raise HTTPProblem(404, f"unknown canvas {canvas_id!r}: see GET /api/canvases")
+    boards: Boards = request.app.state.boards
+    created = boards.create(spec, title, language, partners)
+    request.app.state.registry.call_each(
+        "partnerboard_board_created", board=snapshot_of_record(created.record)
+    )
+    base = str(request.base_url).rstrip("/")
+    record = created.record
+    return JSONResponse(
+        {
+            "id": record.id,
+            "canvas": record.canvas,
+            "title": record.title,
+            "language": record.language,
+            "state": record.state,
+            "partners": list(record.partners),
+            "tokens": {role.value: token for role, token in created.tokens.items()},
+            "links": {
+                role.value: f"{base}/b/{record.id}?token={token}"
+                for role, token in created.tokens.items()
+            },
+        },
+        status_code=201,
+    )
+
+
+def authorize(request: Request, *roles: Role) -> tuple[BoardRecord, Role]:
+    """The board and role of the request's token; 401 without one, 403 for a wrong one."""
+    token = bearer_token(request)
+    if token is None:
+        raise HTTPProblem(401, "this needs a board token (Authorization: Bearer … or ?token=…)")
+    found = request.app.state.boards.authenticate(request.path_params["board_id"], token)
+    if found is None:
+        raise HTTPProblem(403, "the token is not valid for this board")
+    if roles and found[1] not in roles:
+        raise HTTPProblem(403, f"a {found[1].value} may not do this")
+    return found
+
+
+async def get_board(request: Request) -> JSONResponse:
+    record, role = authorize(request)
+    return JSONResponse(
+        {
+            "id": record.id,
+            "canvas": record.canvas,
+            "title": record.title,
+            "language": record.language,
+            "state": record.state,
+            "role": role.value,
+            "partners": list(record.partners),
+        }
+    )
+
+
+routes = [
+    Route("/healthz", healthz),
+    Route("/api/canvases", list_canvases),
+    Route("/api/canvases/{canvas_id}", get_canvas),
+    Route("/api/boards", create_board, methods=["POST"]),
+    Route("/api/boards/{board_id}", get_board),
+]

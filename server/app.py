@@ -1,0 +1,110 @@
+"""The application factory and route table."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from partnerboard.plugins.manager import PluginRegistry, build_registry
+
+from . import api, pages
+from .boards import Boards
+from .requests import HTTPProblem, problem_response
+from .rooms import Rooms
+from .settings import Settings
+from .store import open_store
+from .websocket import board_socket
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("partnerboard")
+
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; "
+        b"frame-ancestors 'none'; form-action 'self'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    # Links carry role tokens: never leak them to other sites.
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy (no inline script) and friends to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPProblem)
+    return problem_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+
+def create_app(settings: Settings, registry: PluginRegistry | None = None) -> Starlette:
+    """Build the app. Without a registry, installed plugins are loaded from entry points."""
+    registry = registry if registry is not None else build_registry()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = open_store(settings)
+        app.state.store = store
+        app.state.boards = Boards(store)
+        app.state.rooms = Rooms(store, settings)
+        try:
+            yield
+        finally:
+            await app.state.rooms.shutdown()
+            store.close()
+            log.info("partnerboard stopped; every board was flushed")
+
+    routes = [
+        *api.routes,
+        *pages.routes,
+        WebSocketRoute("/ws/{board_id}", board_socket),
+        Mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static"),
+        Mount(
+            "/assets",
+            StaticFiles(directory=pages.WEB_DIR / "dist", check_dir=False),
+            name="assets",
+        ),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={HTTPProblem: _problem, HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.registry = registry
+    return app

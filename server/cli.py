@@ -1,0 +1,112 @@
+"""The ``partnerboard`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+from .settings import OPTIONS, SettingsError, load_settings
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    overrides = {name: getattr(args, name) for name, *_ in OPTIONS}
+    try:
+        settings = load_settings(overrides)
+    except SettingsError as error:
+        print(f"partnerboard: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()), format="%(levelname)s %(name)s: %(message)s"
+    )
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as error:
+        print(f"partnerboard: cannot listen on {settings.host}:{settings.port}: {error}",
+              file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(
+        create_app(settings),
+        ws_max_size=settings.max_message_bytes,
+        log_level=args.log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    print(f"partnerboard listening on http://{host}:{port} (data in {settings.data_dir})",
+          file=sys.stderr, flush=True)
+    asyncio.run(server.serve(sockets=[sock]))
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from partnerboard.plugins.manager import build_registry
+
+    registry = build_registry()
+    infos = [info.to_json() for info in registry.plugins.values()]
+    if args.json:
+        print(json.dumps(infos, indent=2))
+        return 0
+    if not infos:
+        print("no plugins installed")
+    for info in infos:
+        canvases = ", ".join(info["canvases"]) or "no canvases"
+        print(f"{info['name']} {info['version']} [{info['state']}]: {canvases}")
+        for error in info["errors"]:
+            print(f"    ! {error}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partnerboard",
+        description="Real-time whiteboard for co-designing partnerships.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the server",
+        description="Run the board server. Every option can also be set with its environment "
+        "variable; a flag wins over the variable. Ready when GET /healthz answers 200.",
+    )
+    for name, flag, env, help_text in OPTIONS:
+        serve.add_argument(flag, dest=name, default=None, help=f"{help_text} [env {env}]")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="how much to log (default: info)",
+    )
+    serve.set_defaults(run=_serve)
+
+    plugins = commands.add_parser(
+        "plugins",
+        help="list installed plugins and their canvases",
+        description="List installed plugins, their versions, canvases and state (ok or broken).",
+    )
+    plugins.add_argument("--json", action="store_true", help="print JSON instead of text")
+    plugins.set_defaults(run=_plugins)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Page texts in Dutch and English, and picking the language of a request."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+__all__ = ["TEXTS", "pick_language"]
+
+TEXTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "tagline": "Samen een partnerschap ontwerpen, op één bord, vanaf elke plek.",
+        "intro": "Kies een canvas, nodig de partners uit met een link, werk samen aan het bord "
+        "en leg vast wat jullie afspreken als bouwstenen voor een convenant.",
+        "canvases": "Canvassen",
+        "no_canvases": "Er zijn nog geen canvassen geïnstalleerd. Installeer een canvas-plugin "
+        "en herstart de server.",
+        "new_board": "Nieuw bord",
+        "title": "Titel van het bord",
+        "language": "Taal van het bord",
+        "partners": "Partnerorganisaties (één per regel)",
+        "create_key": "Sleutel om borden te maken",
+        "create": "Bord maken",
+        "created": "Het bord is klaar",
+        "created_intro": "Deel elke link alleen met wie die rol krijgt. Wie een link heeft, "
+        "kan het bord openen zonder account.",
+        "role_facilitator": "Begeleider: leidt de sessie, kan alles wijzigen en het bord afronden.",
+        "role_participant": "Deelnemer: kan notities maken, bewerken en verplaatsen.",
+        "role_observer": "Toeschouwer: ziet alles live, maar kan niets veranderen.",
+        "copy": "Kopiëren",
+        "open": "Openen",
+        "back": "Terug naar het overzicht",
+        "error": "Dat lukte niet",
+        "forbidden": "Deze link is niet (meer) geldig voor dit bord.",
+        "board_loading": "Het bord wordt geladen…",
+        "board_needs_js": "Het bord heeft JavaScript nodig.",
+        "switch_language": "English",
+    },
+    "en": {
+        "tagline": "Design a partnership together, on one board, from anywhere.",
+        "intro": "Pick a canvas, invite the partners with a link, work on the board together "
+        "and record what you agree as the ingredients of a covenant.",
+        "canvases": "Canvases",
+        "no_canvases": "No canvases are installed yet. Install a canvas plugin and restart "
+        "the server.",
+        "new_board": "New board",
+        "title": "Board title",
+        "language": "Board language",
+        "partners": "Partner organisations (one per line)",
+        "create_key": "Key for creating boards",
+        "create": "Create board",
+        "created": "Your board is ready",
+        "created_intro": "Share each link only with the people who get that role. Anyone with a "
+        "link can open the board without an account.",
+        "role_facilitator": "Facilitator: runs the session, can change everything and finalize "
+        "the board.",
+        "role_participant": "Participant: can add, edit and move notes.",
+        "role_observer": "Observer: sees everything live, but cannot change anything.",
+        "copy": "Copy",
+        "open": "Open",
+        "back": "Back to the overview",
+        "error": "That did not work",
+        "forbidden": "This link is not (or no longer) valid for this board.",
+        "board_loading": "Loading the board…",
+        "board_needs_js": "The board needs JavaScript.",
+        "switch_language": "Nederlands",
+    },
+}
+
+
+def pick_language(request: Request, default: str | None = None) -> str:
+    """``?lang=`` first, then the given default (a board's language), then Accept-Language."""
+    asked = request.query_params.get("lang")
+    if asked in TEXTS:
+        return asked
+    if default in TEXTS:
+        return default
+    accept = request.headers.get("accept-language", "").lower()
+    return "nl" if accept.startswith("nl") else "en"

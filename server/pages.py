@@ -1,0 +1,94 @@
+"""Server-rendered pages (Jinja2, autoescaped): the landing page, board creation, the board."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.routing import Route
+
+from .api import MAX_PARTNERS
+from .i18n import TEXTS, pick_language
+
+__all__ = ["routes", "WEB_DIR", "templates"]
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+templates = Environment(
+    loader=FileSystemLoader(WEB_DIR / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+def render(name: str, status: int = 200, **context: object) -> HTMLResponse:
+    lang = str(context.get("lang", "en"))
+    html = templates.get_template(name).render(t=TEXTS[lang], **context)
+    return HTMLResponse(html, status_code=status)
+
+
+async def index(request: Request) -> HTMLResponse:
+    lang = pick_language(request)
+    registry = request.app.state.registry
+    canvases = [spec.to_json() for spec, _plugin in registry.canvases.values()]
+    return render(
+        "index.html",
+        lang=lang,
+        canvases=canvases,
+        needs_key=bool(request.app.state.settings.create_key),
+    )
+
+
+async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
+    """The landing page's form, handled on the server so creating a board needs no script."""
+    lang = pick_language(request)
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > request.app.state.settings.max_message_bytes:
+        return render("error.html", status=413, lang=lang, field="size")
+    form = await request.form(max_files=0, max_fields=10)
+    registry = request.app.state.registry
+    spec = registry.canvas(str(form.get("canvas", "")))
+    title = str(form.get("title", "")).strip()[:200]
+    language = "en" if form.get("language") == "en" else "nl"
+    settings = request.app.state.settings
+    names: list[str] = []
+    for line in str(form.get("partners", "")).splitlines():
+        name = line.strip()[:100]
+        if name and name.casefold() not in (n.casefold() for n in names):
+            names.append(name)
+    problem = None
+    if spec is None:
+        problem = "canvas"
+    elif not title:
+        problem = "title"
+    elif len(names) > MAX_PARTNERS:
+        problem = "partners"
+    elif settings.create_key and str(form.get("create_key", "")) != settings.create_key:
+        problem = "create_key"
+    if problem:
+        return render("error.html", status=400, lang=lang, field=problem)
+    created = request.app.state.boards.create(spec, title, language, names)
+    base = str(request.base_url).rstrip("/")
+    links = {
+        role.value: f"{base}/b/{created.record.id}?token={token}"
+        for role, token in created.tokens.items()
+    }
+    return render("created.html", lang=lang, board=created.record, links=links, spec=spec.to_json())
+
+
+async def board_page(request: Request) -> HTMLResponse:
+    token = request.query_params.get("token", "")
+    found = request.app.state.boards.authenticate(request.path_params["board_id"], token)
+    if found is None:
+        return render("error.html", status=403, lang=pick_language(request), field="token")
+    record, role = found
+    lang = pick_language(request, record.language)
+    return render("board.html", lang=lang, board=record, role=role.value)
+
+
+routes = [
+    Route("/", index),
+    Route("/new", new_board, methods=["POST"]),
+    Route("/b/{board_id}", board_page),
+]

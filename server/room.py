@@ -1,0 +1,278 @@
+"""The sync core: one room per open board, independent of any web framework.
+
+A room holds the board's pycrdt document, the connected peers and their presence. It depends
+only on the small :class:`Transport` protocol, so the same code runs under Starlette's WebSocket
+or an in-memory pair in tests.
+
+Protocol decisions:
+
+* Every document update is validated by applying it to the room's document, then appended to
+  the store, and only then queued to the other peers: nothing a client has seen can be lost by a
+  crash, and a malformed update never reaches anyone.
+* Each peer has one outgoing queue drained by one sender task. A broadcast is a loop of
+  ``append`` calls, not a task per peer per update; a peer too slow to drain its queue is
+  disconnected (1013) rather than allowed to grow the server's memory without bound.
+* Observers, and everyone once the board is finalized, may sync and send presence, but their
+  document updates are dropped (a SyncStep2 nobody asked for included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol
+
+from pycrdt import Doc
+
+from . import yprotocol as yp
+from .store import Store
+from .tokens import Role
+
+__all__ = ["Transport", "TransportClosed", "FrameRejected", "Room", "CloseCode"]
+
+log = logging.getLogger("partnerboard.room")
+
+
+class CloseCode:
+    NORMAL = 1000
+    GOING_AWAY = 1001
+    PROTOCOL_ERROR = 1002
+    UNSUPPORTED = 1003
+    POLICY = 1008
+    TOO_BIG = 1009
+    INTERNAL = 1011
+    TRY_AGAIN = 1013
+
+
+class TransportClosed(Exception):
+    """The other side went away."""
+
+
+class FrameRejected(Exception):
+    """The transport received a frame it will not pass on (text, too large)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Transport(Protocol):
+    async def receive(self) -> bytes:
+        """The next binary frame; raises TransportClosed or FrameRejected."""
+        ...
+
+    async def send(self, data: bytes) -> None: ...
+
+    async def close(self, code: int, reason: str = "") -> None: ...
+
+
+class Peer:
+    """One connection in a room, with its outgoing queue."""
+
+    def __init__(self, transport: Transport, role: Role, queue_limit: int) -> None:
+        self.transport = transport
+        self.role = role
+        self.queue: deque[bytes] = deque()
+        self.queue_limit = queue_limit
+        self.wakeup = asyncio.Event()
+        self.awareness_ids: set[int] = set()
+        self.closing: tuple[int, str] | None = None
+
+    def push(self, data: bytes) -> None:
+        if self.closing:
+            return
+        if len(self.queue) >= self.queue_limit:
+            self.closing = (CloseCode.TRY_AGAIN, "too far behind; reconnect")
+        else:
+            self.queue.append(data)
+        self.wakeup.set()
+
+    async def drain(self) -> None:
+        """Send queued frames until the peer is closed."""
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            while self.queue and not self.closing:
+                await self.transport.send(self.queue.popleft())
+            if self.closing:
+                await self.transport.close(*self.closing)
+                return
+
+
+class Room:
+    """A loaded board: its document, its peers and their presence."""
+
+    def __init__(
+        self,
+        board_id: str,
+        store: Store,
+        *,
+        finalized: bool = False,
+        compact_every: int = 500,
+        queue_limit: int = 2000,
+        on_empty: Callable[[Room], None] | None = None,
+    ) -> None:
+        self.board_id = board_id
+        self.store = store
+        self.doc = Doc()
+        self.finalized = finalized
+        self.compact_every = compact_every
+        self.queue_limit = queue_limit
+        self.on_empty = on_empty
+        self.peers: set[Peer] = set()
+        self.awareness: dict[int, yp.AwarenessEntry] = {}
+        self.awareness_owner: dict[int, Peer] = {}
+        self.last_update_id = 0
+        self.pending_updates = 0
+        self.closed = False
+        self._load()
+
+    def _load(self) -> None:
+        updates, self.last_update_id = self.store.load_document(self.board_id)
+        with self.doc.transaction():
+            for update in updates:
+                self.doc.apply_update(update)
+        self.pending_updates = len(updates) - 1 if updates else 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def compact(self) -> None:
+        """Fold the stored updates into one snapshot of the current document."""
+        if self.pending_updates <= 0:
+            return
+        self.store.compact(self.board_id, self.doc.get_update(), self.last_update_id)
+        self.pending_updates = 0
+
+    async def close(self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping") -> None:
+        """Compact, and close every peer (used at unload and shutdown)."""
+        self.closed = True
+        self.compact()
+        for peer in list(self.peers):
+            peer.closing = (code, reason)
+            peer.wakeup.set()
+
+    def freeze(self) -> None:
+        """From now on no document update is applied, from anyone."""
+        self.finalized = True
+
+    # -- serving a connection ----------------------------------------------------------------
+
+    async def serve(self, transport: Transport, role: Role) -> None:
+        """Run one connection until it closes. Never raises for anything the client sent."""
+        peer = Peer(transport, role, self.queue_limit)
+        self.peers.add(peer)
+        sender = asyncio.create_task(peer.drain())
+        try:
+            peer.push(yp.sync_step1(self.doc.get_state()))
+            if self.awareness:
+                peer.push(yp.awareness_message(yp.encode_awareness(list(self.awareness.values()))))
+            while not peer.closing:
+                try:
+                    frame = await transport.receive()
+                except FrameRejected as rejected:
+                    self._reject(peer, rejected.code, rejected.reason)
+                    break
+                try:
+                    self.handle(peer, frame)
+                except yp.UnknownMessage as error:
+                    self._reject(peer, CloseCode.UNSUPPORTED, str(error))
+                except yp.ProtocolError as error:
+                    self._reject(peer, CloseCode.PROTOCOL_ERROR, str(error))
+        except TransportClosed:
+            pass
+        finally:
+            self.peers.discard(peer)
+            self._forget_presence(peer)
+            if peer.closing:
+                try:
+                    await asyncio.wait_for(sender, timeout=5)
+                except (TransportClosed, TimeoutError, OSError):
+                    sender.cancel()
+            else:
+                sender.cancel()
+            if not self.peers and self.on_empty is not None and not self.closed:
+                self.on_empty(self)
+
+    def _reject(self, peer: Peer, code: int, reason: str) -> None:
+        log.warning("board %s: closing a connection with %s: %s", self.board_id, code, reason)
+        peer.queue.clear()
+        peer.closing = (code, reason[:120])
+        peer.wakeup.set()
+
+    def handle(self, peer: Peer, frame: bytes) -> None:
+        """Handle one frame from a peer; raise ProtocolError for a malformed one."""
+        message = yp.parse_message(frame)
+        if message.type is yp.MessageType.SYNC:
+            if message.sync_type is yp.SyncType.STEP1:
+                try:
+                    missing = self.doc.get_update(message.payload)
+                except ValueError as error:
+                    raise yp.ProtocolError(f"undecodable state vector: {error}") from None
+                peer.push(yp.sync_step2(missing))
+            else:
+                self._receive_update(peer, message.payload)
+        elif message.type is yp.MessageType.AWARENESS:
+            self._receive_awareness(peer, message.payload)
+        elif message.type is yp.MessageType.QUERY_AWARENESS:
+            peer.push(yp.awareness_message(yp.encode_awareness(list(self.awareness.values()))))
+        # AUTH from a client carries nothing the server acts on.
+
+    def _receive_update(self, peer: Peer, update: bytes) -> None:
+        if not peer.role.can_write or self.finalized:
+            log.debug("board %s: dropped an update from a read-only peer", self.board_id)
+            return
+        if update == yp.EMPTY_UPDATE:
+            return
+        try:
+            self.doc.apply_update(update)
+        except ValueError as error:
+            raise yp.ProtocolError(f"undecodable update: {error}") from None
+        except BaseException as error:  # pycrdt turns a Rust panic into a BaseException
+            if type(error).__name__ != "PanicException":
+                raise
+            raise yp.ProtocolError("update rejected by the CRDT decoder") from None
+        self.last_update_id = self.store.append_update(self.board_id, update)
+        self.pending_updates += 1
+        message = yp.sync_update(update)
+        for other in self.peers:
+            if other is not peer:
+                other.push(message)
+        if self.pending_updates >= self.compact_every:
+            self.compact()
+
+    def _receive_awareness(self, peer: Peer, payload: bytes) -> None:
+        entries = yp.parse_awareness(payload)
+        for entry in entries:
+            # A reconnecting client may announce its id before its old connection is gone;
+            # the newest connection owns the id, so the old one's close does not erase it.
+            previous = self.awareness_owner.get(entry.client_id)
+            if previous is not None and previous is not peer:
+                previous.awareness_ids.discard(entry.client_id)
+            if entry.state == "null":
+                self.awareness.pop(entry.client_id, None)
+                self.awareness_owner.pop(entry.client_id, None)
+                peer.awareness_ids.discard(entry.client_id)
+            else:
+                self.awareness[entry.client_id] = entry
+                self.awareness_owner[entry.client_id] = peer
+                peer.awareness_ids.add(entry.client_id)
+        message = yp.awareness_message(payload)
+        for other in self.peers:
+            if other is not peer:
+                other.push(message)
+
+    def _forget_presence(self, peer: Peer) -> None:
+        """Tell the others that a closed peer's cursors are gone (as y-websocket's server does)."""
+        gone = []
+        for client_id in peer.awareness_ids:
+            entry = self.awareness.pop(client_id, None)
+            self.awareness_owner.pop(client_id, None)
+            if entry is not None:
+                gone.append(yp.AwarenessEntry(client_id, entry.clock + 1, "null"))
+        if gone:
+            message = yp.awareness_message(yp.encode_awareness(gone))
+            for other in self.peers:
+                other.push(message)

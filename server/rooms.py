@@ -1,0 +1,70 @@
+"""Loading rooms on first connect and unloading them when idle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .room import Room
+from .settings import Settings
+from .store import Store
+
+__all__ = ["Rooms"]
+
+log = logging.getLogger("partnerboard.rooms")
+
+
+class Rooms:
+    """The rooms of the boards somebody has open. Boards nobody has open use no memory here."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.loaded: dict[str, Room] = {}
+        self._unload_timers: dict[str, asyncio.TimerHandle] = {}
+
+    def acquire(self, board_id: str, *, finalized: bool) -> Room:
+        """The board's room, loaded from the store if needed."""
+        timer = self._unload_timers.pop(board_id, None)
+        if timer is not None:
+            timer.cancel()
+        room = self.loaded.get(board_id)
+        if room is None:
+            room = Room(
+                board_id,
+                self.store,
+                finalized=finalized,
+                compact_every=self.settings.compact_every,
+                queue_limit=self.settings.send_queue_limit,
+                on_empty=self._schedule_unload,
+            )
+            self.loaded[board_id] = room
+            log.debug("board %s: room loaded", board_id)
+        return room
+
+    def _schedule_unload(self, room: Room) -> None:
+        delay = self.settings.room_idle_seconds
+        if delay == 0:
+            self._unload(room.board_id)
+            return
+        loop = asyncio.get_running_loop()
+        self._unload_timers[room.board_id] = loop.call_later(delay, self._unload, room.board_id)
+
+    def _unload(self, board_id: str) -> None:
+        self._unload_timers.pop(board_id, None)
+        room = self.loaded.get(board_id)
+        if room is None or room.peers:
+            return
+        room.closed = True
+        room.compact()
+        del self.loaded[board_id]
+        log.debug("board %s: room unloaded", board_id)
+
+    async def shutdown(self) -> None:
+        """Compact every room and close every connection (graceful stop)."""
+        for timer in self._unload_timers.values():
+            timer.cancel()
+        self._unload_timers.clear()
+        for room in list(self.loaded.values()):
+            await room.close()
+        self.loaded.clear()

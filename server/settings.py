@@ -1,0 +1,99 @@
+"""One frozen settings object, read once from CLI flags and ``PARTNERBOARD_*`` variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Settings", "SettingsError", "OPTIONS"]
+
+
+class SettingsError(ValueError):
+    """A setting is invalid; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str = ""
+    create_key: str = ""
+    max_message_bytes: int = 1024 * 1024
+    room_idle_seconds: float = 30.0
+    compact_every: int = 500
+    send_queue_limit: int = 2000
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "partnerboard.sqlite3"
+
+    def validated(self) -> Settings:
+        if not 0 <= self.port <= 65535:
+            raise SettingsError(f"port {self.port} is out of range: use 0-65535 (0 = any free port)")
+        if self.database_url and not self.database_url.startswith("sqlite:"):
+            raise SettingsError(
+                f"database URL {self.database_url!r} is not supported yet: "
+                "leave it empty for the embedded SQLite store in the data directory"
+            )
+        if self.max_message_bytes < 1024:
+            raise SettingsError("max message size must be at least 1024 bytes")
+        if self.room_idle_seconds < 0:
+            raise SettingsError("room idle time must be zero or more seconds")
+        if self.compact_every < 1:
+            raise SettingsError("compact-every must be at least 1 update")
+        return self
+
+
+#: (field, CLI flag, environment variable, help). The CLI builds its options from this table.
+OPTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("host", "--host", "PARTNERBOARD_HOST", "interface to listen on"),
+    ("port", "--port", "PARTNERBOARD_PORT", "TCP port (0 picks a free one)"),
+    ("data_dir", "--data-dir", "PARTNERBOARD_DATA_DIR", "directory for the SQLite file"),
+    ("database_url", "--database-url", "PARTNERBOARD_DATABASE_URL",
+     "database URL; empty means SQLite in the data directory"),
+    ("redis_url", "--redis-url", "PARTNERBOARD_REDIS_URL",
+     "Redis URL for fan-out between several nodes (not needed for one node)"),
+    ("create_key", "--create-key", "PARTNERBOARD_CREATE_KEY",
+     "when set, creating a board requires this key as Bearer token"),
+    ("max_message_bytes", "--max-message-bytes", "PARTNERBOARD_MAX_MESSAGE_BYTES",
+     "largest WebSocket frame or HTTP body accepted"),
+    ("room_idle_seconds", "--room-idle-seconds", "PARTNERBOARD_ROOM_IDLE_SECONDS",
+     "seconds a board stays in memory after its last client left"),
+    ("compact_every", "--compact-every", "PARTNERBOARD_COMPACT_EVERY",
+     "compact a board's stored updates into a snapshot after this many"),
+)
+
+
+def _convert(name: str, raw: Any) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "Path":
+            return Path(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name.replace('_', '-')}: {raw!r} is not a valid {kind}") from None
+    return str(raw)
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from defaults, then the environment, then explicit overrides (CLI flags)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, _flag, env, _help in OPTIONS:
+        if env in environ and environ[env] != "":
+            values[name] = _convert(name, environ[env])
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = _convert(name, value)
+    return Settings(**values).validated()

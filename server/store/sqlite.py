@@ -1,0 +1,157 @@
+"""The embedded store: one SQLite file in the data directory, WAL mode."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from . import BoardRecord
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS boards (
+    id TEXT PRIMARY KEY,
+    canvas TEXT NOT NULL,
+    title TEXT NOT NULL,
+    language TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'open',
+    created_at REAL NOT NULL,
+    finalized_at REAL,
+    snapshot_sha256 TEXT,
+    predecessor TEXT,
+    partners TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    board_id TEXT NOT NULL REFERENCES boards(id),
+    role TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    PRIMARY KEY (board_id, role)
+);
+CREATE TABLE IF NOT EXISTS updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    board_id TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS updates_by_board ON updates (board_id, id);
+CREATE TABLE IF NOT EXISTS snapshots (
+    board_id TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    upto INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS final_snapshots (
+    board_id TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    sha256 TEXT NOT NULL
+);
+"""
+
+
+class SQLiteStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.executescript(SCHEMA)
+
+    def create_board(self, board: BoardRecord, initial_update: bytes) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "INSERT INTO boards (id, canvas, title, language, state, created_at, predecessor,"
+                " partners) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    board.id,
+                    board.canvas,
+                    board.title,
+                    board.language,
+                    board.state,
+                    board.created_at,
+                    board.predecessor,
+                    json.dumps(list(board.partners)),
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO tokens (board_id, role, token_hash) VALUES (?, ?, ?)",
+                [(board.id, role, digest) for role, digest in board.token_hashes.items()],
+            )
+            self.db.execute(
+                "INSERT INTO snapshots (board_id, data, upto) VALUES (?, ?, 0)",
+                (board.id, initial_update),
+            )
+
+    def get_board(self, board_id: str) -> BoardRecord | None:
+        row = self.db.execute(
+            "SELECT id, canvas, title, language, state, created_at, finalized_at,"
+            " snapshot_sha256, predecessor, partners FROM boards WHERE id = ?",
+            (board_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        hashes = dict(
+            self.db.execute(
+                "SELECT role, token_hash FROM tokens WHERE board_id = ?", (board_id,)
+            ).fetchall()
+        )
+        return BoardRecord(*row[:9], partners=tuple(json.loads(row[9])), token_hashes=hashes)
+
+    def load_document(self, board_id: str) -> tuple[list[bytes], int]:
+        snapshot = self.db.execute(
+            "SELECT data, upto FROM snapshots WHERE board_id = ?", (board_id,)
+        ).fetchone()
+        updates = [snapshot[0]] if snapshot else []
+        last = snapshot[1] if snapshot else 0
+        for update_id, data in self.db.execute(
+            "SELECT id, data FROM updates WHERE board_id = ? AND id > ? ORDER BY id",
+            (board_id, last),
+        ):
+            updates.append(data)
+            last = update_id
+        return updates, last
+
+    def append_update(self, board_id: str, update: bytes) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO updates (board_id, data) VALUES (?, ?)", (board_id, update)
+        )
+        return int(cursor.lastrowid or 0)
+
+    def compact(self, board_id: str, snapshot: bytes, upto: int) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "INSERT INTO snapshots (board_id, data, upto) VALUES (?, ?, ?)"
+                " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, upto = excluded.upto",
+                (board_id, snapshot, upto),
+            )
+            self.db.execute("DELETE FROM updates WHERE board_id = ? AND id <= ?", (board_id, upto))
+
+    def update_count(self, board_id: str) -> int:
+        return int(
+            self.db.execute(
+                "SELECT count(*) FROM updates WHERE board_id = ?", (board_id,)
+            ).fetchone()[0]
+        )
+
+    def finalize(self, board_id: str, snapshot: bytes, sha256: str, at: float) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "INSERT INTO final_snapshots (board_id, data, sha256) VALUES (?, ?, ?)",
+                (board_id, snapshot, sha256),
+            )
+            self.db.execute(
+                "UPDATE boards SET state = 'finalized', finalized_at = ?, snapshot_sha256 = ?"
+                " WHERE id = ?",
+                (at, sha256, board_id),
+            )
+
+    def final_snapshot(self, board_id: str) -> bytes | None:
+        row = self.db.execute(
+            "SELECT data FROM final_snapshots WHERE board_id = ?", (board_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        self.db.close()

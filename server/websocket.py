@@ -1,0 +1,65 @@
+"""The WebSocket endpoint: checks the token, then hands the connection to the board's room."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from . import yprotocol as yp
+from .room import CloseCode, FrameRejected, TransportClosed
+
+__all__ = ["board_socket", "StarletteTransport"]
+
+log = logging.getLogger("partnerboard.websocket")
+
+
+class StarletteTransport:
+    """Adapts Starlette's WebSocket to the room's Transport protocol."""
+
+    def __init__(self, websocket: WebSocket, max_bytes: int) -> None:
+        self.websocket = websocket
+        self.max_bytes = max_bytes
+
+    async def receive(self) -> bytes:
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise TransportClosed()
+        data = message.get("bytes")
+        if data is None:
+            raise FrameRejected(CloseCode.UNSUPPORTED, "text frames are not part of the protocol")
+        if len(data) > self.max_bytes:
+            raise FrameRejected(CloseCode.TOO_BIG, f"frame larger than {self.max_bytes} bytes")
+        return data
+
+    async def send(self, data: bytes) -> None:
+        try:
+            await self.websocket.send_bytes(data)
+        except (WebSocketDisconnect, RuntimeError, OSError) as error:
+            raise TransportClosed() from error
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if self.websocket.application_state is WebSocketState.CONNECTED:
+            try:
+                await self.websocket.close(code, reason)
+            except (RuntimeError, OSError):
+                pass
+
+
+async def board_socket(websocket: WebSocket) -> None:
+    board_id = websocket.path_params["board_id"]
+    token = websocket.query_params.get("token", "")
+    app_state = websocket.app.state
+    found = app_state.boards.authenticate(board_id, token) if token else None
+    await websocket.accept()
+    if found is None:
+        # y-websocket clients understand the auth message; then the policy-violation close.
+        log.info("board %s: refused a connection with a missing or wrong token", board_id[:64])
+        await websocket.send_bytes(yp.auth_denied())
+        await websocket.close(CloseCode.POLICY, "permission denied")
+        return
+    record, role = found
+    room = app_state.rooms.acquire(record.id, finalized=record.state == "finalized")
+    transport = StarletteTransport(websocket, app_state.settings.max_message_bytes)
+    await room.serve(transport, role)
+    await transport.close(CloseCode.NORMAL)

@@ -1,0 +1,192 @@
+"""A strict codec for the y-websocket wire protocol (y-protocols sync, awareness, auth).
+
+Strict on purpose: a frame that does not parse exactly (trailing bytes, a length running past
+the end, an unknown message type) raises :class:`ProtocolError`, so the connection that sent
+it is closed before anything reaches the document or the other clients.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum
+
+__all__ = [
+    "MessageType",
+    "SyncType",
+    "ProtocolError",
+    "UnknownMessage",
+    "Message",
+    "parse_message",
+    "sync_step1",
+    "sync_step2",
+    "sync_update",
+    "awareness_message",
+    "auth_denied",
+    "AwarenessEntry",
+    "parse_awareness",
+    "encode_awareness",
+]
+
+EMPTY_UPDATE = b"\x00\x00"
+
+
+class MessageType(IntEnum):
+    SYNC = 0
+    AWARENESS = 1
+    AUTH = 2
+    QUERY_AWARENESS = 3
+
+
+class SyncType(IntEnum):
+    STEP1 = 0
+    STEP2 = 1
+    UPDATE = 2
+
+
+class ProtocolError(ValueError):
+    """The frame is malformed (close code 1002)."""
+
+
+class UnknownMessage(ProtocolError):
+    """The frame's message type is not one this server speaks (close code 1003)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    type: MessageType
+    sync_type: SyncType | None = None
+    payload: bytes = b""
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def var_uint(self) -> int:
+        value, shift = 0, 0
+        while True:
+            if self.pos >= len(self.data):
+                raise ProtocolError("truncated variable-length integer")
+            byte = self.data[self.pos]
+            self.pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+            if shift > 63:
+                raise ProtocolError("variable-length integer longer than 64 bits")
+
+    def var_bytes(self) -> bytes:
+        length = self.var_uint()
+        end = self.pos + length
+        if end > len(self.data):
+            raise ProtocolError(f"length {length} runs past the end of the frame")
+        chunk = self.data[self.pos : end]
+        self.pos = end
+        return chunk
+
+    def var_string(self) -> str:
+        try:
+            return self.var_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ProtocolError("string is not valid UTF-8") from error
+
+    def end(self) -> None:
+        if self.pos != len(self.data):
+            raise ProtocolError(f"{len(self.data) - self.pos} unexpected bytes after the message")
+
+
+def var_uint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def var_bytes(data: bytes) -> bytes:
+    return var_uint(len(data)) + data
+
+
+def parse_message(frame: bytes) -> Message:
+    """Parse one binary frame into a :class:`Message`, or raise :class:`ProtocolError`."""
+    reader = _Reader(frame)
+    kind = reader.var_uint()
+    if kind == MessageType.SYNC:
+        sub = reader.var_uint()
+        if sub not in (0, 1, 2):
+            raise ProtocolError(f"unknown sync message type {sub}")
+        payload = reader.var_bytes()
+        reader.end()
+        return Message(MessageType.SYNC, SyncType(sub), payload)
+    if kind == MessageType.AWARENESS:
+        payload = reader.var_bytes()
+        reader.end()
+        return Message(MessageType.AWARENESS, None, payload)
+    if kind == MessageType.AUTH:
+        return Message(MessageType.AUTH, None, frame[reader.pos :])
+    if kind == MessageType.QUERY_AWARENESS:
+        reader.end()
+        return Message(MessageType.QUERY_AWARENESS)
+    raise UnknownMessage(f"unknown message type {kind}")
+
+
+def _sync(sub: SyncType, payload: bytes) -> bytes:
+    return bytes((MessageType.SYNC, sub)) + var_bytes(payload)
+
+
+def sync_step1(state_vector: bytes) -> bytes:
+    return _sync(SyncType.STEP1, state_vector)
+
+
+def sync_step2(update: bytes) -> bytes:
+    return _sync(SyncType.STEP2, update)
+
+
+def sync_update(update: bytes) -> bytes:
+    return _sync(SyncType.UPDATE, update)
+
+
+def awareness_message(update: bytes) -> bytes:
+    return bytes((MessageType.AWARENESS,)) + var_bytes(update)
+
+
+def auth_denied(reason: str = "permission denied") -> bytes:
+    """y-protocols auth message: type 2, sub-type 0 (permission denied), then the reason."""
+    return bytes((MessageType.AUTH, 0)) + var_bytes(reason.encode())
+
+
+@dataclass(frozen=True)
+class AwarenessEntry:
+    client_id: int
+    clock: int
+    state: str  # JSON text; "null" means the client has gone
+
+
+def parse_awareness(update: bytes) -> list[AwarenessEntry]:
+    """Parse an awareness update; every state must be JSON text."""
+    reader = _Reader(update)
+    entries = []
+    for _ in range(reader.var_uint()):
+        client_id = reader.var_uint()
+        clock = reader.var_uint()
+        state = reader.var_string()
+        try:
+            json.loads(state)
+        except ValueError as error:
+            raise ProtocolError(f"awareness state of client {client_id} is not JSON") from error
+        entries.append(AwarenessEntry(client_id, clock, state))
+    reader.end()
+    return entries
+
+
+def encode_awareness(entries: list[AwarenessEntry]) -> bytes:
+    out = [var_uint(len(entries))]
+    for entry in entries:
+        out.append(var_uint(entry.client_id))
+        out.append(var_uint(entry.clock))
+        out.append(var_bytes(entry.state.encode()))
+    return b"".join(out)

@@ -1,0 +1,121 @@
+"""Shared fixtures: a real partnerboard server process on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
+
+
+class ServerProcess:
+    """``partnerboard serve`` in a subprocess, with its own data directory."""
+
+    def __init__(self, data_dir: Path, *extra_args: str, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.extra_args = extra_args
+        self.env = {**os.environ, **(env or {})}
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.log_path = data_dir / "server.log"
+
+    def start(self, timeout: float = 20) -> ServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("a") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "partnerboard.server.cli", "serve", "--port", "0",
+                 "--data-dir", str(self.data_dir), "--log-level", "warning", *self.extra_args],
+                stderr=log, stdout=log, text=True, env=self.env,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = LISTENING.search(self.log_path.read_text())
+            if found and self._healthy(found.group(1)):
+                self.url = found.group(1)
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not become ready:\n{self.log_path.read_text()}")
+
+    @staticmethod
+    def _healthy(url: str) -> bool:
+        try:
+            return httpx.get(url + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/ws"
+
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self._truncate_log()
+
+    def terminate(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(20)
+        self._truncate_log()
+        return code
+
+    def _truncate_log(self) -> None:
+        # The next start looks for its own "listening" line.
+        text = self.log_path.read_text()
+        (self.data_dir / "server.previous.log").write_text(text)
+        self.log_path.write_text("")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def create_board(self, canvas: str = "partnership-map", **body: object) -> dict:
+        payload = {"canvas": canvas, "title": "Test board", "language": "en",
+                   "partners": [{"name": "Gemeente"}, {"name": "Zorg"}], **body}
+        answer = httpx.post(self.url + "/api/boards", json=payload, timeout=5)
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    def board_ws(self, board: dict, role: str = "participant") -> str:
+        return f"{self.ws_url}/{board['id']}?token={board['tokens'][role]}"
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ServerProcess]:
+    """One server for the tests that only need boards of their own."""
+    with tempfile.TemporaryDirectory(prefix="pb-server-") as tmp:
+        process = ServerProcess(Path(tmp)).start()
+        try:
+            yield process
+        finally:
+            process.stop()
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server of this test's own, for killing and restarting."""
+    process = ServerProcess(tmp_path / "data", "--room-idle-seconds", "0.2")
+    try:
+        yield process
+    finally:
+        process.stop()

@@ -1,0 +1,138 @@
+"""A y-websocket client built on pycrdt, as a second, independent implementation of the
+protocol next to the browser's Yjs provider."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+
+import websockets
+from pycrdt import Doc, Map, Text, create_sync_message, handle_sync_message
+from websockets.exceptions import ConnectionClosed
+
+from partnerboard.server import yprotocol as yp
+
+
+class YClient:
+    """One connection to a board: a pycrdt document kept in sync with the server."""
+
+    def __init__(self, url: str, doc: Doc | None = None) -> None:
+        self.url = url
+        self.doc = doc or Doc()
+        self.ws: websockets.ClientConnection | None = None
+        self.synced = asyncio.Event()
+        self.received_updates = 0
+        self.awareness: dict[int, str] = {}
+        self.close_code: int | None = None
+        self.auth_denied = False
+        self._reader: asyncio.Task[None] | None = None
+        self._sub = self.doc.observe(self._on_local_change)
+        self._applying_remote = False
+
+    @property
+    def elements(self) -> Map:
+        return self.doc.get("elements", type=Map)
+
+    async def connect(self) -> YClient:
+        self.synced.clear()
+        self.ws = await websockets.connect(self.url, max_size=None)
+        self._reader = asyncio.create_task(self._read())
+        await self._send(create_sync_message(self.doc))
+        return self
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        try:
+            async for frame in self.ws:
+                message = yp.parse_message(frame)
+                if message.type is yp.MessageType.SYNC:
+                    self._applying_remote = True
+                    try:
+                        reply = handle_sync_message(frame[1:], self.doc)
+                    finally:
+                        self._applying_remote = False
+                    if reply is not None:
+                        await self.ws.send(reply)
+                    if message.sync_type is yp.SyncType.STEP2:
+                        self.synced.set()
+                    else:
+                        self.received_updates += 1
+                elif message.type is yp.MessageType.AWARENESS:
+                    for entry in yp.parse_awareness(message.payload):
+                        if entry.state == "null":
+                            self.awareness.pop(entry.client_id, None)
+                        else:
+                            self.awareness[entry.client_id] = entry.state
+                elif message.type is yp.MessageType.AUTH:
+                    self.auth_denied = True
+        except ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self.ws.close_code
+
+    def _on_local_change(self, event) -> None:  # noqa: ANN001 - pycrdt event type
+        if self._applying_remote or self.ws is None:
+            return
+        update = event.update
+        if update != yp.EMPTY_UPDATE:
+            asyncio.get_running_loop().create_task(self._send(yp.sync_update(update)))
+
+    async def _send(self, frame: bytes) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(ConnectionClosed):
+                await self.ws.send(frame)
+
+    async def send_raw(self, frame: bytes | str) -> None:
+        assert self.ws is not None
+        await self.ws.send(frame)
+
+    async def set_presence(self, client_id: int, clock: int, state: dict) -> None:
+        entry = yp.AwarenessEntry(client_id, clock, json.dumps(state))
+        await self.send_raw(yp.awareness_message(yp.encode_awareness([entry])))
+
+    def add_note(self, note_id: str, text: str, x: float = 0, y: float = 0, **extra) -> None:
+        with self.doc.transaction():
+            self.elements[note_id] = Map(
+                {"kind": "note", "x": x, "y": y, "w": 160, "h": 100, "text": Text(text),
+                 "author": "test", "org": "", "color": "#ffe066", "created": time.time() * 1000,
+                 **extra}
+            )
+
+    async def wait_closed(self, timeout: float = 5) -> int | None:
+        assert self._reader is not None
+        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+        return self.close_code
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+            if self._reader is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._reader, 5)
+            self.ws = None
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+    """Wait until ``condition()`` holds, polling the event loop, under a deadline."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+        await asyncio.sleep(0.01)
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str, doc: Doc | None = None) -> AsyncIterator[YClient]:
+    client = await YClient(url, doc).connect()
+    try:
+        await asyncio.wait_for(client.synced.wait(), 5)
+        yield client
+    finally:
+        await client.close()
+
+
+def note_texts(doc: Doc) -> dict[str, str]:
+    return {key: str(value["text"]) for key, value in doc.get("elements", type=Map).items()}

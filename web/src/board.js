@@ -1,0 +1,1 @@
+// Placeholder entry replaced by the board application below.
