@@ -25,7 +25,9 @@ MAX_PARTNER_NAME = 100
 
 
 async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+    rooms = getattr(request.app.state, "rooms", None)
+    loaded = len(rooms.loaded) if rooms is not None else 0
+    return JSONResponse({"status": "ok", "rooms_loaded": loaded})
 
 
 async def list_canvases(request: Request) -> JSONResponse:

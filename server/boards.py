@@ -68,7 +68,11 @@ class Boards:
     ) -> NewBoard:
         tokens = {role: new_token() for role in Role}
         partners = tuple(
-            {"id": f"p{index + 1}", "name": name, "color": PARTNER_COLORS[index % len(PARTNER_COLORS)]}
+            {
+                "id": f"p{index + 1}",
+                "name": name,
+                "color": PARTNER_COLORS[index % len(PARTNER_COLORS)],
+            }
             for index, name in enumerate(partner_names)
         )
         record = BoardRecord(

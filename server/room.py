@@ -146,7 +146,9 @@ class Room:
         self.store.compact(self.board_id, self.doc.get_update(), self.last_update_id)
         self.pending_updates = 0
 
-    async def close(self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping") -> None:
+    async def close(
+        self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping"
+    ) -> None:
         """Compact, and close every peer (used at unload and shutdown)."""
         self.closed = True
         self.compact()

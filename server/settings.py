@@ -35,7 +35,7 @@ class Settings:
 
     def validated(self) -> Settings:
         if not 0 <= self.port <= 65535:
-            raise SettingsError(f"port {self.port} is out of range: use 0-65535 (0 = any free port)")
+            raise SettingsError(f"port {self.port} is out of range: use 0-65535 (0 = any port)")
         if self.database_url and not self.database_url.startswith("sqlite:"):
             raise SettingsError(
                 f"database URL {self.database_url!r} is not supported yet: "

@@ -31,6 +31,7 @@ class YClient:
         self._reader: asyncio.Task[None] | None = None
         self._sub = self.doc.observe(self._on_local_change)
         self._applying_remote = False
+        self._sending: set[asyncio.Task[None]] = set()
 
     @property
     def elements(self) -> Map:
@@ -78,7 +79,9 @@ class YClient:
             return
         update = event.update
         if update != yp.EMPTY_UPDATE:
-            asyncio.get_running_loop().create_task(self._send(yp.sync_update(update)))
+            task = asyncio.get_running_loop().create_task(self._send(yp.sync_update(update)))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
 
     async def _send(self, frame: bytes) -> None:
         if self.ws is not None:
@@ -101,12 +104,18 @@ class YClient:
                  **extra}
             )
 
-    async def wait_closed(self, timeout: float = 5) -> int | None:
+    async def wait_closed(self, limit: float = 5) -> int | None:
         assert self._reader is not None
-        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+        await asyncio.wait_for(asyncio.shield(self._reader), limit)
         return self.close_code
 
+    async def flush(self) -> None:
+        """Wait until every local change has been handed to the socket."""
+        while self._sending:
+            await asyncio.gather(*list(self._sending))
+
     async def close(self) -> None:
+        await self.flush()
         if self.ws is not None:
             await self.ws.close()
             if self._reader is not None:
@@ -115,12 +124,12 @@ class YClient:
             self.ws = None
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+async def wait_for(condition: Callable[[], bool], limit: float = 5.0, what: str = "") -> None:
     """Wait until ``condition()`` holds, polling the event loop, under a deadline."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+            raise AssertionError(f"timed out after {limit}s waiting for {what or condition}")
         await asyncio.sleep(0.01)
 
 
