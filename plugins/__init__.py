@@ -2,7 +2,8 @@
 
     from partnerboard.plugins import CanvasSpec, Zone, Rect, hookimpl
 
-See plugins/README.md for the guide and :mod:`partnerboard.plugins.hookspecs` for the hooks.
+See plugins/README.md for the guide, :mod:`partnerboard.plugins.hookspecs` for the hooks and
+:mod:`partnerboard.plugins.testing` for the helpers that test a plugin without a server.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import pluggy
 
 from .board import BoardSnapshot, Element, Partner, elements_by_zone, snapshot_from_doc, zone_of
-from .spec import LANGUAGES, CanvasSpec, ElementKind, Rect, SpecError, Zone
+from .covenant import Sections, SectionsError, check_sections, item
+from .spec import FIELD_TYPES, LANGUAGES, CanvasSpec, ElementKind, Rect, SpecError, Zone
 
 #: Marks a function in a plugin module as the implementation of a hook.
 hookimpl = pluggy.HookimplMarker("partnerboard")
 
 __all__ = [
+    "FIELD_TYPES",
     "LANGUAGES",
     "BoardSnapshot",
     "CanvasSpec",
@@ -23,10 +26,14 @@ __all__ = [
     "ElementKind",
     "Partner",
     "Rect",
+    "Sections",
+    "SectionsError",
     "SpecError",
     "Zone",
+    "check_sections",
     "elements_by_zone",
     "hookimpl",
+    "item",
     "snapshot_from_doc",
     "zone_of",
 ]

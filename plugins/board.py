@@ -11,11 +11,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pycrdt import Doc, Map, Text
+from pycrdt import Array, Doc, Map, Text
 
 from .spec import CanvasSpec, Zone
 
-__all__ = ["BoardSnapshot", "Element", "Partner", "snapshot_from_doc", "zone_of", "elements_by_zone"]
+__all__ = [
+    "BoardSnapshot",
+    "Element",
+    "Partner",
+    "elements_by_zone",
+    "snapshot_from_doc",
+    "zone_of",
+]
 
 _BASE_KEYS = {"kind", "x", "y", "w", "h", "text", "author", "org", "color", "created"}
 
@@ -105,6 +112,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, Map):
         return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, Array):
+        return [_plain(item) for item in value]
     return value
 
 

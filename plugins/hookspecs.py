@@ -1,9 +1,11 @@
 """The hook specifications: the reference for plugin authors.
 
-Each hook's docstring is its documentation; plugins/README.md is checked against these
-docstrings by a test. Hooks only ever grow by new keyword arguments, so a plugin written today
-keeps working. Pluggy calls implementations last-registered first; built-ins are ``trylast``
-so an installed plugin comes before them.
+Each hook's docstring is its documentation; the hook reference in plugins/README.md is rendered
+from these docstrings (:mod:`partnerboard.plugins.reference`) and a test keeps the two equal.
+Hooks only ever grow by new keyword arguments, and an implementation asks only for the
+arguments it needs, so a plugin written today keeps working. No hook is ``firstresult``: every
+hook collects the results of all plugins. Pluggy calls implementations last-registered first;
+the built-in canvases are ``trylast``, so an installed plugin comes before them.
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ hookspec = pluggy.HookspecMarker("partnerboard")
 def partnerboard_canvases() -> list[CanvasSpec]:
     """Declare the canvases this plugin provides.
 
-    Called once, when the server builds its plugin manager at start-up.
+    Called once, when the server builds its plugin registry at start-up (and by
+    ``partnerboard plugins``).
 
-    :return: a list of :class:`~partnerboard.plugins.CanvasSpec`. Each is validated; an invalid
-        spec is logged, the plugin is listed as broken, and the other canvases still load.
+    :return: a list of :class:`~partnerboard.plugins.CanvasSpec`. Each one is validated; if one
+        is invalid, or the hook raises, the plugin is logged, listed as broken and skipped as a
+        whole (none of its hooks is called), while the other plugins' canvases load.
 
-    Collects a list from every plugin. Canvas ids must be unique across plugins: the first
-    plugin to declare an id (installed plugins before built-ins) wins, and the other is reported.
+    Not firstresult: the lists of all plugins are collected. Canvas ids are unique across
+    plugins: the first plugin to declare an id (installed plugins before the ``trylast``
+    built-ins) wins, and the later declaration is reported in that plugin's errors.
 
     .. versionadded:: 0.1
     """
@@ -41,18 +46,24 @@ def partnerboard_covenant(
 ) -> dict[str, list[dict[str, Any]]] | None:
     """Turn a finalized board into covenant sections.
 
-    Called once per finalize, for every plugin; most implementations return None unless
-    ``board.canvas`` is one of their canvases.
+    Called once per finalize, on every plugin; an implementation returns None unless
+    ``board.canvas`` is one of its own canvases.
 
-    :param board: the frozen board as plain data (never the live document).
+    :param board: the frozen board as plain data (:class:`~partnerboard.plugins.BoardSnapshot`,
+        never the live document). Use :func:`~partnerboard.plugins.elements_by_zone` to apply
+        the zone rule; parked elements must not become covenant data.
     :param canvas: the spec of the board's canvas.
-    :param covenant: the covenant built so far (``board``, ``parties``, ``participants``), read
-        only: return sections instead of changing it.
-    :return: a mapping of section id to a list of items, each item a dict with at least
-        ``text``, ``org`` and ``element`` (the source element id), or None.
+    :param covenant: the covenant built so far (``board``, ``parties``, ``participants``); read
+        it, never change it: return sections instead.
+    :return: None, or a dict of section id (snake_case) to a list of items. Each item is a dict
+        with at least ``text``, ``org`` (the author's organisation) and ``element`` (the source
+        element id, "" for an item that sums up several elements), plus JSON-safe keys of its
+        own. :func:`~partnerboard.plugins.item` builds one from an element.
 
-    Collects results from every plugin; sections with the same id are concatenated in call
-    order. A hook that raises is logged and skipped; the other sections are still built.
+    Not firstresult: the sections of all plugins are merged; items of a section id returned by
+    several plugins are concatenated in call order. A hook that raises, or returns something
+    else than sections, is logged, its plugin is listed as failing, and the other sections are
+    still built.
 
     .. versionadded:: 0.1
     """
@@ -62,13 +73,14 @@ def partnerboard_covenant(
 def partnerboard_exporters() -> list[Any]:
     """Declare extra covenant formats.
 
-    Called when the server starts.
+    Called once, when the server starts.
 
-    :return: a list of exporter objects with ``format`` (str, used in ``?format=``),
-        ``media_type`` (str) and ``render(covenant: dict) -> bytes | str``.
+    :return: a list of exporter objects, each with ``format`` (str, the value of
+        ``?format=``), ``media_type`` (str) and ``render(covenant: dict) -> bytes | str``.
 
-    Collects a list from every plugin; for a format declared twice the first one wins
-    (installed plugins before built-ins).
+    Not firstresult: the lists of all plugins are collected; for a format declared twice the
+    first one wins (installed plugins before the ``trylast`` built-ins). A hook that raises is
+    logged and its plugin listed as failing.
 
     .. versionadded:: 0.1
     """
@@ -78,8 +90,13 @@ def partnerboard_exporters() -> list[Any]:
 def partnerboard_board_created(board: BoardSnapshot) -> None:
     """Event: a board was created.
 
+    Called after the board is stored, before its links are returned to the facilitator.
+
     :param board: the new board (metadata and partners; no elements yet).
-    :return: nothing. A hook that raises is logged and the board is created all the same.
+    :return: nothing; a return value is ignored.
+
+    Not firstresult: every plugin is called. A hook that raises is logged, its plugin listed as
+    failing, and the board is created all the same.
 
     .. versionadded:: 0.1
     """
@@ -89,9 +106,14 @@ def partnerboard_board_created(board: BoardSnapshot) -> None:
 def partnerboard_board_finalized(board: BoardSnapshot, covenant: dict[str, Any]) -> None:
     """Event: a board was finalized and its covenant built.
 
+    Called once per board, after the snapshot and the covenant are stored.
+
     :param board: the frozen board.
-    :param covenant: the covenant data, read only.
-    :return: nothing. A hook that raises is logged; the board stays finalized.
+    :param covenant: the covenant data; read it, never change it.
+    :return: nothing; a return value is ignored.
+
+    Not firstresult: every plugin is called. A hook that raises is logged, its plugin listed as
+    failing, and the board stays finalized.
 
     .. versionadded:: 0.1
     """

@@ -8,10 +8,13 @@ plugin and the field that is wrong, and the plugin is skipped instead of breakin
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "FIELD_TYPES",
     "LANGUAGES",
     "CanvasSpec",
     "ElementKind",
@@ -22,6 +25,11 @@ __all__ = [
 
 #: Every text a user sees exists in each of these languages.
 LANGUAGES = ("nl", "en")
+
+#: The value types an element kind's extra field may declare (or a tuple of allowed strings).
+FIELD_TYPES = ("string", "number", "integer", "boolean", "date", "element")
+
+_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 class SpecError(ValueError):
@@ -52,6 +60,10 @@ class Rect:
     def area(self) -> float:
         return self.w * self.h
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x + self.w / 2, self.y + self.h / 2)
+
     def contains(self, px: float, py: float) -> bool:
         """True when the point lies inside the rectangle, edges included."""
         return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
@@ -72,12 +84,15 @@ class Rect:
 class Zone:
     """An area of the canvas where elements count as content of one kind (a column, a block).
 
-    :param id: unique within the canvas; used in steps and covenant sections.
+    :param id: a slug, unique within the canvas; used in steps and covenant sections.
     :param title: ``{"nl": ..., "en": ...}``.
-    :param rect: where the zone lies on the canvas.
-    :param prompts: questions shown in the zone, ``{"nl": [...], "en": [...]}``.
-    :param step: the facilitation step this zone belongs to (1-based), or None.
+    :param rect: where the zone lies on the canvas; it must lie inside the canvas.
+    :param prompts: questions shown in the zone, ``{"nl": [...], "en": [...]}``, as many in each
+        language.
+    :param step: the facilitation step this zone belongs to (1-based), or None. When the canvas
+        lists ``steps``, a zone's step is its position in that list.
     :param parking: a parking area: drawn, but its elements never become covenant data.
+    :param group: an optional group id, for canvases whose zones come in groups.
     """
 
     id: str
@@ -108,15 +123,24 @@ class ElementKind:
 
     :param kind: the value of the element's ``kind`` key, e.g. ``"note"``.
     :param label: ``{"nl": ..., "en": ...}`` shown in the toolbar.
-    :param fields: extra keys and their JSON type, e.g. ``{"owner": "string", "due": "date"}``.
+    :param fields: extra keys and their type: one of :data:`FIELD_TYPES`, or a tuple of the
+        allowed strings, e.g. ``{"owner": "string", "due": "date",
+        "level": ("practice", "management", "governance")}``.
     """
 
     kind: str
     label: dict[str, str]
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "label": dict(self.label), "fields": dict(self.fields)}
+        return {
+            "kind": self.kind,
+            "label": dict(self.label),
+            "fields": {
+                name: value if isinstance(value, str) else list(value)
+                for name, value in self.fields.items()
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -124,8 +148,9 @@ class CanvasSpec:
     """Everything the server and the browser need to draw and check a canvas.
 
     ``decorations`` are plain JSON objects drawn on the canvas but carrying no content, e.g.
-    ``{"type": "label", "x": 0, "y": 0, "text": {"nl": ..., "en": ...}}``, axes or a text list.
-    ``extra`` holds canvas-specific settings (e.g. the default ambition line), passed through.
+    ``{"type": "label", "x": 0, "y": 0, "text": {"nl": ..., "en": ...}}``, axes or a text list
+    (plugins/README.md lists the types). ``extra`` holds canvas-specific settings (e.g. the
+    default ambition line), passed through to the browser as JSON.
     """
 
     id: str
@@ -167,7 +192,7 @@ class CanvasSpec:
             "steps": list(self.steps),
             "element_kinds": [kind.to_json() for kind in self.element_kinds],
             "decorations": [dict(item) for item in self.decorations],
-            **({"extra": dict(self.extra)} if self.extra else {}),
+            "extra": dict(self.extra),
         }
 
     def summary(self, plugin: str) -> dict[str, Any]:
@@ -181,6 +206,9 @@ class CanvasSpec:
         }
 
 
+Problem = tuple[str, str]
+
+
 def _missing_language(value: object) -> str | None:
     if not isinstance(value, dict):
         return "must be a dict with the keys " + " and ".join(LANGUAGES)
@@ -191,47 +219,148 @@ def _missing_language(value: object) -> str | None:
     return None
 
 
-def _first_problem(spec: CanvasSpec) -> tuple[str, str] | None:
-    if not isinstance(spec.id, str) or not spec.id or not spec.id.replace("-", "").isalnum():
-        return "id", "must be a non-empty slug of letters, digits and dashes"
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _untranslated(value: Any, where: str) -> Problem | None:
+    """Find a ``{"nl": ..., "en": ...}`` value anywhere in JSON data that lacks a language."""
+    if isinstance(value, dict):
+        if any(lang in value for lang in LANGUAGES):
+            for lang in LANGUAGES:
+                if lang not in value:
+                    return where, f"has {sorted(value)} but no {lang!r} text"
+        for key, item in value.items():
+            found = _untranslated(item, f"{where}.{key}")
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _untranslated(item, f"{where}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _not_json(value: Any, where: str) -> Problem | None:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as error:
+        return where, f"must be plain JSON data: {error}"
+    return None
+
+
+def _canvas_problem(spec: CanvasSpec) -> Problem | None:
+    if not isinstance(spec.id, str) or not _SLUG.match(spec.id):
+        return "id", "must be a slug of lowercase letters, digits and single dashes"
     if not isinstance(spec.version, str) or not spec.version:
         return "version", "must be a non-empty string such as '1.0'"
     for name in ("title", "description"):
         missing = _missing_language(getattr(spec, name))
         if missing:
             return name, missing
-    width, height = spec.size
-    if not (width > 0 and height > 0):
-        return "size", f"must be positive, got {spec.size!r}"
+    size = spec.size
+    if not (isinstance(size, tuple | list) and len(size) == 2 and all(map(_is_number, size))):
+        return "size", f"must be (width, height), got {size!r}"
+    if not (size[0] > 0 and size[1] > 0):
+        return "size", f"must be positive, got {size!r}"
+    return None
+
+
+def _zone_problem(zone: Zone, where: str, spec: CanvasSpec) -> Problem | None:
+    if not isinstance(zone, Zone):
+        return where, f"must be a Zone, got {type(zone).__name__}"
+    if not isinstance(zone.id, str) or not _SLUG.match(zone.id):
+        return f"{where}.id", f"{zone.id!r} is not a slug of lowercase letters, digits and dashes"
+    missing = _missing_language(zone.title)
+    if missing:
+        return f"{where}.title", missing
+    if not isinstance(zone.prompts, dict):
+        return f"{where}.prompts", "must be a dict {'nl': [...], 'en': [...]}"
+    for lang in LANGUAGES:
+        prompts = zone.prompts.get(lang)
+        if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+            return f"{where}.prompts", f"the {lang!r} prompts must be a list of str ([] for none)"
+    if len({len(zone.prompts[lang]) for lang in LANGUAGES}) != 1:
+        return f"{where}.prompts", "every language must have the same number of prompts"
+    rect = zone.rect
+    if not isinstance(rect, Rect) or not all(map(_is_number, (rect.x, rect.y, rect.w, rect.h))):
+        return f"{where}.rect", "must be a Rect of numbers"
+    if rect.w <= 0 or rect.h <= 0:
+        return f"{where}.rect", "width and height must be positive"
+    if not rect.inside(spec.bounds):
+        return f"{where}.rect", f"{rect.to_json()} lies outside the canvas {tuple(spec.size)}"
+    if zone.step is not None and (not isinstance(zone.step, int) or zone.step < 1):
+        return f"{where}.step", f"must be a positive int or None, got {zone.step!r}"
+    if zone.step is not None and zone.id in spec.steps:
+        position = list(spec.steps).index(zone.id) + 1
+        if position != zone.step:
+            return f"{where}.step", f"is {zone.step} but steps lists {zone.id!r} as step {position}"
+    if zone.group is not None and not isinstance(zone.group, str):
+        return f"{where}.group", "must be a str or None"
+    return None
+
+
+def _steps_problem(spec: CanvasSpec, zones: dict[str, Zone]) -> Problem | None:
     seen: set[str] = set()
-    for index, zone in enumerate(spec.zones):
-        where = f"zones[{index}]"
-        if not isinstance(zone, Zone):
-            return where, f"must be a Zone, got {type(zone).__name__}"
-        if zone.id in seen:
-            return f"{where}.id", f"duplicate zone id {zone.id!r}"
-        seen.add(zone.id)
-        missing = _missing_language(zone.title)
-        if missing:
-            return f"{where}.title", missing
-        for lang in LANGUAGES:
-            if not isinstance(zone.prompts.get(lang), list):
-                return f"{where}.prompts", f"the {lang!r} prompts are missing (use [] for none)"
-        if len(zone.prompts["nl"]) != len(zone.prompts["en"]):
-            return f"{where}.prompts", "nl and en must have the same number of prompts"
-        if zone.rect.w <= 0 or zone.rect.h <= 0:
-            return f"{where}.rect", "width and height must be positive"
-        if not zone.rect.inside(spec.bounds):
-            return f"{where}.rect", f"{zone.rect.to_json()} lies outside the canvas {spec.size}"
     for index, step in enumerate(spec.steps):
-        if step not in seen:
+        if step not in zones:
             return f"steps[{index}]", f"names zone {step!r}, which the canvas does not declare"
+        if step in seen:
+            return f"steps[{index}]", f"names zone {step!r} twice"
+        if zones[step].parking:
+            return f"steps[{index}]", f"names the parking zone {step!r}"
+        seen.add(step)
+    return None
+
+
+def _kind_problem(kind: ElementKind, where: str) -> Problem | None:
+    if not isinstance(kind, ElementKind):
+        return where, f"must be an ElementKind, got {type(kind).__name__}"
+    if not isinstance(kind.kind, str) or not _SLUG.match(kind.kind):
+        return f"{where}.kind", f"{kind.kind!r} is not a slug"
+    missing = _missing_language(kind.label)
+    if missing:
+        return f"{where}.label", missing
+    for name, value in kind.fields.items():
+        choices = isinstance(value, tuple) and value and all(isinstance(v, str) for v in value)
+        if value not in FIELD_TYPES and not choices:
+            return f"{where}.fields.{name}", (
+                f"{value!r} is neither one of {', '.join(FIELD_TYPES)} nor a tuple of choices"
+            )
+    return None
+
+
+def _first_problem(spec: CanvasSpec) -> Problem | None:
+    problem = _canvas_problem(spec)
+    if problem:
+        return problem
+    zones: dict[str, Zone] = {}
+    for index, zone in enumerate(spec.zones):
+        problem = _zone_problem(zone, f"zones[{index}]", spec)
+        if problem:
+            return problem
+        if zone.id in zones:
+            return f"zones[{index}].id", f"duplicate zone id {zone.id!r}"
+        zones[zone.id] = zone
+    problem = _steps_problem(spec, zones)
+    if problem:
+        return problem
     kinds: set[str] = set()
     for index, kind in enumerate(spec.element_kinds):
+        problem = _kind_problem(kind, f"element_kinds[{index}]")
+        if problem:
+            return problem
         if kind.kind in kinds:
-            return f"element_kinds[{index}]", f"duplicate kind {kind.kind!r}"
+            return f"element_kinds[{index}].kind", f"duplicate kind {kind.kind!r}"
         kinds.add(kind.kind)
-        missing = _missing_language(kind.label)
-        if missing:
-            return f"element_kinds[{index}].label", missing
-    return None
+    for index, decoration in enumerate(spec.decorations):
+        where = f"decorations[{index}]"
+        if not isinstance(decoration, dict) or not isinstance(decoration.get("type"), str):
+            return where, "must be a dict with a 'type' string"
+        problem = _not_json(decoration, where) or _untranslated(decoration, where)
+        if problem:
+            return problem
+    if not isinstance(spec.extra, dict):
+        return "extra", "must be a dict"
+    return _not_json(spec.extra, "extra") or _untranslated(spec.extra, "extra")
