@@ -11,13 +11,13 @@ from starlette.routing import Route
 
 from partnerboard.plugins.manager import PluginRegistry
 
-from .boards import Boards, snapshot_of_record
+from .boards import Boards, NewBoard, snapshot_of_record
 from .requests import HTTPProblem, bearer_token, read_json
 from .settings import Settings
 from .store import BoardRecord
 from .tokens import Role
 
-__all__ = ["routes", "authorize"]
+__all__ = ["routes", "authorize", "board_answer", "text_field"]
 
 MAX_TITLE = 200
 MAX_PARTNERS = 40
@@ -45,7 +45,7 @@ async def get_canvas(request: Request) -> JSONResponse:
     return JSONResponse(spec.to_json())
 
 
-def _text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
+def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
     value = body.get(name)
     if value is None and not required:
         return ""
@@ -66,7 +66,7 @@ def _partner_names(body: dict[str, Any]) -> list[str]:
     for index, partner in enumerate(partners):
         if not isinstance(partner, dict):
             raise HTTPProblem(400, f"partners[{index}] must be an object with a 'name'")
-        name = _text_field(partner, "name", MAX_PARTNER_NAME)
+        name = text_field(partner, "name", MAX_PARTNER_NAME)
         if name.casefold() in (known.casefold() for known in names):
             raise HTTPProblem(400, f"partners[{index}]: {name!r} is listed twice")
         names.append(name)
@@ -84,8 +84,8 @@ async def create_board(request: Request) -> JSONResponse:
     body = await read_json(request, settings.max_message_bytes)
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")
-    canvas_id = _text_field(body, "canvas", 100)
-    title = _text_field(body, "title", MAX_TITLE)
+    canvas_id = text_field(body, "canvas", 100)
+    title = text_field(body, "title", MAX_TITLE)
     language = body.get("language", "nl")
     if language not in ("nl", "en"):
         raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")
@@ -98,24 +98,27 @@ async def create_board(request: Request) -> JSONResponse:
     request.app.state.registry.call_each(
         "partnerboard_board_created", board=snapshot_of_record(created.record)
     )
+    return JSONResponse(board_answer(request, created), status_code=201)
+
+
+def board_answer(request: Request, created: NewBoard) -> dict[str, Any]:
+    """The answer to creating a board: its data, the three tokens and their links."""
     base = str(request.base_url).rstrip("/")
     record = created.record
-    return JSONResponse(
-        {
-            "id": record.id,
-            "canvas": record.canvas,
-            "title": record.title,
-            "language": record.language,
-            "state": record.state,
-            "partners": list(record.partners),
-            "tokens": {role.value: token for role, token in created.tokens.items()},
-            "links": {
-                role.value: f"{base}/b/{record.id}?token={token}"
-                for role, token in created.tokens.items()
-            },
+    return {
+        "id": record.id,
+        "canvas": record.canvas,
+        "title": record.title,
+        "language": record.language,
+        "state": record.state,
+        "predecessor": record.predecessor,
+        "partners": list(record.partners),
+        "tokens": {role.value: token for role, token in created.tokens.items()},
+        "links": {
+            role.value: f"{base}/b/{record.id}?token={token}"
+            for role, token in created.tokens.items()
         },
-        status_code=201,
-    )
+    }
 
 
 def authorize(request: Request, *roles: Role) -> tuple[BoardRecord, Role]:
@@ -141,6 +144,8 @@ async def get_board(request: Request) -> JSONResponse:
             "language": record.language,
             "state": record.state,
             "role": role.value,
+            "predecessor": record.predecessor,
+            "snapshot_sha256": record.snapshot_sha256,
             "partners": list(record.partners),
         }
     )

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerboard.plugins.manager import PluginRegistry, build_registry
 
-from . import api, pages
+from . import api, covenant_api, pages
 from .boards import Boards
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
@@ -55,7 +55,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _value in headers}
+                # A response may bring a stricter policy of its own (the covenant page).
+                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -90,6 +94,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
 
     routes = [
         *api.routes,
+        *covenant_api.routes,
         *pages.routes,
         WebSocketRoute("/ws/{board_id}", board_socket),
         Mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static"),

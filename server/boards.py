@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pycrdt import Doc, Map
 
@@ -48,6 +48,10 @@ def initial_document(record: BoardRecord, spec: CanvasSpec) -> bytes:
     return doc.get_update()
 
 
+def _new_board_id() -> str:
+    return base64.b32encode(secrets.token_bytes(10)).decode().lower()
+
+
 def snapshot_of_record(record: BoardRecord) -> BoardSnapshot:
     """A board's metadata as plugin data (no elements): for events such as board_created."""
     return BoardSnapshot(
@@ -66,7 +70,6 @@ class Boards:
     def create(
         self, spec: CanvasSpec, title: str, language: str, partner_names: list[str]
     ) -> NewBoard:
-        tokens = {role: new_token() for role in Role}
         partners = tuple(
             {
                 "id": f"p{index + 1}",
@@ -76,15 +79,40 @@ class Boards:
             for index, name in enumerate(partner_names)
         )
         record = BoardRecord(
-            id=base64.b32encode(secrets.token_bytes(10)).decode().lower(),
+            id=_new_board_id(),
             canvas=spec.id,
             title=title,
             language=language,
             created_at=time.time(),
             partners=partners,
-            token_hashes={role.value: hash_token(token) for role, token in tokens.items()},
         )
-        self.store.create_board(record, initial_document(record, spec))
+        return self._store_new(record, initial_document(record, spec))
+
+    def create_version(self, finalized: BoardRecord, document: Doc) -> NewBoard:
+        """A new open board holding a copy of a finalized board, linked to it."""
+        copy = Doc()
+        copy.apply_update(document.get_update())
+        meta = copy.get("meta", type=Map)
+        with copy.transaction():
+            meta["finalized"] = False
+            meta["predecessor"] = finalized.id
+        record = replace(
+            finalized,
+            id=_new_board_id(),
+            state="open",
+            created_at=time.time(),
+            finalized_at=None,
+            snapshot_sha256=None,
+            predecessor=finalized.id,
+        )
+        return self._store_new(record, copy.get_update())
+
+    def _store_new(self, record: BoardRecord, document: bytes) -> NewBoard:
+        tokens = {role: new_token() for role in Role}
+        record = replace(
+            record, token_hashes={role.value: hash_token(t) for role, t in tokens.items()}
+        )
+        self.store.create_board(record, document)
         return NewBoard(record, tokens)
 
     def authenticate(self, board_id: str, token: str) -> tuple[BoardRecord, Role] | None:

@@ -160,6 +160,18 @@ class Room:
         """From now on no document update is applied, from anyone."""
         self.finalized = True
 
+    def server_change(self, change: Callable[[Doc], None]) -> None:
+        """Apply a change made by the server itself: stored, then sent to every peer."""
+        before = self.doc.get_state()
+        with self.doc.transaction():
+            change(self.doc)
+        update = self.doc.get_update(before)
+        self.last_update_id = self.store.append_update(self.board_id, update)
+        self.pending_updates += 1
+        message = yp.sync_update(update)
+        for peer in self.peers:
+            peer.push(message)
+
     # -- serving a connection ----------------------------------------------------------------
 
     async def serve(self, transport: Transport, role: Role) -> None:

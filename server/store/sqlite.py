@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS final_snapshots (
     data BLOB NOT NULL,
     sha256 TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS signatures (
+    board_id TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    name TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    snapshot_sha256 TEXT NOT NULL,
+    PRIMARY KEY (board_id, organisation, snapshot_sha256)
+);
 """
 
 
@@ -152,6 +160,25 @@ class SQLiteStore:
             "SELECT data FROM final_snapshots WHERE board_id = ?", (board_id,)
         ).fetchone()
         return row[0] if row else None
+
+    def add_signature(self, board_id: str, signature: dict[str, str]) -> bool:
+        """Record a party's signature; False when that party already signed this snapshot."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO signatures (board_id, organisation, name, signed_at,"
+            " snapshot_sha256) VALUES (?, ?, ?, ?, ?)",
+            (board_id, signature["organisation"], signature["name"], signature["signed_at"],
+             signature["snapshot_sha256"]),
+        )
+        return cursor.rowcount == 1
+
+    def signatures(self, board_id: str) -> list[dict[str, str]]:
+        rows = self.db.execute(
+            "SELECT organisation, name, signed_at, snapshot_sha256 FROM signatures"
+            " WHERE board_id = ? ORDER BY signed_at",
+            (board_id,),
+        ).fetchall()
+        keys = ("organisation", "name", "signed_at", "snapshot_sha256")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def close(self) -> None:
         self.db.close()

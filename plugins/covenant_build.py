@@ -1,0 +1,203 @@
+"""Building the covenant of a finalized board: provenance, parties, sections, completeness.
+
+The server calls :func:`build_covenant` with the frozen board; every plugin's
+``partnerboard_covenant`` hook contributes sections (isolated: a plugin that raises or returns
+something malformed is logged and left out). The result is plain JSON data described by
+``covenant.schema.json`` and is the single input of every exporter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .board import BoardSnapshot
+from .covenant import Sections, SectionsError, check_sections, merge_sections
+from .manager import PluginRegistry
+from .spec import CanvasSpec
+
+__all__ = ["SCHEMA_VERSION", "build_covenant", "combine_covenants", "completeness"]
+
+SCHEMA_VERSION = 1
+log = logging.getLogger("partnerboard.covenant")
+
+NOT_IN_PLACE, PARTLY, FULLY = "not_in_place", "partly", "fully"
+
+
+def participants(board: BoardSnapshot) -> list[dict[str, str]]:
+    """Everyone who wrote on the board, by name and organisation, in order of appearance."""
+    seen: dict[tuple[str, str], None] = {}
+    for element in board.of_kind(*{e.kind for e in board.elements.values()}):
+        if element.author.strip():
+            seen.setdefault((element.author.strip(), element.org.strip()), None)
+    return [{"name": name, "organisation": org} for name, org in seen]
+
+
+def collect_sections(
+    registry: PluginRegistry, board: BoardSnapshot, canvas: CanvasSpec, partial: dict[str, Any]
+) -> Sections:
+    results = []
+    for plugin, result in registry.call_each(
+        "partnerboard_covenant", board=board, canvas=canvas, covenant=partial
+    ):
+        try:
+            results.append((plugin, check_sections(plugin, result)))
+        except SectionsError as error:
+            log.error("%s", error)
+            if plugin in registry.plugins:
+                registry.plugins[plugin].errors.append(str(error))
+    return merge_sections(results)
+
+
+def build_covenant(
+    registry: PluginRegistry,
+    board: BoardSnapshot,
+    canvas: CanvasSpec,
+    *,
+    finalized_at: str,
+    snapshot_sha256: str,
+    signatures: Iterable[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The covenant data of one finalized board."""
+    covenant: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "title": board.title,
+        "language": board.language,
+        "board": {
+            "id": board.id,
+            "canvas": board.canvas,
+            "canvas_version": str(board.meta.get("canvas_version", canvas.version)),
+            "title": board.title,
+            "finalized_at": finalized_at,
+            "snapshot_sha256": snapshot_sha256,
+        },
+        "parties": [{"id": p.id, "name": p.name, "color": p.color} for p in board.partners],
+        "participants": participants(board),
+    }
+    sections = collect_sections(registry, board, canvas, dict(covenant))
+    covenant["sections"] = {
+        name: [{**item, "source": board.id} for item in items] for name, items in sections.items()
+    }
+    covenant["signatures"] = [
+        dict(signature)
+        for signature in signatures
+        if signature.get("snapshot_sha256") == snapshot_sha256
+    ]
+    covenant["completeness"] = completeness(covenant)
+    return covenant
+
+
+def _status(done: int, total: int) -> str:
+    if total == 0 or done == 0:
+        return NOT_IN_PLACE
+    return FULLY if done >= total else PARTLY
+
+
+def _check(check_id: str, group: str, status: str, *notes: str) -> dict[str, Any]:
+    return {"id": check_id, "group": group, "status": status, "notes": list(notes)}
+
+
+def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The WHO / WHY / WHAT checklist, computed from the covenant's own data.
+
+    Each check says ``not_in_place``, ``partly`` or ``fully`` and, where something is missing,
+    notes naming it (an action without owner, a partner without any contribution, ...). Checks
+    only appear for sections the covenant has: a quadrant alone is not judged on actions.
+    """
+    sections: Mapping[str, list[dict[str, Any]]] = covenant.get("sections", {})
+    parties = [party["name"] for party in covenant.get("parties", [])]
+    contributing = {item.get("org") for items in sections.values() for item in items}
+    silent = [name for name in parties if name not in contributing]
+    signed = {signature.get("organisation") for signature in covenant.get("signatures", [])}
+    checks = [
+        _check(
+            "parties", "who",
+            FULLY if len(parties) >= 2 else PARTLY if parties else NOT_IN_PLACE,
+            *([] if len(parties) >= 2 else ["fewer than two partner organisations are named"]),
+        ),
+        _check(
+            "contributions", "who",
+            _status(len(parties) - len(silent), len(parties)),
+            *[f"no contribution from {name}" for name in silent],
+        ),
+        _check(
+            "representatives", "who",
+            _status(len([p for p in parties if p in signed]), len(parties)),
+            *[f"not signed by {name}" for name in parties if name not in signed],
+        ),
+    ]
+    if "values" in sections:
+        orgs = {item.get("org") for item in sections["values"] if item.get("org")}
+        checks.append(_check(
+            "shared_objectives", "why",
+            FULLY if len(orgs) >= 2 else PARTLY if sections["values"] else NOT_IN_PLACE,
+            *([] if sections["values"] else ["no shared values or objectives recorded"]),
+        ))
+        checks.append(_check(
+            "own_objectives", "why",
+            _status(len([p for p in parties if p in orgs]), len(parties)),
+            *[f"{name} has not named what it values" for name in parties if name not in orgs],
+        ))
+    if "actions" in sections:
+        actions = sections["actions"]
+        complete = [a for a in actions if a.get("owner") and a.get("due")]
+        checks.append(_check(
+            "activities", "what",
+            _status(len(complete), len(actions)) if actions else NOT_IN_PLACE,
+            *[f"action without owner or date: {a['text'][:60]}" for a in actions
+              if a not in complete],
+            *([] if actions else ["no actions recorded"]),
+        ))
+    for section, check_id in (
+        ("conditions", "resources"),
+        ("roles_and_communication", "roles"),
+        ("process_agreements", "process_agreements"),
+    ):
+        if section in sections:
+            checks.append(_check(
+                check_id, "what", FULLY if sections[section] else NOT_IN_PLACE,
+                *([] if sections[section] else [f"nothing recorded under {section}"]),
+            ))
+    if "game_rules" in sections:
+        has_guardian = bool(sections.get("guardian"))
+        checks.append(_check(
+            "game_rules", "what",
+            (FULLY if has_guardian else PARTLY) if sections["game_rules"] else NOT_IN_PLACE,
+            *([] if has_guardian else ["the game rules have no guardian"]),
+            *([] if sections["game_rules"] else ["no game rules recorded"]),
+        ))
+    if "health_check" in sections:
+        scored = [item for item in sections["health_check"] if item.get("mean") is not None]
+        checks.append(_check(
+            "indicators", "what", _status(len(scored), len(sections["health_check"])),
+        ))
+    return checks
+
+
+def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, Any]:
+    """One covenant from several finalized boards; every item keeps its source board."""
+    parties: dict[str, dict[str, Any]] = {}
+    people: dict[tuple[str, str], dict[str, str]] = {}
+    sections: dict[str, list[dict[str, Any]]] = {}
+    signatures: list[dict[str, Any]] = []
+    for covenant in covenants:
+        for party in covenant["parties"]:
+            parties.setdefault(party["name"].casefold(), party)
+        for person in covenant["participants"]:
+            people.setdefault((person["name"], person["organisation"]), person)
+        for name, items in covenant["sections"].items():
+            sections.setdefault(name, []).extend(items)
+        signatures.extend(covenant["signatures"])
+    combined: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "title": title,
+        "language": covenants[0]["language"],
+        "boards": [covenant["board"] for covenant in covenants],
+        "parties": list(parties.values()),
+        "participants": list(people.values()),
+        "sections": sections,
+        "signatures": signatures,
+    }
+    combined["completeness"] = completeness(combined)
+    return combined

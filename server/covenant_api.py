@@ -1,0 +1,162 @@
+"""HTTP routes for finalizing boards, their covenants, signatures and new versions."""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from partnerboard.plugins import snapshot_from_doc
+from partnerboard.plugins.covenant_build import combine_covenants
+
+from .api import authorize, board_answer, text_field
+from .boards import Boards
+from .finalize import covenant_of, document_of, finalize, iso
+from .requests import HTTPProblem, read_json
+from .store import BoardRecord
+from .tokens import Role
+
+__all__ = ["routes", "exporters_of"]
+
+SCHEMA = json.loads(
+    (resources.files("partnerboard.plugins") / "covenant.schema.json").read_text("utf-8")
+)
+
+
+def exporters_of(registry: Any) -> dict[str, Any]:
+    """Format name -> exporter; the first plugin to declare a format wins (built-ins last)."""
+    found: dict[str, Any] = {}
+    for _plugin, exporters in registry.call_each("partnerboard_exporters"):
+        for exporter in exporters:
+            found.setdefault(exporter.format, exporter)
+    return found
+
+
+def _render(request: Request, covenant: dict[str, Any], filename: str) -> Response:
+    wanted = request.query_params.get("format", "json")
+    exporters = exporters_of(request.app.state.registry)
+    exporter = exporters.get(wanted)
+    if exporter is None:
+        known = ", ".join(sorted(exporters))
+        raise HTTPProblem(400, f"unknown format {wanted!r}: use one of {known}")
+    body = exporter.render(covenant)
+    headers = {}
+    policy = getattr(exporter, "content_security_policy", None)
+    if policy:
+        headers["content-security-policy"] = policy
+    if exporter.format not in ("json", "html"):
+        headers["content-disposition"] = f'attachment; filename="{filename}.{exporter.extension}"'
+    return Response(body, media_type=exporter.media_type, headers=headers)
+
+
+def _covenant(request: Request, record: BoardRecord) -> dict[str, Any]:
+    try:
+        return covenant_of(request.app.state.store, request.app.state.registry, record)
+    except LookupError as error:
+        raise HTTPProblem(409, str(error)) from None
+
+
+async def finalize_board(request: Request) -> JSONResponse:
+    record, _role = authorize(request, Role.FACILITATOR)
+    if record.state == "finalized":
+        raise HTTPProblem(409, "this board is already finalized; start a new version instead")
+    state = request.app.state
+    digest = finalize(state.store, state.rooms, record)
+    record = state.store.get_board(record.id)
+    covenant = _covenant(request, record)
+    state.registry.call_each(
+        "partnerboard_board_finalized",
+        board=snapshot_from_doc(document_of(state.store, record.id), record.id),
+        covenant=covenant,
+    )
+    return JSONResponse({"state": "finalized", "snapshot_sha256": digest, "covenant": covenant})
+
+
+async def get_covenant(request: Request) -> Response:
+    record, _role = authorize(request)
+    if record.state != "finalized":
+        raise HTTPProblem(409, "the board is not finalized yet: there is no covenant")
+    return _render(request, _covenant(request, record), f"covenant-{record.id}")
+
+
+async def sign(request: Request) -> JSONResponse:
+    record, _role = authorize(request, Role.FACILITATOR, Role.PARTICIPANT)
+    if record.state != "finalized":
+        raise HTTPProblem(409, "only a finalized board can be signed")
+    body = await read_json(request, request.app.state.settings.max_message_bytes)
+    if not isinstance(body, dict):
+        raise HTTPProblem(400, "request body must be a JSON object")
+    name = text_field(body, "name", 100)
+    organisation = text_field(body, "organisation", 100)
+    parties = {p["name"].casefold(): p["name"] for p in record.partners}
+    if parties and organisation.casefold() not in parties:
+        raise HTTPProblem(400, f"{organisation!r} is not one of this board's parties")
+    signature = {
+        "name": name,
+        "organisation": parties.get(organisation.casefold(), organisation),
+        "signed_at": iso(time.time()),
+        "snapshot_sha256": record.snapshot_sha256 or "",
+    }
+    if not request.app.state.store.add_signature(record.id, signature):
+        raise HTTPProblem(409, f"{signature['organisation']} has already signed this version")
+    return JSONResponse(signature, status_code=201)
+
+
+async def new_version(request: Request) -> JSONResponse:
+    record, _role = authorize(request, Role.FACILITATOR)
+    if record.state != "finalized":
+        raise HTTPProblem(409, "only a finalized board gets new versions; edit this one instead")
+    state = request.app.state
+    spec = state.registry.canvas(record.canvas)
+    if spec is None:
+        raise HTTPProblem(409, f"the canvas {record.canvas!r} of this board is not installed")
+    doc = document_of(state.store, record.id)
+    boards: Boards = state.boards
+    created = boards.create_version(record, doc)
+    return JSONResponse(board_answer(request, created), status_code=201)
+
+
+async def combined_covenant(request: Request) -> Response:
+    body = await read_json(request, request.app.state.settings.max_message_bytes)
+    if not isinstance(body, dict):
+        raise HTTPProblem(400, "request body must be a JSON object")
+    title = text_field(body, "title", 200)
+    boards = body.get("boards")
+    if not isinstance(boards, list) or not boards or len(boards) > 20:
+        raise HTTPProblem(400, "field 'boards' must list 1 to 20 {\"id\", \"token\"} objects")
+    covenants = []
+    for index, entry in enumerate(boards):
+        if not isinstance(entry, dict):
+            raise HTTPProblem(400, f"boards[{index}] must be an object with 'id' and 'token'")
+        board_id = text_field(entry, "id", 64)
+        token = text_field(entry, "token", 200)
+        found = request.app.state.boards.authenticate(board_id, token)
+        if found is None:
+            raise HTTPProblem(403, f"boards[{index}]: the token is not valid for this board")
+        if found[0].state != "finalized":
+            raise HTTPProblem(409, f"boards[{index}]: board {board_id} is not finalized")
+        covenants.append(_covenant(request, found[0]))
+    languages = {covenant["language"] for covenant in covenants}
+    combined = combine_covenants(title, covenants)
+    if len(languages) > 1:
+        combined["language"] = body.get("language") if body.get("language") in languages else "nl"
+    return _render(request, combined, "covenant")
+
+
+async def schema(request: Request) -> JSONResponse:
+    return JSONResponse(SCHEMA)
+
+
+routes = [
+    Route("/api/covenant.schema.json", schema),
+    Route("/api/covenants", combined_covenant, methods=["POST"]),
+    Route("/api/boards/{board_id}/finalize", finalize_board, methods=["POST"]),
+    Route("/api/boards/{board_id}/covenant", get_covenant),
+    Route("/api/boards/{board_id}/signatures", sign, methods=["POST"]),
+    Route("/api/boards/{board_id}/versions", new_version, methods=["POST"]),
+]

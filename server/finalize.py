@@ -1,0 +1,80 @@
+"""Finalizing a board: freeze it, keep an immutable snapshot, and build its covenant.
+
+A finalized board's snapshot is written once and never changed; its sha256 identifies the
+version that was agreed, and signatures refer to it. The covenant is always rebuilt from that
+stored snapshot, so it reads the same after any number of restarts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from pycrdt import Doc, Map
+
+from partnerboard.plugins import snapshot_from_doc
+from partnerboard.plugins.covenant_build import build_covenant
+from partnerboard.plugins.manager import PluginRegistry
+
+from .room import Room
+from .rooms import Rooms
+from .store import BoardRecord, Store
+
+__all__ = ["finalize", "covenant_of", "iso", "document_of"]
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def _mark_finalized(doc: Doc) -> None:
+    doc.get("meta", type=Map)["finalized"] = True
+
+
+def finalize(store: Store, rooms: Rooms, record: BoardRecord) -> str:
+    """Freeze the board and store its snapshot; return the snapshot's sha256.
+
+    Runs without awaiting, so no update can slip in between freezing and the snapshot.
+    """
+    room = rooms.loaded.get(record.id)
+    if room is None:
+        # Nobody has the board open: load it just for this, then fold it away again.
+        room = Room(record.id, store)
+        room.freeze()
+        room.server_change(_mark_finalized)
+        room.compact()
+    else:
+        room.freeze()
+        room.server_change(_mark_finalized)
+    snapshot = room.doc.get_update()
+    digest = hashlib.sha256(snapshot).hexdigest()
+    store.finalize(record.id, snapshot, digest, time.time())
+    return digest
+
+
+def document_of(store: Store, board_id: str) -> Doc:
+    """The finalized board's document, from its immutable snapshot."""
+    snapshot = store.final_snapshot(board_id)
+    if snapshot is None:
+        raise LookupError(f"board {board_id} has no final snapshot")
+    doc = Doc()
+    doc.apply_update(snapshot)
+    return doc
+
+
+def covenant_of(store: Store, registry: PluginRegistry, record: BoardRecord) -> dict[str, Any]:
+    """Build the covenant of a finalized board from its stored snapshot."""
+    spec = registry.canvas(record.canvas)
+    if spec is None:
+        raise LookupError(f"the canvas {record.canvas!r} of this board is not installed")
+    board = snapshot_from_doc(document_of(store, record.id), record.id)
+    return build_covenant(
+        registry,
+        board,
+        spec,
+        finalized_at=iso(record.finalized_at or 0),
+        snapshot_sha256=record.snapshot_sha256 or "",
+        signatures=store.signatures(record.id),
+    )
