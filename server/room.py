@@ -26,7 +26,10 @@ from typing import Protocol
 
 from pycrdt import Doc
 
+from partnerboard.plugins import CanvasSpec
+
 from . import yprotocol as yp
+from .guard import UpdateGuard
 from .store import Store
 from .tokens import Role
 
@@ -110,6 +113,7 @@ class Room:
         board_id: str,
         store: Store,
         *,
+        spec: CanvasSpec | None = None,
         finalized: bool = False,
         compact_every: int = 500,
         queue_limit: int = 2000,
@@ -129,6 +133,7 @@ class Room:
         self.pending_updates = 0
         self.closed = False
         self._load()
+        self.guard = UpdateGuard(self.doc, spec)
 
     def _load(self) -> None:
         updates, self.last_update_id = self.store.load_document(self.board_id)
@@ -165,12 +170,7 @@ class Room:
         before = self.doc.get_state()
         with self.doc.transaction():
             change(self.doc)
-        update = self.doc.get_update(before)
-        self.last_update_id = self.store.append_update(self.board_id, update)
-        self.pending_updates += 1
-        message = yp.sync_update(update)
-        for peer in self.peers:
-            peer.push(message)
+        self._store_and_send(self.doc.get_update(before), skip=None)
 
     # -- serving a connection ----------------------------------------------------------------
 
@@ -240,19 +240,33 @@ class Room:
             return
         if update == yp.EMPTY_UPDATE:
             return
+        facilitator = peer.role is Role.FACILITATOR
+        reversal = None
         try:
-            self.doc.apply_update(update)
+            if facilitator and self.guard.locked_zone() is None:
+                self.doc.apply_update(update)
+            else:
+                reversal, reason = self.guard.apply(update, facilitator=facilitator)
+                if reason:
+                    log.info("board %s: reverted a %s's update: %s", self.board_id,
+                             peer.role.value, reason)
         except ValueError as error:
             raise yp.ProtocolError(f"undecodable update: {error}") from None
         except BaseException as error:  # pycrdt turns a Rust panic into a BaseException
             if type(error).__name__ != "PanicException":
                 raise
             raise yp.ProtocolError("update rejected by the CRDT decoder") from None
+        self._store_and_send(update, skip=peer)
+        if reversal is not None:
+            self._store_and_send(reversal, skip=None)
+
+    def _store_and_send(self, update: bytes, skip: Peer | None) -> None:
+        """Append an update to the store, then queue it to every peer but ``skip``."""
         self.last_update_id = self.store.append_update(self.board_id, update)
         self.pending_updates += 1
         message = yp.sync_update(update)
         for other in self.peers:
-            if other is not peer:
+            if other is not skip:
                 other.push(message)
         if self.pending_updates >= self.compact_every:
             self.compact()

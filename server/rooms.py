@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from partnerboard.plugins import CanvasSpec
+
 from .room import Room
 from .settings import Settings
 from .store import Store
@@ -23,7 +25,9 @@ class Rooms:
         self.loaded: dict[str, Room] = {}
         self._unload_timers: dict[str, asyncio.TimerHandle] = {}
 
-    def acquire(self, board_id: str, *, finalized: bool) -> Room:
+    def acquire(
+        self, board_id: str, *, finalized: bool, spec: CanvasSpec | None = None
+    ) -> Room:
         """The board's room, loaded from the store if needed."""
         timer = self._unload_timers.pop(board_id, None)
         if timer is not None:
@@ -33,6 +37,7 @@ class Rooms:
             room = Room(
                 board_id,
                 self.store,
+                spec=spec,
                 finalized=finalized,
                 compact_every=self.settings.compact_every,
                 queue_limit=self.settings.send_queue_limit,

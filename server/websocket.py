@@ -59,7 +59,11 @@ async def board_socket(websocket: WebSocket) -> None:
         await websocket.close(CloseCode.POLICY, "permission denied")
         return
     record, role = found
-    room = app_state.rooms.acquire(record.id, finalized=record.state == "finalized")
+    room = app_state.rooms.acquire(
+        record.id,
+        finalized=record.state == "finalized",
+        spec=app_state.registry.canvas(record.canvas),
+    )
     transport = StarletteTransport(websocket, app_state.settings.max_message_bytes)
     await room.serve(transport, role)
     await transport.close(CloseCode.NORMAL)

@@ -124,12 +124,18 @@ class YClient:
             self.ws = None
 
 
-async def wait_for(condition: Callable[[], bool], limit: float = 5.0, what: str = "") -> None:
-    """Wait until ``condition()`` holds, polling the event loop, under a deadline."""
+async def wait_for(
+    condition: Callable[[], bool], limit: float = 5.0, what: str | Callable[[], str] = ""
+) -> None:
+    """Wait until ``condition()`` holds, polling the event loop, under a deadline.
+
+    ``what`` names the condition in the failure message; a callable can describe the state.
+    """
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {limit}s waiting for {what or condition}")
+            described = what() if callable(what) else what
+            raise AssertionError(f"timed out after {limit}s waiting for {described or condition}")
         await asyncio.sleep(0.01)
 
 

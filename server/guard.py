@@ -1,0 +1,127 @@
+"""What a participant's update may change, checked on the server.
+
+Facilitation state lives in the board document (``meta``: step, lock, timer, voting, ...;
+``partners``), so a participant's client could in principle rewrite it. The guard applies a
+non-facilitator's update under a tracked origin, watches what it touched, and if it touched
+something that role may not change, undoes it at once: the room stores the update and its
+reversal, sends the reversal back to the sender, and the document never shows the change.
+
+Rules for participants:
+
+* ``meta`` and ``partners`` are the facilitator's: no change at all.
+* an element's ``status`` (agreed / parked) is set only by the facilitator.
+* while the facilitator has locked the board to the current step, participants change only
+  elements inside that step's zone (before and after the change).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pycrdt import Doc, Map, UndoManager
+
+from partnerboard.plugins import CanvasSpec, Element, zone_of
+
+__all__ = ["UpdateGuard", "FACILITATOR_KEYS"]
+
+#: Element keys only the facilitator may set.
+FACILITATOR_KEYS = frozenset({"status"})
+_GUARDED = "partnerboard.guarded-update"
+
+
+class UpdateGuard:
+    def __init__(self, doc: Doc, spec: CanvasSpec | None) -> None:
+        self.doc = doc
+        self.spec = spec
+        self.meta = doc.get("meta", type=Map)
+        self.partners = doc.get("partners", type=Map)
+        self.elements = doc.get("elements", type=Map)
+        self.undo = UndoManager(
+            scopes=[self.meta, self.partners, self.elements], capture_timeout_millis=0
+        )
+        self.undo.include_origin(_GUARDED)
+        #: element id -> zone id, kept only while the board is locked (to judge deletions).
+        self._zones: dict[str, str | None] | None = None
+
+    def locked_zone(self) -> str | None:
+        """The zone participants are held to, or None when the board is not locked."""
+        if self.spec is None or not self.meta.get("locked"):
+            return None
+        step = self.meta.get("step")
+        if isinstance(step, int | float) and 1 <= step <= len(self.spec.steps):
+            return self.spec.steps[int(step) - 1]
+        return None
+
+    def _zone_now(self, element_id: str) -> str | None:
+        raw = self.elements.get(element_id)
+        if not isinstance(raw, Map) or self.spec is None:
+            return None
+        values = {key: raw.get(key) for key in ("x", "y", "w", "h")}
+        numbers = {k: float(v) if isinstance(v, int | float) else 0.0 for k, v in values.items()}
+        zone = zone_of(Element(id=element_id, kind="", **numbers), self.spec)
+        return zone.id if zone else None
+
+    def _zone_map(self) -> dict[str, str | None]:
+        if self._zones is None:
+            self._zones = {eid: self._zone_now(eid) for eid in self.elements.keys()}
+        return self._zones
+
+    def apply(self, update: bytes, *, facilitator: bool) -> tuple[bytes | None, str | None]:
+        """Apply an update; return ``(reversal, reason)`` when it had to be undone."""
+        locked = self.locked_zone()
+        if locked is None:
+            self._zones = None
+        zones_before = self._zone_map() if locked else None
+        problems: list[str] = []
+        touched: set[str] = set()
+        deleted: set[str] = set()
+
+        def on_meta(_event: Any) -> None:
+            problems.append("only the facilitator changes the board settings")
+
+        def on_elements(events: Any) -> None:
+            for event in events:
+                if event.path:
+                    element_id = str(event.path[0])
+                    touched.add(element_id)
+                    keys = getattr(event, "keys", {})
+                    if len(event.path) == 1 and FACILITATOR_KEYS & set(keys):
+                        problems.append("only the facilitator marks notes agreed or parked")
+                    continue
+                for key, change in event.keys.items():
+                    (deleted if change["action"] == "delete" else touched).add(str(key))
+
+        subscriptions = []
+        if not facilitator:
+            subscriptions += [
+                (self.meta, self.meta.observe(on_meta)),
+                (self.partners, self.partners.observe_deep(on_meta)),
+                (self.elements, self.elements.observe_deep(on_elements)),
+            ]
+        elif locked:
+            subscriptions.append((self.elements, self.elements.observe_deep(on_elements)))
+        try:
+            with self.doc.transaction(origin=_GUARDED):
+                self.doc.apply_update(update)
+        finally:
+            for shared, subscription in subscriptions:
+                shared.unobserve(subscription)
+        if locked and zones_before is not None and not facilitator:
+            for element_id in touched | deleted:
+                before = zones_before.get(element_id, locked)
+                after = locked if element_id in deleted else self._zone_now(element_id)
+                if before != locked or after != locked:
+                    problems.append(f"the board is locked to the zone {locked!r}")
+                    break
+        reversal = None
+        if problems:
+            state = self.doc.get_state()
+            self.undo.undo()
+            reversal = self.doc.get_update(state)
+        elif locked and zones_before is not None:
+            for element_id in touched:
+                zones_before[element_id] = self._zone_now(element_id)
+            for element_id in deleted:
+                zones_before.pop(element_id, None)
+        self.undo.clear()
+        return reversal, (problems[0] if problems else None)

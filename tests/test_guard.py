@@ -1,0 +1,107 @@
+"""Server-side rules on what a participant's update may change (DESIGN.md §6 meta)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pycrdt import Map
+from yclient import connected, note_texts, wait_for
+
+from partnerboard.canvases.partnership_map.spec import SPEC
+
+
+def spot(zone_id: str, offset: int = 0) -> dict[str, float]:
+    rect = SPEC.zone(zone_id).rect
+    return {"x": rect.x + 20, "y": rect.y + 20 + offset}
+
+
+def test_participant_cannot_change_board_settings_or_partners(server):
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "participant")) as participant, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            meta = participant.doc.get("meta", type=Map)
+            meta["step"] = 3
+            meta["finalized"] = True
+            participant.doc.get("partners", type=Map)["p1"]["name"] = "Hacked"
+            await participant.flush()
+            # The server undoes it: the sender's own copy goes back too.
+            await wait_for(lambda: meta.get("step") == 0 and meta.get("finalized") is False,
+                           what="reverted meta")
+            partners = participant.doc.get("partners", type=Map)
+            await wait_for(lambda: partners["p1"]["name"] == "Gemeente", what="reverted partner")
+            participant.add_note("fine", "notes are fine")
+            await wait_for(lambda: "fine" in watcher.elements, what="normal edit")
+            assert watcher.doc.get("meta", type=Map)["step"] == 0
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            assert fresh.doc.get("meta", type=Map)["step"] == 0
+            assert fresh.doc.get("partners", type=Map)["p1"]["name"] == "Gemeente"
+
+    asyncio.run(scenario())
+
+
+def test_facilitator_changes_settings_and_only_facilitator_marks_notes(server):
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator, \
+                connected(server.board_ws(board, "participant")) as participant:
+            facilitator.add_note("n1", "idea", **spot("values"))
+            facilitator.doc.get("meta", type=Map)["step"] = 1
+            meta = participant.doc.get("meta", type=Map)
+            await wait_for(lambda: meta.get("step") == 1 and "n1" in participant.elements,
+                           what="facilitator's change")
+            participant.elements["n1"]["status"] = "agreed"
+            await participant.flush()
+            await wait_for(lambda: "status" not in participant.elements["n1"],
+                           what="status reverted")
+            facilitator.elements["n1"]["status"] = "agreed"
+            await wait_for(lambda: participant.elements["n1"].get("status") == "agreed",
+                           what="facilitator marks")
+
+    asyncio.run(scenario())
+
+
+def test_locked_step_keeps_participants_in_the_current_zone(server):
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator, \
+                connected(server.board_ws(board, "participant")) as participant:
+            facilitator.add_note("old-value", "a value", **spot("values"))
+            facilitator.add_note("relation", "a relation", **spot("relations"))
+            meta = facilitator.doc.get("meta", type=Map)
+            with facilitator.doc.transaction():
+                meta["step"] = 2  # relations
+                meta["locked"] = True
+            pmeta = participant.doc.get("meta", type=Map)
+            await wait_for(lambda: pmeta.get("locked") is True and len(participant.elements) == 2,
+                           what="lock arrives")
+            participant.add_note("in-step", "allowed", **spot("relations", 150))
+            participant.add_note("elsewhere", "not now", **spot("conditions"))
+            participant.elements["relation"]["x"] = spot("values")["x"]  # drag out of the zone
+            del participant.elements["old-value"]  # delete outside the zone
+            await participant.flush()
+            text = participant.elements["relation"]["text"]
+            text += " (edited)"  # inside the zone: fine
+            await participant.flush()
+            expected = {"old-value": "a value", "relation": "a relation (edited)",
+                        "in-step": "allowed"}
+            await wait_for(lambda: note_texts(facilitator.doc) == expected,
+                           what=lambda: f"server verdict, got {note_texts(facilitator.doc)}")
+            await wait_for(lambda: note_texts(participant.doc) == expected, what="sender reverted")
+            assert participant.elements["relation"]["x"] == spot("relations")["x"]
+            # The facilitator is not held to the step.
+            facilitator.add_note("facilitator-anywhere", "ok", **spot("actions"))
+            await wait_for(lambda: "facilitator-anywhere" in participant.elements, what="free")
+            meta["locked"] = False
+            await wait_for(lambda: pmeta.get("locked") is False, what="unlock")
+            participant.add_note("later", "free again", **spot("conditions"))
+            await wait_for(lambda: "later" in facilitator.elements, what="unlocked edit")
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            assert set(fresh.elements.keys()) == {
+                "old-value", "relation", "in-step", "facilitator-anywhere", "later"
+            }
+
+    asyncio.run(scenario())
