@@ -9,6 +9,7 @@ import logging
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .settings import OPTIONS, SettingsError, load_settings
 
@@ -56,7 +57,7 @@ def _plugins(args: argparse.Namespace) -> int:
     from partnerboard.plugins.manager import build_registry
 
     registry = build_registry()
-    infos = [info.to_json() for info in registry.plugins.values()]
+    infos = registry.to_json()
     if args.json:
         print(json.dumps(infos, indent=2))
         return 0
@@ -67,6 +68,24 @@ def _plugins(args: argparse.Namespace) -> int:
         print(f"{info['name']} {info['version']} [{info['state']}]: {canvases}")
         for error in info["errors"]:
             print(f"    ! {error}")
+    return 0
+
+
+def _new_canvas(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, new_canvas
+
+    try:
+        root, files = new_canvas(args.name, Path(args.output))
+    except ScaffoldError as error:
+        print(f"partnerboard: {error}", file=sys.stderr)
+        return 2
+    print(f"created {root}")
+    for path in files:
+        print(f"    {path.relative_to(root)}")
+    print(
+        f"\nnext:\n    pip install -e '{root}[test]'\n    pytest {root}\n"
+        "    partnerboard plugins     # then restart the server"
+    )
     return 0
 
 
@@ -96,10 +115,32 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser(
         "plugins",
         help="list installed plugins and their canvases",
-        description="List installed plugins, their versions, canvases and state (ok or broken).",
+        description="List installed plugins: version, canvases and state (ok; broken: not "
+        "loaded, see its errors; failing: loaded, but a hook raised at run time).",
     )
     plugins.add_argument("--json", action="store_true", help="print JSON instead of text")
     plugins.set_defaults(run=_plugins)
+
+    new = commands.add_parser(
+        "new-canvas",
+        help="write a new canvas plugin package",
+        description="Write an installable canvas plugin package: a pyproject with the entry "
+        "point, a canvas spec, a covenant hook, a README and a test that passes. Install it "
+        "with pip install -e, restart the server, and the canvas is offered.",
+    )
+    new.add_argument(
+        "name",
+        metavar="NAME",
+        help="the canvas id and plugin name: lowercase letters, digits and dashes, e.g. "
+        "risk-matrix (the package is called partnerboard-NAME)",
+    )
+    new.add_argument(
+        "--output",
+        metavar="DIR",
+        default=".",
+        help="where to create the package directory (default: the current directory)",
+    )
+    new.set_defaults(run=_new_canvas)
     return parser
 
 

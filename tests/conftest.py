@@ -21,10 +21,18 @@ LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
 class ServerProcess:
     """``partnerboard serve`` in a subprocess, with its own data directory."""
 
-    def __init__(self, data_dir: Path, *extra_args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra_args: str,
+        env: dict[str, str] | None = None,
+        python: str = sys.executable,
+    ) -> None:
         self.data_dir = data_dir
         self.extra_args = extra_args
         self.env = {**os.environ, **(env or {})}
+        #: The interpreter that runs the server, e.g. a fresh virtualenv's with a plugin in it.
+        self.python = python
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
         self.log_path = data_dir / "server.log"
@@ -33,7 +41,7 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("a") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "partnerboard.server.cli", "serve", "--port", "0",
+                [self.python, "-m", "partnerboard.server.cli", "serve", "--port", "0",
                  "--data-dir", str(self.data_dir), "--log-level", "warning", *self.extra_args],
                 stderr=log, stdout=log, text=True, env=self.env,
             )

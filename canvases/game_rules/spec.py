@@ -1,0 +1,122 @@
+"""The layout and texts of the game-rules board."""
+
+from __future__ import annotations
+
+from partnerboard.plugins import CanvasSpec, ElementKind, Rect, Zone
+
+#: A rule works at one of these levels, from the work floor up.
+LEVELS = {
+    "practice": {"nl": "Uitvoering", "en": "Practice"},
+    "management": {"nl": "Management", "en": "Management"},
+    "governance": {"nl": "Bestuur", "en": "Governance"},
+}
+
+TOP, HEIGHT = 140, 1000
+
+ZONES = (
+    Zone(
+        id="never-again",
+        title={"nl": "1. Nooit meer", "en": "1. Never again"},
+        rect=Rect(40, TOP, 640, HEIGHT),
+        step=1,
+        prompts={
+            "nl": ["In welke situaties willen we in onze samenwerking nooit meer belanden?"],
+            "en": ["Which situations do we never want to end up in again as partners?"],
+        },
+    ),
+    Zone(
+        id="rules",
+        title={"nl": "2. Spelregels", "en": "2. Game rules"},
+        rect=Rect(720, TOP, 920, HEIGHT),
+        step=2,
+        prompts={
+            "nl": [
+                "Welke afspraak voorkomt zo'n situatie? Trek een pijl van de situatie naar "
+                "de regel.",
+                "Geldt de regel in de uitvoering, voor het management of voor het bestuur?",
+            ],
+            "en": [
+                "Which agreement prevents such a situation? Draw an arrow from the situation "
+                "to the rule.",
+                "Does the rule apply to practice, to management or to governance?",
+            ],
+        },
+    ),
+    Zone(
+        id="guardian",
+        title={"nl": "3. Hoeder", "en": "3. Guardian"},
+        rect=Rect(1680, TOP, 680, 480),
+        step=3,
+        prompts={
+            "nl": ["Wie bewaakt de spelregels en mag de partners bij elkaar roepen als het "
+                   "schuurt?"],
+            "en": ["Who guards the rules and may call the partners together when things "
+                   "chafe?"],
+        },
+    ),
+    Zone(
+        id="communication",
+        title={"nl": "4. Communicatie", "en": "4. Communication"},
+        rect=Rect(1680, TOP + 520, 680, 480),
+        step=4,
+        prompts={
+            "nl": ["Hoe horen alle mensen in het netwerk van de spelregels en van hoe ze tot "
+                   "stand kwamen?"],
+            "en": ["How does everyone in the wider network learn about the rules and how they "
+                   "came about?"],
+        },
+    ),
+    Zone(
+        id="parking",
+        title={"nl": "Parkeerplaats", "en": "Parking area"},
+        rect=Rect(40, 1180, 1100, 280),
+        parking=True,
+        prompts={"nl": ["Wat nu niet aan de orde is."], "en": ["What does not fit this step."]},
+    ),
+)
+
+THEMES = {
+    "nl": [
+        "Samen eigenaar zijn",
+        "Op tijd informeren",
+        "Werken vanuit de gezamenlijke opgave",
+        "Elkaar opzoeken zodra er gedoe dreigt",
+    ],
+    "en": [
+        "Owning it together",
+        "Informing each other in time",
+        "Working from the shared task",
+        "Seeking each other out as soon as trouble looms",
+    ],
+}
+
+SPEC = CanvasSpec(
+    id="game-rules",
+    version="1.0",
+    title={"nl": "Spelregels", "en": "Game rules"},
+    description={
+        "nl": "Afspraken over hoe partners met elkaar omgaan als de samenwerking onder druk "
+        "staat: van situaties die nooit meer mogen gebeuren naar regels, een hoeder en "
+        "communicatie.",
+        "en": "Agreements on how partners treat each other when the collaboration is under "
+        "pressure: from situations that must not happen again to rules, a guardian and "
+        "communication.",
+    },
+    size=(2400, 1500),
+    zones=ZONES,
+    steps=("never-again", "rules", "guardian", "communication"),
+    element_kinds=(
+        ElementKind("note", {"nl": "Notitie", "en": "Note"}),
+        ElementKind("rule", {"nl": "Spelregel", "en": "Game rule"}, {"level": tuple(LEVELS)}),
+        ElementKind("arrow", {"nl": "Pijl", "en": "Arrow"}, {"from": "element", "to": "element"}),
+    ),
+    decorations=(
+        {"type": "label", "x": 40, "y": 40, "size": 40,
+         "text": {"nl": "Spelregels voor samenwerken onder druk",
+                  "en": "Game rules for working under pressure"}},
+        {"type": "text-list", "x": 1180, "y": 1180, "w": 1180, "h": 280,
+         "title": {"nl": "Thema's om aan te denken", "en": "Themes to consider"},
+         "items": THEMES},
+    ),
+    extra={"levels": LEVELS},
+)
