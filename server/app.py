@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerboard.plugins.manager import PluginRegistry, build_registry
 
-from . import api, covenant_api, pages
+from . import api, covenant_api, pages, participation, voting
 from .boards import Boards
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
@@ -95,6 +95,8 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
     routes = [
         *api.routes,
         *covenant_api.routes,
+        *voting.routes,
+        *participation.routes,
         *pages.routes,
         WebSocketRoute("/ws/{board_id}", board_socket),
         Mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static"),

@@ -18,7 +18,6 @@ from partnerboard.plugins import snapshot_from_doc
 from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
 
-from .room import Room
 from .rooms import Rooms
 from .store import BoardRecord, Store
 
@@ -38,17 +37,7 @@ def finalize(store: Store, rooms: Rooms, record: BoardRecord) -> str:
 
     Runs without awaiting, so no update can slip in between freezing and the snapshot.
     """
-    room = rooms.loaded.get(record.id)
-    if room is None:
-        # Nobody has the board open: load it just for this, then fold it away again.
-        room = Room(record.id, store)
-        room.freeze()
-        room.server_change(_mark_finalized)
-        room.compact()
-    else:
-        room.freeze()
-        room.server_change(_mark_finalized)
-    snapshot = room.doc.get_update()
+    snapshot = rooms.server_change(record.id, _mark_finalized, freeze=True).get_update()
     digest = hashlib.sha256(snapshot).hexdigest()
     store.finalize(record.id, snapshot, digest, time.time())
     return digest

@@ -19,12 +19,13 @@ Protocol decisions:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from pycrdt import Doc
+from pycrdt import Doc, Map
 
 from partnerboard.plugins import CanvasSpec
 
@@ -82,6 +83,8 @@ class Peer:
         self.queue_limit = queue_limit
         self.wakeup = asyncio.Event()
         self.awareness_ids: set[int] = set()
+        #: The organisation the peer's presence names; edits are counted under it.
+        self.org = ""
         self.closing: tuple[int, str] | None = None
 
     def push(self, data: bytes) -> None:
@@ -103,6 +106,16 @@ class Peer:
             if self.closing:
                 await self.transport.close(*self.closing)
                 return
+
+
+def _org_of(state: str) -> str:
+    """The organisation a y-websocket presence state names (``{"user": {"org": ...}}``)."""
+    try:
+        user = json.loads(state).get("user")
+    except (ValueError, AttributeError):
+        return ""
+    org = user.get("org") if isinstance(user, dict) else None
+    return org[:100] if isinstance(org, str) else ""
 
 
 class Room:
@@ -130,10 +143,13 @@ class Room:
         self.awareness: dict[int, yp.AwarenessEntry] = {}
         self.awareness_owner: dict[int, Peer] = {}
         self.last_update_id = 0
+        #: Client updates per (organisation, step) since the last compaction.
+        self.activity: dict[tuple[str, int], int] = {}
         self.pending_updates = 0
         self.closed = False
         self._load()
         self.guard = UpdateGuard(self.doc, spec)
+        self.meta = self.doc.get("meta", type=Map)
 
     def _load(self) -> None:
         updates, self.last_update_id = self.store.load_document(self.board_id)
@@ -146,6 +162,9 @@ class Room:
 
     def compact(self) -> None:
         """Fold the stored updates into one snapshot of the current document."""
+        if self.activity:
+            self.store.add_activity(self.board_id, self.activity)
+            self.activity = {}
         if self.pending_updates <= 0:
             return
         self.store.compact(self.board_id, self.doc.get_update(), self.last_update_id)
@@ -257,6 +276,9 @@ class Room:
                 raise
             raise yp.ProtocolError("update rejected by the CRDT decoder") from None
         self._store_and_send(update, skip=peer)
+        step = self.meta.get("step")
+        key = (peer.org, int(step) if isinstance(step, int | float) else 0)
+        self.activity[key] = self.activity.get(key, 0) + 1
         if reversal is not None:
             self._store_and_send(reversal, skip=None)
 
@@ -287,6 +309,7 @@ class Room:
                 self.awareness[entry.client_id] = entry
                 self.awareness_owner[entry.client_id] = peer
                 peer.awareness_ids.add(entry.client_id)
+                peer.org = _org_of(entry.state) or peer.org
         message = yp.awareness_message(payload)
         for other in self.peers:
             if other is not peer:

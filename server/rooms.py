@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+
+from pycrdt import Doc
 
 from partnerboard.plugins import CanvasSpec
 
@@ -46,6 +49,31 @@ class Rooms:
             self.loaded[board_id] = room
             log.debug("board %s: room loaded", board_id)
         return room
+
+    def server_change(
+        self, board_id: str, change: Callable[[Doc], None], *, freeze: bool = False
+    ) -> Doc:
+        """Make a change as the server, whether or not anyone has the board open.
+
+        Open boards change in their room (stored, then sent to every client); a board nobody
+        has open is loaded just for this and folded back into one snapshot. With ``freeze``
+        the room stops applying client updates first. Returns the document after the change.
+        """
+        room = self.loaded.get(board_id)
+        temporary = room is None
+        if room is None:
+            room = Room(board_id, self.store)
+        if freeze:
+            room.freeze()
+        room.server_change(change)
+        if temporary:
+            room.compact()
+        return room.doc
+
+    def document(self, board_id: str) -> Doc:
+        """The board's current document (the live one when open), for reading only."""
+        room = self.loaded.get(board_id)
+        return room.doc if room is not None else Room(board_id, self.store).doc
 
     def _schedule_unload(self, room: Room) -> None:
         delay = self.settings.room_idle_seconds

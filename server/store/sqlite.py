@@ -43,6 +43,21 @@ CREATE TABLE IF NOT EXISTS final_snapshots (
     data BLOB NOT NULL,
     sha256 TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS votes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    board_id TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    voter TEXT NOT NULL,
+    element_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS votes_by_voter ON votes (board_id, round, voter);
+CREATE TABLE IF NOT EXISTS activity (
+    board_id TEXT NOT NULL,
+    org TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    updates INTEGER NOT NULL,
+    PRIMARY KEY (board_id, org, step)
+);
 CREATE TABLE IF NOT EXISTS signatures (
     board_id TEXT NOT NULL,
     organisation TEXT NOT NULL,
@@ -179,6 +194,45 @@ class SQLiteStore:
         ).fetchall()
         keys = ("organisation", "name", "signed_at", "snapshot_sha256")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def add_vote(self, board_id: str, round_: int, voter: str, element_id: str) -> None:
+        self.db.execute(
+            "INSERT INTO votes (board_id, round, voter, element_id) VALUES (?, ?, ?, ?)",
+            (board_id, round_, voter, element_id),
+        )
+
+    def remove_vote(self, board_id: str, round_: int, voter: str, element_id: str) -> bool:
+        cursor = self.db.execute(
+            "DELETE FROM votes WHERE id = (SELECT id FROM votes WHERE board_id = ? AND round = ?"
+            " AND voter = ? AND element_id = ? LIMIT 1)",
+            (board_id, round_, voter, element_id),
+        )
+        return cursor.rowcount == 1
+
+    def votes(self, board_id: str, round_: int, voter: str | None = None) -> dict[str, int]:
+        """Votes per element in a round, of one voter or of everyone."""
+        query = "SELECT element_id, count(*) FROM votes WHERE board_id = ? AND round = ?"
+        args: tuple[object, ...] = (board_id, round_)
+        if voter is not None:
+            query += " AND voter = ?"
+            args += (voter,)
+        return dict(self.db.execute(query + " GROUP BY element_id", args).fetchall())
+
+    def add_activity(self, board_id: str, counts: dict[tuple[str, int], int]) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT INTO activity (board_id, org, step, updates) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (board_id, org, step) DO UPDATE"
+                " SET updates = updates + excluded.updates",
+                [(board_id, org, step, n) for (org, step), n in counts.items()],
+            )
+
+    def activity(self, board_id: str) -> dict[tuple[str, int], int]:
+        rows = self.db.execute(
+            "SELECT org, step, updates FROM activity WHERE board_id = ?", (board_id,)
+        ).fetchall()
+        return {(org, step): updates for org, step, updates in rows}
 
     def close(self) -> None:
         self.db.close()

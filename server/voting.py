@@ -1,0 +1,129 @@
+"""Dot voting: the facilitator opens a round, participants spend N votes, results on close.
+
+Votes are kept in the store, outside the board document, so nobody can read the totals while a
+round is open; closing the round writes the results into ``meta.voting`` for everyone to see.
+A participant is identified by the voter id their browser made; the server holds each voter to
+N votes per round and refuses observers outright.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pycrdt import Doc, Map
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .api import authorize, text_field
+from .requests import HTTPProblem, read_json
+from .tokens import Role
+
+__all__ = ["routes"]
+
+MAX_VOTES = 20
+
+
+def _voting(doc: Doc) -> dict[str, Any]:
+    value = doc.get("meta", type=Map).get("voting")
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _set_voting(state: dict[str, Any]) -> Callable[[Doc], None]:
+    def change(doc: Doc) -> None:
+        doc.get("meta", type=Map)["voting"] = state
+
+    return change
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    body = await read_json(request, request.app.state.settings.max_message_bytes)
+    if not isinstance(body, dict):
+        raise HTTPProblem(400, "request body must be a JSON object")
+    return body
+
+
+def _open_round(request: Request, board_id: str) -> dict[str, Any]:
+    voting = _voting(request.app.state.rooms.document(board_id))
+    if not voting.get("open"):
+        raise HTTPProblem(409, "no voting round is open")
+    return voting
+
+
+async def open_round(request: Request) -> JSONResponse:
+    record, _role = authorize(request, Role.FACILITATOR)
+    _writable(record)
+    body = await _body(request)
+    per = body.get("votes_per_participant")
+    if not isinstance(per, int) or isinstance(per, bool) or not 1 <= per <= MAX_VOTES:
+        raise HTTPProblem(400, f"field 'votes_per_participant' must be a number 1-{MAX_VOTES}")
+    rooms = request.app.state.rooms
+    current = _voting(rooms.document(record.id))
+    if current.get("open"):
+        raise HTTPProblem(409, "a voting round is already open; close it first")
+    state = {"open": True, "round": int(current.get("round", 0)) + 1, "votes_per_participant": per}
+    rooms.server_change(record.id, _set_voting(state))
+    return JSONResponse(state, status_code=201)
+
+
+async def close_round(request: Request) -> JSONResponse:
+    record, _role = authorize(request, Role.FACILITATOR)
+    _writable(record)
+    voting = _open_round(request, record.id)
+    results = request.app.state.store.votes(record.id, voting["round"])
+    state = {**voting, "open": False, "results": results}
+    request.app.state.rooms.server_change(record.id, _set_voting(state))
+    return JSONResponse(state)
+
+
+def _writable(record: Any) -> None:
+    if record.state == "finalized":
+        raise HTTPProblem(409, "the board is finalized")
+
+
+async def vote(request: Request) -> JSONResponse:
+    record, _role = authorize(request, Role.FACILITATOR, Role.PARTICIPANT)
+    _writable(record)
+    body = await _body(request)
+    voter = text_field(body, "voter", 64)
+    element = text_field(body, "element", 64)
+    voting = _open_round(request, record.id)
+    store = request.app.state.store
+    mine = store.votes(record.id, voting["round"], voter)
+    if request.method == "DELETE":
+        if not store.remove_vote(record.id, voting["round"], voter, element):
+            raise HTTPProblem(404, "you have no vote on that element to take back")
+    else:
+        elements = request.app.state.rooms.document(record.id).get("elements", type=Map)
+        if element not in elements:
+            raise HTTPProblem(404, f"there is no element {element!r} on this board")
+        if sum(mine.values()) >= voting["votes_per_participant"]:
+            raise HTTPProblem(409, "you have used all your votes in this round")
+        store.add_vote(record.id, voting["round"], voter, element)
+    return _mine(request, record.id, voting, voter)
+
+
+def _mine(request: Request, board_id: str, voting: dict[str, Any], voter: str) -> JSONResponse:
+    mine = request.app.state.store.votes(board_id, voting["round"], voter)
+    return JSONResponse({
+        "round": voting["round"],
+        "mine": mine,
+        "remaining": voting["votes_per_participant"] - sum(mine.values()),
+    })
+
+
+async def my_votes(request: Request) -> JSONResponse:
+    record, _role = authorize(request, Role.FACILITATOR, Role.PARTICIPANT)
+    voter = request.query_params.get("voter", "")
+    if not voter or len(voter) > 64:
+        raise HTTPProblem(400, "query parameter 'voter' is required")
+    return _mine(request, record.id, _open_round(request, record.id), voter)
+
+
+routes = [
+    Route("/api/boards/{board_id}/voting", open_round, methods=["POST"]),
+    Route("/api/boards/{board_id}/voting/close", close_round, methods=["POST"]),
+    Route("/api/boards/{board_id}/votes", vote, methods=["POST", "DELETE"]),
+    Route("/api/boards/{board_id}/votes", my_votes, methods=["GET"]),
+]

@@ -1,0 +1,118 @@
+"""Facilitation on the server: voting rules and participation counts, with real clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+from pycrdt import Map
+from yclient import connected, wait_for
+
+from partnerboard.canvases.partnership_map.spec import SPEC
+
+
+def spot(zone_id: str, offset: int = 0) -> dict[str, float]:
+    rect = SPEC.zone(zone_id).rect
+    return {"x": rect.x + 20, "y": rect.y + 20 + offset}
+
+
+def call(server, method: str, path: str, token: str, body: object = None) -> httpx.Response:
+    return httpx.request(method, server.url + path, json=body, timeout=10,
+                         headers={"Authorization": f"Bearer {token}"})
+
+
+def add_notes(server, board, notes: dict[str, tuple[str, str]]) -> None:
+    """notes: id -> (zone, organisation)."""
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as client:
+            for index, (note_id, (zone, org)) in enumerate(notes.items()):
+                client.add_note(note_id, f"text of {note_id}", org=org, **spot(zone, index * 5))
+            await client.flush()
+
+    asyncio.run(scenario())
+
+
+def test_voting_round_rules_and_hidden_results(server):
+    board = server.create_board()
+    add_notes(server, board, {"a": ("values", "Gemeente"), "b": ("values", "Zorg")})
+    tokens = board["tokens"]
+    base = f"/api/boards/{board['id']}"
+    vote = {"element": "a", "voter": "voter-1"}
+    assert call(server, "POST", base + "/votes", tokens["participant"], vote).status_code == 409
+    assert call(server, "POST", base + "/voting", tokens["participant"],
+                {"votes_per_participant": 2}).status_code == 403
+    bad = call(server, "POST", base + "/voting", tokens["facilitator"],
+               {"votes_per_participant": 0})
+    assert bad.status_code == 400
+    opened = call(server, "POST", base + "/voting", tokens["facilitator"],
+                  {"votes_per_participant": 2})
+    assert opened.status_code == 201 and opened.json()["round"] == 1
+    assert call(server, "POST", base + "/voting", tokens["facilitator"],
+                {"votes_per_participant": 2}).status_code == 409
+
+    assert call(server, "POST", base + "/votes", tokens["observer"], vote).status_code == 403
+    first = call(server, "POST", base + "/votes", tokens["participant"], vote)
+    assert first.status_code == 200 and first.json()["remaining"] == 1
+    second = call(server, "POST", base + "/votes", tokens["participant"],
+                  {"element": "b", "voter": "voter-1"})
+    assert second.json() == {"round": 1, "mine": {"a": 1, "b": 1}, "remaining": 0}
+    third = call(server, "POST", base + "/votes", tokens["participant"], vote)
+    assert third.status_code == 409 and "all your votes" in third.json()["error"]
+    missing = call(server, "POST", base + "/votes", tokens["participant"],
+                   {"element": "nope", "voter": "voter-2"})
+    assert missing.status_code == 404
+    taken_back = call(server, "DELETE", base + "/votes", tokens["participant"],
+                      {"element": "b", "voter": "voter-1"})
+    assert taken_back.json()["remaining"] == 1
+    call(server, "POST", base + "/votes", tokens["participant"], vote)
+    call(server, "POST", base + "/votes", tokens["facilitator"], {"element": "b", "voter": "f"})
+
+    async def hidden_then_shown() -> None:
+        async with connected(server.board_ws(board, "observer")) as watcher:
+            meta = watcher.doc.get("meta", type=Map)
+            assert "results" not in meta["voting"]  # hidden while open
+            closed = await asyncio.to_thread(
+                call, server, "POST", base + "/voting/close", tokens["facilitator"])
+            assert closed.json()["results"] == {"a": 2, "b": 1}
+            await wait_for(lambda: meta["voting"].get("open") is False, what="closed round")
+            assert meta["voting"]["results"] == {"a": 2, "b": 1}
+
+    asyncio.run(hidden_then_shown())
+    assert call(server, "POST", base + "/votes", tokens["participant"], vote).status_code == 409
+    again = call(server, "POST", base + "/voting", tokens["facilitator"],
+                 {"votes_per_participant": 1})
+    assert again.json()["round"] == 2
+
+
+def test_participation_counts_notes_and_edits_per_organisation_and_step(server):
+    board = server.create_board(partners=[{"name": "Gemeente"}, {"name": "Zorg"},
+                                          {"name": "School"}])
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "participant")) as client:
+            await client.set_presence(101, 1, {"user": {"name": "Ayla", "org": "Zorg"}})
+            client.add_note("z1", "a", org="Zorg", **spot("values"))
+            client.add_note("z2", "b", org="Zorg", **spot("relations"))
+            client.add_note("g1", "c", org="Gemeente", **spot("values", 120))
+            client.add_note("w1", "d", org="Wijkbewoners", **spot("parking"))
+            await client.flush()
+            async with connected(server.board_ws(board, "observer")) as check:
+                await wait_for(lambda: len(check.elements) == 4, what="notes stored")
+
+    asyncio.run(scenario())
+    answer = call(server, "GET", f"/api/boards/{board['id']}/participation",
+                  board["tokens"]["facilitator"])
+    assert answer.status_code == 200
+    data = answer.json()
+    rows = {row["name"]: row for row in data["organisations"]}
+    assert rows["Zorg"]["notes"] == 2 and rows["Zorg"]["notes_per_step"] == {"1": 1, "2": 1}
+    assert rows["Zorg"]["edits"] == 4  # every update came over Ayla's connection
+    assert rows["Gemeente"]["notes"] == 1 and rows["Gemeente"]["edits"] == 0
+    assert rows["Wijkbewoners"]["invited"] is False
+    assert data["silent_partners"] == ["School"]
+    assert [step["notes"] for step in data["steps"]] == [2, 1, 0, 0, 0]
+    assert call(server, "GET", f"/api/boards/{board['id']}/participation",
+                board["tokens"]["participant"]).status_code == 403
+    json.dumps(data)
