@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from .board import BoardSnapshot
+from .board import BoardSnapshot, zone_of
 from .covenant import Sections, SectionsError, check_sections, merge_sections
 from .manager import PluginRegistry
 from .spec import CanvasSpec
 
-__all__ = ["SCHEMA_VERSION", "build_covenant", "combine_covenants", "completeness"]
+__all__ = [
+    "SCHEMA_VERSION", "agreed_view", "build_covenant", "combine_covenants", "completeness"
+]
 
 SCHEMA_VERSION = 1
 log = logging.getLogger("partnerboard.covenant")
@@ -32,6 +35,34 @@ def participants(board: BoardSnapshot) -> list[dict[str, str]]:
         if element.author.strip():
             seen.setdefault((element.author.strip(), element.org.strip()), None)
     return [{"name": name, "organisation": org} for name, org in seen]
+
+
+#: Kinds the facilitator marks agreed or parked during a session.
+MARKABLE_KINDS = frozenset({"note", "rule", "situation"})
+
+
+def agreed_view(board: BoardSnapshot, canvas: CanvasSpec) -> BoardSnapshot:
+    """The board as the covenant reads it, after the facilitator's marks.
+
+    Notes marked ``parked`` are left out. In a zone where any note is marked ``agreed``, only
+    the agreed notes count; in a zone without marks, all of its notes do.
+    """
+    agreed_zones = {
+        zone.id
+        for element in board.elements.values()
+        if element.get("status") == "agreed" and (zone := zone_of(element, canvas)) is not None
+    }
+    kept = {}
+    for element_id, element in board.elements.items():
+        if element.kind in MARKABLE_KINDS:
+            status = element.get("status")
+            if status == "parked":
+                continue
+            zone = zone_of(element, canvas)
+            if zone is not None and zone.id in agreed_zones and status != "agreed":
+                continue
+        kept[element_id] = element
+    return replace(board, elements=kept)
 
 
 def collect_sections(
@@ -75,7 +106,7 @@ def build_covenant(
         "parties": [{"id": p.id, "name": p.name, "color": p.color} for p in board.partners],
         "participants": participants(board),
     }
-    sections = collect_sections(registry, board, canvas, dict(covenant))
+    sections = collect_sections(registry, agreed_view(board, canvas), canvas, dict(covenant))
     covenant["sections"] = {
         name: [{**item, "source": board.id} for item in items] for name, items in sections.items()
     }

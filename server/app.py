@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerboard.plugins.manager import PluginRegistry, build_registry
 
-from . import api, covenant_api, pages, participation, voting
+from . import api, covenant_api, merge, pages, participation, voting
 from .boards import Boards
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
@@ -93,6 +93,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
             log.info("partnerboard stopped; every board was flushed")
 
     routes = [
+        *merge.routes,
         *api.routes,
         *covenant_api.routes,
         *voting.routes,

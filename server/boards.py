@@ -70,6 +70,13 @@ class Boards:
     def create(
         self, spec: CanvasSpec, title: str, language: str, partner_names: list[str]
     ) -> NewBoard:
+        record = self.draft(spec, title, language, partner_names)
+        return self.store_new(record, initial_document(record, spec))
+
+    def draft(
+        self, spec: CanvasSpec, title: str, language: str, partner_names: list[str]
+    ) -> BoardRecord:
+        """The record of a new board, not stored yet (see :meth:`store_new`)."""
         partners = tuple(
             {
                 "id": f"p{index + 1}",
@@ -78,7 +85,7 @@ class Boards:
             }
             for index, name in enumerate(partner_names)
         )
-        record = BoardRecord(
+        return BoardRecord(
             id=_new_board_id(),
             canvas=spec.id,
             title=title,
@@ -86,7 +93,6 @@ class Boards:
             created_at=time.time(),
             partners=partners,
         )
-        return self._store_new(record, initial_document(record, spec))
 
     def create_version(self, finalized: BoardRecord, document: Doc) -> NewBoard:
         """A new open board holding a copy of a finalized board, linked to it."""
@@ -105,9 +111,9 @@ class Boards:
             snapshot_sha256=None,
             predecessor=finalized.id,
         )
-        return self._store_new(record, copy.get_update())
+        return self.store_new(record, copy.get_update())
 
-    def _store_new(self, record: BoardRecord, document: bytes) -> NewBoard:
+    def store_new(self, record: BoardRecord, document: bytes) -> NewBoard:
         tokens = {role: new_token() for role in Role}
         record = replace(
             record, token_hashes={role.value: hash_token(t) for role, t in tokens.items()}

@@ -116,3 +116,69 @@ def test_participation_counts_notes_and_edits_per_organisation_and_step(server):
     assert call(server, "GET", f"/api/boards/{board['id']}/participation",
                 board["tokens"]["participant"]).status_code == 403
     json.dumps(data)
+
+
+def test_group_boards_merge_into_one_board_and_compare_per_zone(server):
+    groups = {
+        "Professionals": {"p1": ("values", "Zorg", "Safe streets for children"),
+                          "p2": ("values", "Zorg", "Short lines between teams"),
+                          "p3": ("actions", "Gemeente", "Start a pilot in March"),
+                          "p4": ("parking", "Zorg", "A parked idea")},
+        "Residents": {"r1": ("values", "Bewoners", "Children safe on the streets"),
+                      "r2": ("relations", "Bewoners", "Monthly meeting in the library")},
+    }
+    boards = []
+    for title, notes in groups.items():
+        board = server.create_board(title=title, partners=[{"name": "Zorg"}, {"name": "Bewoners"}])
+
+        async def fill(board=board, notes=notes) -> None:
+            async with connected(server.board_ws(board, "facilitator")) as client:
+                for index, (note_id, (zone, org, text)) in enumerate(notes.items()):
+                    client.add_note(note_id, text, org=org, **spot(zone, index * 5))
+                await client.flush()
+
+        asyncio.run(fill())
+        boards.append(board)
+
+    body = {"title": "Together", "boards": [
+        {"id": board["id"], "token": board["tokens"]["facilitator"]} for board in boards
+    ]}
+    wrong = {"title": "x", "boards": [{"id": b["id"], "token": b["tokens"]["participant"]}
+                                      for b in boards]}
+    assert httpx.post(server.url + "/api/boards/merge", json=wrong).status_code == 403
+    other_canvas = server.create_board(canvas="game-rules")
+    mixed = {"title": "x", "boards": body["boards"][:1] + [
+        {"id": other_canvas["id"], "token": other_canvas["tokens"]["facilitator"]}]}
+    assert httpx.post(server.url + "/api/boards/merge", json=mixed).status_code == 400
+    answer = httpx.post(server.url + "/api/boards/merge", json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+    merged = answer.json()
+
+    async def inspect() -> None:
+        async with connected(server.board_ws(merged, "observer")) as client:
+            elements = client.elements
+            assert len(elements) == 6
+            per_zone_and_group: dict[tuple[str, str], int] = {}
+            for element in elements.values():
+                zone = next((z.id for z in SPEC.zones if z.rect.contains(
+                    element["x"] + element["w"] / 2, element["y"] + element["h"] / 2)), None)
+                key = (zone, element["group_label"])
+                per_zone_and_group[key] = per_zone_and_group.get(key, 0) + 1
+            assert per_zone_and_group == {
+                ("values", "Professionals"): 2, ("actions", "Professionals"): 1,
+                ("parking", "Professionals"): 1, ("values", "Residents"): 1,
+                ("relations", "Residents"): 1,
+            }
+            groups_meta = client.doc.get("meta", type=Map)["groups"]
+            assert [g["title"] for g in groups_meta] == ["Professionals", "Residents"]
+            assert len({g["color"] for g in groups_meta}) == 2
+
+    asyncio.run(inspect())
+    compared = call(server, "GET", f"/api/boards/{merged['id']}/compare",
+                    merged["tokens"]["participant"]).json()["zones"]
+    values = next(zone for zone in compared if zone["zone"] == "values")
+    assert [sorted(t["text"] for t in c["texts"]) for c in values["shared"]] == [
+        ["Children safe on the streets", "Safe streets for children"]
+    ]
+    assert values["shared"][0]["groups"] == ["Professionals", "Residents"]
+    assert [c["texts"][0]["text"] for c in values["single"]] == ["Short lines between teams"]

@@ -1,0 +1,222 @@
+"""Group boards brought together: one combined board, and a comparison per zone.
+
+The method lets each group of partners fill a canvas on its own first, then compares and
+combines the results in a mixed session. Merging copies every element of every group board
+into a new board of the same canvas, in the same zone, tagged with its source group; notes are
+laid out in a grid inside their zone so piles from several groups stay readable, while
+elements whose position is their meaning (quadrant markers, scores) keep their place.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from pycrdt import Doc, Map, Text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from partnerboard.plugins import BoardSnapshot, CanvasSpec, Element, snapshot_from_doc, zone_of
+
+from .api import authorize, board_answer, text_field
+from .boards import PARTNER_COLORS, Boards, initial_document
+from .requests import HTTPProblem, read_json
+from .store import BoardRecord
+from .tokens import Role
+
+__all__ = ["routes", "merge_documents", "compare"]
+
+#: Kinds laid out in a grid inside their zone; every other kind keeps its position.
+GRID_KINDS = {"note", "rule", "situation"}
+CELL_W, CELL_H, GAP = 170, 110, 12
+MAX_BOARDS = 12
+
+
+def _grid(zone_rect: Any, count: int) -> list[tuple[float, float]]:
+    """Top-left corners for ``count`` notes inside a zone; rows squeeze to stay inside."""
+    columns = max(1, int((zone_rect.w - GAP) // (CELL_W + GAP)))
+    rows = max(1, -(-count // columns))
+    top = zone_rect.y + 60  # leave the zone's title readable
+    room_h = zone_rect.y + zone_rect.h - top - CELL_H / 2
+    step_y = min(CELL_H + GAP, room_h / max(rows - 1, 1)) if rows > 1 else 0
+    return [
+        (zone_rect.x + GAP + (i % columns) * (CELL_W + GAP), top + (i // columns) * step_y)
+        for i in range(count)
+    ]
+
+
+def _copy(element: Element, new_id: str, source: dict[str, str]) -> Map:
+    values: dict[str, Any] = {
+        "kind": element.kind, "x": element.x, "y": element.y, "w": element.w, "h": element.h,
+        "text": Text(element.text), "author": element.author, "org": element.org,
+        "color": element.color, "created": element.created,
+        **{k: v for k, v in element.props.items() if k not in ("group", "status")},
+        "group": source["board"], "group_label": source["title"], "group_color": source["color"],
+        "source_element": element.id,
+    }
+    return Map(values)
+
+
+def merge_documents(
+    doc: Doc, spec: CanvasSpec, boards: list[BoardSnapshot], groups: list[dict[str, str]]
+) -> None:
+    """Copy every element of ``boards`` into ``doc`` (a new board of the same canvas)."""
+    elements = doc.get("elements", type=Map)
+    placed: dict[str, list[tuple[Element, dict[str, str]]]] = {}
+    keep: list[tuple[Element, dict[str, str]]] = []
+    arrows: list[tuple[Element, dict[str, str]]] = []
+    for board, group in zip(boards, groups, strict=True):
+        for element in board.of_kind(*{e.kind for e in board.elements.values()}):
+            zone = zone_of(element, spec)
+            if element.kind == "arrow":
+                arrows.append((element, group))
+            elif element.kind in GRID_KINDS and zone is not None:
+                placed.setdefault(zone.id, []).append((element, group))
+            else:
+                keep.append((element, group))
+    new_ids: dict[tuple[str, str], str] = {}
+
+    def add(element: Element, group: dict[str, str], x: float, y: float) -> None:
+        new_id = secrets.token_urlsafe(9)
+        new_ids[(group["board"], element.id)] = new_id
+        copy = _copy(element, new_id, group)
+        elements[new_id] = copy
+        copy["x"], copy["y"] = x, y
+
+    with doc.transaction():
+        for zone_id, members in placed.items():
+            corners = _grid(spec.zone(zone_id).rect, len(members))
+            for (element, group), (x, y) in zip(members, corners, strict=True):
+                add(element, group, x, y)
+        for element, group in keep:
+            add(element, group, element.x, element.y)
+        for element, group in arrows:
+            ends = (new_ids.get((group["board"], str(element.get("from")))),
+                    new_ids.get((group["board"], str(element.get("to")))))
+            if all(ends):
+                add(element, group, element.x, element.y)
+                arrow = elements[new_ids[(group["board"], element.id)]]
+                arrow["from"], arrow["to"] = ends
+
+
+_WORD = re.compile(r"[\w']+")
+_STOP = {"de", "het", "een", "en", "van", "in", "op", "te", "voor", "met", "is", "we", "wij",
+         "ons", "the", "a", "an", "and", "of", "to", "on", "for", "with", "our"}
+
+
+def _words(text: str) -> frozenset[str]:
+    """Content words, lower-cased, with a crude plural/inflection ending removed."""
+    words = set()
+    for word in _WORD.findall(text.lower()):
+        if word in _STOP or len(word) < 2:
+            continue
+        for ending in ("en", "es", "s", "e"):
+            if len(word) > 4 and word.endswith(ending):
+                word = word[: -len(ending)]
+                break
+        words.add(word)
+    return frozenset(words)
+
+
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return False
+    return len(a & b) / len(a | b) >= 0.5 or ((a <= b or b <= a) and len(a & b) >= 2)
+
+
+def compare(board: BoardSnapshot, spec: CanvasSpec) -> list[dict[str, Any]]:
+    """Per zone: groups of similar texts, split into what several groups said and the rest."""
+    result = []
+    for zone in spec.zones:
+        if zone.parking:
+            continue
+        clusters: list[dict[str, Any]] = []
+        for element in board.of_kind(*GRID_KINDS):
+            found = zone_of(element, spec)
+            if found is None or found.id != zone.id or not element.text.strip():
+                continue
+            words = _words(element.text)
+            entry = {"text": element.text, "element": element.id,
+                     "group": str(element.get("group", "")),
+                     "group_label": str(element.get("group_label", ""))}
+            home = next((c for c in clusters if any(_similar(words, w) for w in c["_words"])),
+                        None)
+            if home is None:
+                home = {"_words": [], "texts": []}
+                clusters.append(home)
+            home["_words"].append(words)
+            home["texts"].append(entry)
+        shaped = [
+            {"texts": c["texts"], "groups": sorted({t["group_label"] for t in c["texts"]})}
+            for c in clusters
+        ]
+        result.append({
+            "zone": zone.id,
+            "title": zone.title,
+            "shared": [c for c in shaped if len(c["groups"]) > 1],
+            "single": [c for c in shaped if len(c["groups"]) <= 1],
+        })
+    return result
+
+
+async def merge_route(request: Request) -> JSONResponse:
+    state = request.app.state
+    body = await read_json(request, state.settings.max_message_bytes)
+    if not isinstance(body, dict):
+        raise HTTPProblem(400, "request body must be a JSON object")
+    title = text_field(body, "title", 200)
+    sources = body.get("boards")
+    if not isinstance(sources, list) or not 2 <= len(sources) <= MAX_BOARDS:
+        raise HTTPProblem(400, f"field 'boards' must list 2 to {MAX_BOARDS} {{id, token}} objects")
+    records: list[BoardRecord] = []
+    for index, entry in enumerate(sources):
+        if not isinstance(entry, dict):
+            raise HTTPProblem(400, f"boards[{index}] must be an object with 'id' and 'token'")
+        board_id, token = text_field(entry, "id", 64), text_field(entry, "token", 200)
+        found = state.boards.authenticate(board_id, token)
+        if found is None or found[1] is not Role.FACILITATOR:
+            raise HTTPProblem(403, f"boards[{index}]: a facilitator token of that board is needed")
+        records.append(found[0])
+    if len({record.canvas for record in records}) != 1:
+        raise HTTPProblem(400, "all boards must use the same canvas")
+    spec = state.registry.canvas(records[0].canvas)
+    if spec is None:
+        raise HTTPProblem(409, f"the canvas {records[0].canvas!r} is not installed")
+    partner_names: list[str] = []
+    for record in records:
+        for partner in record.partners:
+            if partner["name"].casefold() not in (n.casefold() for n in partner_names):
+                partner_names.append(partner["name"])
+    language = body.get("language", records[0].language)
+    if language not in ("nl", "en"):
+        raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")
+    groups = [
+        {"board": r.id, "title": r.title, "color": PARTNER_COLORS[i % len(PARTNER_COLORS)]}
+        for i, r in enumerate(records)
+    ]
+    snapshots = [snapshot_from_doc(state.rooms.document(r.id), r.id) for r in records]
+    boards: Boards = state.boards
+    draft = boards.draft(spec, title, language, partner_names)
+    doc = Doc()
+    doc.apply_update(initial_document(draft, spec))
+    doc.get("meta", type=Map)["groups"] = groups
+    merge_documents(doc, spec, snapshots, groups)
+    created = boards.store_new(draft, doc.get_update())
+    return JSONResponse(board_answer(request, created), status_code=201)
+
+
+async def compare_route(request: Request) -> JSONResponse:
+    record, _role = authorize(request)
+    spec = request.app.state.registry.canvas(record.canvas)
+    if spec is None:
+        raise HTTPProblem(409, f"the canvas {record.canvas!r} is not installed")
+    board = snapshot_from_doc(request.app.state.rooms.document(record.id), record.id)
+    return JSONResponse({"zones": compare(board, spec)})
+
+
+routes = [
+    Route("/api/boards/merge", merge_route, methods=["POST"]),
+    Route("/api/boards/{board_id}/compare", compare_route),
+]
