@@ -29,6 +29,16 @@ FACILITATOR_KEYS = frozenset({"status"})
 _GUARDED = "partnerboard.guarded-update"
 
 
+class _Watch:
+    """What one guarded update touched, collected by the guard's observers."""
+
+    def __init__(self, facilitator: bool) -> None:
+        self.facilitator = facilitator
+        self.problems: list[str] = []
+        self.touched: set[str] = set()
+        self.deleted: set[str] = set()
+
+
 class UpdateGuard:
     def __init__(self, doc: Doc, spec: CanvasSpec | None) -> None:
         self.doc = doc
@@ -42,6 +52,30 @@ class UpdateGuard:
         self.undo.include_origin(_GUARDED)
         #: element id -> zone id, kept only while the board is locked (to judge deletions).
         self._zones: dict[str, str | None] | None = None
+        # Subscribed once: pycrdt inspects a callback on every observe(), which would cost
+        # more than the check itself. The callbacks record only while ``_watch`` is set.
+        self._watch: _Watch | None = None
+        self.meta.observe(self._on_settings)
+        self.partners.observe_deep(self._on_settings)
+        self.elements.observe_deep(self._on_elements)
+
+    def _on_settings(self, _event: Any) -> None:
+        if self._watch is not None and not self._watch.facilitator:
+            self._watch.problems.append("only the facilitator changes the board settings")
+
+    def _on_elements(self, events: Any) -> None:
+        watch = self._watch
+        if watch is None:
+            return
+        for event in events:
+            if event.path:
+                watch.touched.add(str(event.path[0]))
+                keys = getattr(event, "keys", {})
+                if len(event.path) == 1 and FACILITATOR_KEYS & set(keys) and not watch.facilitator:
+                    watch.problems.append("only the facilitator marks notes agreed or parked")
+                continue
+            for key, change in event.keys.items():
+                (watch.deleted if change["action"] == "delete" else watch.touched).add(str(key))
 
     def locked_zone(self) -> str | None:
         """The zone participants are held to, or None when the board is not locked."""
@@ -72,40 +106,13 @@ class UpdateGuard:
         if locked is None:
             self._zones = None
         zones_before = self._zone_map() if locked else None
-        problems: list[str] = []
-        touched: set[str] = set()
-        deleted: set[str] = set()
-
-        def on_meta(_event: Any) -> None:
-            problems.append("only the facilitator changes the board settings")
-
-        def on_elements(events: Any) -> None:
-            for event in events:
-                if event.path:
-                    element_id = str(event.path[0])
-                    touched.add(element_id)
-                    keys = getattr(event, "keys", {})
-                    if len(event.path) == 1 and FACILITATOR_KEYS & set(keys):
-                        problems.append("only the facilitator marks notes agreed or parked")
-                    continue
-                for key, change in event.keys.items():
-                    (deleted if change["action"] == "delete" else touched).add(str(key))
-
-        subscriptions = []
-        if not facilitator:
-            subscriptions += [
-                (self.meta, self.meta.observe(on_meta)),
-                (self.partners, self.partners.observe_deep(on_meta)),
-                (self.elements, self.elements.observe_deep(on_elements)),
-            ]
-        elif locked:
-            subscriptions.append((self.elements, self.elements.observe_deep(on_elements)))
+        watch = self._watch = _Watch(facilitator)
         try:
             with self.doc.transaction(origin=_GUARDED):
                 self.doc.apply_update(update)
         finally:
-            for shared, subscription in subscriptions:
-                shared.unobserve(subscription)
+            self._watch = None
+        problems, touched, deleted = watch.problems, watch.touched, watch.deleted
         if locked and zones_before is not None and not facilitator:
             for element_id in touched | deleted:
                 before = zones_before.get(element_id, locked)
