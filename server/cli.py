@@ -42,6 +42,9 @@ def _serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         create_app(settings),
         ws_max_size=settings.max_message_bytes,
+        # Yjs updates are small and already compact; compressing every frame for every
+        # receiver would cost more CPU per broadcast than everything else together.
+        ws_per_message_deflate=False,
         log_level=args.log_level,
         lifespan="on",
         timeout_graceful_shutdown=10,
