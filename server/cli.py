@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .settings import OPTIONS, SettingsError, load_settings
+from .settings import OPTIONS, Settings, SettingsError, load_settings
 
 __all__ = ["main"]
 
@@ -105,8 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the board server. Every option can also be set with its environment "
         "variable; a flag wins over the variable. Ready when GET /healthz answers 200.",
     )
+    defaults = Settings()
     for name, flag, env, help_text in OPTIONS:
-        serve.add_argument(flag, dest=name, default=None, help=f"{help_text} [env {env}]")
+        default = getattr(defaults, name)
+        shown = f"default: {default}" if default not in ("", None) else "default: unset"
+        serve.add_argument(flag, dest=name, default=None, help=f"{help_text} ({shown}) [env {env}]")
     serve.add_argument(
         "--log-level",
         default="info",

@@ -41,6 +41,11 @@ class Settings:
                 f"database URL {self.database_url!r} is not supported yet: "
                 "leave it empty for the embedded SQLite store in the data directory"
             )
+        if self.redis_url:
+            raise SettingsError(
+                "running several nodes over Redis is not available yet: "
+                "leave the Redis URL empty to serve every board from this one process"
+            )
         if self.max_message_bytes < 1024:
             raise SettingsError("max message size must be at least 1024 bytes")
         if self.room_idle_seconds < 0:
@@ -58,7 +63,7 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("database_url", "--database-url", "PARTNERBOARD_DATABASE_URL",
      "database URL; empty means SQLite in the data directory"),
     ("redis_url", "--redis-url", "PARTNERBOARD_REDIS_URL",
-     "Redis URL for fan-out between several nodes (not needed for one node)"),
+     "Redis URL for fan-out between several nodes (reserved: one node needs none)"),
     ("create_key", "--create-key", "PARTNERBOARD_CREATE_KEY",
      "when set, creating a board requires this key as Bearer token"),
     ("max_message_bytes", "--max-message-bytes", "PARTNERBOARD_MAX_MESSAGE_BYTES",
