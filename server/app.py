@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerboard.plugins.manager import PluginRegistry, build_registry
 
-from . import api, covenant_api, merge, pages, participation, voting
+from . import api, covenant_api, merge, pages, participation, plugin_static, voting
 from .boards import Boards
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
@@ -98,6 +98,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         *covenant_api.routes,
         *voting.routes,
         *participation.routes,
+        *plugin_static.routes,
         *pages.routes,
         WebSocketRoute("/ws/{board_id}", board_socket),
         Mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static"),
