@@ -1,0 +1,177 @@
+// The board page: fetches the board and its canvas, connects, and wires the modules together.
+
+import * as Y from 'yjs'
+import { createActions } from './actions.js'
+import { Connection } from './connection.js'
+import { h, setText } from './dom.js'
+import { Editor } from './editor.js'
+import { Emitter } from './events.js'
+import { getLanguage, LANGUAGES, onLanguage, setLanguage, t } from './i18n.js'
+import { askIdentity } from './join.js'
+import { installKeyboard } from './keyboard.js'
+import { LOCAL, NOTE_COLORS, orgColor, partnerNames, roots } from './model.js'
+import { Outline } from './outline.js'
+import { installPointer } from './pointer.js'
+import { Presence } from './presence.js'
+import { Renderer } from './renderer.js'
+import { Selection } from './selection.js'
+import { banners, connectionStatus } from './status.js'
+import { toolbar } from './toolbar.js'
+import { Viewport } from './viewport.js'
+
+/** Zones whose notes carry owner and due, unless the canvas names its own (spec.extra.field_zones). */
+const DEFAULT_FIELD_ZONES = ['actions']
+
+async function fetchJSON (url) {
+  const answer = await fetch(url, { headers: { accept: 'application/json' } })
+  if (!answer.ok) {
+    let message = `${answer.status}`
+    try { message = (await answer.json()).error || message } catch (_error) { /* not JSON */ }
+    throw new Error(message)
+  }
+  return answer.json()
+}
+
+class Board extends Emitter {
+  constructor (root, info, spec, token) {
+    super()
+    this.root = root
+    this.info = info
+    this.spec = spec
+    this.boardId = info.id
+    this.role = info.role
+    this.identity = { name: '', org: '' }
+    this.noteColor = NOTE_COLORS[0][1]
+    this.fieldZones = new Set((spec.extra && spec.extra.field_zones) || DEFAULT_FIELD_ZONES)
+    this.pointer = null
+    this.pointerInside = false
+    this.spaceHeld = false
+    this.doc = new Y.Doc()
+    this.roots = roots(this.doc)
+    this.finalized = info.state === 'finalized' || root.dataset.state === 'finalized'
+    this.readOnly = this.role === 'observer' || this.finalized
+    this._colors = new Map()
+    this.roots.partners.observeDeep(() => { this._colors.clear(); this.renderer && this.renderer.refreshAll() })
+    this.connection = new Connection({ boardId: this.boardId, token, doc: this.doc })
+    this.undo = new Y.UndoManager(this.roots.elements, { trackedOrigins: new Set([LOCAL]), captureTimeout: 500 })
+  }
+
+  colorOf (org) {
+    if (!this._colors.has(org)) this._colors.set(org, orgColor(this.roots.partners, org, this.info.partners || []))
+    return this._colors.get(org)
+  }
+
+  partnerNames () { return partnerNames(this.roots.partners, this.info.partners || []) }
+
+  setFinalized (finalized) {
+    if (finalized === this.finalized) return
+    this.finalized = finalized
+    this.readOnly = this.role === 'observer' || this.finalized
+    if (this.readOnly) { this.editor.close(); this.undo.clear() }
+    this.root.classList.toggle('read-only', this.readOnly)
+    this.root.classList.toggle('finalized', this.finalized)
+    this.emit('readonly', this.readOnly)
+  }
+
+  build () {
+    const root = this.root
+    this.container = h('div', { className: 'canvas', attrs: { tabindex: 0, role: 'region' } })
+    this.overlay = h('div', { className: 'overlay' })
+    this.viewport = new Viewport(this.container, null)
+    this.selection = new Selection(this)
+    this.renderer = new Renderer(this)
+    this.viewport.world = this.renderer.world
+    this.editor = new Editor(this)
+    this.presence = new Presence(this)
+    this.actions = createActions(this)
+    this.outline = new Outline(this)
+    this.overlay.append(this.presence.layer)
+    this.container.append(this.renderer.world, this.overlay)
+
+    const title = h('h1', { className: 'board-title', text: this.info.title })
+    const role = h('span', { className: 'role-badge' })
+    const me = h('button', { className: 'link-button identity', attrs: { type: 'button' }, on: { click: () => this.changeIdentity() } })
+    const language = h('button', {
+      className: 'link-button language',
+      attrs: { type: 'button' },
+      dataset: { action: 'language' },
+      on: { click: () => this.actions.toggleLanguage() }
+    })
+    const header = h('header', { className: 'board-header' },
+      title, role, connectionStatus(this), this.presence.panel, me, language)
+    const main = h('div', { className: 'board-main' }, this.container, this.outline.panel)
+    root.replaceChildren(header, banners(this), toolbar(this), main)
+    root.classList.add('board-app')
+    root.classList.toggle('read-only', this.readOnly)
+    root.classList.toggle('finalized', this.finalized)
+
+    const texts = () => {
+      setText(role, t(`role_${this.role}`))
+      setText(me, t('change_identity'))
+      setText(language, t('language'))
+      language.setAttribute('aria-label', t('language_label'))
+      language.setAttribute('lang', getLanguage() === 'nl' ? 'en' : 'nl')
+      this.container.setAttribute('aria-label', t('canvas_label'))
+    }
+    onLanguage(texts)
+    texts()
+  }
+
+  start () {
+    this.build()
+    this.renderer.start()
+    this.renderer.on('removed', id => this.selection.remove(id))
+    installPointer(this)
+    installKeyboard(this)
+    this.actions.fit()
+    window.addEventListener('resize', () => this.viewport._changed())
+    const meta = this.roots.meta
+    const checkMeta = () => this.setFinalized(this.finalized || meta.get('finalized') === true)
+    meta.observe(checkMeta)
+    checkMeta()
+    this.connection.on('synced', () => {
+      this.renderer.flush()
+      if (!this.root.dataset.rendered) {
+        this.root.dataset.rendered = 'true'
+        performance.mark('partnerboard:rendered')
+      }
+    })
+  }
+
+  async join ({ force = false } = {}) {
+    this.identity = await askIdentity(this, { force })
+    this.root.dataset.joined = 'true'
+    this.presence.setUser(this.identity)
+    this.container.focus({ preventScroll: true })
+  }
+
+  changeIdentity () { return this.join({ force: true }) }
+}
+
+function initialLanguage (data, boardId) {
+  const asked = new URLSearchParams(location.search).get('lang')
+  let saved = null
+  try { saved = localStorage.getItem(`partnerboard-lang-${boardId}`) } catch (_error) { /* private mode */ }
+  return [asked, saved, data.lang, data.boardLanguage].find(lang => LANGUAGES.includes(lang)) || 'en'
+}
+
+export async function startBoard (root) {
+  const data = root.dataset
+  const token = new URLSearchParams(location.search).get('token') || ''
+  setLanguage(initialLanguage(data, data.board))
+  let info, spec
+  try {
+    const q = `token=${encodeURIComponent(token)}`
+    ;[info, spec] = await Promise.all([
+      fetchJSON(`/api/boards/${encodeURIComponent(data.board)}?${q}`),
+      fetchJSON(`/api/canvases/${encodeURIComponent(data.canvas)}`)
+    ])
+  } catch (error) {
+    root.replaceChildren(h('p', { className: 'load-error', attrs: { role: 'alert' }, text: t('load_failed', { error: error.message }) }))
+    return null
+  }
+  const board = new Board(root, info, spec, token)
+  board.start()
+  board.join()
+  return board
+}

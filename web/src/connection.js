@@ -1,0 +1,75 @@
+// The connection to the server (stock y-websocket provider) and the offline copy (IndexedDB),
+// with one status the UI can show: connecting, connected, reconnecting, offline or denied,
+// plus the number of local changes the server has not seen yet.
+
+import { WebsocketProvider } from 'y-websocket'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import { Emitter } from './events.js'
+
+const POLICY_VIOLATION = 1008
+
+export class Connection extends Emitter {
+  constructor ({ boardId, token, doc }) {
+    super()
+    this.doc = doc
+    this.status = 'connecting'
+    this.unsynced = 0
+    this.everSynced = false
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+    this.persistence = new IndexeddbPersistence(`partnerboard-${boardId}`, doc)
+    this.provider = new WebsocketProvider(`${scheme}://${location.host}/ws`, boardId, doc, {
+      params: { token },
+      // Tabs of one browser would otherwise sync among themselves even for an observer.
+      disableBc: true
+    })
+    this.awareness = this.provider.awareness
+
+    this.provider.on('status', ({ status }) => {
+      if (status === 'connected') return // wait for the sync to call it connected
+      if (this.status === 'denied') return
+      this._set(navigator.onLine === false ? 'offline' : (this.everSynced ? 'reconnecting' : 'connecting'))
+    })
+    this.provider.on('sync', synced => {
+      if (!synced) return
+      this.everSynced = true
+      // The sync exchange sent the server everything it had not seen.
+      this.unsynced = 0
+      this._set('connected')
+      this.emit('synced')
+    })
+    this.provider.on('connection-close', event => {
+      if (event && event.code === POLICY_VIOLATION) {
+        this._set('denied')
+        this.provider.disconnect()
+      }
+    })
+    doc.on('update', (_update, origin) => {
+      if (origin === this.provider || origin === this.persistence) return
+      if (!this.provider.wsconnected || !this.provider.synced) {
+        this.unsynced += 1
+        this.emit('change', this.status, this.unsynced)
+      }
+    })
+    // Browsers know before the socket does that the network is gone; reconnect when it is back.
+    this._offline = () => { this.provider.disconnect(); this._set('offline') }
+    this._online = () => { if (this.status !== 'denied') { this._set('reconnecting'); this.provider.connect() } }
+    window.addEventListener('offline', this._offline)
+    window.addEventListener('online', this._online)
+    if (navigator.onLine === false) this._offline()
+  }
+
+  /** Resolves when the offline copy has been loaded into the document. */
+  whenLocalLoaded () { return this.persistence.whenSynced }
+
+  _set (status) {
+    this.status = status
+    this.emit('change', this.status, this.unsynced)
+  }
+
+  destroy () {
+    window.removeEventListener('offline', this._offline)
+    window.removeEventListener('online', this._online)
+    this.provider.destroy()
+    this.persistence.destroy()
+  }
+}

@@ -1,0 +1,163 @@
+// The board's texts in Dutch and English, and the current language.
+
+import { Emitter } from './events.js'
+
+const TEXTS = {
+  nl: {
+    loading: 'Het bord wordt geladen…',
+    load_failed: 'Het bord kon niet worden geladen: {error}',
+    join_title: 'Meedoen aan dit bord',
+    join_intro: 'Laat de anderen weten wie je bent. Je naam en organisatie staan bij je notities en je cursor.',
+    join_name: 'Je naam',
+    join_org: 'Organisatie',
+    join_org_hint: 'Kies een van de partners of typ een andere organisatie.',
+    join_submit: 'Aan de slag',
+    change_identity: 'Naam wijzigen',
+    toolbar: 'Gereedschap',
+    new_note: 'Nieuwe notitie',
+    connect: 'Verbinden met pijl',
+    colour: 'Kleur',
+    colour_of: 'Kleur: {name}',
+    yellow: 'geel', orange: 'oranje', pink: 'roze', blue: 'blauw', green: 'groen', purple: 'paars', white: 'wit',
+    delete: 'Verwijderen',
+    undo: 'Ongedaan maken',
+    redo: 'Opnieuw',
+    zoom_in: 'Inzoomen',
+    zoom_out: 'Uitzoomen',
+    zoom_level: 'Zoom {percent}%',
+    fit: 'Hele bord',
+    outline: 'Overzicht',
+    outline_title: 'Overzicht van het bord',
+    outline_intro: 'Alle notities per kolom, als tekst. Kies "Toon" om een notitie op het bord te zoeken.',
+    parked: 'Geparkeerd (telt niet mee)',
+    none_yet: 'Nog niets.',
+    show_on_board: 'Toon',
+    language: 'English',
+    language_label: 'Switch to English',
+    status_connecting: 'Verbinden…',
+    status_connected: 'Verbonden',
+    status_reconnecting: 'Opnieuw verbinden…',
+    status_offline: 'Offline: je wijzigingen worden bewaard',
+    status_denied: 'Geen toegang tot dit bord',
+    unsynced_one: '1 wijziging nog niet verzonden',
+    unsynced_many: '{n} wijzigingen nog niet verzonden',
+    read_only_observer: 'Je kijkt mee als toeschouwer: je ziet alles live, maar kunt niets veranderen.',
+    finalized: 'Dit bord is afgerond en kan niet meer worden gewijzigd.',
+    here_now: 'Nu aanwezig ({n})',
+    you: 'jij',
+    note_by: 'Notitie van {author}',
+    note_text: 'Tekst van de notitie',
+    owner: 'Wie',
+    due: 'Wanneer',
+    arrow: 'Pijl van "{from}" naar "{to}"',
+    element: 'Element ({kind})',
+    canvas_label: 'Bord. N: nieuwe notitie, pijltjes: schuiven, plus en min: zoomen, O: overzicht.',
+    shortcuts: 'Sneltoetsen',
+    shortcut_list: [
+      'N — nieuwe notitie (of dubbelklik op het bord)',
+      'Enter — notitie bewerken; Escape — klaar',
+      'Tab — naar de volgende notitie; spatie — toevoegen aan selectie',
+      'Pijltjes — selectie verplaatsen, of het bord schuiven; Alt+pijltjes — grootte',
+      'Delete — selectie verwijderen; C — andere kleur; A — twee notities verbinden',
+      '+ en − — zoomen; 0 — hele bord; O — overzicht',
+      'Ctrl+Z — ongedaan maken; Ctrl+Shift+Z — opnieuw',
+      'Shift+klik of een rechthoek slepen — meerdere kiezen; spatie+slepen — schuiven'
+    ],
+    role_facilitator: 'begeleider',
+    role_participant: 'deelnemer',
+    role_observer: 'toeschouwer'
+  },
+  en: {
+    loading: 'Loading the board…',
+    load_failed: 'The board could not be loaded: {error}',
+    join_title: 'Join this board',
+    join_intro: 'Tell the others who you are. Your name and organisation are shown with your notes and your cursor.',
+    join_name: 'Your name',
+    join_org: 'Organisation',
+    join_org_hint: 'Pick one of the partners or type another organisation.',
+    join_submit: 'Start',
+    change_identity: 'Change name',
+    toolbar: 'Tools',
+    new_note: 'New note',
+    connect: 'Connect with arrow',
+    colour: 'Colour',
+    colour_of: 'Colour: {name}',
+    yellow: 'yellow', orange: 'orange', pink: 'pink', blue: 'blue', green: 'green', purple: 'purple', white: 'white',
+    delete: 'Delete',
+    undo: 'Undo',
+    redo: 'Redo',
+    zoom_in: 'Zoom in',
+    zoom_out: 'Zoom out',
+    zoom_level: 'Zoom {percent}%',
+    fit: 'Fit to board',
+    outline: 'Outline',
+    outline_title: 'Outline of the board',
+    outline_intro: 'Every note per column, as text. Choose "Show" to find a note on the board.',
+    parked: 'Parked (does not count)',
+    none_yet: 'Nothing yet.',
+    show_on_board: 'Show',
+    language: 'Nederlands',
+    language_label: 'Overschakelen naar Nederlands',
+    status_connecting: 'Connecting…',
+    status_connected: 'Connected',
+    status_reconnecting: 'Reconnecting…',
+    status_offline: 'Offline: your changes are kept',
+    status_denied: 'No access to this board',
+    unsynced_one: '1 change not sent yet',
+    unsynced_many: '{n} changes not sent yet',
+    read_only_observer: 'You are watching as an observer: you see everything live but cannot change anything.',
+    finalized: 'This board is finalized and can no longer be changed.',
+    here_now: 'Here now ({n})',
+    you: 'you',
+    note_by: 'Note by {author}',
+    note_text: 'Note text',
+    owner: 'Who',
+    due: 'When',
+    arrow: 'Arrow from "{from}" to "{to}"',
+    element: 'Element ({kind})',
+    canvas_label: 'Board. N: new note, arrow keys: pan, plus and minus: zoom, O: outline.',
+    shortcuts: 'Shortcuts',
+    shortcut_list: [
+      'N — new note (or double-click the board)',
+      'Enter — edit the note; Escape — done',
+      'Tab — next note; Space — add to the selection',
+      'Arrow keys — move the selection, or pan the board; Alt+arrows — resize',
+      'Delete — delete the selection; C — next colour; A — connect two notes',
+      '+ and − — zoom; 0 — fit to board; O — outline',
+      'Ctrl+Z — undo; Ctrl+Shift+Z — redo',
+      'Shift+click or drag a rectangle — select several; Space+drag — pan'
+    ],
+    role_facilitator: 'facilitator',
+    role_participant: 'participant',
+    role_observer: 'observer'
+  }
+}
+
+export const LANGUAGES = Object.keys(TEXTS)
+const events = new Emitter()
+let current = 'en'
+
+export function getLanguage () { return current }
+
+export function setLanguage (lang) {
+  if (!TEXTS[lang] || lang === current) return
+  current = lang
+  document.documentElement.lang = lang
+  events.emit('change', lang)
+}
+
+export function onLanguage (handler) { return events.on('change', handler) }
+
+/** The text for key in the current language, with {name} placeholders filled in. */
+export function t (key, vars = {}) {
+  const text = TEXTS[current][key] ?? TEXTS.en[key] ?? key
+  if (typeof text !== 'string') return text
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''))
+}
+
+/** Pick the current language from a {nl, en} object of the canvas spec. */
+export function pick (value) {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string' || Array.isArray(value)) return value
+  return value[current] ?? value.en ?? value.nl ?? ''
+}

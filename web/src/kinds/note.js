@@ -1,0 +1,69 @@
+// Sticky notes: text (a Y.Text), the author's organisation as a coloured tag, and for notes in
+// an action zone the owner and due fields.
+
+import { h, setText } from '../dom.js'
+import { registerKind } from '../kinds.js'
+import { t } from '../i18n.js'
+import { geometry, NOTE_COLORS, str, textOf, zoneOf } from '../model.js'
+
+const HEX = /^#[0-9a-f]{3,8}$/i
+
+export function safeColor (value, fallback = NOTE_COLORS[0][1]) {
+  return typeof value === 'string' && HEX.test(value) ? value : fallback
+}
+
+/** The zone ids whose notes carry the owner/due fields (the spec may name its own). */
+export function showsFields (app, ymap) {
+  const zone = zoneOf(app.spec.zones || [], geometry(ymap))
+  return zone !== null && app.fieldZones.has(zone.id)
+}
+
+export const noteKind = {
+  layer: 'html',
+
+  create (app) {
+    const text = h('div', { className: 'note-text' })
+    const owner = h('dd', { className: 'note-owner' })
+    const due = h('dd', { className: 'note-due' })
+    const ownerLabel = h('dt')
+    const dueLabel = h('dt')
+    const fields = h('dl', { className: 'note-fields' },
+      h('div', {}, ownerLabel, owner), h('div', {}, dueLabel, due))
+    const org = h('div', { className: 'note-org' })
+    const node = h('div', {
+      className: 'el note',
+      attrs: { tabindex: 0, role: 'group', 'aria-roledescription': 'note' }
+    }, text, fields, org,
+    h('span', { className: 'handle resize', attrs: { 'aria-hidden': 'true' } }),
+    h('span', { className: 'handle connector', attrs: { 'aria-hidden': 'true' } }))
+    node.parts = { text, fields, owner, due, ownerLabel, dueLabel, org }
+    return node
+  },
+
+  update (app, node, id, ymap) {
+    const { x, y, w, h: height } = geometry(ymap)
+    node.style.transform = `translate(${x}px, ${y}px)`
+    node.style.width = `${w}px`
+    node.style.height = `${height}px`
+    node.style.setProperty('--note', safeColor(ymap.get('color')))
+    const org = str(ymap, 'org')
+    const author = str(ymap, 'author')
+    node.style.setProperty('--org', app.colorOf(org))
+    const parts = node.parts
+    if (app.editor.editingId !== id) setText(parts.text, textOf(ymap))
+    setText(parts.org, [org, author].filter(Boolean).join(' · '))
+    node.setAttribute('aria-label', `${t('note_by', { author: author || '?' })}${org ? ` (${org})` : ''}: ${textOf(ymap)}`)
+    const withFields = showsFields(app, ymap)
+    node.classList.toggle('with-fields', withFields)
+    if (withFields) {
+      setText(parts.ownerLabel, t('owner'))
+      setText(parts.dueLabel, t('due'))
+      setText(parts.owner, str(ymap, 'owner') || '—')
+      setText(parts.due, str(ymap, 'due') || '—')
+    }
+  },
+
+  label (_app, ymap) { return textOf(ymap) }
+}
+
+registerKind('note', noteKind)

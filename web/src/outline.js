@@ -1,0 +1,104 @@
+// The outline: every note as plain text, grouped per zone in the order of the steps, parked
+// notes apart. It is real DOM text, so screen readers and find-in-page can read the board, and
+// each entry has a button that shows the note on the canvas.
+
+import { clear, h } from './dom.js'
+import { kindFor } from './kinds.js'
+import { onLanguage, pick, t } from './i18n.js'
+import { geometry, str, textOf, zoneOf } from './model.js'
+
+export class Outline {
+  constructor (app) {
+    this.app = app
+    this.visible = false
+    this.heading = h('h2', { attrs: { id: 'outline-heading', tabindex: -1 } })
+    this.intro = h('p', { className: 'outline-intro' })
+    this.content = h('div', { className: 'outline-content' })
+    this.panel = h('aside', {
+      className: 'outline',
+      attrs: { hidden: true, 'aria-labelledby': 'outline-heading' }
+    }, this.heading, this.intro, this.content)
+    this._timer = 0
+    app.roots.elements.observeDeep(() => this.schedule())
+    onLanguage(() => this.schedule())
+  }
+
+  toggle (show = !this.visible) {
+    this.visible = show
+    this.panel.hidden = !show
+    this.app.emit('outline', show)
+    if (show) {
+      this.render()
+      this.heading.focus({ preventScroll: true })
+    }
+  }
+
+  schedule () {
+    if (!this.visible || this._timer) return
+    this._timer = setTimeout(() => { this._timer = 0; this.render() }, 150)
+  }
+
+  /** Zones in the order the group works through them: the steps first, then the rest. */
+  orderedZones () {
+    const zones = (this.app.spec.zones || []).filter(zone => !zone.parking)
+    const steps = this.app.spec.steps || []
+    const rank = zone => { const i = steps.indexOf(zone.id); return i === -1 ? steps.length : i }
+    return zones.map((zone, i) => [zone, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([zone]) => zone)
+  }
+
+  render () {
+    const app = this.app
+    this.heading.textContent = t('outline_title')
+    this.intro.textContent = t('outline_intro')
+    const groups = new Map()
+    const parked = []
+    app.roots.elements.forEach((ymap, id) => {
+      if (typeof ymap.get !== 'function' || ymap.get('kind') === 'arrow') return
+      const g = geometry(ymap)
+      const zone = zoneOf(app.spec.zones || [], g)
+      const entry = { id, ymap, g }
+      if (!zone || zone.parking) parked.push(entry)
+      else {
+        if (!groups.has(zone.id)) groups.set(zone.id, [])
+        groups.get(zone.id).push(entry)
+      }
+    })
+    clear(this.content)
+    for (const zone of this.orderedZones()) {
+      this.content.append(this.section(`outline-${zone.id}`, pick(zone.title), groups.get(zone.id) || [], zone.id))
+    }
+    this.content.append(this.section('outline-parked', t('parked'), parked, 'parked'))
+  }
+
+  section (id, title, entries, zoneId) {
+    entries.sort((a, b) => a.g.y - b.g.y || a.g.x - b.g.x)
+    const list = entries.length
+      ? h('ul', {}, entries.map(entry => this.item(entry)))
+      : h('p', { className: 'outline-none', text: t('none_yet') })
+    return h('section', { className: 'outline-zone', dataset: { zone: zoneId }, attrs: { 'aria-labelledby': id } },
+      h('h3', { attrs: { id }, text: `${title} (${entries.length})` }), list)
+  }
+
+  item ({ id, ymap }) {
+    const app = this.app
+    const kind = str(ymap, 'kind')
+    const impl = kindFor(kind)
+    const text = impl.label ? impl.label(app, ymap) : textOf(ymap)
+    const org = str(ymap, 'org')
+    const details = []
+    if (org) details.push(org)
+    if (str(ymap, 'owner')) details.push(`${t('owner')}: ${str(ymap, 'owner')}`)
+    if (str(ymap, 'due')) details.push(`${t('due')}: ${str(ymap, 'due')}`)
+    const item = h('li', { className: 'outline-item', dataset: { id } },
+      h('span', { className: 'outline-text', text: text || '…' }),
+      details.length ? h('span', { className: 'outline-meta', text: ` — ${details.join(' · ')}` }) : null,
+      h('button', {
+        className: 'link-button',
+        attrs: { type: 'button', 'aria-label': `${t('show_on_board')}: ${(text || '').slice(0, 60)}` },
+        text: t('show_on_board'),
+        on: { click: () => app.actions.focusElement(id) }
+      }))
+    item.style.setProperty('--org', app.colorOf(org))
+    return item
+  }
+}
