@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import pluggy
 
-from .board import BoardSnapshot, Element, Partner, elements_by_zone, snapshot_from_doc, zone_of
+from .board import (
+    BoardSnapshot,
+    Element,
+    Partner,
+    containing_zone,
+    elements_by_zone,
+    snapshot_from_doc,
+    zone_of,
+)
 from .covenant import Sections, SectionsError, check_sections, item
 from .spec import FIELD_TYPES, LANGUAGES, CanvasSpec, ElementKind, Rect, SpecError, Zone
 
@@ -31,6 +39,7 @@ __all__ = [
     "SpecError",
     "Zone",
     "check_sections",
+    "containing_zone",
     "elements_by_zone",
     "hookimpl",
     "item",

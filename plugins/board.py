@@ -19,6 +19,7 @@ __all__ = [
     "BoardSnapshot",
     "Element",
     "Partner",
+    "containing_zone",
     "elements_by_zone",
     "snapshot_from_doc",
     "zone_of",
@@ -77,18 +78,22 @@ class BoardSnapshot:
         return sorted(found, key=lambda e: (e.created, e.id))
 
 
+def containing_zone(element: Element, spec: CanvasSpec) -> Zone | None:
+    """The smallest zone whose rectangle contains the element's centre, edges included (of
+    equal ones, the one declared first), parking zones included; None outside every zone."""
+    cx, cy = element.centre
+    holding = [zone for zone in spec.zones if zone.rect.contains(cx, cy)]
+    return min(holding, key=lambda zone: zone.rect.area) if holding else None
+
+
 def zone_of(element: Element, spec: CanvasSpec) -> Zone | None:
     """The zone an element belongs to, or None when it is parked.
 
-    The zone whose rectangle contains the element's centre, edges included; where zones overlap,
-    the smallest wins. A zone marked ``parking`` counts as parked.
+    The zone rule (DESIGN.md §6): the :func:`containing_zone`, unless that is a parking zone
+    or there is none; then the element is parked and never becomes covenant data.
     """
-    cx, cy = element.centre
-    holding = [zone for zone in spec.zones if zone.rect.contains(cx, cy)]
-    if not holding:
-        return None
-    smallest = min(holding, key=lambda zone: zone.rect.area)
-    return None if smallest.parking else smallest
+    zone = containing_zone(element, spec)
+    return None if zone is None or zone.parking else zone
 
 
 def elements_by_zone(

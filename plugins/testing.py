@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .board import BoardSnapshot, Element, Partner, zone_of
+from .board import BoardSnapshot, Element, Partner, containing_zone, zone_of
 from .covenant import Sections, check_sections, merge_sections
 from .manager import PluginRegistry, build_registry
 from .spec import CanvasSpec, Rect, Zone
@@ -77,10 +77,10 @@ def _probe(x: float, y: float) -> Element:
 
 
 def point_in(spec: CanvasSpec, zone_id: str) -> tuple[float, float]:
-    """A point that belongs to the zone by the zone rule (not covered by a smaller zone)."""
+    """A point of the zone that no smaller zone covers (so an element there belongs to it)."""
     zone = spec.zone(zone_id)
     for x, y in _grid(zone.rect):
-        if zone_of(_probe(x, y), spec) == zone:
+        if containing_zone(_probe(x, y), spec) == zone:
             return (x, y)
     raise ValueError(f"zone {zone_id!r} of canvas {spec.id!r} is covered by smaller zones")
 
