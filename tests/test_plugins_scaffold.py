@@ -76,6 +76,9 @@ def test_the_scaffold_is_lint_clean_and_its_tests_and_the_guides_example_pass(tm
 def test_a_scaffolded_plugin_installs_into_a_fresh_virtualenv_and_the_server_lists_it(tmp_path):
     run(*CLI, "new-canvas", "risk-matrix", "--output", tmp_path)
     package = tmp_path / "partnerboard-risk-matrix"
+    static = package / "partnerboard_risk_matrix" / "static"
+    static.mkdir()
+    (static / "matrix.js").write_text("export const cells = 9\n")
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / "bin" / "python"
@@ -104,5 +107,10 @@ def test_a_scaffolded_plugin_installs_into_a_fresh_virtualenv_and_the_server_lis
         spec = httpx.get(process.url + "/api/canvases/risk-matrix", timeout=5).json()
         assert spec["steps"] == ["ideas", "choices"]
         assert process.create_board("risk-matrix")["canvas"] == "risk-matrix"
+        asset = httpx.get(process.url + "/-/plugins/risk-matrix/matrix.js", timeout=5)
+        assert asset.status_code == 200 and asset.text == "export const cells = 9\n"
+        served = {i["name"]: i for i in httpx.get(process.url + "/-/plugins.json").json()}
+        assert served["risk-matrix"]["static"] is True
+        assert served["risk-matrix"]["state"] == served["game-rules"]["state"] == "ok"
     finally:
         process.stop()
