@@ -213,9 +213,6 @@ class PluginRegistry:
         found = self.canvases.get(canvas_id)
         return found[0] if found else None
 
-    def working_plugins(self) -> list[str]:
-        return [name for name, info in self.plugins.items() if info.state != "broken"]
-
     def static_root(self, name: str) -> Traversable | None:
         """The ``static/`` directory shipped next to a registered plugin's module, if any."""
         plugin = self.pm.get_plugin(name)
