@@ -8,13 +8,11 @@ something malformed is logged and left out). The result is plain JSON data descr
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from .board import BoardSnapshot, zone_of
-from .covenant import Sections, SectionsError, check_sections, merge_sections
 from .manager import PluginRegistry
 from .spec import CanvasSpec
 
@@ -23,7 +21,6 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-log = logging.getLogger("partnerboard.covenant")
 
 NOT_IN_PLACE, PARTLY, FULLY = "not_in_place", "partly", "fully"
 
@@ -65,22 +62,6 @@ def agreed_view(board: BoardSnapshot, canvas: CanvasSpec) -> BoardSnapshot:
     return replace(board, elements=kept)
 
 
-def collect_sections(
-    registry: PluginRegistry, board: BoardSnapshot, canvas: CanvasSpec, partial: dict[str, Any]
-) -> Sections:
-    results = []
-    for plugin, result in registry.call_each(
-        "partnerboard_covenant", board=board, canvas=canvas, covenant=partial
-    ):
-        try:
-            results.append((plugin, check_sections(plugin, result)))
-        except SectionsError as error:
-            log.error("%s", error)
-            if plugin in registry.plugins:
-                registry.plugins[plugin].errors.append(str(error))
-    return merge_sections(results)
-
-
 def build_covenant(
     registry: PluginRegistry,
     board: BoardSnapshot,
@@ -106,7 +87,7 @@ def build_covenant(
         "parties": [{"id": p.id, "name": p.name, "color": p.color} for p in board.partners],
         "participants": participants(board),
     }
-    sections = collect_sections(registry, agreed_view(board, canvas), canvas, dict(covenant))
+    sections = registry.covenant_sections(agreed_view(board, canvas), canvas, dict(covenant))
     covenant["sections"] = {
         name: [{**item, "source": board.id} for item in items] for name, items in sections.items()
     }

@@ -149,6 +149,8 @@ class Chapter:
 def _detail_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
+    if isinstance(value, dict) and "text" in value:
+        return str(value["text"])  # a nested item, e.g. a situation a rule prevents
     if isinstance(value, list):
         return "; ".join(_detail_value(v) for v in value)
     if isinstance(value, dict):
