@@ -1,0 +1,153 @@
+"""Fan-out latency and sustained throughput: one board, writers, receivers in other processes.
+
+Both measurements run the same loop: receivers connect and sync, writers connect, a warm-up
+round is sent and thrown away, then the measured round; the parent notes every send time,
+the receivers every arrival (see receivers.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from machine import busy_seconds
+from peers import Server, cpu_seconds
+from receivers import ReceiverPool
+from stats import Latency, latency
+from websockets.exceptions import ConnectionClosed
+from wire import Compression
+from writers import Writers
+
+__all__ = ["FanoutResult", "SustainedResult", "fanout", "sustained"]
+
+
+@dataclass(frozen=True)
+class FanoutResult:
+    receivers: int
+    connected: int
+    latency: Latency
+    server_cpu: float  # percent of one core, during the measured round
+    generator_cpu: float  # percent of one core, writer and receivers together
+    other_cpu: float  # percent of one core used by every other process on the machine
+
+
+@dataclass
+class SustainedResult:
+    rate: float = 0.0  # edits/s sent in the best step every receiver kept up with
+    writer_closed: str = ""
+    steps: list[tuple[float, float, Latency, float]] = field(default_factory=list)
+    # (offered edits/s, edits/s actually sent, latency, server CPU %)
+
+
+class _Round:
+    """Receivers and writers on one board, ready to send rounds of edits."""
+
+    def __init__(self, server: Server, receivers: int, writers: int, per_process: int,
+                 compression: Compression) -> None:
+        self.server = server
+        self.url = server.board()
+        self.writers = Writers(self.url, writers, compression)
+        self.receivers = receivers
+        self.per_process = per_process
+        self.compression = compression
+        self.generator_cpu = 0.0
+
+    async def __aenter__(self) -> _Round:
+        # Writers first: pycrdt-websocket's WebsocketServer loses all but one of several
+        # clients that open a new room at the same moment, so the room must exist already.
+        await self.writers.open()
+        self.pool = ReceiverPool([self.url] * self.receivers, self.per_process, self.compression)
+        await asyncio.to_thread(self.pool.wait_ready)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.writers.close()
+        await asyncio.to_thread(self.pool.close)
+
+    async def run(self, rate: float, duration: float, drain_timeout: float
+                  ) -> tuple[Latency, float, float, float, float]:
+        """One round: latency, edits/s actually sent, and CPU % of the server, the generator
+        and every other process, over the sending time."""
+        pid = self.server.pid
+        cpu0, own0, busy0 = cpu_seconds(pid), time.process_time(), busy_seconds()
+        t0 = time.monotonic()
+        sent, finals = await self.writers.send(rate, duration)
+        t1 = time.monotonic()
+        cpu1, own1, busy1 = cpu_seconds(pid), time.process_time(), busy_seconds()
+        answers = await asyncio.to_thread(self.pool.collect, finals, drain_timeout)
+        # Receivers report their CPU time at collect, slightly after t1: close enough.
+        generator = sum(a.cpu_seconds for a in answers)
+        generator_delta = generator - self.generator_cpu + (own1 - own0)
+        self.generator_cpu = generator
+        elapsed = t1 - t0
+        server = cpu1 - cpu0
+        return (
+            latency(sent, self.pool.connected, answers),
+            len(sent) / elapsed,
+            100 * server / elapsed,
+            100 * generator_delta / elapsed,
+            100 * max(0.0, busy1 - busy0 - server - generator_delta) / elapsed,
+        )
+
+
+async def fanout(server: Server, receivers: int, *, rate: float, duration: float,
+                 per_process: int, compression: Compression) -> FanoutResult:
+    """One writer sending ``rate`` edits/s to ``receivers`` clients of one board."""
+    async with _Round(server, receivers, 1, per_process, compression) as round_:
+        await round_.run(rate, 1.0, drain_timeout=10)  # warm-up, thrown away
+        measured, _rate, server_cpu, generator_cpu, other_cpu = await round_.run(
+            rate, duration, drain_timeout=10
+        )
+        expected = receivers * round(rate * duration)
+        # Receivers that never connected count as not delivered.
+        result = Latency(measured.p50, measured.p95, measured.p99, measured.max,
+                         measured.delivered, expected)
+        return FanoutResult(receivers, round_.pool.connected, result, server_cpu, generator_cpu,
+                            other_cpu)
+
+
+async def sustained(server: Server, *, receivers: int, writers: int, first_rate: float,
+                    step_seconds: float, p99_limit_ms: float, per_process: int,
+                    compression: Compression) -> SustainedResult:
+    """Offer rising edit rates until the receivers stop keeping up, then narrow it down.
+
+    A step passes when every edit reached every receiver, the p99 latency stayed under
+    ``p99_limit_ms`` (a queue that keeps growing shows up there first) and the writers sent
+    at least 90% of the offered rate (else the generator, not the server, is the limit). The
+    rate doubles until a step fails, then two bisection steps refine it. The result is the
+    rate actually sent in the best passing step.
+    """
+    result = SustainedResult()
+    async with _Round(server, receivers, writers, per_process, compression) as round_:
+        await round_.run(first_rate, 1.0, drain_timeout=10)
+
+        async def passes(rate: float) -> bool:
+            if result.writer_closed:
+                return False
+            try:
+                measured, achieved, server_cpu, _gen, _other = await round_.run(
+                    rate, step_seconds, drain_timeout=max(5.0, p99_limit_ms / 1000 * 3)
+                )
+            except ConnectionClosed as closed:
+                result.writer_closed = f"a writer was disconnected at {rate:.0f}/s: {closed}"
+                return False
+            result.steps.append((rate, achieved, measured, server_cpu))
+            ok = (measured.ratio_delivered >= 0.999 and measured.p99 <= p99_limit_ms
+                  and achieved >= 0.9 * rate)
+            if ok:
+                result.rate = max(result.rate, achieved)
+            return ok
+
+        low, high = 0.0, first_rate
+        while await passes(high):
+            low, high = high, high * 2
+            if high > 100_000:
+                return result
+        for _ in range(2):
+            middle = (low + high) / 2
+            if await passes(middle):
+                low = middle
+            else:
+                high = middle
+    return result
