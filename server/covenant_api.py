@@ -84,6 +84,17 @@ async def get_covenant(request: Request) -> Response:
     return _render(request, _covenant(request, record), f"covenant-{record.id}")
 
 
+async def preview(request: Request) -> JSONResponse:
+    """The covenant the board would give now, with its checklist (facilitator, open board)."""
+    record, _role = authorize(request, Role.FACILITATOR)
+    state = request.app.state
+    try:
+        draft = covenant_of(state.store, state.registry, record, state.rooms.document(record.id))
+    except LookupError as error:
+        raise HTTPProblem(409, str(error)) from None
+    return JSONResponse(draft)
+
+
 async def sign(request: Request) -> JSONResponse:
     record, _role = authorize(request, Role.FACILITATOR, Role.PARTICIPANT)
     if record.state != "finalized":
@@ -157,6 +168,7 @@ routes = [
     Route("/api/covenants", combined_covenant, methods=["POST"]),
     Route("/api/boards/{board_id}/finalize", finalize_board, methods=["POST"]),
     Route("/api/boards/{board_id}/covenant", get_covenant),
+    Route("/api/boards/{board_id}/covenant/preview", preview),
     Route("/api/boards/{board_id}/signatures", sign, methods=["POST"]),
     Route("/api/boards/{board_id}/versions", new_version, methods=["POST"]),
 ]

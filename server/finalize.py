@@ -53,17 +53,26 @@ def document_of(store: Store, board_id: str) -> Doc:
     return doc
 
 
-def covenant_of(store: Store, registry: PluginRegistry, record: BoardRecord) -> dict[str, Any]:
-    """Build the covenant of a finalized board from its stored snapshot."""
+def covenant_of(
+    store: Store, registry: PluginRegistry, record: BoardRecord, draft: Doc | None = None
+) -> dict[str, Any]:
+    """Build the covenant of a finalized board from its stored snapshot.
+
+    With ``draft`` (an open board's live document) it builds a preview instead, so the group
+    sees the completeness checklist before the facilitator finalizes.
+    """
     spec = registry.canvas(record.canvas)
     if spec is None:
         raise LookupError(f"the canvas {record.canvas!r} of this board is not installed")
-    board = snapshot_from_doc(document_of(store, record.id), record.id)
-    return build_covenant(
+    document = draft if draft is not None else document_of(store, record.id)
+    covenant = build_covenant(
         registry,
-        board,
+        snapshot_from_doc(document, record.id),
         spec,
-        finalized_at=iso(record.finalized_at or 0),
+        finalized_at=iso(record.finalized_at or time.time()),
         snapshot_sha256=record.snapshot_sha256 or "",
         signatures=store.signatures(record.id),
     )
+    if draft is not None:
+        covenant["preview"] = True
+    return covenant

@@ -256,3 +256,17 @@ def test_combined_covenant_keeps_provenance(server):
                                       "token": open_board["tokens"]["observer"]}]}
     assert httpx.post(server.url + "/api/covenants", json=still_open).status_code == 409
     assert json.loads(json.dumps(combined)) == combined
+
+
+def test_facilitator_sees_the_checklist_before_finalizing(server):
+    board = server.create_board()
+    fill_partnership_map(server, board)
+    path = f"/api/boards/{board['id']}/covenant/preview"
+    assert api(server, "GET", path, board["tokens"]["participant"]).status_code == 403
+    draft = api(server, "GET", path, board["tokens"]["facilitator"]).json()
+    assert draft["preview"] is True
+    checks = {check["id"]: check for check in draft["completeness"]}
+    assert checks["activities"]["status"] == "partly"
+    assert [item["text"] for item in draft["sections"]["conditions"]] == ["conditions note"]
+    board_state = api(server, "GET", f"/api/boards/{board['id']}", board["tokens"]["observer"])
+    assert board_state.json()["state"] == "open"  # previewing changes nothing
