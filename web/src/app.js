@@ -77,16 +77,19 @@ class Board extends Emitter {
     const root = this.root
     this.container = h('div', { className: 'canvas', attrs: { tabindex: 0, role: 'region' } })
     this.overlay = h('div', { className: 'overlay' })
-    this.viewport = new Viewport(this.container, null)
+    const spacer = h('div', { className: 'scroll-spacer' })
+    // Not a tab stop of its own: the canvas around it takes the keyboard.
+    const scroller = h('div', { className: 'scroller', attrs: { tabindex: -1 } }, spacer)
     this.selection = new Selection(this)
     this.renderer = new Renderer(this)
-    this.viewport.world = this.renderer.world
+    this.viewport = new Viewport(this.container, scroller, spacer, this.renderer.world, this.spec.size)
     this.editor = new Editor(this)
     this.presence = new Presence(this)
     this.actions = createActions(this)
     this.outline = new Outline(this)
     this.overlay.append(this.presence.layer)
-    this.container.append(this.renderer.world, this.overlay)
+    scroller.append(this.renderer.world)
+    this.container.append(scroller, this.overlay)
 
     const title = h('h1', { className: 'board-title', text: this.info.title })
     const role = h('span', { className: 'role-badge' })
@@ -124,7 +127,7 @@ class Board extends Emitter {
     installPointer(this)
     installKeyboard(this)
     this.actions.fit()
-    window.addEventListener('resize', () => this.viewport._changed())
+    new ResizeObserver(() => this.viewport.resized()).observe(this.container)
     const meta = this.roots.meta
     const checkMeta = () => this.setFinalized(this.finalized || meta.get('finalized') === true)
     meta.observe(checkMeta)

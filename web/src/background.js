@@ -25,7 +25,8 @@ export function drawBackground (layer, spec) {
 }
 
 function place (node, { x, y, w, h: height }) {
-  node.style.transform = `translate(${x}px, ${y}px)`
+  node.style.left = `${x}px`
+  node.style.top = `${y}px`
   if (w !== undefined) node.style.width = `${w}px`
   if (height !== undefined) node.style.height = `${height}px`
   return node

@@ -148,6 +148,11 @@ export function setLanguage (lang) {
 
 export function onLanguage (handler) { return events.on('change', handler) }
 
+/** Add the texts of a feature module (facilitation, covenant, ...): {nl: {...}, en: {...}}. */
+export function addTexts (more) {
+  for (const [lang, texts] of Object.entries(more)) if (TEXTS[lang]) Object.assign(TEXTS[lang], texts)
+}
+
 /** The text for key in the current language, with {name} placeholders filled in. */
 export function t (key, vars = {}) {
   const text = TEXTS[current][key] ?? TEXTS.en[key] ?? key

@@ -184,18 +184,14 @@ export function installPointer (app) {
     }
   })
 
+  // A plain wheel or trackpad swipe scrolls the board natively (on the compositor); only
+  // ctrl+wheel, which is also what a trackpad pinch sends, is handled here: zoom.
   container.addEventListener('wheel', event => {
-    if (isTyping(event.target) && !event.ctrlKey) return
+    if (!(event.ctrlKey || event.metaKey)) return
     event.preventDefault()
     const unit = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? container.clientHeight : 1
-    if (event.ctrlKey || event.metaKey) {
-      const at = local(event)
-      viewport.zoomBy(Math.exp(-event.deltaY * unit * 0.01), at.x, at.y)
-    } else if (event.shiftKey && !event.deltaX) {
-      viewport.panBy(-event.deltaY * unit, 0)
-    } else {
-      viewport.panBy(-event.deltaX * unit, -event.deltaY * unit)
-    }
+    const at = local(event)
+    viewport.zoomBy(Math.exp(-event.deltaY * unit * 0.01), at.x, at.y)
   }, { passive: false })
 
   function pinchState () {

@@ -5,6 +5,7 @@ import { h, setText } from '../dom.js'
 import { registerKind } from '../kinds.js'
 import { t } from '../i18n.js'
 import { geometry, str, textOf } from '../model.js'
+import { place } from './note.js'
 
 export const genericKind = {
   layer: 'html',
@@ -19,9 +20,7 @@ export const genericKind = {
 
   update (app, node, _id, ymap) {
     const { x, y, w, h: height } = geometry(ymap)
-    node.style.transform = `translate(${x}px, ${y}px)`
-    node.style.width = `${w}px`
-    node.style.height = `${height}px`
+    place(node, x, y, w, height)
     node.style.setProperty('--org', app.colorOf(str(ymap, 'org')))
     const kind = str(ymap, 'kind') || '?'
     setText(node.parts.kind, t('element', { kind }))

@@ -8,6 +8,17 @@ import { geometry, NOTE_COLORS, str, textOf, zoneOf } from '../model.js'
 
 const HEX = /^#[0-9a-f]{3,8}$/i
 
+/**
+ * Position with left/top, not a transform: with 2,000 notes on screen every transform (and
+ * every clip) is a separate paint chunk Chromium re-layerizes on each frame of a pan.
+ */
+export function place (node, x, y, w, h) {
+  node.style.left = `${x}px`
+  node.style.top = `${y}px`
+  node.style.width = `${w}px`
+  node.style.height = `${h}px`
+}
+
 export function safeColor (value, fallback = NOTE_COLORS[0][1]) {
   return typeof value === 'string' && HEX.test(value) ? value : fallback
 }
@@ -42,9 +53,7 @@ export const noteKind = {
 
   update (app, node, id, ymap) {
     const { x, y, w, h: height } = geometry(ymap)
-    node.style.transform = `translate(${x}px, ${y}px)`
-    node.style.width = `${w}px`
-    node.style.height = `${height}px`
+    place(node, x, y, w, height)
     node.style.setProperty('--note', safeColor(ymap.get('color')))
     const org = str(ymap, 'org')
     const author = str(ymap, 'author')

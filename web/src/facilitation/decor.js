@@ -1,0 +1,36 @@
+// Small badges the facilitation features put on notes (group label, agreed/parked mark, vote
+// control, vote result). They live in one strip per note, added after the note kind has drawn
+// it; the strip is "overlay-ui", so pointer gestures on its buttons do not move the note.
+
+import { h } from '../dom.js'
+
+/** Element kinds that get badges (content, not connectors). */
+export const DECORATED = new Set(['note', 'rule', 'situation', 'partner', 'score'])
+
+export function decorOf (app, id) {
+  const node = app.renderer.nodeFor(id)
+  if (!node) return null
+  if (!node.facDecor) {
+    const parts = {
+      group: h('span', { className: 'decor-group', attrs: { hidden: true } }),
+      status: h('span', { className: 'decor-status', attrs: { hidden: true } }),
+      votes: h('span', { className: 'decor-votes', attrs: { hidden: true } }),
+      result: h('span', { className: 'decor-result', attrs: { hidden: true } })
+    }
+    const strip = h('div', { className: 'note-decor overlay-ui' }, parts.group, parts.status, parts.result, parts.votes)
+    node.append(strip)
+    node.facDecor = parts
+  }
+  return node.facDecor
+}
+
+/** Run update(id, ymap, parts) for the given ids (every decorated element when ids is null). */
+export function eachDecorated (app, ids, update) {
+  const elements = app.roots.elements
+  for (const id of ids || app.renderer.nodes.keys()) {
+    const ymap = elements.get(id)
+    if (!ymap || typeof ymap.get !== 'function' || !DECORATED.has(ymap.get('kind'))) continue
+    const parts = decorOf(app, id)
+    if (parts) update(id, ymap, parts)
+  }
+}
