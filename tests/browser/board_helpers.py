@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable
+
 from playwright.sync_api import Locator, Page, expect
+from yclient import YClient, connected, wait_for
 
 
 def to_page(page: Page, x: float, y: float) -> tuple[float, float]:
@@ -37,3 +42,30 @@ def add_note(page: Page, text: str, at: tuple[float, float] | None = None) -> Lo
 
 def note_text(page: Page, text: str) -> Locator:
     return page.locator(".note .note-text", has_text=text)
+
+
+def change_as_other_client(url: str, change: Callable[[YClient], None]) -> None:
+    """Connect a pycrdt client, apply `change`, wait until the server has it (another client
+    sees it), disconnect. Runs in a thread: Playwright's sync API keeps this thread's asyncio
+    loop busy."""
+
+    async def scenario() -> None:
+        async with connected(url) as writer:
+            change(writer)
+            expected = writer.doc.get_state()
+            async with connected(url) as reader:
+                await wait_for(lambda: reader.doc.get_state() == expected, 5, what="the change")
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as error:  # re-raised in the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(20)
+    if errors:
+        raise errors[0]

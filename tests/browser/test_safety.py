@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from playwright.sync_api import expect
 
 from browser.board_helpers import add_note, note_text, to_page
@@ -76,3 +77,27 @@ def test_script_payload_in_a_note_shows_as_text_and_runs_nothing(open_board, boa
     for page in (anna, bram):
         assert page.locator("#app img, #app script, #app b").count() == 0
         assert page.evaluate("() => window.__pwned") is None
+
+
+def test_finalizing_freezes_open_boards_live(open_board, board, server):
+    page = open_board(board)
+    add_note(page, "Agreed")
+    expect(page.locator("[data-action=new-note]")).to_be_visible()
+
+    answer = httpx.post(
+        f"{server.url}/api/boards/{board['id']}/finalize",
+        headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    expect(page.locator(".banner.finalized")).to_be_visible()
+    expect(page.locator("[data-action=new-note]")).to_be_hidden()
+    page.locator(".canvas").focus()
+    page.keyboard.press("n")
+    page.locator(".note", has_text="Agreed").dblclick()
+    expect(page.locator("textarea")).to_have_count(0)
+    expect(page.locator(".note")).to_have_count(1)
+
+    page.reload()
+    expect(page.locator(".banner.finalized")).to_be_visible()
+    expect(page.locator(".note .note-text")).to_have_text(["Agreed"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from browser.board_helpers import add_note, note_text
+from browser.board_helpers import add_note, change_as_other_client, note_text
 
 # Board points inside zones of the partnership map (canvases/partnership_map/spec.py).
 IN_VALUES = (2100, 700)
@@ -76,3 +76,17 @@ def test_keyboard_only_create_select_move_connect_and_delete(open_board, board):
     expect(note_text(page, "First")).to_have_count(0)
     expect(page.locator("g.arrow")).to_have_count(0)  # no arrow left pointing at nothing
     expect(note_text(page, "Second")).to_be_visible()
+
+
+def test_unknown_kinds_show_as_generic_boxes(open_board, board, server):
+    page = open_board(board)
+
+    def add_unknown(client):  # noqa: ANN001 - yclient.YClient
+        client.add_note("future-1", "A kind from a newer canvas", x=1000, y=500)
+        client.elements["future-1"]["kind"] = "hologram"
+
+    change_as_other_client(server.board_ws(board), add_unknown)
+    box = page.locator(".el.generic[data-kind=hologram]")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("A kind from a newer canvas")
+    expect(box).to_contain_text("hologram")
