@@ -6,6 +6,7 @@ import { Connection } from './connection.js'
 import { h, setText } from './dom.js'
 import { Editor } from './editor.js'
 import { Emitter } from './events.js'
+import { installFacilitation } from './facilitation/index.js'
 import { getLanguage, LANGUAGES, onLanguage, setLanguage, t } from './i18n.js'
 import { askIdentity } from './join.js'
 import { installKeyboard } from './keyboard.js'
@@ -126,6 +127,7 @@ class Board extends Emitter {
     this.renderer.on('removed', id => this.selection.remove(id))
     installPointer(this)
     installKeyboard(this)
+    installFacilitation(this)
     this.actions.fit()
     new ResizeObserver(() => this.viewport.resized()).observe(this.container)
     const meta = this.roots.meta

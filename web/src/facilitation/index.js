@@ -49,6 +49,8 @@ class Facilitation extends Emitter {
     this.state = readState(this.app)
     this.app.root.classList.toggle('pb-anonymous', this.state.anonymous)
     this.app.root.classList.toggle('pb-locked', this.state.locked)
+    this.tools.hidden = !this.isFacilitator || this.app.readOnly
+    this.bar.hidden = this.app.finalized
     this.emit('state', this.state)
   }
 

@@ -8,10 +8,10 @@ import { setMeta } from './meta.js'
 
 export function stepBar (fac) {
   const { app } = fac
-  const label = h('strong', { className: 'step-label', attrs: { id: 'step-label' } })
+  const label = h('strong', { className: 'fac-step-label', attrs: { id: 'fac-step-label' } })
   const prompts = h('ul', { className: 'step-prompts' })
   const lockBadge = h('span', { className: 'lock-badge' })
-  const step = h('div', { className: 'step-current', attrs: { 'aria-labelledby': 'step-label' } }, label, lockBadge, prompts)
+  const step = h('div', { className: 'step-current', attrs: { 'aria-labelledby': 'fac-step-label' } }, label, lockBadge, prompts)
   fac.bar.append(step)
 
   // The outline around the current zone: a layer in the scaled world, under the notes.
@@ -40,7 +40,8 @@ export function stepBar (fac) {
   fac.watch(state => {
     const { step, steps, zone, locked } = state
     app.root.dataset.step = String(step)
-    const title = zone ? pick(zone.title) : ''
+    // Zone titles may carry their number ("1. Values"): the step label says it already.
+    const title = zone ? String(pick(zone.title)).replace(/^\s*\d+[.)]\s*/, '') : ''
     setText(label, step ? t('fac_step_of', { n: step, total: steps.length, title }) : t('fac_no_step'))
     lockBadge.hidden = !locked
     setText(lockBadge, t('fac_locked_badge'))
@@ -64,6 +65,7 @@ export function stepBar (fac) {
     lock.disabled = step === 0
     lock.title = t('fac_lock_hint')
     if (shownStep !== -1 && step !== shownStep && step && !fac.isFacilitator) fac.say(t('fac_step_moved', { title }))
-    shownStep = step
+    // Only a change seen live is announced, not the state found on joining.
+    if (app.connection.everSynced) shownStep = step
   })
 }
