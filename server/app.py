@@ -23,7 +23,7 @@ from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
 from .settings import Settings
 from .store import open_store
-from .websocket import board_socket
+from .websocket import BoardSocket
 
 __all__ = ["create_app"]
 
@@ -100,7 +100,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         *participation.routes,
         *plugin_static.routes,
         *pages.routes,
-        WebSocketRoute("/ws/{board_id}", board_socket),
+        WebSocketRoute("/ws/{board_id}", BoardSocket()),
         Mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static"),
         Mount(
             "/assets",

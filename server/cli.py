@@ -45,6 +45,8 @@ def _serve(args: argparse.Namespace) -> int:
         # Yjs updates are small and already compact; compressing every frame for every
         # receiver would cost more CPU per broadcast than everything else together.
         ws_per_message_deflate=False,
+        # The room's send_now relies on how this implementation's ASGI send suspends.
+        ws="websockets-sansio",
         log_level=args.log_level,
         lifespan="on",
         timeout_graceful_shutdown=10,

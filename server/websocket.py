@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import yprotocol as yp
 from .room import CloseCode, FrameRejected, TransportClosed
 
-__all__ = ["board_socket", "StarletteTransport"]
+__all__ = ["BoardSocket", "StarletteTransport"]
 
 log = logging.getLogger("partnerboard.websocket")
 
@@ -17,8 +18,9 @@ log = logging.getLogger("partnerboard.websocket")
 class StarletteTransport:
     """Adapts Starlette's WebSocket to the room's Transport protocol."""
 
-    def __init__(self, websocket: WebSocket, max_bytes: int) -> None:
+    def __init__(self, websocket: WebSocket, asgi_send: Send, max_bytes: int) -> None:
         self.websocket = websocket
+        self.asgi_send = asgi_send
         self.max_bytes = max_bytes
 
     async def receive(self) -> bytes:
@@ -38,6 +40,22 @@ class StarletteTransport:
         except (WebSocketDisconnect, RuntimeError, OSError) as error:
             raise TransportClosed() from error
 
+    def send_now(self, data: bytes) -> bool:
+        # uvicorn's WebSocket protocol (websockets-sansio, which the CLI selects) suspends its
+        # ASGI send only while the socket's write buffer is full, and before it writes
+        # anything. So: run the send to its end synchronously when it does not suspend;
+        # when it does, abandon it (nothing was written) and let the queue take the frame.
+        attempt = self.asgi_send({"type": "websocket.send", "bytes": data})
+        try:
+            attempt.send(None)
+        except StopIteration:
+            return True
+        except Exception:  # the client is gone; the receive loop will see it
+            log.debug("send to a closed connection dropped", exc_info=True)
+            return True
+        attempt.close()
+        return False
+
     async def close(self, code: int, reason: str = "") -> None:
         if self.websocket.application_state is WebSocketState.CONNECTED:
             try:
@@ -46,7 +64,14 @@ class StarletteTransport:
                 pass
 
 
-async def board_socket(websocket: WebSocket) -> None:
+class BoardSocket:
+    """The ``/ws/{board_id}`` endpoint as a plain ASGI app, so it holds the raw ``send``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await board_socket(WebSocket(scope, receive=receive, send=send), send)
+
+
+async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
     board_id = websocket.path_params["board_id"]
     token = websocket.query_params.get("token", "")
     app_state = websocket.app.state
@@ -64,6 +89,6 @@ async def board_socket(websocket: WebSocket) -> None:
         finalized=record.state == "finalized",
         spec=app_state.registry.canvas(record.canvas),
     )
-    transport = StarletteTransport(websocket, app_state.settings.max_message_bytes)
+    transport = StarletteTransport(websocket, asgi_send, app_state.settings.max_message_bytes)
     await room.serve(transport, role)
     await transport.close(CloseCode.NORMAL)
