@@ -11,13 +11,25 @@ from yclient import YClient, connected, wait_for
 
 
 def to_page(page: Page, x: float, y: float) -> tuple[float, float]:
-    """Page coordinates of a board point, through the board's own viewport."""
+    """Page coordinates of a board point, through the board's own viewport, once the canvas
+    has stopped moving (bars above it may appear after the first render)."""
     return tuple(page.evaluate(
-        """([x, y]) => {
+        """async ([x, y]) => {
             const board = window.partnerboard.board
-            const box = board.container.getBoundingClientRect()
-            const p = board.viewport.toScreen(x, y)
-            return [box.left + p.x, box.top + p.y]
+            const frame = () => new Promise(resolve => requestAnimationFrame(resolve))
+            const where = () => {
+                const box = board.container.getBoundingClientRect()
+                const p = board.viewport.toScreen(x, y)
+                return [box.left + p.x, box.top + p.y]
+            }
+            let last = where()
+            for (let stable = 0; stable < 3;) {
+                await frame()
+                const now = where()
+                stable = now[0] === last[0] && now[1] === last[1] ? stable + 1 : 0
+                last = now
+            }
+            return last
         }""",
         [x, y],
     ))

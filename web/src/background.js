@@ -36,7 +36,7 @@ function drawZone (zone) {
   const prompts = pick(zone.prompts) || []
   const node = h('section', {
     className: zone.parking ? 'zone parking' : 'zone',
-    dataset: { zone: zone.id },
+    dataset: zone.step ? { zone: zone.id, step: String(zone.step) } : { zone: zone.id },
     attrs: { 'aria-label': pick(zone.title) }
   },
   h('h2', { className: 'zone-title', text: pick(zone.title) }),

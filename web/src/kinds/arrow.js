@@ -22,7 +22,7 @@ export const arrowKind = {
 
   create () {
     const title = s('title')
-    const node = s('g', { className: 'el arrow' },
+    const node = s('g', { className: 'el arrow', attrs: { tabindex: 0, role: 'img' } },
       title,
       s('line', { className: 'arrow-hit' }),
       s('line', { className: 'arrow-line', attrs: { 'marker-end': 'url(#pb-arrowhead)' } }))
@@ -48,7 +48,9 @@ export const arrowKind = {
       line.setAttribute('x2', end.x)
       line.setAttribute('y2', end.y)
     }
-    node.parts.title.textContent = t('arrow', { from: textOf(from).slice(0, 40), to: textOf(to).slice(0, 40) })
+    const label = t('arrow', { from: textOf(from).slice(0, 40), to: textOf(to).slice(0, 40) })
+    node.parts.title.textContent = label
+    node.setAttribute('aria-label', label)
   },
 
   dependsOn (ymap) { return [str(ymap, 'from'), str(ymap, 'to')].filter(Boolean) },
