@@ -52,6 +52,8 @@ class Settings:
             raise SettingsError("room idle time must be zero or more seconds")
         if self.compact_every < 1:
             raise SettingsError("compact-every must be at least 1 update")
+        if self.send_queue_limit < 1:
+            raise SettingsError("send-queue-limit must be at least 1 frame")
         return self
 
 
@@ -72,6 +74,8 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "seconds a board stays in memory after its last client left"),
     ("compact_every", "--compact-every", "PARTNERBOARD_COMPACT_EVERY",
      "compact a board's stored updates into a snapshot after this many"),
+    ("send_queue_limit", "--send-queue-limit", "PARTNERBOARD_SEND_QUEUE_LIMIT",
+     "frames queued for a client that cannot keep up before it is disconnected (1013)"),
 )
 
 
