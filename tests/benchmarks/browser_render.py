@@ -323,10 +323,12 @@ def main() -> None:
                        ("another client dragging 5 notes (30 steps/s)", "remote"),
                        ("stress: 40 random notes moved every 50 ms", "storm")):
         frames = result[key]
-        print(row(f"{label}: median frame", statistics.median(frames), "ms",
+        print(row(f"{label}: median frame *", statistics.median(frames), "ms",
                   TARGETS["median_frame_ms"] + 0.9))
         print(row(f"{label}: p95 frame", percentile(frames, 0.95), "ms", TARGETS["p95_frame_ms"]))
-    print(f"\nfirst renders: {', '.join(f'{r:.2f} s' for r in result['renders'])}; "
+    print("\n* requestAnimationFrame ticks at the display's 60 Hz, so a frame is never measured "
+          "shorter than 16.7 ms: a median of 16.7 ms (every frame on time) meets the 16 ms target.")
+    print(f"first renders: {', '.join(f'{r:.2f} s' for r in result['renders'])}; "
           f"frames counted: idle {len(result['idle'])}, panning {len(result['panning'])}, "
           f"drag {len(result['remote'])} ({result['remote_moves']} note moves sent), "
           f"stress {len(result['storm'])} ({result['storm_moves']} moves); max frame: panning "
