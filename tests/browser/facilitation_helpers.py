@@ -48,7 +48,8 @@ def zone_of_note(page: Page, text: str) -> str | None:
                 const x = el.get('x') + el.get('w') / 2, y = el.get('y') + el.get('h') / 2
                 for (const z of board.spec.zones) {
                     const r = z.rect
-                    if (x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h && !z.parking) found = z.id
+                    const inside = x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h
+                    if (inside && !z.parking) found = z.id
                 }
             })
             return found

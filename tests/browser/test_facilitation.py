@@ -9,7 +9,13 @@ import httpx
 from playwright.sync_api import expect
 
 from browser.board_helpers import to_page
-from browser.facilitation_helpers import IN_RELATIONS, IN_VALUES, fit, note_at, set_meta, zone_of_note
+from browser.facilitation_helpers import (
+    IN_RELATIONS,
+    IN_VALUES,
+    fit,
+    note_at,
+    zone_of_note,
+)
 
 
 def test_step_moves_for_everyone_and_the_lock_keeps_participants_in_its_zone(open_board, board):
@@ -149,8 +155,10 @@ def test_voting_round_hides_results_until_closed_and_marks_show_to_all(open_boar
 
     fac.get_by_role("button", name="Close the voting round").click()
     for page in (anna, fac, watcher):
-        expect(page.locator(".note", has_text="Shared budget").locator(".decor-result")).to_have_text("★ 2")
-        expect(page.locator(".note", has_text="Monthly meeting").locator(".decor-result")).to_have_text("★ 0")
+        result = page.locator(".note", has_text="Shared budget").locator(".decor-result")
+        expect(result).to_have_text("★ 2")
+        result = page.locator(".note", has_text="Monthly meeting").locator(".decor-result")
+        expect(result).to_have_text("★ 0")
     expect(anna.locator(".vote-add:visible")).to_have_count(0)
 
     # The facilitator marks the winner agreed (G) and the other parked (button).
@@ -160,7 +168,8 @@ def test_voting_round_hides_results_until_closed_and_marks_show_to_all(open_boar
     fac.get_by_role("button", name="Parked (P)").click()
     expect(budget.locator(".decor-status")).to_have_text("agreed")
     expect(meeting.locator(".decor-status")).to_have_text("parked")
-    expect(watcher.locator(".note", has_text="Shared budget")).to_have_class(re.compile("status-agreed"))
+    agreed = watcher.locator(".note", has_text="Shared budget")
+    expect(agreed).to_have_class(re.compile("status-agreed"))
 
 
 def test_participation_panel_done_signals_and_anonymous_mode(open_board, board):
@@ -203,12 +212,16 @@ def test_merged_group_boards_show_group_labels_and_the_comparison(open_board, se
     expect(link).to_have_value(re.compile(r"/b/\w+\?token="))
     merged_link = link.input_value()
     merged_id = re.search(r"/b/(\w+)", merged_link).group(1)
-    answer = httpx.get(f"{server.url}/api/boards/{merged_id}", params={"token": merged_link.split("token=")[1]})
+    token = merged_link.split("token=")[1]
+    answer = httpx.get(f"{server.url}/api/boards/{merged_id}", params={"token": token})
     assert answer.json()["title"] == "North and South"
 
-    merged = open_board({"id": merged_id, "links": {"participant": merged_link}}, name="Anna", org="Zorg")
-    expect(merged.locator(".note", has_text="Weekly coffee").locator(".decor-group")).to_have_text("North")
-    expect(merged.locator(".note", has_text="A shared agenda for youth").locator(".decor-group")).to_have_text("South")
+    combined = {"id": merged_id, "links": {"participant": merged_link}}
+    merged = open_board(combined, name="Anna", org="Zorg")
+    north_note = merged.locator(".note", has_text="Weekly coffee")
+    expect(north_note.locator(".decor-group")).to_have_text("North")
+    south_note = merged.locator(".note", has_text="A shared agenda for youth")
+    expect(south_note.locator(".decor-group")).to_have_text("South")
     merged.get_by_role("button", name="Compare groups").click()
     values = merged.locator("aside.compare .compare-zone[data-zone=values]")
     shared = values.locator(".shared-list .cluster")

@@ -20,9 +20,11 @@ def test_finalize_shows_the_checklist_then_freezes_every_page_with_the_covenant(
     dialog = fac.locator("dialog.finalize-dialog")
     expect(dialog.locator(".check-group")).to_have_count(3)
     expect(dialog.locator(".check-group[data-group=who] h3")).to_contain_text("Who")
-    expect(dialog.locator(".check-item[data-id=activities]")).to_have_attribute("data-status", "not_in_place")
-    expect(dialog.locator(".check-item[data-id=activities] .check-notes")).not_to_be_empty()
-    expect(dialog.locator(".check-sections li[data-section=values]")).to_have_text("Values: 1 items")
+    activities = dialog.locator(".check-item[data-id=activities]")
+    expect(activities).to_have_attribute("data-status", "not_in_place")
+    expect(activities.locator(".check-notes")).not_to_be_empty()
+    values = dialog.locator(".check-sections li[data-section=values]")
+    expect(values).to_have_text("Values: 1 items")
 
     # "Not yet" leaves the board open.
     dialog.get_by_role("button", name="Not yet").click()
@@ -59,3 +61,9 @@ def test_finalize_shows_the_checklist_then_freezes_every_page_with_the_covenant(
     new_link = fac.locator(".new-version .new-links [data-role=facilitator] input")
     expect(new_link).to_have_value(re.compile(r"/b/\w+\?token="))
     assert board["id"] not in new_link.input_value()
+
+    # Someone opening the board afterwards finds it finalized, the sign-off ready for them.
+    bram = open_board(board, name="Bram", org="Gemeente")
+    expect(bram.locator(".banner.finalized")).to_be_visible()
+    expect(bram.locator("form.sign").get_by_label("Your name")).to_have_value("Bram")
+    expect(bram.locator("form.sign").get_by_label("Organisation")).to_have_value("Gemeente")

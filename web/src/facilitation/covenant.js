@@ -106,6 +106,8 @@ export function installCovenant (fac) {
   let built = false
   let signed = null
   let version = null
+  let prefill = () => {}
+  app.connection.awareness.on('change', () => prefill())
 
   function buildPanel () {
     clear(panel)
@@ -129,6 +131,12 @@ export function installCovenant (fac) {
     const org = h('select', { attrs: { name: 'organisation', required: true } },
       partners.map(p => h('option', { attrs: { value: p }, text: p })))
     if (partners.includes(app.identity.org)) org.value = app.identity.org
+    // On a board opened already finalized, the name may be known only after the join dialog.
+    prefill = () => {
+      if (!name.value && document.activeElement !== name) name.value = app.identity.name || ''
+      if (!org.dataset.touched && partners.includes(app.identity.org)) org.value = app.identity.org
+    }
+    org.addEventListener('change', () => { org.dataset.touched = 'true' })
     const submit = h('button', { className: 'primary', attrs: { type: 'submit' }, text: t('fac_sign_submit') })
     const form = h('form', { className: 'sign' },
       h('h3', { text: t('fac_sign_title') }),

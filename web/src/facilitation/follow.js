@@ -7,6 +7,7 @@ import { h, setText } from '../dom.js'
 import { t } from '../i18n.js'
 
 const SAME = 2 // px: a view within this of the one we set is still "ours"
+const SHARE_INTERVAL = 100
 
 export function installFollow (fac) {
   const { app } = fac
@@ -28,7 +29,9 @@ export function installFollow (fac) {
     if (on) { seq = Date.now(); share() } else awareness.setLocalStateField('follow', null)
     render()
   }
-  if (fac.isFacilitator) viewport.on('change', share)
+  // Panning fires a change per frame: share at most every SHARE_INTERVAL ms, and the last one.
+  let pending = 0
+  if (fac.isFacilitator) viewport.on('change', () => { if (leading && !pending) pending = setTimeout(() => { pending = 0; share() }, SHARE_INTERVAL) })
 
   // Participant: follow.
   let following = null // the seq being followed

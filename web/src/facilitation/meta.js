@@ -9,6 +9,7 @@
 //   groups    [{board, title, color}] on a board merged from group boards
 //   follow    (awareness, not meta) {x, y, w, h, seq}: the facilitator's view to follow
 
+import { pick } from '../i18n.js'
 import { LOCAL } from '../model.js'
 
 /** Origin of the facilitator's meta and status writes (the undo manager does not track them). */
@@ -67,3 +68,8 @@ export function setStatus (app, ids, status) {
 }
 
 export { LOCAL }
+
+/** A zone's title without the number some canvases put in front ("1. Values" -> "Values"). */
+export function zoneTitle (zone) {
+  return zone ? String(pick(zone.title) || zone.id).replace(/^\s*\d+[.)]\s*/, '') : ''
+}

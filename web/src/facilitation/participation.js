@@ -4,9 +4,9 @@
 // board anonymous so ideas are weighed without their sender.
 
 import { clear, h, setText } from '../dom.js'
-import { pick, t } from '../i18n.js'
+import { t } from '../i18n.js'
 import { api } from './api.js'
-import { setMeta } from './meta.js'
+import { setMeta, zoneTitle } from './meta.js'
 
 export function installParticipation (fac) {
   const { app } = fac
@@ -71,7 +71,7 @@ export function installParticipation (fac) {
     if (!data) return
     clear(content)
     const steps = data.steps || []
-    const zoneTitle = zoneId => pick((app.spec.zones || []).find(z => z.id === zoneId)?.title) || zoneId
+    const titleOf = zoneId => zoneTitle((app.spec.zones || []).find(z => z.id === zoneId)) || zoneId
     const silent = data.silent_partners || []
     content.append(silent.length
       ? h('div', { className: 'silent-partners', attrs: { role: 'note' } },
@@ -84,7 +84,7 @@ export function installParticipation (fac) {
       const head = h('tr', {}, h('th', { attrs: { scope: 'col' }, text: t('fac_org') }),
         h('th', { attrs: { scope: 'col' }, text: t('fac_notes') }),
         h('th', { attrs: { scope: 'col' }, text: t('fac_edits') }),
-        steps.map(s => h('th', { attrs: { scope: 'col', title: zoneTitle(s.zone) }, text: t('fac_step_short', { n: s.step }) })))
+        steps.map(s => h('th', { attrs: { scope: 'col', title: titleOf(s.zone) }, text: t('fac_step_short', { n: s.step }) })))
       const rows = orgs.map(org => {
         const row = h('tr', { className: silent.includes(org.name) ? 'silent' : '', dataset: { org: org.name } },
           h('th', { attrs: { scope: 'row' } }, org.name, org.invited ? null : h('span', { className: 'not-invited', text: ` (${t('fac_not_invited')})` })),
@@ -102,7 +102,7 @@ export function installParticipation (fac) {
         h('thead', {}, h('tr', {}, h('th', { attrs: { scope: 'col' }, text: t('fac_step') }),
           h('th', { attrs: { scope: 'col' }, text: t('fac_notes') }), h('th', { attrs: { scope: 'col' }, text: t('fac_edits') }))),
         h('tbody', {}, steps.map(s => h('tr', { className: s.step === fac.state.step ? 'current' : '' },
-          h('th', { attrs: { scope: 'row' }, text: `${s.step}. ${zoneTitle(s.zone)}` }),
+          h('th', { attrs: { scope: 'row' }, text: `${s.step}. ${titleOf(s.zone)}` }),
           h('td', { text: String(s.notes) }), h('td', { text: String(s.edits) }))))))
     }
   }

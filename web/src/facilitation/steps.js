@@ -4,7 +4,7 @@
 
 import { h, setText } from '../dom.js'
 import { pick, t } from '../i18n.js'
-import { setMeta } from './meta.js'
+import { setMeta, zoneTitle } from './meta.js'
 
 export function stepBar (fac) {
   const { app } = fac
@@ -40,8 +40,7 @@ export function stepBar (fac) {
   fac.watch(state => {
     const { step, steps, zone, locked } = state
     app.root.dataset.step = String(step)
-    // Zone titles may carry their number ("1. Values"): the step label says it already.
-    const title = zone ? String(pick(zone.title)).replace(/^\s*\d+[.)]\s*/, '') : ''
+    const title = zoneTitle(zone) // without its number: the step label says it already
     setText(label, step ? t('fac_step_of', { n: step, total: steps.length, title }) : t('fac_no_step'))
     lockBadge.hidden = !locked
     setText(lockBadge, t('fac_locked_badge'))
