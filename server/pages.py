@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
+from partnerboard.plugins.manager import PluginRegistry
+
 from .api import MAX_PARTNERS
 from .i18n import TEXTS, pick_language
 
@@ -84,7 +86,28 @@ async def board_page(request: Request) -> HTMLResponse:
         return render("error.html", status=403, lang=pick_language(request), field="token")
     record, role = found
     lang = pick_language(request, record.language)
-    return render("board.html", lang=lang, board=record, role=role.value)
+    return render(
+        "board.html",
+        lang=lang,
+        board=record,
+        role=role.value,
+        plugin_modules=plugin_modules(request.app.state.registry, record.canvas),
+    )
+
+
+def plugin_modules(registry: PluginRegistry, canvas_id: str) -> list[str]:
+    """The browser module of the canvas's plugin, when it ships ``static/board.js``.
+
+    That module draws the canvas's own element kinds through
+    ``window.partnerboard.registerKind``; canvases made of notes and arrows need none.
+    """
+    found = registry.canvases.get(canvas_id)
+    if found is None:
+        return []
+    root = registry.static_root(found[1])
+    if root is None or not root.joinpath("board.js").is_file():
+        return []
+    return [f"/-/plugins/{found[1]}/board.js"]
 
 
 routes = [

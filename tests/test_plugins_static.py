@@ -122,3 +122,20 @@ def test_built_in_canvases_without_static_files_are_listed_as_such():
     registry = registry_with(game_rules, names=["game-rules"])
     assert registry.static_root("game-rules") is None
     assert registry.to_json()[0]["static"] is False
+
+
+def test_board_page_loads_the_canvas_plugins_browser_module(
+    registry: PluginRegistry, plugins_dir: Path, tmp_path: Path
+) -> None:
+    from partnerboard.server.app import create_app
+    from partnerboard.server.settings import load_settings
+
+    (plugins_dir / "pb_static_demo" / "static" / "board.js").write_text("// draws kinds\n")
+    settings = load_settings({"data_dir": tmp_path / "data"}, environ={})
+    with TestClient(create_app(settings, registry)) as app_client:
+        board = app_client.post(
+            "/api/boards", json={"canvas": "static-demo", "title": "Demo"}
+        ).json()
+        page = app_client.get(f"/b/{board['id']}?token={board['tokens']['observer']}")
+        assert '<script type="module" src="/-/plugins/demo/board.js"></script>' in page.text
+        assert app_client.get("/-/plugins/demo/board.js").text == "// draws kinds\n"
