@@ -100,6 +100,27 @@ def build_covenant(
     return covenant
 
 
+#: The checklist's notes, in the covenant's language.
+NOTES: dict[str, dict[str, str]] = {
+    "few_parties": {"nl": "er zijn minder dan twee partnerorganisaties genoemd",
+                    "en": "fewer than two partner organisations are named"},
+    "silent": {"nl": "nog geen bijdrage van {name}", "en": "no contribution from {name}"},
+    "unsigned": {"nl": "nog niet ondertekend door {name}", "en": "not signed by {name}"},
+    "no_values": {"nl": "nog geen gedeelde waarden of doelen vastgelegd",
+                  "en": "no shared values or objectives recorded"},
+    "own_values": {"nl": "{name} heeft nog niet gezegd wat het belangrijk vindt",
+                   "en": "{name} has not named what it values"},
+    "incomplete_action": {"nl": "actie zonder eigenaar of datum: {text}",
+                          "en": "action without owner or date: {text}"},
+    "no_actions": {"nl": "nog geen acties vastgelegd", "en": "no actions recorded"},
+    "empty_section": {"nl": "niets vastgelegd onder {section}",
+                      "en": "nothing recorded under {section}"},
+    "no_guardian": {"nl": "de spelregels hebben geen hoeder",
+                    "en": "the game rules have no guardian"},
+    "no_rules": {"nl": "nog geen spelregels vastgelegd", "en": "no game rules recorded"},
+}
+
+
 def _status(done: int, total: int) -> str:
     if total == 0 or done == 0:
         return NOT_IN_PLACE
@@ -118,6 +139,11 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
     only appear for sections the covenant has: a quadrant alone is not judged on actions.
     """
     sections: Mapping[str, list[dict[str, Any]]] = covenant.get("sections", {})
+    language = "en" if covenant.get("language") == "en" else "nl"
+
+    def say(key: str, **values: str) -> str:
+        return NOTES[key][language].format(**values)
+
     parties = [party["name"] for party in covenant.get("parties", [])]
     contributing = {item.get("org") for items in sections.values() for item in items}
     silent = [name for name in parties if name not in contributing]
@@ -126,17 +152,17 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
         _check(
             "parties", "who",
             FULLY if len(parties) >= 2 else PARTLY if parties else NOT_IN_PLACE,
-            *([] if len(parties) >= 2 else ["fewer than two partner organisations are named"]),
+            *([] if len(parties) >= 2 else [say("few_parties")]),
         ),
         _check(
             "contributions", "who",
             _status(len(parties) - len(silent), len(parties)),
-            *[f"no contribution from {name}" for name in silent],
+            *[say("silent", name=name) for name in silent],
         ),
         _check(
             "representatives", "who",
             _status(len([p for p in parties if p in signed]), len(parties)),
-            *[f"not signed by {name}" for name in parties if name not in signed],
+            *[say("unsigned", name=name) for name in parties if name not in signed],
         ),
     ]
     if "values" in sections:
@@ -144,12 +170,12 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
         checks.append(_check(
             "shared_objectives", "why",
             FULLY if len(orgs) >= 2 else PARTLY if sections["values"] else NOT_IN_PLACE,
-            *([] if sections["values"] else ["no shared values or objectives recorded"]),
+            *([] if sections["values"] else [say("no_values")]),
         ))
         checks.append(_check(
             "own_objectives", "why",
             _status(len([p for p in parties if p in orgs]), len(parties)),
-            *[f"{name} has not named what it values" for name in parties if name not in orgs],
+            *[say("own_values", name=name) for name in parties if name not in orgs],
         ))
     if "actions" in sections:
         actions = sections["actions"]
@@ -157,9 +183,9 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
         checks.append(_check(
             "activities", "what",
             _status(len(complete), len(actions)) if actions else NOT_IN_PLACE,
-            *[f"action without owner or date: {a['text'][:60]}" for a in actions
+            *[say("incomplete_action", text=a["text"][:60]) for a in actions
               if a not in complete],
-            *([] if actions else ["no actions recorded"]),
+            *([] if actions else [say("no_actions")]),
         ))
     for section, check_id in (
         ("conditions", "resources"),
@@ -169,15 +195,15 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
         if section in sections:
             checks.append(_check(
                 check_id, "what", FULLY if sections[section] else NOT_IN_PLACE,
-                *([] if sections[section] else [f"nothing recorded under {section}"]),
+                *([] if sections[section] else [say("empty_section", section=section)]),
             ))
     if "game_rules" in sections:
         has_guardian = bool(sections.get("guardian"))
         checks.append(_check(
             "game_rules", "what",
             (FULLY if has_guardian else PARTLY) if sections["game_rules"] else NOT_IN_PLACE,
-            *([] if has_guardian else ["the game rules have no guardian"]),
-            *([] if sections["game_rules"] else ["no game rules recorded"]),
+            *([] if has_guardian else [say("no_guardian")]),
+            *([] if sections["game_rules"] else [say("no_rules")]),
         ))
     if "health_check" in sections:
         scored = [item for item in sections["health_check"] if item.get("mean") is not None]

@@ -53,10 +53,18 @@ def test_completeness_names_what_is_missing():
 
 
 def test_game_rules_without_guardian_are_only_partly_in_place():
-    covenant = {"parties": [{"name": "A"}, {"name": "B"}], "signatures": [], "sections": {
+    covenant = {"language": "en", "parties": [{"name": "A"}, {"name": "B"}], "signatures": [],
+                "sections": {
         "game_rules": [{"text": "call first", "org": "A", "element": "r1"}],
         "guardian": [],
     }}
     checks = {c["id"]: c for c in completeness(covenant)}
     assert checks["game_rules"]["status"] == "partly"
     assert "the game rules have no guardian" in checks["game_rules"]["notes"]
+
+
+def test_checklist_notes_speak_the_boards_language():
+    board = build_board(SPEC, language="nl", partners=("Gemeente", "School"),
+                        notes_in={"values": [{"text": "veilig", "org": "Gemeente"}]})
+    checks = {c["id"]: c for c in covenant_of(board)["completeness"]}
+    assert checks["contributions"]["notes"] == ["nog geen bijdrage van School"]
