@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -146,6 +147,8 @@ async def get_board(request: Request) -> JSONResponse:
             "role": role.value,
             "predecessor": record.predecessor,
             "snapshot_sha256": record.snapshot_sha256,
+            # Browsers' clocks drift; a shared countdown is computed on the server's clock.
+            "server_time": int(time.time() * 1000),
             "partners": list(record.partners),
         }
     )

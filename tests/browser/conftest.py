@@ -50,9 +50,14 @@ def open_board(browser: Browser) -> Iterator[OpenBoard]:
     errors: list[str] = []
 
     def open_(board: dict, role: str = "participant", name: str | None = "Anna",
-              org: str = "Gemeente", wait: bool = True) -> Page:
+              org: str = "Gemeente", wait: bool = True, clock_skew_ms: int = 0) -> Page:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         contexts.append(context)
+        if clock_skew_ms:
+            # A laptop whose clock is off: Date.now() runs ahead (or behind) by this much.
+            context.add_init_script(
+                f"{{ const realNow = Date.now; Date.now = () => realNow() + {clock_skew_ms}; }}"
+            )
         if name is not None:
             # A remembered identity: the join dialog is skipped (tested on its own).
             identity = json.dumps({"name": name, "org": org})

@@ -121,6 +121,14 @@ def test_timer_shows_the_right_time_left_to_a_participant_who_joins_late(open_bo
     expect(anna.locator(".timer")).to_be_hidden()
 
 
+def test_timer_agrees_on_a_laptop_whose_clock_is_five_minutes_fast(open_board, board):
+    fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+    fac.get_by_label("Minutes").fill("2")
+    fac.get_by_role("button", name="Start the timer").click()
+    skewed = open_board(board, name="Sam", org="Zorg", clock_skew_ms=5 * 60 * 1000)
+    expect(skewed.locator(".timer-clock")).to_have_text(re.compile(r"^(2:00|1:5\d)$"))
+
+
 def test_voting_round_hides_results_until_closed_and_marks_show_to_all(open_board, board):
     fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
     anna = open_board(board, name="Anna", org="Zorg")

@@ -2,6 +2,7 @@
 
 import * as Y from 'yjs'
 import { createActions } from './actions.js'
+import { setServerTime } from './clock.js'
 import { Connection } from './connection.js'
 import { h, setText } from './dom.js'
 import { Editor } from './editor.js'
@@ -175,6 +176,7 @@ export async function startBoard (root) {
     root.replaceChildren(h('p', { className: 'load-error', attrs: { role: 'alert' }, text: t('load_failed', { error: error.message }) }))
     return null
   }
+  if (Number.isFinite(info.server_time)) setServerTime(info.server_time)
   const board = new Board(root, info, spec, token)
   board.start()
   board.join()

@@ -1,15 +1,16 @@
 // A countdown per step. The facilitator starts it with a number of minutes; meta.timer holds
-// {step, started_at, duration_ms}, so everyone — late joiners too — computes the time left from
-// their own clock. At zero the timer pulses and, if the user has touched the page (browsers
+// {step, started_at, duration_ms}, so everyone — late joiners too — computes the time left,
+// on the server's clock (clock.js) so that a browser whose clock is off still agrees. At zero the timer pulses and, if the user has touched the page (browsers
 // allow sound only then), plays one soft short tone.
 
+import { serverNow } from '../clock.js'
 import { h, setText } from '../dom.js'
 import { t } from '../i18n.js'
 import { setMeta } from './meta.js'
 
 const TICK = 250
 
-export function remainingMs (timer, now = Date.now()) {
+export function remainingMs (timer, now = serverNow()) {
   return Math.max(0, timer.started_at + timer.duration_ms - now)
 }
 
@@ -55,7 +56,7 @@ export function timerControls (fac) {
   const start = fac.button('timer-start', () => {
     const n = Math.min(120, Math.max(1, Math.round(Number(minutes.value) || 5)))
     minutes.value = String(n)
-    setMeta(app, { timer: { step: fac.state.step, started_at: Date.now(), duration_ms: n * 60000 } })
+    setMeta(app, { timer: { step: fac.state.step, started_at: serverNow(), duration_ms: n * 60000 } })
   })
   const stop = fac.button('timer-stop', () => setMeta(app, { timer: null }))
   const group = h('div', { className: 'tool-group fac-timer', attrs: { role: 'group' } },
