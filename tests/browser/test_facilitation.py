@@ -195,8 +195,12 @@ def test_participation_panel_done_signals_and_anonymous_mode(open_board, board):
     expect(panel.locator(".silent-partners")).to_contain_text("Gemeente")
     expect(panel.locator("tr[data-org=Gemeente]")).to_have_class(re.compile("silent"))
 
+    anna.keyboard.press("o")  # the outline view lists the note with its organisation
+    outline_item = anna.locator(".outline-item", has_text="Safe to disagree")
+    expect(outline_item).to_contain_text("Zorg")
     fac.get_by_role("button", name="Make anonymous").click()
     expect(anna.locator(".note", has_text="Safe to disagree").locator(".note-org")).to_be_hidden()
+    expect(outline_item).not_to_contain_text("Zorg")  # ... and not while anonymous
     fac.get_by_role("button", name="Show names again").click()
     expect(anna.locator(".note", has_text="Safe to disagree").locator(".note-org")).to_be_visible()
 

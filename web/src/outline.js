@@ -84,7 +84,8 @@ export class Outline {
     const kind = str(ymap, 'kind')
     const impl = kindFor(kind)
     const text = impl.label ? impl.label(app, ymap) : textOf(ymap)
-    const org = str(ymap, 'org')
+    // In the facilitator's anonymous mode, ideas are listed without their sender too.
+    const org = app.root.classList.contains('pb-anonymous') ? '' : str(ymap, 'org')
     const details = []
     if (org) details.push(org)
     if (str(ymap, 'owner')) details.push(`${t('owner')}: ${str(ymap, 'owner')}`)

@@ -72,7 +72,11 @@ export function installMarks (fac) {
   let anonymous = fac.state.anonymous
   fac.watch(state => {
     // The note kind writes the author into aria-label: redraw all when anonymity changes.
-    if (state.anonymous !== anonymous) { anonymous = state.anonymous; app.renderer.refreshAll() }
+    if (state.anonymous !== anonymous) {
+      anonymous = state.anonymous
+      app.renderer.refreshAll()
+      app.outline.schedule()
+    }
     eachDecorated(app, null, renderNote)
     group.hidden = app.readOnly
     setText(label, t('fac_mark'))
