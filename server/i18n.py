@@ -12,6 +12,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "intro": "Kies een canvas, nodig de partners uit met een link, werk samen aan het bord "
         "en leg vast wat jullie afspreken als bouwstenen voor een convenant.",
         "canvases": "Canvassen",
+        "choose_canvas": "Kies een canvas",
+        "steps_count": "{n} stappen, begeleid",
         "no_canvases": "Er zijn nog geen canvassen geïnstalleerd. Installeer een canvas-plugin "
         "en herstart de server.",
         "new_board": "Nieuw bord",
@@ -40,6 +42,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "intro": "Pick a canvas, invite the partners with a link, work on the board together "
         "and record what you agree as the ingredients of a covenant.",
         "canvases": "Canvases",
+        "choose_canvas": "Choose a canvas",
+        "steps_count": "{n} guided steps",
         "no_canvases": "No canvases are installed yet. Install a canvas plugin and restart "
         "the server.",
         "new_board": "New board",

@@ -33,7 +33,12 @@ def render(name: str, status: int = 200, **context: object) -> HTMLResponse:
 async def index(request: Request) -> HTMLResponse:
     lang = pick_language(request)
     registry = request.app.state.registry
-    canvases = [spec.to_json() for spec, _plugin in registry.canvases.values()]
+    # Guided canvases first (the partnership map walks five steps), then by title.
+    specs = sorted(
+        (spec for spec, _plugin in registry.canvases.values()),
+        key=lambda spec: (-len(spec.steps), spec.title[lang].casefold()),
+    )
+    canvases = [spec.to_json() for spec in specs]
     return render(
         "index.html",
         lang=lang,
