@@ -16,6 +16,9 @@ from typing import Literal
 
 import websockets
 
+# The codec is the server's own (strict and tested); the benchmark only adds the marker trick.
+from partnerboard.server.yprotocol import EMPTY_UPDATE, sync_step1, sync_step2, sync_update
+
 __all__ = [
     "Compression",
     "MARKER",
@@ -33,36 +36,10 @@ Compression = Literal["deflate", "none"]
 MARKER = re.compile(rb"#(\d{9})#")
 SYNC, STEP1, STEP2, UPDATE = 0, 0, 1, 2
 EMPTY_STATE_VECTOR = b"\x00"
-EMPTY_UPDATE = b"\x00\x00"
 
 
 def marker(seq: int) -> str:
     return f"#{seq:09d}#"
-
-
-def _var_uint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _sync(sub: int, payload: bytes) -> bytes:
-    return bytes((SYNC, sub)) + _var_uint(len(payload)) + payload
-
-
-def sync_step1(state_vector: bytes = EMPTY_STATE_VECTOR) -> bytes:
-    return _sync(STEP1, state_vector)
-
-
-def sync_step2(update: bytes = EMPTY_UPDATE) -> bytes:
-    return _sync(STEP2, update)
-
-
-def sync_update(update: bytes) -> bytes:
-    return _sync(UPDATE, update)
 
 
 def is_update(frame: bytes) -> bool:
@@ -98,14 +75,14 @@ async def connect_synced(
         ping_interval=None,
         max_queue=None,
     )
-    await ws.send(sync_step1())
+    await ws.send(sync_step1(EMPTY_STATE_VECTOR))
     async with asyncio.timeout(handshake_seconds):
         while True:
             frame = await ws.recv()
             if not isinstance(frame, bytes) or len(frame) < 2 or frame[0] != SYNC:
                 continue
             if frame[1] == STEP1:
-                await ws.send(sync_step2())
+                await ws.send(sync_step2(EMPTY_UPDATE))
             elif frame[1] == STEP2:
                 return ws, _payload(frame)
 
@@ -116,7 +93,7 @@ async def roundtrip(ws: websockets.ClientConnection) -> None:
     Servers handle one connection's messages in order, so the answer to a SyncStep1 comes
     after every update sent ahead of it was applied (and, where the server has one, stored).
     """
-    await ws.send(sync_step1())
+    await ws.send(sync_step1(EMPTY_STATE_VECTOR))
     async for frame in ws:
         if isinstance(frame, bytes) and frame[:2] == bytes((SYNC, STEP2)):
             return
