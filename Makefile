@@ -18,6 +18,7 @@ test: install web chromium
 bench: install web chromium
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python tests/benchmarks/run.py
+	$(BIN)/python tests/benchmarks/browser_render.py
 
 lint: install
 	$(BIN)/ruff check server plugins canvases tests
