@@ -3,6 +3,7 @@
 import * as Y from 'yjs'
 import { createActions } from './actions.js'
 import { setServerTime } from './clock.js'
+import { installCanvas } from './canvas/index.js'
 import { Connection } from './connection.js'
 import { h, setText } from './dom.js'
 import { Editor } from './editor.js'
@@ -128,6 +129,7 @@ class Board extends Emitter {
     this.renderer.on('removed', id => this.selection.remove(id))
     installPointer(this)
     installKeyboard(this)
+    installCanvas(this)
     installFacilitation(this)
     this.actions.fit()
     new ResizeObserver(() => this.viewport.resized()).observe(this.container)

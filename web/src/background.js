@@ -3,6 +3,7 @@
 
 import { clear, h, s } from './dom.js'
 import { pick } from './i18n.js'
+import { drawCanvasDecoration } from './canvas/decorations.js'
 
 export function drawBackground (layer, spec) {
   clear(layer)
@@ -70,6 +71,7 @@ function drawDecoration (item, svg) {
       return place(node, { x: item.x, y: item.y, w: item.w, h: item.h })
     }
     default:
-      return null // unknown decorations are skipped: they carry no content
+      // Plot decorations (quadrants, axes); unknown ones are skipped: they carry no content.
+      return drawCanvasDecoration(item, svg)
   }
 }

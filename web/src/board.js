@@ -6,6 +6,9 @@
 import './kinds/generic.js'
 import './kinds/note.js'
 import './kinds/arrow.js'
+import './kinds/partner.js'
+import './kinds/rule.js'
+import './kinds/score.js'
 import { registerKind, registeredKinds } from './kinds.js'
 import { startBoard } from './app.js'
 

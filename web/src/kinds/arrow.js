@@ -7,7 +7,7 @@ import { t } from '../i18n.js'
 import { geometry, str, textOf } from '../model.js'
 
 /** Where the line from the centre of box a towards point (tx, ty) leaves the box. */
-function edgePoint (box, tx, ty) {
+export function edgePoint (box, tx, ty) {
   const cx = box.x + box.w / 2
   const cy = box.y + box.h / 2
   const dx = tx - cx
