@@ -145,6 +145,10 @@ async def run(args: argparse.Namespace) -> Results:
                     print(f"  warning: other processes use {other:.0f}% of a core; figures of "
                           f"{server.label} are disturbed", file=sys.stderr)
                 values = await measure(server)
+            except (RuntimeError, OSError, TimeoutError) as error:
+                # A peer that falls over is a finding, not a reason to lose the whole run.
+                print(f"  {title:<18} {server.label:<26} FAILED: {error}", file=sys.stderr)
+                continue
             finally:
                 server.cleanup()
             results[name].update(values)
