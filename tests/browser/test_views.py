@@ -54,7 +54,8 @@ def test_keyboard_only_create_select_move_connect_and_delete(open_board, board):
     page = open_board(board)
     first = add_note(page, "First")
     second = add_note(page, "Second")
-    before = [first.bounding_box(), second.bounding_box()]
+    # Board positions (offsetTop), not viewport boxes: focusing a note may scroll the view.
+    before = [first.evaluate("n => n.offsetTop"), second.evaluate("n => n.offsetTop")]
 
     # Select both (Tab to a note, Space adds it), then move them together with the arrow keys.
     page.keyboard.press("Escape")
@@ -65,8 +66,9 @@ def test_keyboard_only_create_select_move_connect_and_delete(open_board, board):
     expect(page.locator(".note.selected")).to_have_count(2)
     page.keyboard.press("Shift+ArrowDown")
     page.keyboard.press("Shift+ArrowDown")
-    after = [first.bounding_box(), second.bounding_box()]
-    assert all(a["y"] > b["y"] for a, b in zip(after, before, strict=True))
+    for note, top in zip((first, second), before, strict=True):
+        note.element_handle().wait_for_element_state("stable")
+        page.wait_for_function("([n, top]) => n.offsetTop > top", arg=[note.element_handle(), top])
 
     page.keyboard.press("a")  # connect the two selected notes with an arrow
     expect(page.locator("g.arrow")).to_have_count(1)
