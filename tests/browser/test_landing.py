@@ -27,6 +27,7 @@ def test_create_a_board_from_the_landing_page_and_open_a_link(browser: Browser, 
         expect(rows.nth(2)).to_contain_text("cannot change anything")
         participant = page.locator(".link-row[data-role=participant] input").input_value()
         assert re.search(r"/b/\w+\?token=[\w-]{32}$", participant)
+        page.bring_to_front()  # the clipboard is only there for the focused page
         page.locator(".link-row[data-role=participant] button.copy").click()
         expect(page.locator(".link-row[data-role=participant] button.copy")).to_have_class(
             re.compile("copied"))
