@@ -42,6 +42,11 @@ def add_note(page: Page, text: str, at: tuple[float, float] | None = None) -> Lo
         page.keyboard.press("n")
     else:
         page.mouse.dblclick(*to_page(page, *at))
+    return type_new_note(page, text)
+
+
+def type_new_note(page: Page, text: str) -> Locator:
+    """Type into the editor of the note just made, finish with Escape, return the note."""
     editor = page.locator("textarea.note-editor")
     expect(editor).to_be_focused()
     page.keyboard.type(text)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page
+
+from browser.board_helpers import type_new_note
 
 # Board points inside zones of the partnership map (canvases/partnership_map/spec.py).
 IN_VALUES = (2100, 600)
@@ -17,14 +19,7 @@ def fit(page: Page) -> None:
 def note_at(page: Page, text: str, at: tuple[float, float]) -> Locator:
     """Make a note centred at a board point through the board's own action, then type its text."""
     page.evaluate("([x, y]) => window.partnerboard.board.actions.newNote({x, y})", list(at))
-    editor = page.locator("textarea.note-editor")
-    expect(editor).to_be_focused()
-    page.keyboard.type(text)
-    page.keyboard.press("Escape")
-    expect(editor).to_have_count(0)
-    note = page.locator(".note", has_text=text)
-    expect(note).to_have_count(1)
-    return note
+    return type_new_note(page, text)
 
 
 def set_meta(page: Page, key: str, value: object) -> None:
