@@ -149,5 +149,30 @@ async def connected(url: str, doc: Doc | None = None) -> AsyncIterator[YClient]:
         await client.close()
 
 
+def state_vector(doc: Doc) -> dict[int, int]:
+    """The document's state vector decoded (client id -> clock): its encoded bytes list the
+    clients in no fixed order, so two equal states may encode differently."""
+    data, pos = doc.get_state(), 0
+
+    def var_uint() -> int:
+        nonlocal pos
+        value = shift = 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+
+    return {var_uint(): var_uint() for _ in range(var_uint())}
+
+
+def has_everything_of(reader: Doc, writer: Doc) -> bool:
+    """True when ``reader`` holds every change ``writer`` has made or seen."""
+    have = state_vector(reader)
+    return all(have.get(client, 0) >= clock for client, clock in state_vector(writer).items())
+
+
 def note_texts(doc: Doc) -> dict[str, str]:
     return {key: str(value["text"]) for key, value in doc.get("elements", type=Map).items()}

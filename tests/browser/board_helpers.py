@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
-from yclient import YClient, connected, wait_for
+from yclient import YClient, connected, has_everything_of, wait_for
 
 
 def to_page(page: Page, x: float, y: float) -> tuple[float, float]:
@@ -69,9 +69,9 @@ def change_as_other_client(url: str, change: Callable[[YClient], None]) -> None:
     async def scenario() -> None:
         async with connected(url) as writer:
             change(writer)
-            expected = writer.doc.get_state()
             async with connected(url) as reader:
-                await wait_for(lambda: reader.doc.get_state() == expected, 5, what="the change")
+                await wait_for(lambda: has_everything_of(reader.doc, writer.doc), 5,
+                               what="the change")
 
     errors: list[BaseException] = []
 
