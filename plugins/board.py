@@ -72,10 +72,13 @@ class BoardSnapshot:
     partners: tuple[Partner, ...] = ()
     elements: Mapping[str, Element] = field(default_factory=dict)
 
+    def ordered(self) -> list[Element]:
+        """Every element, oldest first (then by id, so the order is stable)."""
+        return sorted(self.elements.values(), key=lambda e: (e.created, e.id))
+
     def of_kind(self, *kinds: str) -> list[Element]:
-        """Elements of the given kinds, oldest first (then by id, so the order is stable)."""
-        found = [e for e in self.elements.values() if e.kind in kinds]
-        return sorted(found, key=lambda e: (e.created, e.id))
+        """Elements of the given kinds, in :meth:`ordered` order."""
+        return [element for element in self.ordered() if element.kind in kinds]
 
 
 def containing_zone(element: Element, spec: CanvasSpec) -> Zone | None:

@@ -28,7 +28,7 @@ NOT_IN_PLACE, PARTLY, FULLY = "not_in_place", "partly", "fully"
 def participants(board: BoardSnapshot) -> list[dict[str, str]]:
     """Everyone who wrote on the board, by name and organisation, in order of appearance."""
     seen: dict[tuple[str, str], None] = {}
-    for element in board.of_kind(*{e.kind for e in board.elements.values()}):
+    for element in board.ordered():
         if element.author.strip():
             seen.setdefault((element.author.strip(), element.org.strip()), None)
     return [{"name": name, "organisation": org} for name, org in seen]

@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from partnerboard.plugins import snapshot_from_doc
+from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 from partnerboard.plugins.covenant_build import combine_covenants
 
 from .api import authorize, board_answer, text_field
 from .boards import Boards
-from .finalize import covenant_of, document_of, finalize, iso
+from .finalize import covenant_of, document_of, final_board, finalize, iso
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
@@ -54,9 +54,14 @@ def _render(request: Request, covenant: dict[str, Any], filename: str) -> Respon
     return Response(body, media_type=exporter.media_type, headers=headers)
 
 
-def _covenant(request: Request, record: BoardRecord) -> dict[str, Any]:
+def _covenant(
+    request: Request, record: BoardRecord, board: BoardSnapshot | None = None
+) -> dict[str, Any]:
+    """The covenant of a finalized board (its snapshot read here unless ``board`` is given)."""
+    store = request.app.state.store
     try:
-        return covenant_of(request.app.state.store, request.app.state.registry, record)
+        board = board or final_board(store, record.id)
+        return covenant_of(store, request.app.state.registry, record, board)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
 
@@ -68,12 +73,9 @@ async def finalize_board(request: Request) -> JSONResponse:
     state = request.app.state
     digest = finalize(state.store, state.rooms, record)
     record = state.store.get_board(record.id)
-    covenant = _covenant(request, record)
-    state.registry.call_each(
-        "partnerboard_board_finalized",
-        board=snapshot_from_doc(document_of(state.store, record.id), record.id),
-        covenant=covenant,
-    )
+    board = final_board(state.store, record.id)
+    covenant = _covenant(request, record, board)
+    state.registry.call_each("partnerboard_board_finalized", board=board, covenant=covenant)
     return JSONResponse({"state": "finalized", "snapshot_sha256": digest, "covenant": covenant})
 
 
@@ -89,7 +91,8 @@ async def preview(request: Request) -> JSONResponse:
     record, _role = authorize(request, Role.FACILITATOR)
     state = request.app.state
     try:
-        draft = covenant_of(state.store, state.registry, record, state.rooms.document(record.id))
+        live = snapshot_from_doc(state.rooms.document(record.id), record.id)
+        draft = covenant_of(state.store, state.registry, record, live, preview=True)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
     return JSONResponse(draft)

@@ -14,14 +14,14 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
-from partnerboard.plugins import snapshot_from_doc
+from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
 
 from .rooms import Rooms
 from .store import BoardRecord, Store
 
-__all__ = ["finalize", "covenant_of", "iso", "document_of"]
+__all__ = ["finalize", "covenant_of", "iso", "document_of", "final_board"]
 
 
 def iso(timestamp: float) -> str:
@@ -53,26 +53,33 @@ def document_of(store: Store, board_id: str) -> Doc:
     return doc
 
 
-def covenant_of(
-    store: Store, registry: PluginRegistry, record: BoardRecord, draft: Doc | None = None
-) -> dict[str, Any]:
-    """Build the covenant of a finalized board from its stored snapshot.
+def final_board(store: Store, board_id: str) -> BoardSnapshot:
+    """The finalized board as plugin data, read from its immutable snapshot."""
+    return snapshot_from_doc(document_of(store, board_id), board_id)
 
-    With ``draft`` (an open board's live document) it builds a preview instead, so the group
-    sees the completeness checklist before the facilitator finalizes.
-    """
+
+def covenant_of(
+    store: Store,
+    registry: PluginRegistry,
+    record: BoardRecord,
+    board: BoardSnapshot,
+    *,
+    preview: bool = False,
+) -> dict[str, Any]:
+    """Build the covenant of a board: ``board`` is its final snapshot (:func:`final_board`),
+    or, with ``preview``, its live state, so the group sees the completeness checklist before
+    the facilitator finalizes."""
     spec = registry.canvas(record.canvas)
     if spec is None:
         raise LookupError(f"the canvas {record.canvas!r} of this board is not installed")
-    document = draft if draft is not None else document_of(store, record.id)
     covenant = build_covenant(
         registry,
-        snapshot_from_doc(document, record.id),
+        board,
         spec,
         finalized_at=iso(record.finalized_at or time.time()),
         snapshot_sha256=record.snapshot_sha256 or "",
         signatures=store.signatures(record.id),
     )
-    if draft is not None:
+    if preview:
         covenant["preview"] = True
     return covenant

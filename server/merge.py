@@ -68,7 +68,7 @@ def merge_documents(
     keep: list[tuple[Element, dict[str, str]]] = []
     arrows: list[tuple[Element, dict[str, str]]] = []
     for board, group in zip(boards, groups, strict=True):
-        for element in board.of_kind(*{e.kind for e in board.elements.values()}):
+        for element in board.ordered():
             zone = zone_of(element, spec)
             if element.kind == "arrow":
                 arrows.append((element, group))

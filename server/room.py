@@ -34,7 +34,7 @@ from .guard import UpdateGuard
 from .store import Store
 from .tokens import Role
 
-__all__ = ["Transport", "TransportClosed", "FrameRejected", "Room", "CloseCode"]
+__all__ = ["Transport", "TransportClosed", "FrameRejected", "Room", "CloseCode", "load_document"]
 
 log = logging.getLogger("partnerboard.room")
 
@@ -124,6 +124,17 @@ class Peer:
                 return
 
 
+def load_document(store: Store, board_id: str) -> tuple[Doc, int, int]:
+    """A board's document from the store: the doc, the last update id, and how many stored
+    updates (snapshot included) it was built from."""
+    updates, last_update_id = store.load_document(board_id)
+    doc = Doc()
+    with doc.transaction():
+        for update in updates:
+            doc.apply_update(update)
+    return doc, last_update_id, len(updates)
+
+
 def _org_of(state: str) -> str:
     """The organisation a y-websocket presence state names (``{"user": {"org": ...}}``)."""
     try:
@@ -150,7 +161,9 @@ class Room:
     ) -> None:
         self.board_id = board_id
         self.store = store
-        self.doc = Doc()
+        self.doc, self.last_update_id, stored = load_document(store, board_id)
+        #: Stored updates not yet folded into the snapshot (the snapshot itself is not one).
+        self.pending_updates = max(stored - 1, 0)
         self.finalized = finalized
         self.compact_every = compact_every
         self.queue_limit = queue_limit
@@ -158,21 +171,11 @@ class Room:
         self.peers: set[Peer] = set()
         self.awareness: dict[int, yp.AwarenessEntry] = {}
         self.awareness_owner: dict[int, Peer] = {}
-        self.last_update_id = 0
         #: Client updates per (organisation, step) since the last compaction.
         self.activity: dict[tuple[str, int], int] = {}
-        self.pending_updates = 0
         self.closed = False
-        self._load()
         self.guard = UpdateGuard(self.doc, spec)
         self.meta = self.doc.get("meta", type=Map)
-
-    def _load(self) -> None:
-        updates, self.last_update_id = self.store.load_document(self.board_id)
-        with self.doc.transaction():
-            for update in updates:
-                self.doc.apply_update(update)
-        self.pending_updates = len(updates) - 1 if updates else 0
 
     # -- lifecycle -------------------------------------------------------------------------
 

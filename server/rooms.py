@@ -10,7 +10,7 @@ from pycrdt import Doc
 
 from partnerboard.plugins import CanvasSpec
 
-from .room import Room
+from .room import Room, load_document
 from .settings import Settings
 from .store import Store
 
@@ -73,7 +73,7 @@ class Rooms:
     def document(self, board_id: str) -> Doc:
         """The board's current document (the live one when open), for reading only."""
         room = self.loaded.get(board_id)
-        return room.doc if room is not None else Room(board_id, self.store).doc
+        return room.doc if room is not None else load_document(self.store, board_id)[0]
 
     def _schedule_unload(self, room: Room) -> None:
         delay = self.settings.room_idle_seconds

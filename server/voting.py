@@ -44,8 +44,8 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _open_round(request: Request, board_id: str) -> dict[str, Any]:
-    voting = _voting(request.app.state.rooms.document(board_id))
+def _open_round(doc: Doc) -> dict[str, Any]:
+    voting = _voting(doc)
     if not voting.get("open"):
         raise HTTPProblem(409, "no voting round is open")
     return voting
@@ -70,7 +70,7 @@ async def open_round(request: Request) -> JSONResponse:
 async def close_round(request: Request) -> JSONResponse:
     record, _role = authorize(request, Role.FACILITATOR)
     _writable(record)
-    voting = _open_round(request, record.id)
+    voting = _open_round(request.app.state.rooms.document(record.id))
     results = request.app.state.store.votes(record.id, voting["round"])
     state = {**voting, "open": False, "results": results}
     request.app.state.rooms.server_change(record.id, _set_voting(state))
@@ -88,24 +88,28 @@ async def vote(request: Request) -> JSONResponse:
     body = await _body(request)
     voter = text_field(body, "voter", 64)
     element = text_field(body, "element", 64)
-    voting = _open_round(request, record.id)
+    doc = request.app.state.rooms.document(record.id)
+    voting = _open_round(doc)
     store = request.app.state.store
     mine = store.votes(record.id, voting["round"], voter)
     if request.method == "DELETE":
         if not store.remove_vote(record.id, voting["round"], voter, element):
             raise HTTPProblem(404, "you have no vote on that element to take back")
+        mine[element] -= 1
+        if not mine[element]:
+            del mine[element]
     else:
-        elements = request.app.state.rooms.document(record.id).get("elements", type=Map)
-        if element not in elements:
+        if element not in doc.get("elements", type=Map):
             raise HTTPProblem(404, f"there is no element {element!r} on this board")
         if sum(mine.values()) >= voting["votes_per_participant"]:
             raise HTTPProblem(409, "you have used all your votes in this round")
         store.add_vote(record.id, voting["round"], voter, element)
-    return _mine(request, record.id, voting, voter)
+        mine[element] = mine.get(element, 0) + 1
+    return _answer(voting, mine)
 
 
-def _mine(request: Request, board_id: str, voting: dict[str, Any], voter: str) -> JSONResponse:
-    mine = request.app.state.store.votes(board_id, voting["round"], voter)
+def _answer(voting: dict[str, Any], mine: dict[str, int]) -> JSONResponse:
+    """A voter's votes in the round and how many are left."""
     return JSONResponse({
         "round": voting["round"],
         "mine": mine,
@@ -118,7 +122,8 @@ async def my_votes(request: Request) -> JSONResponse:
     voter = request.query_params.get("voter", "")
     if not voter or len(voter) > 64:
         raise HTTPProblem(400, "query parameter 'voter' is required")
-    return _mine(request, record.id, _open_round(request, record.id), voter)
+    voting = _open_round(request.app.state.rooms.document(record.id))
+    return _answer(voting, request.app.state.store.votes(record.id, voting["round"], voter))
 
 
 routes = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from browser.board_helpers import to_page
 from browser.facilitation_helpers import (
@@ -87,6 +87,18 @@ def test_participants_follow_the_facilitator_until_they_look_around(open_board, 
     expect(anna.locator(".follow-indicator")).to_be_hidden()
 
 
+def set_timer_started_ago(page: Page, ago_ms: int, duration_ms: int = 60_000) -> None:
+    """As the facilitator, set a one-minute timer that started ``ago_ms`` ago."""
+    page.evaluate(
+        """([ago, duration]) => {
+            const board = window.partnerboard.board
+            board.doc.transact(() => board.roots.meta.set('timer',
+                {step: 0, started_at: Date.now() - ago, duration_ms: duration}))
+        }""",
+        [ago_ms, duration_ms],
+    )
+
+
 def test_timer_shows_the_right_time_left_to_a_participant_who_joins_late(open_board, board):
     fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
     fac.get_by_label("Minutes").fill("2")
@@ -94,13 +106,7 @@ def test_timer_shows_the_right_time_left_to_a_participant_who_joins_late(open_bo
     expect(fac.locator(".timer-clock")).to_have_text(re.compile(r"^(2:00|1:59)$"))
 
     # Started 45 s ago for one minute, as if the participant came in late.
-    fac.evaluate(
-        """() => {
-            const board = window.partnerboard.board
-            board.doc.transact(() => board.roots.meta.set('timer',
-                {step: 0, started_at: Date.now() - 45000, duration_ms: 60000}))
-        }"""
-    )
+    set_timer_started_ago(fac, 45_000)
     anna = open_board(board, name="Anna", org="Zorg")
     expect(anna.locator(".timer")).to_be_visible()
     remaining = int(anna.locator(".timer").get_attribute("data-remaining"))
@@ -108,13 +114,7 @@ def test_timer_shows_the_right_time_left_to_a_participant_who_joins_late(open_bo
     expect(anna.locator(".timer-clock")).to_have_text(re.compile(r"^0:1\d$"))
 
     # A timer that runs out while watched pulses and says so.
-    fac.evaluate(
-        """() => {
-            const board = window.partnerboard.board
-            board.doc.transact(() => board.roots.meta.set('timer',
-                {step: 0, started_at: Date.now() - 58500, duration_ms: 60000}))
-        }"""
-    )
+    set_timer_started_ago(fac, 58_500)
     expect(anna.locator(".timer")).to_have_class(re.compile("pulse"))
     expect(anna.locator(".timer")).to_contain_text("Time is up")
     fac.get_by_role("button", name="Stop the timer").click()
