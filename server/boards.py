@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from pycrdt import Doc, Map
@@ -46,6 +47,15 @@ def initial_document(record: BoardRecord, spec: CanvasSpec) -> bytes:
         for partner in record.partners:
             partners[partner["id"]] = Map({"name": partner["name"], "color": partner["color"]})
     return doc.get_update()
+
+
+def unique_names(names: Iterable[str]) -> list[str]:
+    """Partner names without blanks and without repeats that differ only in case, in order."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.strip():
+            seen.setdefault(name.strip().casefold(), name.strip())
+    return list(seen.values())
 
 
 def _new_board_id() -> str:

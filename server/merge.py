@@ -21,7 +21,7 @@ from starlette.routing import Route
 from partnerboard.plugins import BoardSnapshot, CanvasSpec, Element, snapshot_from_doc, zone_of
 
 from .api import authorize, board_answer, text_field
-from .boards import PARTNER_COLORS, Boards, initial_document
+from .boards import PARTNER_COLORS, Boards, initial_document, unique_names
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
@@ -184,11 +184,7 @@ async def merge_route(request: Request) -> JSONResponse:
     spec = state.registry.canvas(records[0].canvas)
     if spec is None:
         raise HTTPProblem(409, f"the canvas {records[0].canvas!r} is not installed")
-    partner_names: list[str] = []
-    for record in records:
-        for partner in record.partners:
-            if partner["name"].casefold() not in (n.casefold() for n in partner_names):
-                partner_names.append(partner["name"])
+    partner_names = unique_names(p["name"] for record in records for p in record.partners)
     language = body.get("language", records[0].language)
     if language not in ("nl", "en"):
         raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")

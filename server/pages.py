@@ -12,6 +12,7 @@ from starlette.routing import Route
 from partnerboard.plugins.manager import PluginRegistry
 
 from .api import MAX_PARTNERS
+from .boards import unique_names
 from .i18n import TEXTS, pick_language
 
 __all__ = ["routes", "WEB_DIR", "templates"]
@@ -59,11 +60,7 @@ async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
     title = str(form.get("title", "")).strip()[:200]
     language = "en" if form.get("language") == "en" else "nl"
     settings = request.app.state.settings
-    names: list[str] = []
-    for line in str(form.get("partners", "")).splitlines():
-        name = line.strip()[:100]
-        if name and name.casefold() not in (n.casefold() for n in names):
-            names.append(name)
+    names = unique_names(line.strip()[:100] for line in str(form.get("partners", "")).splitlines())
     problem = None
     if spec is None:
         problem = "canvas"
