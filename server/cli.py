@@ -13,7 +13,26 @@ from pathlib import Path
 
 from .settings import OPTIONS, Settings, SettingsError, load_settings
 
-__all__ = ["main"]
+__all__ = ["listening_socket", "main"]
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for uvicorn, created with an explicit ``IPPROTO_TCP``.
+
+    asyncio only turns on TCP_NODELAY for sockets whose ``proto`` is ``IPPROTO_TCP``, and an
+    accepted connection inherits ``proto`` from the listening socket. With ``proto`` 0 every
+    keep-alive response written in two parts (headers, then body) met Nagle's algorithm and
+    the client's delayed ACK: about 40 ms per request instead of well under one.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -30,10 +49,8 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()), format="%(levelname)s %(name)s: %(message)s"
     )
-    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((settings.host, settings.port))
+        sock = listening_socket(settings.host, settings.port)
     except OSError as error:
         print(f"partnerboard: cannot listen on {settings.host}:{settings.port}: {error}",
               file=sys.stderr)

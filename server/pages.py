@@ -25,9 +25,32 @@ templates = Environment(
 )
 
 
+class PageTexts:
+    """One language's page texts for templates, as ``t.key`` and ``t["key"]``.
+
+    A plain dict made ``t.copy`` the dict's own ``copy`` method (Jinja tries attributes before
+    keys), so the links page showed ``<built-in method copy of dict object>`` on its buttons.
+    Here the only attributes are the texts, so no key can clash with a method.
+    """
+
+    __slots__ = ("_texts",)
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self._texts = texts
+
+    def __getattr__(self, key: str) -> str:
+        try:
+            return self._texts[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __getitem__(self, key: str) -> str:
+        return self._texts[key]
+
+
 def render(name: str, status: int = 200, **context: object) -> HTMLResponse:
     lang = str(context.get("lang", "en"))
-    html = templates.get_template(name).render(t=TEXTS[lang], **context)
+    html = templates.get_template(name).render(t=PageTexts(TEXTS[lang]), **context)
     return HTMLResponse(html, status_code=status)
 
 

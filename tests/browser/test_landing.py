@@ -38,3 +38,20 @@ def test_create_a_board_from_the_landing_page_and_open_a_link(browser: Browser, 
         expect(page.get_by_role("dialog")).to_contain_text("Politie")  # the join dialog
     finally:
         context.close()
+
+
+def test_links_page_copy_buttons_are_labelled_in_both_languages(browser: Browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        for lang, label in (("nl", "Kopiëren"), ("en", "Copy")):
+            page.goto(f"{server.url}/?lang={lang}")
+            page.locator(".canvas-card input").first.check()
+            page.locator("input[name=title]").fill("Kopieerknoppen")
+            page.locator("form button[type=submit]").click()
+            buttons = page.locator("button.copy")
+            expect(buttons).to_have_count(3)
+            assert buttons.all_inner_texts() == [label] * 3
+            expect(page.locator("body")).not_to_contain_text("built-in method")
+    finally:
+        context.close()
