@@ -49,6 +49,8 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()), format="%(levelname)s %(name)s: %(message)s"
     )
+    if not _open_store_once(settings):
+        return 2
     try:
         sock = listening_socket(settings.host, settings.port)
     except OSError as error:
@@ -73,6 +75,45 @@ def _serve(args: argparse.Namespace) -> int:
           file=sys.stderr, flush=True)
     asyncio.run(server.serve(sockets=[sock]))
     return 0
+
+
+def _open_store_once(settings: Settings, report: bool = False) -> bool:
+    """Open the store (migrating it) before serving, so a store this code cannot use stops the
+    command with one clear line instead of a failed start-up with a traceback."""
+    from .store import StoreError, open_store
+
+    try:
+        store = open_store(settings)
+    except StoreError as error:
+        print(f"partnerboard: {error}", file=sys.stderr)
+        return False
+    before, after = store.migrated
+    store.close()
+    if before != after:
+        print(f"partnerboard: upgraded the store's schema from version {before} to {after}",
+              file=sys.stderr)
+    elif report:
+        print(f"partnerboard: the store's schema is up to date (version {after})", file=sys.stderr)
+    return True
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings({"data_dir": args.data_dir, "database_url": args.database_url})
+    except SettingsError as error:
+        print(f"partnerboard: {error}", file=sys.stderr)
+        return 2
+    return 0 if _open_store_once(settings, report=True) else 2
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    """--data-dir and --database-url, as ``serve`` takes them."""
+    defaults = Settings()
+    for name, flag, env, help_text in OPTIONS:
+        if name in ("data_dir", "database_url"):
+            parser.add_argument(flag, dest=name, default=None,
+                                help=f"{help_text} (default: {getattr(defaults, name) or 'unset'})"
+                                f" [env {env}]")
 
 
 def _plugins(args: argparse.Namespace) -> int:
@@ -136,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="how much to log (default: info)",
     )
     serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the store's schema up to this version",
+        description="Apply the store's missing schema migrations, in order, in one transaction, "
+        "and say which version the store is at. serve does the same at start; run this to "
+        "upgrade ahead of time (make a backup first: partnerboard backup DEST). A store written "
+        "by a newer partnerboard is refused and left untouched.",
+    )
+    _store_options(migrate)
+    migrate.set_defaults(run=_migrate)
 
     plugins = commands.add_parser(
         "plugins",

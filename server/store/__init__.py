@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["BoardRecord", "Store", "open_store"]
+from .migrations import SchemaTooNew, StoreError
+
+__all__ = ["BoardRecord", "SchemaTooNew", "Store", "StoreError", "open_store"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class BoardRecord:
 
 
 class Store(Protocol):
+    #: (schema version found on opening, schema version now).
+    migrated: tuple[int, int]
+
     def create_board(self, board: BoardRecord, initial_update: bytes) -> None: ...
 
     def get_board(self, board_id: str) -> BoardRecord | None: ...
@@ -69,6 +74,11 @@ class Store(Protocol):
 
 
 def open_store(settings: Any) -> Store:
+    """Open the configured store, applying any missing schema migrations first.
+
+    Raises :class:`StoreError` (with a message for the operator) when the data cannot be used:
+    a schema newer than this code, or a file that is not a readable database.
+    """
     from .sqlite import SQLiteStore
 
     return SQLiteStore(settings.sqlite_path)

@@ -1,4 +1,7 @@
-"""The embedded store: one SQLite file in the data directory, WAL mode."""
+"""The embedded store: one SQLite file in the data directory, WAL mode.
+
+Its schema comes from the numbered migrations in ``migrations/sqlite/``, applied on opening.
+"""
 
 from __future__ import annotations
 
@@ -7,66 +10,8 @@ import sqlite3
 from pathlib import Path
 
 from . import BoardRecord
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS boards (
-    id TEXT PRIMARY KEY,
-    canvas TEXT NOT NULL,
-    title TEXT NOT NULL,
-    language TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'open',
-    created_at REAL NOT NULL,
-    finalized_at REAL,
-    snapshot_sha256 TEXT,
-    predecessor TEXT,
-    partners TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS tokens (
-    board_id TEXT NOT NULL REFERENCES boards(id),
-    role TEXT NOT NULL,
-    token_hash TEXT NOT NULL,
-    PRIMARY KEY (board_id, role)
-);
-CREATE TABLE IF NOT EXISTS updates (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    board_id TEXT NOT NULL,
-    data BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS updates_by_board ON updates (board_id, id);
-CREATE TABLE IF NOT EXISTS snapshots (
-    board_id TEXT PRIMARY KEY,
-    data BLOB NOT NULL,
-    upto INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS final_snapshots (
-    board_id TEXT PRIMARY KEY,
-    data BLOB NOT NULL,
-    sha256 TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS votes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    board_id TEXT NOT NULL,
-    round INTEGER NOT NULL,
-    voter TEXT NOT NULL,
-    element_id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS votes_by_voter ON votes (board_id, round, voter);
-CREATE TABLE IF NOT EXISTS activity (
-    board_id TEXT NOT NULL,
-    org TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    updates INTEGER NOT NULL,
-    PRIMARY KEY (board_id, org, step)
-);
-CREATE TABLE IF NOT EXISTS signatures (
-    board_id TEXT NOT NULL,
-    organisation TEXT NOT NULL,
-    name TEXT NOT NULL,
-    signed_at TEXT NOT NULL,
-    snapshot_sha256 TEXT NOT NULL,
-    PRIMARY KEY (board_id, organisation, snapshot_sha256)
-);
-"""
+from .migrations import StoreError
+from .sqlite_migrate import migrate_sqlite
 
 
 class SQLiteStore:
@@ -74,10 +19,22 @@ class SQLiteStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as error:
+            self.db.close()
+            raise StoreError(
+                f"{path} cannot be opened as a database ({error}); if the file is damaged, "
+                "restore it from a backup (partnerboard restore SRC)"
+            ) from None
+        try:
+            #: (schema version found, version now): what opening this file upgraded.
+            self.migrated = migrate_sqlite(self.db, str(path))
+        except StoreError:
+            self.db.close()
+            raise
 
     def create_board(self, board: BoardRecord, initial_update: bytes) -> None:
         with self.db:
