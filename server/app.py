@@ -22,7 +22,7 @@ from .boards import Boards
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
 from .settings import Settings
-from .store import open_store
+from .store import BoardFrozen, open_store
 from .websocket import BoardSocket
 
 __all__ = ["create_app"]
@@ -70,6 +70,11 @@ async def _problem(request: Request, exc: Exception) -> Response:
     return problem_response(exc)
 
 
+async def _frozen(request: Request, exc: Exception) -> Response:
+    # The board was finalized, perhaps on another node a moment ago.
+    return JSONResponse({"error": "the board is finalized"}, status_code=409)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
@@ -84,11 +89,21 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         store = open_store(settings)
         app.state.store = store
         app.state.boards = Boards(store)
-        app.state.rooms = Rooms(store, settings)
+        bus = None
+        if settings.redis_url:
+            from .bus import Bus
+
+            bus = Bus(settings.redis_url)
+        app.state.bus = bus
+        app.state.rooms = Rooms(store, settings, bus)
+        if bus is not None:
+            bus.start(app.state.rooms)
         try:
             yield
         finally:
             await app.state.rooms.shutdown()
+            if bus is not None:
+                await bus.close()
             store.close()
             log.info("partnerboard stopped; every board was flushed")
 
@@ -111,7 +126,9 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={HTTPProblem: _problem, HTTPException: _http_error},
+        exception_handlers={
+            HTTPProblem: _problem, HTTPException: _http_error, BoardFrozen: _frozen
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -19,7 +19,7 @@ from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
 
 from .rooms import Rooms
-from .store import BoardRecord, Store
+from .store import BoardFrozen, BoardRecord, Store, board_transaction
 
 __all__ = ["finalize", "covenant_of", "iso", "document_of", "final_board"]
 
@@ -35,11 +35,19 @@ def _mark_finalized(doc: Doc) -> None:
 def finalize(store: Store, rooms: Rooms, record: BoardRecord) -> str:
     """Freeze the board and store its snapshot; return the snapshot's sha256.
 
-    Runs without awaiting, so no update can slip in between freezing and the snapshot.
+    Runs without awaiting, so no update can slip in between freezing and the snapshot. With
+    several nodes the board row stays locked from the check to the commit: updates other
+    nodes stored a moment ago are taken into the snapshot first, and theirs wait, then fail.
+    Raises BoardFrozen when the board is finalized already (possibly on another node).
     """
-    snapshot = rooms.server_change(record.id, _mark_finalized, freeze=True).get_update()
-    digest = hashlib.sha256(snapshot).hexdigest()
-    store.finalize(record.id, snapshot, digest, time.time())
+    with board_transaction(store, record.id) as state:
+        if state != "open":
+            raise BoardFrozen(record.id)
+        rooms.catch_up(record.id)
+        snapshot = rooms.server_change(record.id, _mark_finalized, freeze=True).get_update()
+        digest = hashlib.sha256(snapshot).hexdigest()
+        store.finalize(record.id, snapshot, digest, time.time())
+    rooms.announce_frozen(record.id)
     return digest
 
 

@@ -31,7 +31,7 @@ from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
 from .guard import UpdateGuard
-from .store import Store
+from .store import BoardFrozen, Store
 from .tokens import Role
 
 __all__ = ["Transport", "TransportClosed", "FrameRejected", "Room", "CloseCode", "load_document"]
@@ -158,6 +158,7 @@ class Room:
         compact_every: int = 500,
         queue_limit: int = 2000,
         on_empty: Callable[[Room], None] | None = None,
+        publish: Callable[[str, str, bytes], None] | None = None,
     ) -> None:
         self.board_id = board_id
         self.store = store
@@ -168,12 +169,16 @@ class Room:
         self.compact_every = compact_every
         self.queue_limit = queue_limit
         self.on_empty = on_empty
+        #: Hands (board id, kind, payload) to the other nodes (fan-out bus), when scaled out.
+        self.publish = publish
         self.peers: set[Peer] = set()
         self.awareness: dict[int, yp.AwarenessEntry] = {}
         self.awareness_owner: dict[int, Peer] = {}
         #: Client updates per (organisation, step) since the last compaction.
         self.activity: dict[tuple[str, int], int] = {}
         self.closed = False
+        #: The document holds an update the store refused: it must never be stored.
+        self.stale = False
         self.guard = UpdateGuard(self.doc, spec)
         self.meta = self.doc.get("meta", type=Map)
 
@@ -181,6 +186,8 @@ class Room:
 
     def compact(self) -> None:
         """Fold the stored updates into one snapshot of the current document."""
+        if self.stale:
+            return
         if self.activity:
             self.store.add_activity(self.board_id, self.activity)
             self.activity = {}
@@ -203,12 +210,67 @@ class Room:
         """From now on no document update is applied, from anyone."""
         self.finalized = True
 
+    def frozen_elsewhere(self) -> None:
+        """Another node finalized the board and the store refused our update.
+
+        Our document holds that refused update, so it is no longer the board: every peer is
+        asked to reconnect, and gets a room loaded from the store (the finalized board).
+        """
+        log.info("board %s: finalized on another node; closing its connections", self.board_id)
+        self.finalized = True
+        self.closed = True
+        self.stale = True
+        for peer in list(self.peers):
+            peer.closing = (CloseCode.TRY_AGAIN, "board finalized; reconnect")
+            peer.wakeup.set()
+        if self.on_empty is not None:
+            self.on_empty(self)
+
+    # -- changes from other nodes ------------------------------------------------------------
+
+    def apply_remote(self, update: bytes) -> None:
+        """An update another node stored: apply it and pass it on (it is not stored again)."""
+        if self.closed:
+            return
+        before = self.doc.get_state()
+        self.doc.apply_update(update)
+        if self.doc.get_state() == before:
+            return  # already had it (a catch-up overlapping the stream)
+        message = yp.sync_update(update)
+        for peer in self.peers:
+            peer.push(message)
+
+    def apply_remote_awareness(self, payload: bytes) -> None:
+        """Presence from another node's clients: remembered for newcomers, passed on."""
+        if self.closed:
+            return
+        for entry in yp.parse_awareness(payload):
+            if self.awareness_owner.get(entry.client_id) is not None:
+                continue  # a client of ours now; its own presence wins
+            if entry.state == "null":
+                self.awareness.pop(entry.client_id, None)
+            else:
+                self.awareness[entry.client_id] = entry
+        message = yp.awareness_message(payload)
+        for peer in self.peers:
+            peer.push(message)
+
+    def catch_up(self) -> None:
+        """Apply what the store holds and this document lacks (after a gap in the fan-out)."""
+        if self.closed:
+            return
+        stored, _last, _count = load_document(self.store, self.board_id)
+        missing = stored.get_update(self.doc.get_state())
+        if missing != yp.EMPTY_UPDATE:
+            self.apply_remote(missing)
+
     def server_change(self, change: Callable[[Doc], None]) -> None:
         """Apply a change made by the server itself: stored, then sent to every peer."""
         before = self.doc.get_state()
         with self.doc.transaction():
             change(self.doc)
-        self._store_and_send(self.doc.get_update(before), skip=None)
+        if not self._store_and_send(self.doc.get_update(before), skip=None):
+            raise BoardFrozen(self.board_id)
 
     # -- serving a connection ----------------------------------------------------------------
 
@@ -294,23 +356,34 @@ class Room:
             if type(error).__name__ != "PanicException":
                 raise
             raise yp.ProtocolError("update rejected by the CRDT decoder") from None
-        self._store_and_send(update, skip=peer)
+        if not self._store_and_send(update, skip=peer):
+            return
         step = self.meta.get("step")
         key = (peer.org, int(step) if isinstance(step, int | float) else 0)
         self.activity[key] = self.activity.get(key, 0) + 1
         if reversal is not None:
             self._store_and_send(reversal, skip=None)
 
-    def _store_and_send(self, update: bytes, skip: Peer | None) -> None:
-        """Append an update to the store, then queue it to every peer but ``skip``."""
-        self.last_update_id = self.store.append_update(self.board_id, update)
+    def _store_and_send(self, update: bytes, skip: Peer | None) -> bool:
+        """Append an update to the store, then queue it to every peer but ``skip``.
+
+        False when the store refused it because another node finalized the board.
+        """
+        try:
+            self.last_update_id = self.store.append_update(self.board_id, update)
+        except BoardFrozen:
+            self.frozen_elsewhere()
+            return False
         self.pending_updates += 1
+        if self.publish is not None:
+            self.publish(self.board_id, "u", update)
         message = yp.sync_update(update)
         for other in self.peers:
             if other is not skip:
                 other.push(message)
         if self.pending_updates >= self.compact_every:
             self.compact()
+        return True
 
     def _receive_awareness(self, peer: Peer, payload: bytes) -> None:
         entries = yp.parse_awareness(payload)
@@ -333,6 +406,8 @@ class Room:
         for other in self.peers:
             if other is not peer:
                 other.push(message)
+        if self.publish is not None:
+            self.publish(self.board_id, "a", payload)
 
     def _forget_presence(self, peer: Peer) -> None:
         """Tell the others that a closed peer's cursors are gone (as y-websocket's server does)."""
@@ -343,6 +418,9 @@ class Room:
             if entry is not None:
                 gone.append(yp.AwarenessEntry(client_id, entry.clock + 1, "null"))
         if gone:
-            message = yp.awareness_message(yp.encode_awareness(gone))
+            payload = yp.encode_awareness(gone)
+            message = yp.awareness_message(payload)
             for other in self.peers:
                 other.push(message)
+            if self.publish is not None:
+                self.publish(self.board_id, "a", payload)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pycrdt import Doc
 
@@ -14,6 +15,9 @@ from .room import Room, load_document
 from .settings import Settings
 from .store import Store
 
+if TYPE_CHECKING:
+    from .bus import Bus
+
 __all__ = ["Rooms"]
 
 log = logging.getLogger("partnerboard.rooms")
@@ -22,9 +26,11 @@ log = logging.getLogger("partnerboard.rooms")
 class Rooms:
     """The rooms of the boards somebody has open. Boards nobody has open use no memory here."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, bus: Bus | None = None) -> None:
         self.store = store
         self.settings = settings
+        #: Carries updates and presence between nodes; None for one process.
+        self.bus = bus
         self.loaded: dict[str, Room] = {}
         self._unload_timers: dict[str, asyncio.TimerHandle] = {}
 
@@ -45,8 +51,11 @@ class Rooms:
                 compact_every=self.settings.compact_every,
                 queue_limit=self.settings.send_queue_limit,
                 on_empty=self._schedule_unload,
+                publish=self.bus.publish if self.bus is not None else None,
             )
             self.loaded[board_id] = room
+            if self.bus is not None:
+                self.bus.watch(board_id)
             log.debug("board %s: room loaded", board_id)
         return room
 
@@ -70,12 +79,36 @@ class Rooms:
             room.compact()
         return room.doc
 
+    def catch_up(self, board_id: str) -> None:
+        """Bring an open board's room up to what the store holds (other nodes' updates)."""
+        room = self.loaded.get(board_id)
+        if room is not None:
+            room.catch_up()
+
+    def announce_frozen(self, board_id: str) -> None:
+        """Tell the other nodes that this board was just finalized here."""
+        if self.bus is not None:
+            self.bus.publish(board_id, "f", b"")
+
+    def frozen_elsewhere(self, board_id: str) -> None:
+        """Another node finalized the board: freeze our room (its last update came first)."""
+        room = self.loaded.get(board_id)
+        if room is not None:
+            room.freeze()
+
     def document(self, board_id: str) -> Doc:
         """The board's current document (the live one when open), for reading only."""
         room = self.loaded.get(board_id)
         return room.doc if room is not None else load_document(self.store, board_id)[0]
 
     def _schedule_unload(self, room: Room) -> None:
+        if room.stale:
+            # Finalized on another node: forget it now; its peers reconnect to a fresh room.
+            if self.loaded.get(room.board_id) is room:
+                del self.loaded[room.board_id]
+                if self.bus is not None:
+                    self.bus.unwatch(room.board_id)
+            return
         delay = self.settings.room_idle_seconds
         if delay == 0:
             self._unload(room.board_id)
@@ -91,6 +124,8 @@ class Rooms:
         room.closed = True
         room.compact()
         del self.loaded[board_id]
+        if self.bus is not None:
+            self.bus.unwatch(board_id)
         log.debug("board %s: room unloaded", board_id)
 
     async def shutdown(self) -> None:

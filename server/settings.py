@@ -36,15 +36,21 @@ class Settings:
     def validated(self) -> Settings:
         if not 0 <= self.port <= 65535:
             raise SettingsError(f"port {self.port} is out of range: use 0-65535 (0 = any port)")
-        if self.database_url and not self.database_url.startswith("sqlite:"):
+        if self.database_url and not self.database_url.startswith(
+            ("postgresql://", "postgres://")
+        ):
             raise SettingsError(
-                f"database URL {self.database_url!r} is not supported yet: "
-                "leave it empty for the embedded SQLite store in the data directory"
+                f"database URL {_redacted(self.database_url)!r} is not supported: use "
+                "postgresql://USER@HOST:PORT/DB, or leave it empty for the embedded SQLite store"
             )
-        if self.redis_url:
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://")):
             raise SettingsError(
-                "running several nodes over Redis is not available yet: "
-                "leave the Redis URL empty to serve every board from this one process"
+                f"Redis URL {_redacted(self.redis_url)!r} is not supported: use redis://HOST:PORT/N"
+            )
+        if self.redis_url and not self.database_url:
+            raise SettingsError(
+                "a Redis URL needs a shared database too: several nodes must share "
+                "--database-url postgresql://..., or leave both empty for one process"
             )
         if self.max_message_bytes < 1024:
             raise SettingsError("max message size must be at least 1024 bytes")
@@ -57,15 +63,25 @@ class Settings:
         return self
 
 
+def _redacted(url: str) -> str:
+    """A URL without its password, for error messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _at, host = rest.rpartition("@")
+        rest = f"{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else rest
+    return f"{scheme}{sep}{rest}"
+
+
 #: (field, CLI flag, environment variable, help). The CLI builds its options from this table.
 OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("host", "--host", "PARTNERBOARD_HOST", "interface to listen on"),
     ("port", "--port", "PARTNERBOARD_PORT", "TCP port (0 picks a free one)"),
     ("data_dir", "--data-dir", "PARTNERBOARD_DATA_DIR", "directory for the SQLite file"),
     ("database_url", "--database-url", "PARTNERBOARD_DATABASE_URL",
-     "database URL; empty means SQLite in the data directory"),
+     "postgresql://USER@HOST:PORT/DB shared by several nodes; empty means SQLite in the data"
+     " directory"),
     ("redis_url", "--redis-url", "PARTNERBOARD_REDIS_URL",
-     "Redis URL for fan-out between several nodes (reserved: one node needs none)"),
+     "redis://HOST:PORT/N carrying each board's updates between nodes (with --database-url)"),
     ("create_key", "--create-key", "PARTNERBOARD_CREATE_KEY",
      "when set, creating a board requires this key as Bearer token"),
     ("max_message_bytes", "--max-message-bytes", "PARTNERBOARD_MAX_MESSAGE_BYTES",

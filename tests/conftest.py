@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pgutil import create_database, drop_database
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--store", choices=("sqlite", "postgres"), default=None,
+                     help="store of the test servers (default: PARTNERBOARD_TEST_STORE or sqlite)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--store"):
+        os.environ["PARTNERBOARD_TEST_STORE"] = config.getoption("--store")
+
 
 LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
 
@@ -36,6 +49,13 @@ class ServerProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
         self.log_path = data_dir / "server.log"
+        #: A PostgreSQL database of this server's own (see pgutil), dropped by stop().
+        self.own_database = ""
+        if os.environ.get("PARTNERBOARD_TEST_STORE") == "postgres" and not any(
+            arg == "--database-url" for arg in extra_args
+        ):
+            self.own_database = create_database()
+            self.extra_args = (*extra_args, "--database-url", self.own_database)
 
     def start(self, timeout: float = 20) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -96,6 +116,20 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.own_database:
+            drop_database(self.own_database)
+            self.own_database = ""
+
+    def query(self, sql: str) -> list[tuple]:
+        """Rows of a query (no parameters) on this server's store, SQLite or PostgreSQL."""
+        if self.own_database:
+            import psycopg
+
+            with psycopg.connect(self.own_database) as conn:
+                return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                        for row in conn.execute(sql).fetchall()]
+        with sqlite3.connect(self.data_dir / "partnerboard.sqlite3") as db:
+            return db.execute(sql).fetchall()
 
     def create_board(self, canvas: str = "partnership-map", **body: object) -> dict:
         payload = {"canvas": canvas, "title": "Test board", "language": "en",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pgutil import database_for_test
 from starlette.testclient import TestClient
 
 from partnerboard.canvases import partnership_map
@@ -21,6 +23,12 @@ BOARD = {
 }
 
 
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    with database_for_test() as url:
+        yield url
+
+
 def make_client(tmp_path: Path, **overrides: object) -> TestClient:
     settings = load_settings({"data_dir": tmp_path, **overrides}, environ={})
     registry = build_registry(entry_points=False, plugins=[("partnership-map", partnership_map)])
@@ -28,8 +36,8 @@ def make_client(tmp_path: Path, **overrides: object) -> TestClient:
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with make_client(tmp_path) as test_client:
+def client(tmp_path: Path, database_url: str) -> Iterator[TestClient]:
+    with make_client(tmp_path, database_url=database_url or None) as test_client:
         yield test_client
 
 
@@ -78,11 +86,15 @@ def test_create_board_returns_three_distinct_strong_tokens_and_links(client):
         assert seen.json()["title"] == "Jeugd in de wijk"
 
 
-def test_tokens_are_stored_only_as_hashes(client, tmp_path):
+def test_tokens_are_stored_only_as_hashes(client, tmp_path, database_url):
     board = client.post("/api/boards", json=BOARD).json()
-    raw = (tmp_path / "partnerboard.sqlite3").read_bytes()
-    wal = tmp_path / "partnerboard.sqlite3-wal"
-    raw += wal.read_bytes() if wal.exists() else b""
+    if database_url:
+        raw = subprocess.run(["pg_dump", database_url], capture_output=True, check=True).stdout
+    else:
+        raw = (tmp_path / "partnerboard.sqlite3").read_bytes()
+        wal = tmp_path / "partnerboard.sqlite3-wal"
+        raw += wal.read_bytes() if wal.exists() else b""
+    assert board["id"].encode() in raw
     for token in board["tokens"].values():
         assert token.encode() not in raw
 
@@ -139,8 +151,9 @@ def test_oversized_body_is_413(client):
     assert "larger" in answer.json()["error"]
 
 
-def test_create_key_is_enforced_when_set(tmp_path):
-    with make_client(tmp_path, create_key="s3cret-key") as keyed:
+def test_create_key_is_enforced_when_set(tmp_path, database_url):
+    with make_client(tmp_path, create_key="s3cret-key",
+                     database_url=database_url or None) as keyed:
         assert keyed.post("/api/boards", json=BOARD).status_code == 401
         wrong = keyed.post("/api/boards", json=BOARD, headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 403

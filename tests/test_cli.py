@@ -34,13 +34,15 @@ def test_every_command_has_help(command):
         (["--port", "99999"], "out of range"),
         (["--port", "eighty"], "not a valid int"),
         (["--compact-every", "0"], "at least 1"),
-        (["--database-url", "postgresql://x"], "not supported yet"),
+        (["--database-url", "mysql://u:hunter2@db/x"], "not supported"),
+        (["--redis-url", "redis://127.0.0.1:6379/0"], "needs a shared database"),
     ],
 )
 def test_bad_settings_exit_with_a_message_not_a_traceback(args, message, tmp_path):
     result = run("serve", "--data-dir", str(tmp_path), *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+    assert "hunter2" not in result.stderr
 
 
 def test_environment_is_read_once_and_flags_win():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import httpx
 from pycrdt import Doc
@@ -11,8 +10,7 @@ from yclient import YClient, connected, note_texts, wait_for
 
 
 def stored_update_count(server) -> int:
-    with sqlite3.connect(server.data_dir / "partnerboard.sqlite3") as db:
-        return db.execute("SELECT count(*) FROM updates").fetchone()[0]
+    return server.query("SELECT count(*) FROM updates")[0][0]
 
 
 def test_kill_9_loses_no_broadcast_update_and_restart_duplicates_nothing(own_server):

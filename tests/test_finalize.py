@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import io
 import json
-import sqlite3
 
 import httpx
 import jsonschema
@@ -129,8 +128,7 @@ def test_snapshot_hash_is_stable_across_a_restart(own_server):
     again = api(server, "GET", f"/api/boards/{board['id']}/covenant", token).json()
     assert again["board"]["snapshot_sha256"] == first["snapshot_sha256"]
     assert again["sections"] == first["covenant"]["sections"]
-    with sqlite3.connect(server.data_dir / "partnerboard.sqlite3") as db:
-        stored = db.execute("SELECT data FROM final_snapshots").fetchone()[0]
+    stored = server.query("SELECT data FROM final_snapshots")[0][0]
     assert hashlib.sha256(stored).hexdigest() == first["snapshot_sha256"]
 
 

@@ -2,17 +2,27 @@
 
 The room calls the store synchronously from the event loop: with SQLite in WAL mode and
 ``synchronous=NORMAL`` a commit is a write into the WAL (no fsync), a few tens of microseconds,
-and it survives the process being killed. That keeps "stored before broadcast" cheap.
+and it survives the process being killed. That keeps "stored before broadcast" cheap. The
+PostgreSQL store (several nodes) keeps the same synchronous interface: see postgres.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .migrations import SchemaTooNew, StoreError
 
-__all__ = ["BoardRecord", "SchemaTooNew", "Store", "StoreError", "open_store"]
+__all__ = [
+    "BoardFrozen", "BoardRecord", "SchemaTooNew", "Store", "StoreError", "board_transaction",
+    "open_store",
+]
+
+
+class BoardFrozen(Exception):
+    """The board was finalized (possibly by another node): the store takes no more updates."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,30 @@ class Store(Protocol):
 
     def activity(self, board_id: str) -> dict[tuple[str, int], int]: ...
 
+    def ping(self) -> None:
+        """Raise when the store cannot be reached (for /healthz)."""
+        ...
+
     def close(self) -> None: ...
+
+
+def board_transaction(store: Store, board_id: str) -> AbstractContextManager[str | None]:
+    """Hold a board still while one decision is taken (finalize, a vote): yields its state.
+
+    With several nodes on PostgreSQL this is the board row's lock, which every node's appends
+    wait for; the one-process SQLite store needs none, since the decision runs without
+    awaiting on the only event loop that writes.
+    """
+    hold = getattr(store, "board_transaction", None)
+    if hold is not None:
+        return hold(board_id)  # type: ignore[no-any-return]
+    return _state_of(store, board_id)
+
+
+@contextmanager
+def _state_of(store: Store, board_id: str) -> Iterator[str | None]:
+    record = store.get_board(board_id)
+    yield record.state if record else None
 
 
 def open_store(settings: Any) -> Store:
@@ -79,6 +112,11 @@ def open_store(settings: Any) -> Store:
     Raises :class:`StoreError` (with a message for the operator) when the data cannot be used:
     a schema newer than this code, or a file that is not a readable database.
     """
+    url = getattr(settings, "database_url", "")
+    if url.startswith(("postgresql:", "postgres:")):
+        from .postgres import PostgresStore
+
+        return PostgresStore(url)
     from .sqlite import SQLiteStore
 
     return SQLiteStore(settings.sqlite_path)

@@ -191,5 +191,8 @@ class SQLiteStore:
         ).fetchall()
         return {(org, step): updates for org, step, updates in rows}
 
+    def ping(self) -> None:
+        self.db.execute("SELECT 1").fetchone()
+
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,261 @@
+"""Fan-out between nodes over Redis Streams: one stream per board, as in y-redis.
+
+y-redis keeps updates in Redis first and lets a worker persist them later; here PostgreSQL is
+written first (the room appends before it broadcasts), so a stream only carries what is stored
+already. That makes the rules simple:
+
+* A node XADDs every update and presence change of a board after the store append, and XREADs
+  the streams of the boards it has loaded, skipping its own entries.
+* Streams are trimmed by age on every XADD (``MINID``, one minute): everything in them is
+  persisted, so trimming loses nothing.
+* Whenever a node may have missed entries (its Redis connection broke, Redis was restarted or
+  flushed, it started reading a board) it catches up from the store, which holds every update;
+  applying an update twice is harmless for a CRDT. Entries it failed to publish are announced
+  with a "catch up" hint once Redis is back, so the other nodes read them from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+if TYPE_CHECKING:
+    from .rooms import Rooms
+
+__all__ = ["Bus", "stream_key"]
+
+log = logging.getLogger("partnerboard.bus")
+
+#: How long entries stay in a stream; a node cut off for longer catches up from the store.
+KEEP_MS = 60_000
+#: How long one XREAD blocks, so newly loaded boards join the read soon.
+BLOCK_MS = 250
+#: Entries waiting to be published before the oldest are dropped (and announced as a gap).
+QUEUE_LIMIT = 20_000
+#: Check for flushed streams this often.
+CHECK_SECONDS = 2.0
+_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+
+
+def stream_key(board_id: str) -> str:
+    return f"partnerboard:board:{board_id}"
+
+
+class Bus:
+    """This node's connection to the others."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.node = secrets.token_hex(8).encode()
+        self.redis = aioredis.Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=2, decode_responses=False
+        )
+        self.rooms: Rooms | None = None
+        self.outbox: deque[tuple[str, bytes, bytes]] = deque()
+        self.wake = asyncio.Event()
+        #: board id -> last stream entry id read ("" until the node has caught up).
+        self.positions: dict[str, bytes] = {}
+        #: Boards whose entries we could not publish: announced once Redis is back.
+        self.unsent: set[str] = set()
+        self.connected = False
+        self.resync = True
+        self.tasks: list[asyncio.Task[None]] = []
+        # Figures for /metrics.
+        self.published = 0
+        self.received = 0
+        self.errors = 0
+        self.catch_ups = 0
+        self.xadd_seconds = 0.0
+        self.xadd_batches = 0
+
+    # -- used by rooms (synchronous: never waits for Redis) -----------------------------------
+
+    def publish(self, board_id: str, kind: str, data: bytes) -> None:
+        if len(self.outbox) >= QUEUE_LIMIT:
+            dropped, _kind, _data = self.outbox.popleft()
+            self.unsent.add(dropped)
+        self.outbox.append((board_id, kind.encode(), data))
+        self.wake.set()
+
+    def watch(self, board_id: str) -> None:
+        self.positions.setdefault(board_id, b"")
+
+    def unwatch(self, board_id: str) -> None:
+        self.positions.pop(board_id, None)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self, rooms: Rooms) -> None:
+        self.rooms = rooms
+        self.tasks = [
+            asyncio.create_task(self._publisher(), name="bus-publisher"),
+            asyncio.create_task(self._reader(), name="bus-reader"),
+        ]
+
+    async def close(self) -> None:
+        """Publish what is queued (the presence of clients just closed), then stop."""
+        for task in self.tasks:
+            task.cancel()
+        if self.outbox:
+            batch = list(self.outbox)
+            self.outbox.clear()
+            with contextlib.suppress(*_ERRORS):
+                await asyncio.wait_for(self._send(batch), timeout=2)
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, *_ERRORS):
+                await task
+        with contextlib.suppress(*_ERRORS):
+            await self.redis.aclose()
+
+    async def ping(self) -> float:
+        """Round-trip time to Redis in seconds; raises when it cannot be reached."""
+        started = time.perf_counter()
+        await asyncio.wait_for(self.redis.ping(), timeout=2)
+        return time.perf_counter() - started
+
+    # -- publishing ------------------------------------------------------------------------
+
+    async def _publisher(self) -> None:
+        backoff = 0.1
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.outbox or self.unsent:
+                batch = [self.outbox.popleft() for _ in range(min(len(self.outbox), 500))]
+                try:
+                    await self._send(batch)
+                    backoff = 0.1
+                except _ERRORS as error:
+                    self.errors += 1
+                    self.unsent.update(board_id for board_id, _kind, _data in batch)
+                    log.warning("Redis publish failed (%s); retrying", error)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
+
+    async def _send(self, batch: list[tuple[str, bytes, bytes]]) -> None:
+        started = time.perf_counter()
+        minid = f"{int(time.time() * 1000) - KEEP_MS}-0"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            # Hints first: the gap they announce is older than anything in the batch.
+            hints = list(self.unsent)
+            for board_id in hints:
+                pipe.xadd(stream_key(board_id), {"n": self.node, "k": b"s", "d": b""},
+                          minid=minid, approximate=True)
+            for board_id, kind, data in batch:
+                pipe.xadd(stream_key(board_id), {"n": self.node, "k": kind, "d": data},
+                          minid=minid, approximate=True)
+            await pipe.execute()
+        self.unsent.difference_update(hints)
+        self.published += len(batch)
+        self.xadd_batches += 1
+        self.xadd_seconds += time.perf_counter() - started
+        self.connected = True
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def _reader(self) -> None:
+        backoff = 0.1
+        checked = time.monotonic()
+        while True:
+            try:
+                if self.resync:
+                    for board_id in self.positions:
+                        self.positions[board_id] = b""
+                    self.resync = False
+                await self._start_new_boards()
+                if time.monotonic() - checked > CHECK_SECONDS:
+                    await self._check_flushed()
+                    checked = time.monotonic()
+                streams = {stream_key(b): p for b, p in self.positions.items() if p}
+                if not streams:
+                    await asyncio.sleep(BLOCK_MS / 1000)
+                    continue
+                answer = await self.redis.xread(streams, count=1000, block=BLOCK_MS)
+                self.connected = True
+                backoff = 0.1
+                for key, entries in answer or ():
+                    self._dispatch(key.decode().rpartition(":")[2], entries)
+            except _ERRORS as error:
+                self.errors += 1
+                if self.connected:
+                    log.warning("Redis read failed (%s); catching up from the store "
+                                "once it is back", error)
+                self.connected = False
+                self.resync = True
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    async def _last_ids(self, board_ids: list[str]) -> list[bytes]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for board_id in board_ids:
+                pipe.xrevrange(stream_key(board_id), count=1)
+            answers = await pipe.execute()
+        return [entries[0][0] if entries else b"0-0" for entries in answers]
+
+    async def _start_new_boards(self) -> None:
+        """Boards not read yet: note where their stream ends, then catch up from the store.
+
+        In that order, anything published after the catch-up's read is in the stream past
+        the noted position, and anything before it is in the store.
+        """
+        fresh = [board_id for board_id, position in self.positions.items() if not position]
+        if not fresh:
+            return
+        for board_id, last in zip(fresh, await self._last_ids(fresh), strict=True):
+            if board_id not in self.positions:
+                continue
+            self.positions[board_id] = last
+            self._catch_up(board_id)
+
+    async def _check_flushed(self) -> None:
+        """A stream that ends before our position was flushed or recreated: read afresh."""
+        watched = [b for b, p in self.positions.items() if p]
+        if not watched:
+            return
+        for board_id, last in zip(watched, await self._last_ids(watched), strict=True):
+            position = self.positions.get(board_id)
+            if position and _entry_id(last) < _entry_id(position):
+                log.info("board %s: stream was reset; catching up from the store", board_id)
+                self.positions[board_id] = b""
+
+    def _catch_up(self, board_id: str) -> None:
+        if self.rooms is not None:
+            self.catch_ups += 1
+            self.rooms.catch_up(board_id)
+
+    def _dispatch(self, board_id: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        if board_id not in self.positions or self.rooms is None:
+            return
+        room = self.rooms.loaded.get(board_id)
+        for entry_id, fields in entries:
+            self.positions[board_id] = entry_id
+            if fields.get(b"n") == self.node or room is None:
+                continue
+            self.received += 1
+            kind, data = fields.get(b"k"), fields.get(b"d", b"")
+            try:
+                if kind == b"u":
+                    room.apply_remote(data)
+                elif kind == b"a":
+                    room.apply_remote_awareness(data)
+                elif kind == b"f":
+                    self.rooms.frozen_elsewhere(board_id)
+                elif kind == b"s":
+                    self._catch_up(board_id)
+            except Exception:  # one bad entry must not stop the node's fan-out
+                log.exception("board %s: could not apply a stream entry", board_id)
+                self._catch_up(board_id)
+
+
+def _entry_id(raw: Any) -> tuple[int, int]:
+    text = raw.decode() if isinstance(raw, bytes) else str(raw)
+    millis, _dash, seq = text.partition("-")
+    return int(millis), int(seq or 0)

@@ -1,0 +1,272 @@
+"""The shared store for several nodes: PostgreSQL through psycopg 3.
+
+The room calls the store synchronously from the event loop, exactly as with SQLite, so "stored
+before broadcast" stays one straight line of code and no update can overtake another inside a
+node. Each node keeps a small pool (usually one connection is in use: everything runs on the
+event loop thread); a broken connection is dropped by the pool and the next call gets a new one.
+A commit costs one round trip and PostgreSQL's WAL flush (measured in the issue note).
+
+What must stay single across nodes is decided here, under the board row's lock:
+
+* an update is appended only while the board is open (``FOR SHARE`` on the board row, in the
+  same statement), so once any node has finalized a board no node can append to it;
+* finalizing, compacting and voting take the row ``FOR UPDATE`` (:meth:`board_transaction`),
+  which waits for appends in flight and holds off new ones until the decision is committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import Connection
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool
+from pycrdt import Doc
+
+from . import BoardFrozen, BoardRecord, StoreError
+from .postgres_schema import migrate_postgres
+
+__all__ = ["PostgresStore"]
+
+
+class PostgresStore:
+    def __init__(self, url: str, *, max_connections: int = 4) -> None:
+        self.url = url
+        where = f"the database {conninfo_to_dict(url).get('dbname', '')!r}"
+        try:
+            # Migrate before the pool opens: a database that cannot be used stops the node
+            # with one line, not with a pool retrying in the background.
+            with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+                #: (schema version found on opening, schema version now).
+                self.migrated = migrate_postgres(conn, where)
+        except psycopg.Error as error:
+            raise StoreError(f"cannot reach {where}: {str(error).strip()}") from None
+        self.pool: ConnectionPool[Connection[Any]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_connections,
+            kwargs={"autocommit": True},
+            open=True,
+            name="partnerboard",
+        )
+        self.pool.wait(timeout=10)
+        #: The connection of the board transaction in progress, if any (see board_transaction).
+        self._held: Connection[Any] | None = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection[Any]]:
+        if self._held is not None:
+            yield self._held
+            return
+        with self.pool.connection() as conn:
+            yield conn
+
+    def _one(self, query: str, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        with self._connection() as conn:
+            return conn.execute(query, args).fetchone()
+
+    def _all(self, query: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._connection() as conn:
+            return conn.execute(query, args).fetchall()
+
+    @contextmanager
+    def board_transaction(self, board_id: str) -> Iterator[str | None]:
+        """Hold the board's row lock for a decision; yields its state (None: no such board).
+
+        Store calls made inside use the same transaction; appends from every node wait.
+        """
+        if self._held is not None:
+            raise RuntimeError("board transactions do not nest")
+        with self.pool.connection() as conn, conn.transaction():
+            row = conn.execute(
+                "SELECT state FROM boards WHERE id = %s FOR UPDATE", (board_id,)
+            ).fetchone()
+            self._held = conn
+            try:
+                yield row[0] if row else None
+            finally:
+                self._held = None
+
+    def create_board(self, board: BoardRecord, initial_update: bytes) -> None:
+        with self._connection() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO boards (id, canvas, title, language, state, created_at, predecessor,"
+                " partners) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (board.id, board.canvas, board.title, board.language, board.state,
+                 board.created_at, board.predecessor, json.dumps(list(board.partners))),
+            )
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO tokens (board_id, role, token_hash) VALUES (%s, %s, %s)",
+                    [(board.id, role, digest) for role, digest in board.token_hashes.items()],
+                )
+            conn.execute(
+                "INSERT INTO snapshots (board_id, data, upto) VALUES (%s, %s, 0)",
+                (board.id, initial_update),
+            )
+
+    def get_board(self, board_id: str) -> BoardRecord | None:
+        row = self._one(
+            "SELECT id, canvas, title, language, state, created_at, finalized_at,"
+            " snapshot_sha256, predecessor, partners FROM boards WHERE id = %s",
+            (board_id,),
+        )
+        if row is None:
+            return None
+        hashes = dict(self._all(
+            "SELECT role, token_hash FROM tokens WHERE board_id = %s", (board_id,)
+        ))
+        return BoardRecord(*row[:9], partners=tuple(json.loads(row[9])), token_hashes=hashes)
+
+    def load_document(self, board_id: str) -> tuple[list[bytes], int]:
+        snapshot = self._one(
+            "SELECT data, upto FROM snapshots WHERE board_id = %s", (board_id,)
+        )
+        updates = [bytes(snapshot[0])] if snapshot else []
+        last = int(snapshot[1]) if snapshot else 0
+        # Every stored update, not only those above the snapshot's mark: ids are handed out
+        # before commit, so a smaller id from another node can commit later. Compaction
+        # deletes the rows it folded in, so what is left is exactly what the snapshot lacks.
+        for update_id, data in self._all(
+            "SELECT id, data FROM updates WHERE board_id = %s ORDER BY id", (board_id,)
+        ):
+            updates.append(bytes(data))
+            last = max(last, int(update_id))
+        return updates, last
+
+    def append_update(self, board_id: str, update: bytes) -> int:
+        row = self._one(
+            "INSERT INTO updates (board_id, data) SELECT id, %s FROM boards"
+            " WHERE id = %s AND state = 'open' FOR SHARE RETURNING id",
+            (update, board_id),
+        )
+        if row is None:
+            raise BoardFrozen(board_id)
+        return int(row[0])
+
+    def compact(self, board_id: str, snapshot: bytes, upto: int) -> None:
+        """Fold every stored update into one snapshot, under the board's lock.
+
+        ``snapshot`` is the caller's document, which may lack updates another node stored
+        a moment ago; those are merged in from the table before their rows go, so nothing
+        is lost whatever ``upto`` says.
+        """
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SELECT 1 FROM boards WHERE id = %s FOR UPDATE", (board_id,))
+            stored = conn.execute(
+                "SELECT data FROM snapshots WHERE board_id = %s", (board_id,)
+            ).fetchone()
+            rows = conn.execute(
+                "SELECT id, data FROM updates WHERE board_id = %s ORDER BY id", (board_id,)
+            ).fetchall()
+            if not rows and stored is not None and bytes(stored[0]) == snapshot:
+                return
+            doc = Doc()
+            with doc.transaction():
+                if stored is not None:
+                    doc.apply_update(bytes(stored[0]))
+                doc.apply_update(snapshot)
+                for _id, data in rows:
+                    doc.apply_update(bytes(data))
+            last = max([upto, *(int(row[0]) for row in rows)])
+            conn.execute(
+                "INSERT INTO snapshots (board_id, data, upto) VALUES (%s, %s, %s)"
+                " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data,"
+                " upto = excluded.upto",
+                (board_id, doc.get_update(), last),
+            )
+            if rows:
+                conn.execute(
+                    "DELETE FROM updates WHERE board_id = %s AND id <= %s",
+                    (board_id, int(rows[-1][0])),
+                )
+
+    def update_count(self, board_id: str) -> int:
+        row = self._one("SELECT count(*) FROM updates WHERE board_id = %s", (board_id,))
+        return int(row[0]) if row else 0
+
+    def finalize(self, board_id: str, snapshot: bytes, sha256: str, at: float) -> None:
+        with self._connection() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO final_snapshots (board_id, data, sha256) VALUES (%s, %s, %s)",
+                (board_id, snapshot, sha256),
+            )
+            conn.execute(
+                "UPDATE boards SET state = 'finalized', finalized_at = %s,"
+                " snapshot_sha256 = %s WHERE id = %s",
+                (at, sha256, board_id),
+            )
+
+    def final_snapshot(self, board_id: str) -> bytes | None:
+        row = self._one("SELECT data FROM final_snapshots WHERE board_id = %s", (board_id,))
+        return bytes(row[0]) if row else None
+
+    def add_signature(self, board_id: str, signature: dict[str, str]) -> bool:
+        """Record a party's signature; False when that party already signed this snapshot."""
+        row = self._one(
+            "INSERT INTO signatures (board_id, organisation, name, signed_at, snapshot_sha256)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
+            (board_id, signature["organisation"], signature["name"], signature["signed_at"],
+             signature["snapshot_sha256"]),
+        )
+        return row is not None
+
+    def signatures(self, board_id: str) -> list[dict[str, str]]:
+        rows = self._all(
+            "SELECT organisation, name, signed_at, snapshot_sha256 FROM signatures"
+            " WHERE board_id = %s ORDER BY signed_at",
+            (board_id,),
+        )
+        keys = ("organisation", "name", "signed_at", "snapshot_sha256")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def add_vote(self, board_id: str, round_: int, voter: str, element_id: str) -> None:
+        with self._connection() as conn:
+            conn.execute(
+                "INSERT INTO votes (board_id, round, voter, element_id) VALUES (%s, %s, %s, %s)",
+                (board_id, round_, voter, element_id),
+            )
+
+    def remove_vote(self, board_id: str, round_: int, voter: str, element_id: str) -> bool:
+        row = self._one(
+            "DELETE FROM votes WHERE id = (SELECT id FROM votes WHERE board_id = %s"
+            " AND round = %s AND voter = %s AND element_id = %s LIMIT 1) RETURNING 1",
+            (board_id, round_, voter, element_id),
+        )
+        return row is not None
+
+    def votes(self, board_id: str, round_: int, voter: str | None = None) -> dict[str, int]:
+        """Votes per element in a round, of one voter or of everyone."""
+        query = "SELECT element_id, count(*) FROM votes WHERE board_id = %s AND round = %s"
+        args: tuple[object, ...] = (board_id, round_)
+        if voter is not None:
+            query += " AND voter = %s"
+            args += (voter,)
+        return {key: int(n) for key, n in self._all(query + " GROUP BY element_id", args)}
+
+    def add_activity(self, board_id: str, counts: dict[tuple[str, int], int]) -> None:
+        with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO activity (board_id, org, step, updates) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (board_id, org, step) DO UPDATE"
+                " SET updates = activity.updates + excluded.updates",
+                [(board_id, org, step, n) for (org, step), n in counts.items()],
+            )
+
+    def activity(self, board_id: str) -> dict[tuple[str, int], int]:
+        rows = self._all(
+            "SELECT org, step, updates FROM activity WHERE board_id = %s", (board_id,)
+        )
+        return {(org, int(step)): int(updates) for org, step, updates in rows}
+
+    def ping(self) -> None:
+        """One round trip; raises when the database cannot be reached."""
+        self._one("SELECT 1", ())
+
+    def close(self) -> None:
+        self.pool.close()
+
