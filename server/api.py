@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from typing import Any
 
@@ -20,15 +21,39 @@ from .tokens import Role
 
 __all__ = ["routes", "authorize", "board_answer", "text_field"]
 
+log = logging.getLogger("partnerboard.api")
+
 MAX_TITLE = 200
 MAX_PARTNERS = 40
 MAX_PARTNER_NAME = 100
 
 
 async def healthz(request: Request) -> JSONResponse:
-    rooms = getattr(request.app.state, "rooms", None)
-    loaded = len(rooms.loaded) if rooms is not None else 0
-    return JSONResponse({"status": "ok", "rooms_loaded": loaded})
+    """200 ``{"status": "ok"}`` while the node can serve; 503 when its store is unreachable.
+
+    Redis being away is reported but keeps the node in service: its own clients still work,
+    and it catches up from the store once Redis is back.
+    """
+    state = request.app.state
+    rooms = getattr(state, "rooms", None)
+    answer: dict[str, object] = {
+        "status": "ok", "rooms_loaded": len(rooms.loaded) if rooms is not None else 0
+    }
+    try:
+        state.store.ping()
+        answer["store"] = "ok"
+    except Exception as error:  # any failure to reach the store means: take me out
+        log.warning("health check: store unreachable: %s", error)
+        answer.update(status="error", store="unreachable")
+    bus = getattr(state, "bus", None)
+    if bus is not None:
+        try:
+            answer["redis_ms"] = round(await bus.ping() * 1000, 2)
+            answer["redis"] = "ok"
+        except Exception as error:  # reported, not fatal (see above)
+            log.warning("health check: Redis unreachable: %s", error)
+            answer["redis"] = "unreachable"
+    return JSONResponse(answer, status_code=200 if answer["status"] == "ok" else 503)
 
 
 async def list_canvases(request: Request) -> JSONResponse:

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerboard.plugins.manager import PluginRegistry, build_registry
 
-from . import api, covenant_api, merge, pages, participation, plugin_static, voting
+from . import api, covenant_api, merge, metrics, pages, participation, plugin_static, voting
 from .boards import Boards
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
@@ -86,7 +86,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = open_store(settings)
+        store = metrics.TimedStore(open_store(settings))
         app.state.store = store
         app.state.boards = Boards(store)
         bus = None
@@ -109,6 +109,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
 
     routes = [
         *merge.routes,
+        *metrics.routes,
         *api.routes,
         *covenant_api.routes,
         *voting.routes,

@@ -51,6 +51,10 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if not _open_store_once(settings):
         return 2
+    unreachable = _unreachable_redis(settings)
+    if unreachable:
+        print(f"partnerboard: {unreachable}", file=sys.stderr)
+        return 2
     try:
         sock = listening_socket(settings.host, settings.port)
     except OSError as error:
@@ -95,6 +99,19 @@ def _open_store_once(settings: Settings, report: bool = False) -> bool:
     elif report:
         print(f"partnerboard: the store's schema is up to date (version {after})", file=sys.stderr)
     return True
+
+
+def _unreachable_redis(settings: Settings) -> str:
+    """Why Redis cannot be used, or "" (checked before listening, as the store is)."""
+    if not settings.redis_url:
+        return ""
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        return f"cannot reach Redis: {error}"
+    return ""
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
 from .guard import UpdateGuard
+from .metrics import count_limit, count_rejected
 from .store import BoardFrozen, Store
 from .tokens import Role
 
@@ -48,6 +49,15 @@ class CloseCode:
     TOO_BIG = 1009
     INTERNAL = 1011
     TRY_AGAIN = 1013
+
+
+#: Close codes as metric labels.
+_REASONS = {
+    CloseCode.PROTOCOL_ERROR: "protocol",
+    CloseCode.UNSUPPORTED: "unsupported",
+    CloseCode.POLICY: "policy",
+    CloseCode.TOO_BIG: "too_big",
+}
 
 
 class TransportClosed(Exception):
@@ -103,6 +113,7 @@ class Peer:
         if not self.queue and not self.sending and self.transport.send_now(data):
             return
         if len(self.queue) >= self.queue_limit:
+            count_limit("send_queue")
             self.closing = (CloseCode.TRY_AGAIN, "too far behind; reconnect")
         else:
             self.queue.append(data)
@@ -312,6 +323,7 @@ class Room:
 
     def _reject(self, peer: Peer, code: int, reason: str) -> None:
         log.warning("board %s: closing a connection with %s: %s", self.board_id, code, reason)
+        count_rejected(_REASONS.get(code, str(code)))
         peer.queue.clear()
         peer.closing = (code, reason[:120])
         peer.wakeup.set()
@@ -348,6 +360,7 @@ class Room:
             else:
                 reversal, reason = self.guard.apply(update, facilitator=facilitator)
                 if reason:
+                    count_rejected("guard")
                     log.info("board %s: reverted a %s's update: %s", self.board_id,
                              peer.role.value, reason)
         except ValueError as error:

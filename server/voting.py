@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from .api import authorize, text_field
 from .requests import HTTPProblem, read_json
+from .store import board_transaction
 from .tokens import Role
 
 __all__ = ["routes"]
@@ -91,20 +92,22 @@ async def vote(request: Request) -> JSONResponse:
     doc = request.app.state.rooms.document(record.id)
     voting = _open_round(doc)
     store = request.app.state.store
-    mine = store.votes(record.id, voting["round"], voter)
-    if request.method == "DELETE":
-        if not store.remove_vote(record.id, voting["round"], voter, element):
-            raise HTTPProblem(404, "you have no vote on that element to take back")
-        mine[element] -= 1
-        if not mine[element]:
-            del mine[element]
-    else:
-        if element not in doc.get("elements", type=Map):
-            raise HTTPProblem(404, f"there is no element {element!r} on this board")
-        if sum(mine.values()) >= voting["votes_per_participant"]:
-            raise HTTPProblem(409, "you have used all your votes in this round")
-        store.add_vote(record.id, voting["round"], voter, element)
-        mine[element] = mine.get(element, 0) + 1
+    # Count and add under the board's lock: the same voter on two nodes at once gets N votes.
+    with board_transaction(store, record.id):
+        mine = store.votes(record.id, voting["round"], voter)
+        if request.method == "DELETE":
+            if not store.remove_vote(record.id, voting["round"], voter, element):
+                raise HTTPProblem(404, "you have no vote on that element to take back")
+            mine[element] -= 1
+            if not mine[element]:
+                del mine[element]
+        else:
+            if element not in doc.get("elements", type=Map):
+                raise HTTPProblem(404, f"there is no element {element!r} on this board")
+            if sum(mine.values()) >= voting["votes_per_participant"]:
+                raise HTTPProblem(409, "you have used all your votes in this round")
+            store.add_vote(record.id, voting["round"], voter, element)
+            mine[element] = mine.get(element, 0) + 1
     return _answer(voting, mine)
 
 

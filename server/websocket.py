@@ -8,6 +8,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import yprotocol as yp
+from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, TransportClosed
 
 __all__ = ["BoardSocket", "StarletteTransport"]
@@ -80,6 +81,7 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
     if found is None:
         # y-websocket clients understand the auth message; then the policy-violation close.
         log.info("board %s: refused a connection with a missing or wrong token", board_id[:64])
+        count_rejected("token")
         await websocket.send_bytes(yp.auth_denied())
         await websocket.close(CloseCode.POLICY, "permission denied")
         return

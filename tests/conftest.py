@@ -57,7 +57,7 @@ class ServerProcess:
             self.own_database = create_database()
             self.extra_args = (*extra_args, "--database-url", self.own_database)
 
-    def start(self, timeout: float = 20) -> ServerProcess:
+    def start(self, timeout: float = 60) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("a") as log:
             self.proc = subprocess.Popen(

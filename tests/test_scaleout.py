@@ -1,0 +1,237 @@
+"""Several nodes on one PostgreSQL and one Redis (DESIGN.md §11): any node serves any board."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from cluster import Cluster, running_cluster
+from pgutil import create_database, drop_database
+from pycrdt import Doc, Map
+from test_metrics import scrape
+from yclient import YClient, connected, has_everything_of, note_texts, wait_for
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    with running_cluster(tmp_path) as built:
+        yield built
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def synced(*clients: YClient) -> None:
+    for client in clients:
+        await asyncio.wait_for(client.synced.wait(), 10)
+
+
+def test_clients_on_two_nodes_converge_and_a_later_node_serves_everything(cluster: Cluster):
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+
+    async def scenario() -> dict[str, str]:
+        clients = [await YClient((a, b)[i % 2].board_ws(board)).connect() for i in range(4)]
+        try:
+            await synced(*clients)
+            for round_ in range(10):
+                for index, client in enumerate(clients):
+                    client.add_note(f"n{index}-{round_}", f"note {index}/{round_}")
+                await asyncio.sleep(0)
+            await wait_for(lambda: all(len(c.elements) == 40 for c in clients), 10,
+                           what=lambda: f"40 notes: {[len(c.elements) for c in clients]}")
+            # Everyone types into the same note at once, through both nodes: the texts merge.
+            for index, client in enumerate(clients):
+                text = client.elements["n0-0"]["text"]
+                text += f" +{index}"
+            expected = {f"+{i}" for i in range(4)}
+            await wait_for(lambda: all(
+                expected <= set(str(c.elements["n0-0"]["text"]).split()) for c in clients
+            ), 10, what="merged text")
+            states = [note_texts(client.doc) for client in clients]
+            assert all(state == states[0] for state in states)
+            return states[0]
+        finally:
+            for client in clients:
+                await client.close()
+
+    texts = run(scenario())
+    assert len(texts) == 40
+    late = cluster.node().start()
+
+    async def check() -> None:
+        async with connected(late.board_ws(board, "observer")) as fresh:
+            assert note_texts(fresh.doc) == texts
+
+    run(check())
+
+
+def test_kill_9_of_one_node_loses_and_duplicates_nothing(cluster: Cluster):
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+
+    async def scenario() -> None:
+        writer = await YClient(a.board_ws(board)).connect()
+        watcher = await YClient(b.board_ws(board)).connect()
+        await synced(writer, watcher)
+        for index in range(60):
+            writer.add_note(f"n{index}", f"note {index}", x=index * 10)
+            await asyncio.sleep(0)
+        await wait_for(lambda: len(watcher.elements) == 60, 10, what="watcher on B saw A's notes")
+        seen = note_texts(watcher.doc)
+        a.kill()
+        await writer.wait_closed()
+        # The writer's client reconnects to the surviving node with its own copy.
+        async with connected(b.board_ws(board), writer.doc) as again:
+            again.add_note("after", "after the crash")
+            await wait_for(lambda: "after" in watcher.elements, 10, what="post-crash sync")
+            assert len(again.elements) == len(watcher.elements) == 61
+            assert note_texts(again.doc) == note_texts(watcher.doc)
+            assert seen.items() <= note_texts(watcher.doc).items()
+        await watcher.close()
+        async with connected(b.board_ws(board, "observer")) as fresh:
+            assert len(fresh.elements) == 61
+
+    run(scenario())
+
+
+def test_redis_restarted_mid_session_loses_nothing_and_fan_out_resumes(cluster: Cluster):
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+
+    async def scenario() -> None:
+        on_a = await YClient(a.board_ws(board)).connect()
+        on_b = await YClient(b.board_ws(board)).connect()
+        await synced(on_a, on_b)
+        on_a.add_note("before", "before the outage")
+        await wait_for(lambda: "before" in on_b.elements, 10, what="fan-out before")
+        cluster.redis.kill()
+        async with httpx.AsyncClient() as http:
+            health = await http.get(a.url + "/healthz", timeout=10)
+        assert health.status_code == 200  # still serving its own clients
+        assert health.json()["redis"] == "unreachable" and health.json()["store"] == "ok"
+        for index in range(10):
+            on_a.add_note(f"a{index}", "typed on A while Redis is down")
+            on_b.add_note(f"b{index}", "typed on B while Redis is down")
+            await asyncio.sleep(0.02)
+        await on_a.flush()
+        await on_b.flush()
+        cluster.redis.start()  # same port, empty: as if it were flushed too
+        await wait_for(lambda: len(on_a.elements) == len(on_b.elements) == 21, 20,
+                       what=lambda: f"catch-up: {len(on_a.elements)}, {len(on_b.elements)}")
+        on_b.add_note("later", "after the restart")
+        await wait_for(lambda: "later" in on_a.elements, 10, what="fan-out resumed")
+        assert note_texts(on_a.doc) == note_texts(on_b.doc)
+        for client in (on_a, on_b):
+            await client.close()
+
+    run(scenario())
+    assert httpx.get(b.url + "/healthz", timeout=10).json()["redis"] == "ok"
+    samples = scrape(b.url)
+    assert samples["partnerboard_redis_connected"] == 1
+    assert samples["partnerboard_redis_errors_total"] >= 1
+    assert samples["partnerboard_redis_catch_ups_total"] >= 1
+    assert samples["partnerboard_redis_received_total"] >= 1
+
+
+def test_a_node_whose_database_is_gone_fails_its_health_check(cluster: Cluster):
+    node = cluster.node().start()
+    assert httpx.get(node.url + "/healthz", timeout=10).json()["store"] == "ok"
+    drop_database(cluster.database_url)
+    answer = httpx.get(node.url + "/healthz", timeout=20)
+    assert answer.status_code == 503
+    assert answer.json() == {**answer.json(), "status": "error", "store": "unreachable"}
+    cluster.database_url = create_database()  # for the cluster's own clean-up
+
+
+def test_finalize_on_one_node_stops_updates_on_every_node(cluster: Cluster):
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+    token = board["tokens"]["facilitator"]
+
+    async def scenario() -> dict:
+        typist = await YClient(b.board_ws(board)).connect()
+        await synced(typist)
+        typing = True
+
+        async def keep_typing() -> int:
+            count = 0
+            while typing:
+                typist.add_note(f"t{count}", f"typed {count}")
+                count += 1
+                await asyncio.sleep(0.005)
+            return count
+
+        typed = asyncio.create_task(keep_typing())
+        await wait_for(lambda: len(typist.elements) > 20, 10, what="typing under way")
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(f"{a.url}/api/boards/{board['id']}/finalize",
+                                     headers={"authorization": f"Bearer {token}"}, timeout=20)
+            again = await http.post(f"{b.url}/api/boards/{board['id']}/finalize",
+                                    headers={"authorization": f"Bearer {token}"}, timeout=20)
+        assert answer.status_code == 200, answer.text
+        assert again.status_code == 409
+        await asyncio.sleep(0.3)  # typing goes on after the freeze
+        typing = False
+        assert await typed > 20
+        await typist.close()
+        return answer.json()
+
+    final = run(scenario())
+    with psycopg.connect(cluster.database_url) as conn:
+        snapshot = bytes(conn.execute(
+            "SELECT data FROM final_snapshots WHERE board_id = %s", (board["id"],)
+        ).fetchone()[0])
+        stored = [bytes(row[0]) for row in conn.execute(
+            "SELECT data FROM updates WHERE board_id = %s UNION ALL"
+            " SELECT data FROM snapshots WHERE board_id = %s", (board["id"], board["id"])
+        ).fetchall()]
+    assert hashlib.sha256(snapshot).hexdigest() == final["snapshot_sha256"]
+    frozen = Doc()
+    frozen.apply_update(snapshot)
+    everything = Doc()
+    for update in [snapshot, *stored]:
+        everything.apply_update(update)
+    # Nothing the store accepted is missing from the final snapshot: nothing landed after it.
+    assert has_everything_of(frozen, everything)
+
+    async def check() -> None:
+        for node in (a, b):
+            async with connected(node.board_ws(board, "observer")) as reader:
+                assert note_texts(reader.doc) == note_texts(frozen)
+                assert reader.doc.get("meta", type=Map).get("finalized") is True
+
+    run(check())
+
+
+def test_votes_on_two_nodes_at_once_stay_within_the_limit(cluster: Cluster):
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+    facilitator = {"authorization": f"Bearer {board['tokens']['facilitator']}"}
+    participant = {"authorization": f"Bearer {board['tokens']['participant']}"}
+
+    async def scenario() -> list[int]:
+        async with connected(a.board_ws(board)) as client, \
+                connected(b.board_ws(board, "observer")) as watcher:
+            client.add_note("x", "vote on me")
+            await wait_for(lambda: "x" in watcher.elements, 10, what="the note on B")
+            async with httpx.AsyncClient(timeout=20) as http:
+                opened = await http.post(f"{b.url}/api/boards/{board['id']}/voting",
+                                         json={"votes_per_participant": 2}, headers=facilitator)
+                assert opened.status_code == 201, opened.text
+                answers = await asyncio.gather(*(
+                    http.post(f"{(a, b)[i % 2].url}/api/boards/{board['id']}/votes",
+                              json={"voter": "same-voter", "element": "x"}, headers=participant)
+                    for i in range(12)
+                ))
+        return [answer.status_code for answer in answers]
+
+    codes = run(scenario())
+    assert codes.count(200) == 2, codes
+    assert set(codes) == {200, 409}
