@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol
@@ -50,6 +51,9 @@ class CloseCode:
     INTERNAL = 1011
     TRY_AGAIN = 1013
 
+
+#: Presence from another node not renewed for this long is not passed to newcomers.
+REMOTE_PRESENCE_SECONDS = 30.0
 
 #: Close codes as metric labels.
 _REASONS = {
@@ -185,6 +189,8 @@ class Room:
         self.peers: set[Peer] = set()
         self.awareness: dict[int, yp.AwarenessEntry] = {}
         self.awareness_owner: dict[int, Peer] = {}
+        #: When presence of another node's client was last renewed (monotonic seconds).
+        self.remote_seen: dict[int, float] = {}
         #: Client updates per (organisation, step) since the last compaction.
         self.activity: dict[tuple[str, int], int] = {}
         self.closed = False
@@ -243,10 +249,9 @@ class Room:
         """An update another node stored: apply it and pass it on (it is not stored again)."""
         if self.closed:
             return
-        before = self.doc.get_state()
+        # Passed on even when it changed nothing visible in the state vector: an update that
+        # only deletes leaves the state vector as it was.
         self.doc.apply_update(update)
-        if self.doc.get_state() == before:
-            return  # already had it (a catch-up overlapping the stream)
         message = yp.sync_update(update)
         for peer in self.peers:
             peer.push(message)
@@ -260,11 +265,23 @@ class Room:
                 continue  # a client of ours now; its own presence wins
             if entry.state == "null":
                 self.awareness.pop(entry.client_id, None)
+                self.remote_seen.pop(entry.client_id, None)
             else:
                 self.awareness[entry.client_id] = entry
+                self.remote_seen[entry.client_id] = time.monotonic()
         message = yp.awareness_message(payload)
         for peer in self.peers:
             peer.push(message)
+
+    def _presence(self) -> list[yp.AwarenessEntry]:
+        """Presence to tell a newcomer: our clients', and other nodes' clients' that were
+        renewed lately (clients renew every 15 s; a node that died cannot say they left)."""
+        now = time.monotonic()
+        for client_id, seen in list(self.remote_seen.items()):
+            if now - seen > REMOTE_PRESENCE_SECONDS and client_id not in self.awareness_owner:
+                self.awareness.pop(client_id, None)
+                del self.remote_seen[client_id]
+        return list(self.awareness.values())
 
     def catch_up(self) -> None:
         """Apply what the store holds and this document lacks (after a gap in the fan-out)."""
@@ -293,7 +310,7 @@ class Room:
         try:
             peer.push(yp.sync_step1(self.doc.get_state()))
             if self.awareness:
-                peer.push(yp.awareness_message(yp.encode_awareness(list(self.awareness.values()))))
+                peer.push(yp.awareness_message(yp.encode_awareness(self._presence())))
             while not peer.closing:
                 try:
                     frame = await transport.receive()
@@ -343,7 +360,7 @@ class Room:
         elif message.type is yp.MessageType.AWARENESS:
             self._receive_awareness(peer, message.payload)
         elif message.type is yp.MessageType.QUERY_AWARENESS:
-            peer.push(yp.awareness_message(yp.encode_awareness(list(self.awareness.values()))))
+            peer.push(yp.awareness_message(yp.encode_awareness(self._presence())))
         # AUTH from a client carries nothing the server acts on.
 
     def _receive_update(self, peer: Peer, update: bytes) -> None:

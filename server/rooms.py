@@ -71,7 +71,9 @@ class Rooms:
         room = self.loaded.get(board_id)
         temporary = room is None
         if room is None:
-            room = Room(board_id, self.store)
+            # Still published: other nodes may have the board open.
+            room = Room(board_id, self.store,
+                        publish=self.bus.publish if self.bus is not None else None)
         if freeze:
             room.freeze()
         room.server_change(change)
@@ -94,6 +96,7 @@ class Rooms:
         """Another node finalized the board: freeze our room (its last update came first)."""
         room = self.loaded.get(board_id)
         if room is not None:
+            room.catch_up()  # the finalized mark, even if its stream entry was lost
             room.freeze()
 
     def document(self, board_id: str) -> Doc:

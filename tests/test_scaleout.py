@@ -11,9 +11,12 @@ import httpx
 import psycopg
 import pytest
 from cluster import Cluster, running_cluster
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pgutil import create_database, drop_database
 from pycrdt import Doc, Map
 from test_metrics import scrape
+from test_sync_interleavings import interleave, operation
 from yclient import YClient, connected, has_everything_of, note_texts, wait_for
 
 
@@ -40,6 +43,8 @@ def test_clients_on_two_nodes_converge_and_a_later_node_serves_everything(cluste
         clients = [await YClient((a, b)[i % 2].board_ws(board)).connect() for i in range(4)]
         try:
             await synced(*clients)
+            await clients[0].set_presence(4242, 1, {"user": {"name": "Ada", "org": "Zorg"}})
+            await wait_for(lambda: 4242 in clients[1].awareness, 10, what="presence across")
             for round_ in range(10):
                 for index, client in enumerate(clients):
                     client.add_note(f"n{index}-{round_}", f"note {index}/{round_}")
@@ -56,6 +61,8 @@ def test_clients_on_two_nodes_converge_and_a_later_node_serves_everything(cluste
             ), 10, what="merged text")
             states = [note_texts(client.doc) for client in clients]
             assert all(state == states[0] for state in states)
+            await clients[0].close()  # its presence leaves the other node's clients too
+            await wait_for(lambda: 4242 not in clients[1].awareness, 10, what="presence gone")
             return states[0]
         finally:
             for client in clients:
@@ -150,14 +157,18 @@ def test_a_node_whose_database_is_gone_fails_its_health_check(cluster: Cluster):
     cluster.database_url = create_database()  # for the cluster's own clean-up
 
 
-def test_finalize_on_one_node_stops_updates_on_every_node(cluster: Cluster):
+@pytest.mark.parametrize("open_on_a", [False, True], ids=["closed-on-A", "open-on-A"])
+def test_finalize_on_one_node_stops_updates_on_every_node(cluster: Cluster, open_on_a: bool):
     a, b = cluster.node().start(), cluster.node().start()
     board = a.create_board()
     token = board["tokens"]["facilitator"]
 
     async def scenario() -> dict:
         typist = await YClient(b.board_ws(board)).connect()
-        await synced(typist)
+        # With a client on A too, A finalizes its live room (catching up from the store
+        # first); without, it loads the board just for this.
+        watcher = await YClient(a.board_ws(board, "observer")).connect() if open_on_a else None
+        await synced(typist, *([watcher] if watcher else []))
         typing = True
 
         async def keep_typing() -> int:
@@ -181,6 +192,9 @@ def test_finalize_on_one_node_stops_updates_on_every_node(cluster: Cluster):
         typing = False
         assert await typed > 20
         await typist.close()
+        if watcher is not None:
+            assert watcher.doc.get("meta", type=Map).get("finalized") is True
+            await watcher.close()
         return answer.json()
 
     final = run(scenario())
@@ -235,3 +249,17 @@ def test_votes_on_two_nodes_at_once_stay_within_the_limit(cluster: Cluster):
     codes = run(scenario())
     assert codes.count(200) == 2, codes
     assert set(codes) == {200, 409}
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(operations=st.lists(operation, min_size=5, max_size=40))
+def test_random_interleavings_across_two_nodes_converge(cluster: Cluster, operations):
+    if not cluster.nodes:
+        cluster.node().start()
+        cluster.node().start()
+    a, b = cluster.nodes
+    board = a.create_board()
+    # Each client starts on its own node and moves to the other one at every reconnect.
+    urls = (a.board_ws(board), b.board_ws(board))
+    run(interleave(operations, lambda who, connection: urls[(who + connection) % 2]))

@@ -4,6 +4,7 @@ nothing a client wrote is lost."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,63 +40,71 @@ def board_json(doc: Doc) -> dict:
 def test_random_interleavings_converge_without_losing_anything(server, operations):
     board = server.create_board()
     url = server.board_ws(board)
+    asyncio.run(interleave(operations, lambda _who, _connection: url))
 
-    async def scenario() -> None:
-        clients = [await YClient(url).connect() for _ in range(CLIENTS)]
-        online = [True] * CLIENTS
-        added: list[str] = []
-        deleted: set[str] = set()
-        typed: dict[str, list[str]] = {}
-        for step, op in enumerate(operations):
-            kind, who = op[0], op[1] if len(op) > 1 else 0
-            client = clients[who]
-            if kind == "add":
-                note = f"{who}-{step}"
-                client.add_note(note, "")
-                added.append(note)
-            elif kind in ("type", "move", "delete"):
-                visible = sorted(client.elements.keys())
-                if not visible:
-                    continue
-                note = visible[op[2] % len(visible)]
-                if kind == "type":
-                    text = client.elements[note]["text"]
-                    assert isinstance(text, Text)
-                    token = f" w{step}"
-                    text += token
-                    typed.setdefault(note, []).append(token.strip())
-                elif kind == "move":
-                    client.elements[note]["x"] = float(step)
-                else:
-                    del client.elements[note]
-                    deleted.add(note)
-            elif kind == "disconnect" and online[who]:
-                await client.close()
-                online[who] = False
-            elif kind == "reconnect" and not online[who]:
-                clients[who] = await YClient(url, client.doc).connect()
-                online[who] = True
-            elif kind == "settle":
-                await asyncio.sleep(0.02)
-        for who in range(CLIENTS):
-            if not online[who]:
-                clients[who] = await YClient(url, clients[who].doc).connect()
-        for client in clients:
-            await asyncio.wait_for(client.synced.wait(), 5)
-        expected = set(added) - deleted
-        await wait_for(
-            lambda: all(set(c.elements.keys()) == expected for c in clients),
-            what="same notes everywhere",
-        )
-        await wait_for(
-            lambda: all(board_json(c.doc) == board_json(clients[0].doc) for c in clients),
-            what="identical documents",
-        )
-        final = board_json(clients[0].doc)
-        for note, tokens in typed.items():
-            if note in final:
-                assert set(tokens) <= set(final[note]["text"].split())
-        for client in clients:
+
+async def interleave(operations: list[tuple], url_for: Callable[[int, int], str]) -> None:
+    """Run the operations; ``url_for(client, n)`` is where a client makes its n-th connection
+    (one server, or alternating nodes)."""
+    connections = [0] * CLIENTS
+
+    def url(who: int) -> str:
+        connections[who] += 1
+        return url_for(who, connections[who])
+
+    clients = [await YClient(url(who)).connect() for who in range(CLIENTS)]
+    online = [True] * CLIENTS
+    added: list[str] = []
+    deleted: set[str] = set()
+    typed: dict[str, list[str]] = {}
+    for step, op in enumerate(operations):
+        kind, who = op[0], op[1] if len(op) > 1 else 0
+        client = clients[who]
+        if kind == "add":
+            note = f"{who}-{step}"
+            client.add_note(note, "")
+            added.append(note)
+        elif kind in ("type", "move", "delete"):
+            visible = sorted(client.elements.keys())
+            if not visible:
+                continue
+            note = visible[op[2] % len(visible)]
+            if kind == "type":
+                text = client.elements[note]["text"]
+                assert isinstance(text, Text)
+                token = f" w{step}"
+                text += token
+                typed.setdefault(note, []).append(token.strip())
+            elif kind == "move":
+                client.elements[note]["x"] = float(step)
+            else:
+                del client.elements[note]
+                deleted.add(note)
+        elif kind == "disconnect" and online[who]:
             await client.close()
-
-    asyncio.run(scenario())
+            online[who] = False
+        elif kind == "reconnect" and not online[who]:
+            clients[who] = await YClient(url(who), client.doc).connect()
+            online[who] = True
+        elif kind == "settle":
+            await asyncio.sleep(0.02)
+    for who in range(CLIENTS):
+        if not online[who]:
+            clients[who] = await YClient(url(who), clients[who].doc).connect()
+    for client in clients:
+        await asyncio.wait_for(client.synced.wait(), 15)
+    expected = set(added) - deleted
+    await wait_for(
+        lambda: all(set(c.elements.keys()) == expected for c in clients),
+        15, what="same notes everywhere",
+    )
+    await wait_for(
+        lambda: all(board_json(c.doc) == board_json(clients[0].doc) for c in clients),
+        15, what="identical documents",
+    )
+    final = board_json(clients[0].doc)
+    for note, tokens in typed.items():
+        if note in final:
+            assert set(tokens) <= set(final[note]["text"].split())
+    for client in clients:
+        await client.close()
