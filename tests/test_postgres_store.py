@@ -112,3 +112,14 @@ def test_serve_with_unreachable_services_exits_with_a_message(args, message, tmp
     result = run("serve", "--data-dir", str(tmp_path), *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_updates_skip_the_wal_flush_but_decisions_wait_for_it(database):
+    store = PostgresStore(database)
+    try:
+        board, _doc = new_board(store)
+        assert store._one("SHOW synchronous_commit", ()) == ("off",)
+        with board_transaction(store, board):
+            assert store._one("SHOW synchronous_commit", ()) == ("on",)
+    finally:
+        store.close()
