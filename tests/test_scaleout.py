@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,8 +44,15 @@ def test_clients_on_two_nodes_converge_and_a_later_node_serves_everything(cluste
         clients = [await YClient((a, b)[i % 2].board_ws(board)).connect() for i in range(4)]
         try:
             await synced(*clients)
-            await clients[0].set_presence(4242, 1, {"user": {"name": "Ada", "org": "Zorg"}})
-            await wait_for(lambda: 4242 in clients[1].awareness, 10, what="presence across")
+            # Presence goes only through the stream (clients renew it, as y-websocket's do
+            # every 15 s, so a node that starts reading a board late hears it at the next one).
+            for clock in range(1, 100):
+                await clients[0].set_presence(4242, clock, {"user": {"name": "Ada", "org": "Z"}})
+                with contextlib.suppress(AssertionError):
+                    await wait_for(lambda: 4242 in clients[1].awareness, 0.5)
+                    break
+            assert 4242 in clients[1].awareness
+            assert scrape(b.url)["partnerboard_redis_received_total"] >= 1
             for round_ in range(10):
                 for index, client in enumerate(clients):
                     client.add_note(f"n{index}-{round_}", f"note {index}/{round_}")
@@ -144,7 +152,6 @@ def test_redis_restarted_mid_session_loses_nothing_and_fan_out_resumes(cluster: 
     assert samples["partnerboard_redis_connected"] == 1
     assert samples["partnerboard_redis_errors_total"] >= 1
     assert samples["partnerboard_redis_catch_ups_total"] >= 1
-    assert samples["partnerboard_redis_received_total"] >= 1
 
 
 def test_a_node_whose_database_is_gone_fails_its_health_check(cluster: Cluster):
