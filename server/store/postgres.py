@@ -24,6 +24,7 @@ What must stay single across nodes is decided here, under the board row's lock:
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,13 +62,19 @@ class PostgresStore:
             name="partnerboard",
         )
         self.pool.wait(timeout=10)
-        #: The connection of the board transaction in progress, if any (see board_transaction).
-        self._held: Connection[Any] | None = None
+        # The connection of the board transaction in progress on this thread (see
+        # board_transaction); per thread, since reads may also run in worker threads.
+        self._local = threading.local()
+
+    @property
+    def _held(self) -> Connection[Any] | None:
+        return getattr(self._local, "held", None)
 
     @contextmanager
     def _connection(self) -> Iterator[Connection[Any]]:
-        if self._held is not None:
-            yield self._held
+        held = self._held
+        if held is not None:
+            yield held
             return
         with self.pool.connection() as conn:
             yield conn
@@ -93,11 +100,11 @@ class PostgresStore:
             row = conn.execute(
                 "SELECT state FROM boards WHERE id = %s FOR UPDATE", (board_id,)
             ).fetchone()
-            self._held = conn
+            self._local.held = conn
             try:
                 yield row[0] if row else None
             finally:
-                self._held = None
+                self._local.held = None
 
     def create_board(self, board: BoardRecord, initial_update: bytes) -> None:
         with self._connection() as conn, conn.transaction():
