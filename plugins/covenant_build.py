@@ -13,11 +13,18 @@ from dataclasses import replace
 from typing import Any
 
 from .board import BoardSnapshot, zone_of
+from .covenant_words import SECTION_TITLES, language_of, section_title
 from .manager import PluginRegistry
 from .spec import CanvasSpec
 
 __all__ = [
-    "SCHEMA_VERSION", "agreed_view", "build_covenant", "combine_covenants", "completeness"
+    "SCHEMA_VERSION",
+    "agreed_only",
+    "agreed_view",
+    "build_covenant",
+    "combine_covenants",
+    "completeness",
+    "section_titles",
 ]
 
 SCHEMA_VERSION = 1
@@ -38,17 +45,21 @@ def participants(board: BoardSnapshot) -> list[dict[str, str]]:
 MARKABLE_KINDS = frozenset({"note", "rule", "situation"})
 
 
+def _agreed_zones(board: BoardSnapshot, canvas: CanvasSpec) -> set[str]:
+    return {
+        zone.id
+        for element in board.elements.values()
+        if element.get("status") == "agreed" and (zone := zone_of(element, canvas)) is not None
+    }
+
+
 def agreed_view(board: BoardSnapshot, canvas: CanvasSpec) -> BoardSnapshot:
     """The board as the covenant reads it, after the facilitator's marks.
 
     Notes marked ``parked`` are left out. In a zone where any note is marked ``agreed``, only
     the agreed notes count; in a zone without marks, all of its notes do.
     """
-    agreed_zones = {
-        zone.id
-        for element in board.elements.values()
-        if element.get("status") == "agreed" and (zone := zone_of(element, canvas)) is not None
-    }
+    agreed_zones = _agreed_zones(board, canvas)
     kept = {}
     for element_id, element in board.elements.items():
         if element.kind in MARKABLE_KINDS:
@@ -60,6 +71,49 @@ def agreed_view(board: BoardSnapshot, canvas: CanvasSpec) -> BoardSnapshot:
                 continue
         kept[element_id] = element
     return replace(board, elements=kept)
+
+
+def _zone_title(title: dict[str, str], language: str) -> str:
+    """A zone's title without the step number the board shows ("1. Waarden" -> "Waarden")."""
+    text = str(title.get(language) or "")
+    number, dot, rest = text.partition(". ")
+    return rest if dot and number.isdigit() and rest else text
+
+
+def agreed_only(board: BoardSnapshot, canvas: CanvasSpec) -> list[dict[str, Any]]:
+    """The zones where the "only agreed notes count" rule applies, so people can see why a
+    note is missing: per zone its title, how many notes are agreed and how many it holds."""
+    language = language_of(board.language)
+    zones = _agreed_zones(board, canvas)
+    counts = {zone_id: [0, 0] for zone_id in zones}
+    for element in board.elements.values():
+        if element.kind not in MARKABLE_KINDS or element.get("status") == "parked":
+            continue
+        zone = zone_of(element, canvas)
+        if zone is not None and zone.id in counts:
+            counts[zone.id][1] += 1
+            counts[zone.id][0] += element.get("status") == "agreed"
+    return [
+        {"zone": zone.id, "title": _zone_title(zone.title, language),
+         "agreed": counts[zone.id][0], "notes": counts[zone.id][1]}
+        for zone in canvas.zones if zone.id in counts
+    ]
+
+
+def section_titles(
+    sections: Iterable[str], canvas: CanvasSpec, language: str
+) -> dict[str, str]:
+    """Each section's title in the board's language, kept with the covenant so it reads the
+    same after the plugin is gone: ours for the known sections, else the title of the canvas
+    zone with the section's id, else the id made readable."""
+    zones = {zone.id.replace("-", "_"): zone.title for zone in canvas.zones}
+    titles = {}
+    for section in sections:
+        if section not in SECTION_TITLES and section in zones:
+            titles[section] = _zone_title(zones[section], language)
+        else:
+            titles[section] = section_title(section, language)
+    return titles
 
 
 def build_covenant(
@@ -79,6 +133,7 @@ def build_covenant(
         "board": {
             "id": board.id,
             "canvas": board.canvas,
+            "canvas_title": canvas.title[language_of(board.language)],
             "canvas_version": str(board.meta.get("canvas_version", canvas.version)),
             "title": board.title,
             "finalized_at": finalized_at,
@@ -91,6 +146,10 @@ def build_covenant(
     covenant["sections"] = {
         name: [{**item, "source": board.id} for item in items] for name, items in sections.items()
     }
+    covenant["section_titles"] = section_titles(sections, canvas, board.language)
+    filtered = agreed_only(board, canvas)
+    if filtered:
+        covenant["agreed_only"] = filtered
     covenant["signatures"] = [
         dict(signature)
         for signature in signatures
@@ -113,8 +172,8 @@ NOTES: dict[str, dict[str, str]] = {
     "incomplete_action": {"nl": "actie zonder eigenaar of datum: {text}",
                           "en": "action without owner or date: {text}"},
     "no_actions": {"nl": "nog geen acties vastgelegd", "en": "no actions recorded"},
-    "empty_section": {"nl": "niets vastgelegd onder {section}",
-                      "en": "nothing recorded under {section}"},
+    "empty_section": {"nl": "niets vastgelegd onder “{section}”",
+                      "en": "nothing recorded under “{section}”"},
     "no_guardian": {"nl": "de spelregels hebben geen hoeder",
                     "en": "the game rules have no guardian"},
     "no_rules": {"nl": "nog geen spelregels vastgelegd", "en": "no game rules recorded"},
@@ -139,7 +198,9 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
     only appear for sections the covenant has: a quadrant alone is not judged on actions.
     """
     sections: Mapping[str, list[dict[str, Any]]] = covenant.get("sections", {})
-    language = "en" if covenant.get("language") == "en" else "nl"
+    language = language_of(covenant)
+    declared = covenant.get("section_titles")
+    titles = declared if isinstance(declared, Mapping) else {}
 
     def say(key: str, **values: str) -> str:
         return NOTES[key][language].format(**values)
@@ -195,7 +256,8 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
         if section in sections:
             checks.append(_check(
                 check_id, "what", FULLY if sections[section] else NOT_IN_PLACE,
-                *([] if sections[section] else [say("empty_section", section=section)]),
+                *([] if sections[section] else [
+                    say("empty_section", section=section_title(section, language, titles))]),
             ))
     if "game_rules" in sections:
         has_guardian = bool(sections.get("guardian"))
@@ -219,7 +281,10 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
     people: dict[tuple[str, str], dict[str, str]] = {}
     sections: dict[str, list[dict[str, Any]]] = {}
     signatures: list[dict[str, Any]] = []
+    titles: dict[str, str] = {}
     for covenant in covenants:
+        for name, title in (covenant.get("section_titles") or {}).items():
+            titles.setdefault(name, title)
         for party in covenant["parties"]:
             parties.setdefault(party["name"].casefold(), party)
         for person in covenant["participants"]:
@@ -235,6 +300,7 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
         "parties": list(parties.values()),
         "participants": list(people.values()),
         "sections": sections,
+        "section_titles": {name: titles[name] for name in sections if name in titles},
         "signatures": signatures,
     }
     combined["completeness"] = completeness(combined)

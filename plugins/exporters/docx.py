@@ -6,20 +6,54 @@ import io
 from typing import Any
 
 from docx import Document
-from docx.shared import Pt
+from docx.document import Document as DocumentObject
+from docx.shared import Mm, Pt, Twips
 
-from ..covenant_outline import outline, words
+from ..covenant_outline import Line, outline, words
+from ..covenant_words import check_title, format_date, language_of
+
+#: Word's own language tags for the document's core properties.
+_LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
+
+
+def _page_and_properties(document: DocumentObject, covenant: dict[str, Any], title: str) -> None:
+    """A4 paper as everywhere the covenant is signed (python-docx starts from US Letter), and
+    the document's title, authors and language from the covenant instead of "python-docx"."""
+    for section in document.sections:
+        section.page_width, section.page_height = Twips(11906), Twips(16838)  # A4
+        section.left_margin = section.right_margin = Mm(20)
+        section.top_margin, section.bottom_margin = Mm(22), Mm(24)
+    properties = document.core_properties
+    parties = ", ".join(party["name"] for party in covenant["parties"])
+    properties.title = title[:255]
+    properties.author = properties.last_modified_by = (parties or title)[:255]
+    properties.language = _LANGUAGE_TAGS[language_of(covenant)]
+    properties.comments = ""
+
+
+def _item(document: DocumentObject, line: Line, style: str) -> None:
+    paragraph = document.add_paragraph(line.text, style=style)
+    if line.org:
+        paragraph.add_run(f" — {line.org}").italic = True
+    if line.details:
+        details = "; ".join(f"{k}: {v}" for k, v in line.details)
+        paragraph.add_run(f" ({details})").font.size = Pt(9)
 
 
 def render_docx(covenant: dict[str, Any]) -> bytes:
-    w = words(covenant.get("language", "nl"))
+    language = language_of(covenant)
+    w = words(language)
     document = Document()
+    title = f"{w['draft']}: {covenant['title']}"
+    _page_and_properties(document, covenant, title)
     document.styles["Normal"].font.size = Pt(11)
-    document.add_heading(f"{w['draft']}: {covenant['title']}", level=0)
+    document.add_heading(title, level=0)
     for board in covenant.get("boards") or [covenant["board"]]:
         note = document.add_paragraph(
-            f"{w['provenance']}: {w['board']} “{board['title']}” ({board['canvas']}), "
-            f"{w['finalized']} {board['finalized_at']}, {w['hash']} {board['snapshot_sha256']}"
+            f"{w['provenance']}: {w['board']} “{board['title']}” "
+            f"({board.get('canvas_title') or board['canvas']}), "
+            f"{w['finalized']} {format_date(board['finalized_at'], language)}, "
+            f"{w['hash']} {board['snapshot_sha256']}"
         )
         note.runs[0].font.size = Pt(8)
     document.add_heading(w["parties"], level=1)
@@ -38,15 +72,12 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
             if not section.lines:
                 document.add_paragraph(w["empty"]).runs[0].italic = True
             for line in section.lines:
-                paragraph = document.add_paragraph(line.text, style="List Bullet")
-                if line.org:
-                    paragraph.add_run(f" — {line.org}").italic = True
-                if line.details:
-                    details = "; ".join(f"{k}: {v}" for k, v in line.details)
-                    paragraph.add_run(f" ({details})").font.size = Pt(9)
+                _item(document, line, "List Bullet")
+                for note in line.notes:
+                    _item(document, note, "List Bullet 2")
     document.add_heading(w["completeness"], level=1)
     for check in covenant["completeness"]:
-        text = f"{w[check['group']]} · {check['id'].replace('_', ' ')}: {w[check['status']]}"
+        text = f"{w[check['group']]} · {check_title(check['id'], language)}: {w[check['status']]}"
         if check["notes"]:
             text += " — " + "; ".join(check["notes"])
         document.add_paragraph(text, style="List Bullet")
@@ -62,7 +93,7 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
         row[0].text = party["name"]
         signature = signed.get(party["name"])
         row[1].text = signature["name"] if signature else ""
-        row[2].text = signature["signed_at"] if signature else ""
+        row[2].text = format_date(signature["signed_at"], language) if signature else ""
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

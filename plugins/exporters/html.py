@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..covenant_outline import outline, words
+from ..covenant_words import check_title, format_date, language_of
 
 _TEMPLATES = resources.files(__package__) / "templates"
 _environment = Environment(
@@ -29,14 +30,16 @@ CONTENT_SECURITY_POLICY = (
 
 
 def render_html(covenant: dict[str, Any]) -> str:
-    language = covenant.get("language", "nl")
+    language = language_of(covenant)
     signed = {s["organisation"]: s for s in covenant["signatures"]}
     return _environment.get_template("covenant.html").render(
         covenant=covenant,
         boards=covenant.get("boards") or [covenant["board"]],
         chapters=outline(covenant),
         w=words(language),
-        lang="en" if language == "en" else "nl",
+        lang=language,
         signed=signed,
         stylesheet=STYLESHEET,
+        check_title=lambda check_id: check_title(check_id, language),
+        date=lambda value: format_date(str(value), language),
     )

@@ -184,9 +184,9 @@ def test_participation_panel_done_signals_and_anonymous_mode(open_board, board):
     fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
     anna = open_board(board, name="Anna", org="Zorg")
     fac.get_by_role("button", name="Start with step 1").click()
-    expect(fac.locator(".done-count")).to_have_text("0 of 1 participants done")
+    expect(fac.locator(".done-count")).to_have_text("0 of 1 participant done")
     anna.get_by_role("button", name="I'm done with this step").click()
-    expect(fac.locator(".done-count")).to_have_text("1 of 1 participants done")
+    expect(fac.locator(".done-count")).to_have_text("1 of 1 participant done")
 
     note_at(anna, "Safe to disagree", IN_VALUES)
     fac.get_by_role("button", name="Participation").click()

@@ -24,7 +24,7 @@ def test_finalize_shows_the_checklist_then_freezes_every_page_with_the_covenant(
     expect(activities).to_have_attribute("data-status", "not_in_place")
     expect(activities.locator(".check-notes")).not_to_be_empty()
     values = dialog.locator(".check-sections li[data-section=values]")
-    expect(values).to_have_text("Values: 1 items")
+    expect(values).to_have_text("Shared values and aims: 1 item")
 
     # "Not yet" leaves the board open.
     dialog.get_by_role("button", name="Not yet").click()

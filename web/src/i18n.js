@@ -30,6 +30,8 @@ const TEXTS = {
     outline_title: 'Overzicht van het bord',
     outline_intro: 'Alle notities per kolom, als tekst. Kies "Toon" om een notitie op het bord te zoeken.',
     parked: 'Geparkeerd (telt niet mee)',
+    agreed_only: 'Hier is een notitie akkoord gegeven: alleen akkoord-notities gaan mee in het convenant ({k} van {n}).',
+    not_counted: 'telt niet mee',
     none_yet: 'Nog niets.',
     show_on_board: 'Toon',
     language: 'English',
@@ -94,6 +96,8 @@ const TEXTS = {
     outline_title: 'Outline of the board',
     outline_intro: 'Every note per column, as text. Choose "Show" to find a note on the board.',
     parked: 'Parked (does not count)',
+    agreed_only: 'A note here is marked agreed: only agreed notes go into the covenant ({k} of {n}).',
+    not_counted: 'does not count',
     none_yet: 'Nothing yet.',
     show_on_board: 'Show',
     language: 'Nederlands',
@@ -153,8 +157,10 @@ export function addTexts (more) {
   for (const [lang, texts] of Object.entries(more)) if (TEXTS[lang]) Object.assign(TEXTS[lang], texts)
 }
 
-/** The text for key in the current language, with {name} placeholders filled in. */
+/** The text for key in the current language, with {name} placeholders filled in. When
+ * vars.n is 1 and a `${key}_one` text exists, that one is used: "1 punt", not "1 punten". */
 export function t (key, vars = {}) {
+  if (vars.n === 1 && (TEXTS[current][`${key}_one`] ?? TEXTS.en[`${key}_one`]) !== undefined) key = `${key}_one`
   const text = TEXTS[current][key] ?? TEXTS.en[key] ?? key
   if (typeof text !== 'string') return text
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''))

@@ -7,6 +7,9 @@ import { kindFor } from './kinds.js'
 import { onLanguage, pick, t } from './i18n.js'
 import { geometry, str, textOf, zoneOf } from './model.js'
 
+/** The kinds the covenant's "only agreed notes" rule applies to (MARKABLE_KINDS on the server). */
+const MARKABLE = new Set(['note', 'rule', 'situation'])
+
 export class Outline {
   constructor (app) {
     this.app = app
@@ -72,14 +75,21 @@ export class Outline {
 
   section (id, title, entries, zoneId) {
     entries.sort((a, b) => a.g.y - b.g.y || a.g.x - b.g.x)
+    // The covenant's rule: once a note in a zone is marked agreed, only agreed notes count there.
+    const markable = entries.filter(entry => MARKABLE.has(str(entry.ymap, 'kind')))
+    const agreed = markable.filter(entry => str(entry.ymap, 'status') === 'agreed')
+    const agreedOnly = zoneId !== 'parked' && agreed.length > 0
     const list = entries.length
-      ? h('ul', {}, entries.map(entry => this.item(entry)))
+      ? h('ul', {}, entries.map(entry => this.item(entry, agreedOnly && markable.includes(entry) && !agreed.includes(entry))))
       : h('p', { className: 'outline-none', text: t('none_yet') })
+    const rule = agreedOnly
+      ? h('p', { className: 'outline-agreed-only', attrs: { role: 'note' }, text: t('agreed_only', { k: agreed.length, n: markable.length }) })
+      : null
     return h('section', { className: 'outline-zone', dataset: { zone: zoneId }, attrs: { 'aria-labelledby': id } },
-      h('h3', { attrs: { id }, text: `${title} (${entries.length})` }), list)
+      h('h3', { attrs: { id }, text: `${title} (${entries.length})` }), rule, list)
   }
 
-  item ({ id, ymap }) {
+  item ({ id, ymap }, notCounted = false) {
     const app = this.app
     const kind = str(ymap, 'kind')
     const impl = kindFor(kind)
@@ -90,7 +100,8 @@ export class Outline {
     if (org) details.push(org)
     if (str(ymap, 'owner')) details.push(`${t('owner')}: ${str(ymap, 'owner')}`)
     if (str(ymap, 'due')) details.push(`${t('due')}: ${str(ymap, 'due')}`)
-    const item = h('li', { className: 'outline-item', dataset: { id } },
+    if (notCounted) details.push(t('not_counted'))
+    const item = h('li', { className: 'outline-item', dataset: { id, counted: notCounted ? 'false' : 'true' } },
       h('span', { className: 'outline-text', text: text || '…' }),
       details.length ? h('span', { className: 'outline-meta', text: ` — ${details.join(' · ')}` }) : null,
       h('button', {

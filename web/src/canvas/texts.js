@@ -38,6 +38,7 @@ export const TEXTS = {
     score_dot: 'Score {value}',
     block_mean: 'gemiddeld {mean} ({n})',
     block_mean_label: 'Gemiddelde score van dit blok: {mean}, uit {n} scores',
+    block_mean_label_one: 'Gemiddelde score van dit blok: {mean}, uit 1 score',
     block_no_scores: 'nog geen scores'
   },
   en: {
@@ -76,6 +77,7 @@ export const TEXTS = {
     score_dot: 'Score {value}',
     block_mean: 'mean {mean} ({n})',
     block_mean_label: 'Mean score of this block: {mean}, from {n} scores',
+    block_mean_label_one: 'Mean score of this block: {mean}, from 1 score',
     block_no_scores: 'no scores yet'
   }
 }

@@ -18,6 +18,12 @@ function named (prefix, id) {
   return text === key ? id.replace(/[_-]+/g, ' ') : text
 }
 
+/** A section's title: the one the covenant carries (in the board's language), else ours. */
+function sectionTitle (covenant, id) {
+  const titles = covenant.section_titles
+  return titles && typeof titles[id] === 'string' ? titles[id] : named('fac_section_', id)
+}
+
 export function linkList (links) {
   return h('dl', { className: 'new-links' }, ['facilitator', 'participant', 'observer'].filter(role => links[role]).map(role =>
     h('div', { dataset: { role } },
@@ -79,7 +85,14 @@ export function installCovenant (fac) {
     if (sections.length) {
       body.append(h('section', { className: 'check-sections' }, h('h3', { text: t('fac_sections') }),
         h('ul', {}, sections.map(([id, list]) => h('li', { dataset: { section: id } },
-          `${named('fac_section_', id)}: ${t('fac_items', { n: Array.isArray(list) ? list.length : 0 })}`)))))
+          `${sectionTitle(preview, id)}: ${t('fac_items', { n: Array.isArray(list) ? list.length : 0 })}`)))))
+    }
+    const agreedOnly = Array.isArray(preview.agreed_only) ? preview.agreed_only : []
+    if (agreedOnly.length) {
+      body.append(h('section', { className: 'check-agreed-only' }, h('h3', { text: t('fac_agreed_only_title') }),
+        h('p', { className: 'hint', text: t('fac_agreed_only_intro') }),
+        h('ul', {}, agreedOnly.map(zone => h('li', { dataset: { zone: String(zone.zone) } },
+          t('fac_agreed_only_zone', { title: String(zone.title), k: Number(zone.agreed), n: Number(zone.notes) }))))))
     }
     const weak = items.filter(item => item.status !== 'fully').length
     body.append(h('p', { className: 'check-summary', text: weak ? t('fac_check_missing', { n: weak }) : t('fac_check_complete') }))
@@ -154,7 +167,8 @@ export function installCovenant (fac) {
         signed = { name: answer.name, org: answer.organisation }
         form.replaceWith(signForm())
       } catch (error) {
-        result.textContent = t('fac_failed', { error: error.message })
+        // The server's words are English; a refusal people can expect gets a text of our own.
+        result.textContent = error.status === 409 ? t('fac_sign_already') : t('fac_failed', { error: error.message })
         submit.disabled = false
       }
     })

@@ -1,0 +1,222 @@
+"""The words of a covenant in its own language: titles, checklist names, values, dates, numbers.
+
+A covenant is read by people who sign it, so nothing in it may show an internal id
+(``roles_and_communication``), an ISO timestamp or an English word on a Dutch board. Every
+exporter and the completeness checklist take their words from here, so the formats agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+__all__ = [
+    "CHECK_TITLES",
+    "SECTION_TITLES",
+    "WORDS",
+    "check_title",
+    "format_date",
+    "format_number",
+    "language_of",
+    "plural",
+    "section_title",
+    "value_word",
+    "words",
+]
+
+WORDS: dict[str, dict[str, str]] = {
+    "nl": {
+        "draft": "Concept samenwerkingsovereenkomst",
+        "parties": "Partijen",
+        "participants": "Opgesteld met",
+        "other": "Overige afspraken",
+        "completeness": "Volledigheid",
+        "signatures": "Ondertekening",
+        "signed": "Getekend door",
+        "name": "Naam",
+        "date": "Datum",
+        "signature": "Handtekening",
+        "provenance": "Bron",
+        "board": "bord",
+        "finalized": "afgerond op",
+        "hash": "momentopname (sha256)",
+        "owner": "wie",
+        "due": "wanneer",
+        "level": "niveau",
+        "prevents": "voorkomt",
+        "mean": "gemiddelde score",
+        "scores": "aantal scores",
+        "dependency": "afhankelijkheid",
+        "influence": "invloed",
+        "ambition": "t.o.v. ambitielijn",
+        "desired": "gewenste positie",
+        "advice": "advies",
+        "movement": "beweging",
+        "relationship": "relatievorm",
+        "org": "van",
+        "not_in_place": "ontbreekt",
+        "partly": "deels",
+        "fully": "aanwezig",
+        "who": "Wie",
+        "why": "Waarom",
+        "what": "Wat",
+        "empty": "Nog niets vastgelegd.",
+        "missing": "ontbreekt",
+        "agreed_only": "Alleen de notities die als akkoord zijn gemarkeerd, staan hierin.",
+    },
+    "en": {
+        "draft": "Draft partnership agreement",
+        "parties": "Parties",
+        "participants": "Drawn up with",
+        "other": "Other agreements",
+        "completeness": "Completeness",
+        "signatures": "Signatures",
+        "signed": "Signed by",
+        "name": "Name",
+        "date": "Date",
+        "signature": "Signature",
+        "provenance": "Source",
+        "board": "board",
+        "finalized": "finalized on",
+        "hash": "snapshot (sha256)",
+        "owner": "who",
+        "due": "by",
+        "level": "level",
+        "prevents": "prevents",
+        "mean": "mean score",
+        "scores": "scores given",
+        "dependency": "dependency",
+        "influence": "influence",
+        "ambition": "against the ambition line",
+        "desired": "desired position",
+        "advice": "advice",
+        "movement": "movement",
+        "relationship": "relationship",
+        "org": "from",
+        "not_in_place": "not in place",
+        "partly": "partly",
+        "fully": "in place",
+        "who": "Who",
+        "why": "Why",
+        "what": "What",
+        "empty": "Nothing recorded yet.",
+        "missing": "missing",
+        "agreed_only": "Only the notes marked as agreed are in here.",
+    },
+}
+
+#: Titles of the sections the built-in canvases give, worded for an agreement. Sections of
+#: other plugins take the title of the canvas zone of the same id (see covenant_build).
+SECTION_TITLES: dict[str, dict[str, str]] = {
+    "values": {"nl": "Gedeelde waarden en doelen", "en": "Shared values and aims"},
+    "process_agreements": {"nl": "Procesafspraken", "en": "Process agreements"},
+    "roles_and_communication": {"nl": "Rollen en communicatie", "en": "Roles and communication"},
+    "communication": {"nl": "Communicatie over de afspraken", "en": "Communicating the agreements"},
+    "conditions": {"nl": "Voorwaarden en middelen", "en": "Conditions and resources"},
+    "actions": {"nl": "Eerste acties", "en": "First actions"},
+    "game_rules": {"nl": "Spelregels", "en": "Game rules"},
+    "guardian": {"nl": "Hoeder van de spelregels", "en": "Guardian of the rules"},
+    "partner_strategy": {"nl": "Partners en ontwikkelrichting", "en": "Partners and direction"},
+    "health_check": {"nl": "Bouwstenen", "en": "Building blocks"},
+    "attention_points": {"nl": "Aandachtspunten", "en": "Points of attention"},
+}
+
+#: Names of the completeness checks (covenant_build.completeness gives their ids).
+CHECK_TITLES: dict[str, dict[str, str]] = {
+    "parties": {"nl": "Partijen", "en": "Parties"},
+    "contributions": {"nl": "Inbreng van elke partner", "en": "Each partner's contribution"},
+    "representatives": {"nl": "Ondertekening", "en": "Signatures"},
+    "shared_objectives": {"nl": "Gedeelde doelen en waarden", "en": "Shared objectives and values"},
+    "own_objectives": {"nl": "Eigen doelen per partner", "en": "Each partner's own objectives"},
+    "activities": {"nl": "Activiteiten", "en": "Activities"},
+    "resources": {"nl": "Middelen en voorwaarden", "en": "Resources and conditions"},
+    "roles": {"nl": "Rollen", "en": "Roles"},
+    "process_agreements": {"nl": "Procesafspraken", "en": "Process agreements"},
+    "indicators": {"nl": "Graadmeters", "en": "Indicators"},
+    "game_rules": {"nl": "Spelregels", "en": "Game rules"},
+}
+
+#: Values that items carry as ids, by the key they appear under.
+VALUE_WORDS: dict[str, dict[str, dict[str, str]]] = {
+    "ambition": {
+        "above": {"nl": "erboven", "en": "above"},
+        "below": {"nl": "eronder", "en": "below"},
+    },
+    "level": {
+        "practice": {"nl": "uitvoering", "en": "practice"},
+        "management": {"nl": "management", "en": "management"},
+        "governance": {"nl": "bestuur", "en": "governance"},
+    },
+}
+
+MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def language_of(covenant_or_language: Mapping[str, Any] | str | None) -> str:
+    """``"en"`` or ``"nl"``: a covenant's language, Dutch unless it says English."""
+    value = covenant_or_language
+    if isinstance(value, Mapping):
+        value = value.get("language")
+    return "en" if value == "en" else "nl"
+
+
+def words(language: str) -> dict[str, str]:
+    return WORDS[language_of(language)]
+
+
+def section_title(section_id: str, language: str,
+                  declared: Mapping[str, str] | None = None) -> str:
+    """A section's title: the one stored with the covenant, ours, or the id made readable."""
+    if declared and isinstance(declared.get(section_id), str) and declared[section_id].strip():
+        return declared[section_id]
+    if section_id in SECTION_TITLES:
+        return SECTION_TITLES[section_id][language_of(language)]
+    return section_id.replace("_", " ").capitalize()
+
+
+def check_title(check_id: str, language: str) -> str:
+    if check_id in CHECK_TITLES:
+        return CHECK_TITLES[check_id][language_of(language)]
+    return check_id.replace("_", " ").capitalize()
+
+
+def value_word(key: str, value: str, language: str) -> str:
+    """A value id in words (``level: governance`` reads ``bestuur``), else the value itself."""
+    known = VALUE_WORDS.get(key, {}).get(value)
+    return known[language_of(language)] if known else value
+
+
+def format_date(value: str, language: str) -> str:
+    """An ISO date or timestamp as people write it: ``15 januari 2026`` / ``15 January 2026``.
+
+    Anything that is not an ISO date (a due date typed as "na de zomer") stays as it is.
+    """
+    text = value.strip()
+    if not _ISO_DATE.match(text):
+        return value
+    try:
+        day = (datetime.fromisoformat(text.replace("Z", "+00:00")) if len(text) > 10
+               else date.fromisoformat(text))
+    except ValueError:
+        return value
+    return f"{day.day} {MONTHS[language_of(language)][day.month - 1]} {day.year}"
+
+
+def format_number(value: float, language: str) -> str:
+    """A number with at most two decimals, with a decimal comma in Dutch."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if language_of(language) == "nl" else text
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """``1 punt`` / ``3 punten``: the count with the word that fits it."""
+    return f"{count} {one if count == 1 else many}"
