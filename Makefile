@@ -19,6 +19,7 @@ bench: install web chromium
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python tests/benchmarks/run.py
 	$(BIN)/python tests/benchmarks/browser_render.py
+	$(BIN)/python tests/benchmarks/scaleout.py
 
 lint: install
 	$(BIN)/ruff check server plugins canvases tests
