@@ -5,6 +5,7 @@ import { getLanguage, setLanguage } from './i18n.js'
 import {
   addElement, deleteElements, geometry, MIN_SIZE, moveElements, NOTE_COLORS, NOTE_SIZE, setFields
 } from './model.js'
+import { freeSpot } from './placement.js'
 
 export function createActions (app) {
   const { doc, viewport, selection } = app
@@ -31,13 +32,7 @@ export function createActions (app) {
 
     newNote (at = null) {
       if (!writable()) return null
-      const centre = at || viewport.center()
-      let x = centre.x - NOTE_SIZE.w / 2
-      let y = centre.y - NOTE_SIZE.h / 2
-      // Do not hide a note exactly under a new one (pressing N twice).
-      const taken = new Set()
-      elements.forEach(element => taken.add(`${element.get('x')},${element.get('y')}`))
-      while (taken.has(`${Math.round(x)},${Math.round(y)}`)) { x += 24; y += 24 }
+      const { x, y } = freeSpot(app, NOTE_SIZE, at)
       app.undo.stopCapturing()
       const id = addElement(doc, 'note', {
         x, y, ...NOTE_SIZE, author: app.identity.name, org: app.identity.org, color: app.noteColor

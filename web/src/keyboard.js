@@ -4,6 +4,13 @@ import { isTyping } from './dom.js'
 
 const PAN_STEP = 60
 
+/** True when keys go to the board: its canvas or an element on it has the focus and no note
+ * is being edited. A click on the board gives it the focus (it is a tab stop). */
+export function onBoardFocus (app, target) {
+  if (app.editor.editingId !== null || !(target instanceof Element)) return false
+  return app.container.contains(target) && !isTyping(target) && !target.closest('.overlay-ui')
+}
+
 export function installKeyboard (app) {
   const { actions, selection } = app
 
@@ -23,9 +30,14 @@ export function installKeyboard (app) {
     const onControl = event.target instanceof Element && event.target.closest('button, a, summary')
     if (onControl && (key === 'Enter' || key === ' ')) return
     const onElement = event.target instanceof Element && event.target.closest('[data-id]')
+    // Letters make or change things only while the board has the focus: a letter typed with
+    // the focus on a panel, a toolbar or the page around the board is not a command (a held
+    // key or an input method's composition never is).
+    const onBoard = onBoardFocus(app, event.target) && !event.repeat && !event.isComposing
     let handled = true
     switch (key) {
       case 'n': case 'N':
+        if (!onBoard) { handled = false; break }
         actions.newNote(app.pointerInside ? app.pointer : null)
         break
       case 'Enter':
@@ -57,9 +69,11 @@ export function installKeyboard (app) {
         actions.fit()
         break
       case 'c': case 'C':
+        if (!onBoard) { handled = false; break }
         actions.nextColour()
         break
       case 'a': case 'A':
+        if (!onBoard) { handled = false; break }
         actions.connectSelected()
         break
       case 'o': case 'O':

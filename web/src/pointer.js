@@ -6,6 +6,8 @@ import { h, isTyping } from './dom.js'
 import { geometry, MIN_SIZE, moveElements, setFields } from './model.js'
 
 const DRAG_THRESHOLD = 3
+/** The largest ctrl+wheel delta (in pixels) one event may zoom by: ~10% per mouse notch. */
+const WHEEL_STEP_CAP = 10
 
 export function installPointer (app) {
   const { container, viewport, selection } = app
@@ -62,6 +64,7 @@ export function installPointer (app) {
     }
     const id = idAt(event.target)
     const board = viewport.toBoard(event.clientX, event.clientY)
+    app.lastPoint = board // where tools without a point of their own add (e.g. a block's score)
     if (event.button === 1 || app.spaceHeld || (event.pointerType === 'touch' && !id)) {
       gesture = { type: 'pan', last: at }
     } else if (event.button !== 0) {
@@ -190,8 +193,12 @@ export function installPointer (app) {
     if (!(event.ctrlKey || event.metaKey)) return
     event.preventDefault()
     const unit = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? container.clientHeight : 1
+    // A trackpad pinch sends many small pixel deltas (1% each); a mouse wheel sends one large
+    // delta per notch (100 px in Chromium, 3 lines elsewhere), which at that rate jumped the
+    // zoom 2.7 times. Capped, one notch zooms about 10%.
+    const delta = Math.max(-WHEEL_STEP_CAP, Math.min(WHEEL_STEP_CAP, event.deltaY * unit))
     const at = local(event)
-    viewport.zoomBy(Math.exp(-event.deltaY * unit * 0.01), at.x, at.y)
+    viewport.zoomBy(Math.exp(-delta * 0.01), at.x, at.y)
   }, { passive: false })
 
   function pinchState () {

@@ -22,9 +22,18 @@ export class Presence {
     this.awareness.on('change', () => this._schedule())
     app.viewport.on('change', () => this._placeCursors())
     onLanguage(() => { this._listKey = null; this._render() })
+    // Leaving: say so at once, so the others' "here now" list and cursors do not keep a closed
+    // tab for the 30 s after which awareness states time out. The server also forgets the
+    // presence of a closed connection; this covers a page kept alive in the back/forward cache.
+    const leave = () => { if (this.awareness.getLocalState() !== null) this.awareness.setLocalState(null) }
+    window.addEventListener('pagehide', leave)
+    window.addEventListener('beforeunload', leave)
+    window.addEventListener('pageshow', event => { if (event.persisted && this._user) this.setUser(this._user) })
   }
 
   setUser ({ name, org }) {
+    this._user = { name, org }
+    if (this.awareness.getLocalState() === null) this.awareness.setLocalState({})
     this.awareness.setLocalStateField('user', { name, org, color: this.app.colorOf(org) })
   }
 

@@ -11,6 +11,7 @@ import { SCORE_SIZE } from '../kinds/score.js'
 import { installAmbition } from './ambition.js'
 import { installMeans } from './means.js'
 import { pickPartner } from './picker.js'
+import { freeSpot } from '../placement.js'
 
 const inside = (rect, p) => p.x >= rect.x && p.x <= rect.x + rect.w && p.y >= rect.y && p.y <= rect.y + rect.h
 
@@ -19,31 +20,19 @@ export function canvasKinds (spec) {
   return new Set((spec.element_kinds || []).map(k => (typeof k === 'string' ? k : k && k.kind)).filter(Boolean))
 }
 
-function centreFor (app, at) {
-  let centre = at || app.viewport.center()
-  // While the facilitator holds the group to one step, new things go into that step's zone.
-  const fac = app.facilitation
-  const zone = fac && fac.state.locked && app.role !== 'facilitator' ? fac.state.zone : null
-  if (zone && !inside(zone.rect, centre)) centre = { x: zone.rect.x + zone.rect.w / 2, y: zone.rect.y + zone.rect.h / 2 }
-  return centre
-}
-
-/** Top-left for a new element of `size` centred near `centre`, overlapping no other element. */
-function freeSpot (app, centre, size) {
-  const boxes = []
-  app.roots.elements.forEach(element => { if (element.get('kind') !== 'arrow') boxes.push(geometry(element)) })
-  const free = (x, y) => !boxes.some(b => x < b.x + b.w && x + size.w > b.x && y < b.y + b.h && y + size.h > b.y)
-  const x0 = Math.round(centre.x - size.w / 2)
-  const y0 = Math.round(centre.y - size.h / 2)
-  // Below the point first, then in the next column; the point itself when all is taken.
-  for (let column = 0; column < 4; column++) {
-    for (let row = 0; row < 6; row++) {
-      const x = x0 + column * (size.w + 12)
-      const y = y0 + row * (size.h + 8)
-      if (free(x, y)) return { x, y }
+/** The board point a kind's button adds at: the selected element's, else the spot the user
+ * last pressed on the board while it is still in view, else null (the middle of the view). */
+function pointFor (app) {
+  const elements = app.roots.elements
+  for (const id of app.selection.list()) {
+    const element = elements.get(id)
+    if (element && element.get('kind') !== 'arrow') {
+      const g = geometry(element)
+      return { x: g.x + g.w / 2, y: g.y + g.h / 2 }
     }
   }
-  return { x: x0, y: y0 }
+  const last = app.lastPoint
+  return last && inside(app.viewport.visibleRect(), last) ? last : null
 }
 
 function add (app, kind, spot, size, fields) {
@@ -87,23 +76,24 @@ export function installCanvas (app) {
     if (!answer || app.readOnly) return null
     const fields = { text: answer.name, color: '' }
     if (answer.id) fields.partner = answer.id
-    const id = add(app, 'partner', freeSpot(app, centreFor(app, at), PARTNER_SIZE), PARTNER_SIZE, fields)
+    const id = add(app, 'partner', freeSpot(app, PARTNER_SIZE, at), PARTNER_SIZE, fields)
     focusNode(app, id)
     return id
   }
 
   actions.newRule = (at = null) => {
     if (app.readOnly) return null
-    const centre = centreFor(app, at)
     const size = { w: 200, h: 120 }
-    const id = add(app, 'rule', freeSpot(app, centre, size), size, { color: RULE_COLOR, level: DEFAULT_LEVEL })
+    const id = add(app, 'rule', freeSpot(app, size, at), size, { color: RULE_COLOR, level: DEFAULT_LEVEL })
     editor.open(id)
     return id
   }
 
   actions.newScore = (at = null) => {
     if (app.readOnly) return null
-    let centre = centreFor(app, at)
+    // The block of the selected element (or of the spot last pressed): scoring the block the
+    // user is looking at, not whichever block happens to be in the middle of the view.
+    let centre = at || pointFor(app) || app.viewport.center()
     const zones = (app.spec.zones || []).filter(zone => !zone.parking)
     // A score counts only in a block: from outside every block, go to the nearest one.
     if (!zoneOf(zones, { x: centre.x, y: centre.y, w: 0, h: 0 }) && zones.length) {
@@ -114,7 +104,7 @@ export function installCanvas (app) {
       const nearest = zones.reduce((best, zone) => (distance(zone) < distance(best) ? zone : best))
       centre = { x: nearest.rect.x + nearest.rect.w / 2, y: nearest.rect.y + nearest.rect.h / 2 }
     }
-    const id = add(app, 'score', freeSpot(app, centre, SCORE_SIZE), SCORE_SIZE, { color: '' })
+    const id = add(app, 'score', freeSpot(app, SCORE_SIZE, centre), SCORE_SIZE, { color: '' })
     focusNode(app, id, '.score-dots')
     return id
   }

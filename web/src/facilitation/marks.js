@@ -7,6 +7,7 @@ import { t } from '../i18n.js'
 import { str, textOf } from '../model.js'
 import { eachDecorated } from './decor.js'
 import { setStatus } from './meta.js'
+import { onBoardFocus } from '../keyboard.js'
 
 const STATUSES = ['agreed', 'parked']
 const HEX = /^#[0-9a-f]{3,8}$/i
@@ -40,6 +41,7 @@ export function installMarks (fac) {
     document.addEventListener('keydown', event => {
       if (event.defaultPrevented || app.readOnly || event.ctrlKey || event.metaKey || event.altKey) return
       if (isTyping(event.target) || document.querySelector('dialog[open]')) return
+      if (!onBoardFocus(app, event.target) || event.repeat) return
       const status = { g: 'agreed', G: 'agreed', p: 'parked', P: 'parked' }[event.key]
       if (!status) return
       event.preventDefault()

@@ -7,6 +7,8 @@ import { t } from '../i18n.js'
 import { geometry, NOTE_COLORS, str, textOf, zoneOf } from '../model.js'
 
 const HEX = /^#[0-9a-f]{3,8}$/i
+/** How tall (board px) a note may grow with its text before the text scrolls. */
+export const GROW_LIMIT = 320
 
 /**
  * Position with left/top, not a transform: with 2,000 notes on screen every transform (and
@@ -54,6 +56,10 @@ export const noteKind = {
   update (app, node, id, ymap) {
     const { x, y, w, h: height } = geometry(ymap)
     place(node, x, y, w, height)
+    // At least the stored size, taller while the text needs it, up to a limit (then it scrolls).
+    node.style.height = ''
+    node.style.minHeight = `${height}px`
+    node.style.maxHeight = `${Math.max(height, GROW_LIMIT)}px`
     node.style.setProperty('--note', safeColor(ymap.get('color')))
     const org = str(ymap, 'org')
     const author = str(ymap, 'author')
