@@ -66,7 +66,8 @@ export function installPointer (app) {
     const board = viewport.toBoard(event.clientX, event.clientY)
     app.lastPoint = board // where tools without a point of their own add (e.g. a block's score)
     if (event.button === 1 || app.spaceHeld || (event.pointerType === 'touch' && !id)) {
-      gesture = { type: 'pan', last: at }
+      // A finger on the empty board pans; lifted without moving, it was a tap that clears.
+      gesture = { type: 'pan', last: at, startScreen: at, started: false, tap: event.pointerType === 'touch' }
     } else if (event.button !== 0) {
       return
     } else if (id && !app.readOnly && event.target.closest('.handle.resize')) {
@@ -75,6 +76,8 @@ export function installPointer (app) {
     } else if (id && !app.readOnly && event.target.closest('.handle.connector')) {
       gesture = { type: 'connect', from: id, startScreen: at, started: false }
     } else if (id) {
+      // On a touch screen there is no double-click or Enter: a tap on a selected note edits it.
+      const tapToEdit = event.pointerType === 'touch' && selection.has(id) && selection.list().length === 1
       if (event.shiftKey) selection.toggle(id)
       else if (!selection.has(id)) selection.set([id])
       if (app.editor.editingId && app.editor.editingId !== id) app.editor.close()
@@ -84,7 +87,7 @@ export function installPointer (app) {
           const element = elements.get(sid)
           if (element && element.get('kind') !== 'arrow') starts.set(sid, geometry(element))
         }
-        gesture = { type: 'move', start: board, startScreen: at, starts, started: false }
+        gesture = { type: 'move', start: board, startScreen: at, starts, started: false, tapToEdit: tapToEdit ? id : null }
       }
     } else {
       app.editor.close()
@@ -157,6 +160,11 @@ export function installPointer (app) {
     if (done.write) done.write()
     if (frame) { cancelAnimationFrame(frame); frame = 0 }
     if (done.type === 'move' && done.started) { endEdit(); app.container.classList.remove('dragging') }
+    if (done.type === 'pan' && done.tap && !done.started && event.type === 'pointerup') {
+      app.editor.close()
+      selection.clear()
+    }
+    if (done.type === 'move' && !done.started && done.tapToEdit && event.type === 'pointerup') app.editor.open(done.tapToEdit)
     if (done.type === 'resize' && done.started) endEdit()
     if (done.type === 'marquee') {
       marquee.hidden = true

@@ -46,9 +46,22 @@ export function toolbar (app) {
     button('zoom-in', 'zoom_in', () => actions.zoomIn(), { shortcut: '+' }),
     button('fit', 'fit', () => actions.fit(), { shortcut: '0' }),
     button('outline', 'outline', () => actions.toggleOutline(), { shortcut: 'O' }))
+  // On a phone (phone.css) only the most used tools stay in view; this button folds the rest,
+  // the facilitator's tools included, in and out.
+  const menu = h('button', {
+    className: 'tool tool-menu',
+    attrs: { type: 'button', 'aria-expanded': 'false' },
+    dataset: { action: 'menu' },
+    on: {
+      click: () => {
+        const open = app.root.classList.toggle('menu-open')
+        menu.setAttribute('aria-expanded', open ? 'true' : 'false')
+      }
+    }
+  })
   const node = h('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-orientation': 'horizontal' } },
     editing, colours, view,
-    h('details', { className: 'shortcuts' }, shortcutsSummary, shortcutsList))
+    h('details', { className: 'shortcuts' }, shortcutsSummary, shortcutsList), menu)
 
   const render = () => {
     node.setAttribute('aria-label', t('toolbar'))
@@ -65,6 +78,7 @@ export function toolbar (app) {
       swatch.title = label
       swatch.setAttribute('aria-pressed', swatch.dataset.color === app.noteColor ? 'true' : 'false')
     }
+    setText(menu, t('menu'))
     setText(shortcutsSummary, t('shortcuts'))
     shortcutsList.replaceChildren(...t('shortcut_list').map(line => h('li', { text: line })))
     renderZoom()
