@@ -43,7 +43,8 @@ export function installParticipation (fac) {
   const intro = h('p', { className: 'panel-intro' })
   const refresh = h('button', { className: 'tool', attrs: { type: 'button' }, dataset: { action: 'participation-refresh' }, on: { click: () => load() } })
   const closeButton = h('button', { className: 'link-button panel-close', attrs: { type: 'button' }, on: { click: () => show(false) } })
-  const content = h('div', { className: 'participation-content' })
+  // It scrolls when the tables are long: a tab stop, so keyboard users can scroll it too.
+  const content = h('div', { className: 'participation-content', attrs: { tabindex: 0, role: 'region', 'aria-labelledby': 'participation-heading' } })
   const panel = h('aside', { className: 'fac-panel participation', attrs: { hidden: true, 'aria-labelledby': 'participation-heading' } },
     h('div', { className: 'panel-head' }, heading, closeButton), intro, refresh, content)
   app.root.querySelector('.board-main').append(panel)
