@@ -18,6 +18,7 @@ test: install web chromium
 bench: install web chromium
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python tests/benchmarks/run.py
+	cd tests/benchmarks && ../../$(BIN)/python decoder.py
 	$(BIN)/python tests/benchmarks/browser_render.py
 	$(BIN)/python tests/benchmarks/scaleout.py
 

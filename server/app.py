@@ -19,6 +19,7 @@ from partnerboard.plugins.manager import PluginRegistry, build_registry
 
 from . import api, covenant_api, merge, metrics, pages, participation, plugin_static, voting
 from .boards import Boards
+from .limits import ConnectionCounter
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
 from .settings import Settings
@@ -98,6 +99,9 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         app.state.rooms = Rooms(store, settings, bus)
         if bus is not None:
             bus.start(app.state.rooms)
+        app.state.connections = ConnectionCounter(
+            settings.max_connections_per_address, settings.max_connections_per_board
+        )
         try:
             yield
         finally:

@@ -12,21 +12,33 @@ Rules for participants:
 * an element's ``status`` (agreed / parked) is set only by the facilitator.
 * while the facilitator has locked the board to the current step, participants change only
   elements inside that step's zone (before and after the change).
+* a new element obeys the same rules as an edit, and has the shape of DESIGN.md §6
+  (:mod:`.element_rules`); no common key is removed.
+
+Fail closed: when the check itself fails (an observer raising, RecursionError, anything),
+:meth:`UpdateGuard.apply` raises :class:`GuardFailed` and the room discards its document and
+reloads it from the store, so an update that could not be checked leaves no trace.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Doc, Map, UndoManager
+from pycrdt import Doc, Map, Text, UndoManager
 
 from partnerboard.plugins import CanvasSpec, Element, zone_of
 
-__all__ = ["UpdateGuard", "FACILITATOR_KEYS"]
+from .element_rules import COMMON_KEYS, MAX_KEYS, MAX_TEXT, element_problem, value_problem
+
+__all__ = ["UpdateGuard", "GuardFailed", "FACILITATOR_KEYS"]
 
 #: Element keys only the facilitator may set.
 FACILITATOR_KEYS = frozenset({"status"})
 _GUARDED = "partnerboard.guarded-update"
+
+
+class GuardFailed(Exception):
+    """The guard could not check an update: the document must be restored from the store."""
 
 
 class _Watch:
@@ -37,6 +49,14 @@ class _Watch:
         self.problems: list[str] = []
         self.touched: set[str] = set()
         self.deleted: set[str] = set()
+        #: Elements added (or replaced as a whole) by the update.
+        self.new: set[str] = set()
+        #: element id -> {key: new value} the update set (for elements it did not add).
+        self.changed: dict[str, dict[str, Any]] = {}
+        #: Elements that gained a key, and elements whose text changed.
+        self.grown: set[str] = set()
+        self.texts: set[str] = set()
+        self.error: BaseException | None = None
 
 
 class UpdateGuard:
@@ -67,15 +87,42 @@ class UpdateGuard:
         watch = self._watch
         if watch is None:
             return
+        try:
+            self._record(watch, events)
+        except BaseException as error:  # noqa: BLE001 - anything here means "cannot check"
+            watch.error = error
+
+    @staticmethod
+    def _record(watch: _Watch, events: Any) -> None:
         for event in events:
             if event.path:
-                watch.touched.add(str(event.path[0]))
+                element_id = str(event.path[0])
+                watch.touched.add(element_id)
                 keys = getattr(event, "keys", {})
-                if len(event.path) == 1 and FACILITATOR_KEYS & set(keys) and not watch.facilitator:
-                    watch.problems.append("only the facilitator marks notes agreed or parked")
+                if len(event.path) == 1:
+                    changed = watch.changed.setdefault(element_id, {})
+                    for key, change in keys.items():
+                        if change["action"] != "delete":
+                            changed[str(key)] = change.get("newValue")
+                        if change["action"] == "add":
+                            watch.grown.add(element_id)
+                elif event.path[1] == "text":
+                    watch.texts.add(element_id)
+                elif not watch.facilitator:  # inside a value that should be plain JSON
+                    watch.problems.append("only 'text' of an element is a shared type")
+                if len(event.path) == 1 and not watch.facilitator:
+                    if FACILITATOR_KEYS & set(keys):
+                        watch.problems.append("only the facilitator marks notes agreed or parked")
+                    removed = {k for k, change in keys.items() if change["action"] == "delete"}
+                    if removed & COMMON_KEYS.keys():
+                        watch.problems.append("the common keys of an element stay")
                 continue
             for key, change in event.keys.items():
-                (watch.deleted if change["action"] == "delete" else watch.touched).add(str(key))
+                if change["action"] == "delete":
+                    watch.deleted.add(str(key))
+                else:
+                    watch.touched.add(str(key))
+                    watch.new.add(str(key))
 
     def locked_zone(self) -> str | None:
         """The zone participants are held to, or None when the board is not locked."""
@@ -100,6 +147,37 @@ class UpdateGuard:
             self._zones = {eid: self._zone_now(eid) for eid in self.elements.keys()}
         return self._zones
 
+    def _shape_problems(self, watch: _Watch) -> list[str]:
+        """Elements the participant added or changed that do not have an element's shape."""
+        # New elements are read whole; for edits the events carry the new values, so a move
+        # needs no read at all (and no read transaction, whose commit runs every observer).
+        for element_id in watch.touched - watch.deleted - watch.new:
+            for key, value in watch.changed.get(element_id, {}).items():
+                problem = value_problem(key, value)
+                if problem is not None:
+                    return [problem]
+        reads = (watch.new | watch.grown | watch.texts) - watch.deleted
+        if not reads:
+            return []
+        with self.doc.transaction():  # one transaction for all the reads
+            for element_id in reads:
+                element = self.elements.get(element_id)
+                if element_id in watch.new:
+                    problem = element_problem(element)
+                    if problem is None and FACILITATOR_KEYS & set(element.keys()):
+                        problem = "only the facilitator marks notes agreed or parked"
+                    if problem is not None:
+                        return [problem]
+                    continue
+                if not isinstance(element, Map):
+                    continue
+                if element_id in watch.grown and len(element) > MAX_KEYS:
+                    return [f"an element has at most {MAX_KEYS} keys"]
+                text = element.get("text") if element_id in watch.texts else None
+                if isinstance(text, Text) and len(text) > MAX_TEXT:
+                    return [f"a text is at most {MAX_TEXT} characters"]
+        return []
+
     def apply(self, update: bytes, *, facilitator: bool) -> tuple[bytes | None, str | None]:
         """Apply an update; return ``(reversal, reason)`` when it had to be undone."""
         locked = self.locked_zone()
@@ -112,7 +190,11 @@ class UpdateGuard:
                 self.doc.apply_update(update)
         finally:
             self._watch = None
+        if watch.error is not None:
+            raise GuardFailed(f"the update could not be checked: {watch.error!r}"[:200])
         problems, touched, deleted = watch.problems, watch.touched, watch.deleted
+        if not facilitator and not problems:
+            problems.extend(self._shape_problems(watch))
         if locked and zones_before is not None and not facilitator:
             for element_id in touched | deleted:
                 before = zones_before.get(element_id, locked)

@@ -6,9 +6,13 @@ or an in-memory pair in tests.
 
 Protocol decisions:
 
-* Every document update is validated by applying it to the room's document, then appended to
-  the store, and only then queued to the other peers: nothing a client has seen can be lost by a
-  crash, and a malformed update never reaches anyone.
+* Every document update is first walked by our own bounded decoder (:mod:`.yupdate`): pycrdt's
+  native decoder never sees bytes that nest too deep or do not parse. Its client ids must be
+  the sender's link's (:mod:`.client_ids`). It is then validated by applying it to the room's
+  document, appended to the store, and only then queued to the other peers: nothing a client
+  has seen can be lost by a crash, and a malformed update never reaches anyone. When applying
+  or checking fails in any way, the room reloads its document from the store (fail closed):
+  the update leaves no trace in memory or on disk.
 * Each peer has one outgoing queue drained by one sender task. A broadcast is a loop of
   ``append`` calls, not a task per peer per update; a peer too slow to drain its queue is
   disconnected (1013) rather than allowed to grow the server's memory without bound.
@@ -19,41 +23,32 @@ Protocol decisions:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
 
 from pycrdt import Doc, Map
 
 from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
+from .client_ids import PENDING_LIMIT_BYTES, Claim, ClientIds, Refused
 from .guard import UpdateGuard
+from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
+from .presence import Presence
 from .store import BoardFrozen, Store
 from .tokens import Role
+from .transport import CloseCode, FrameRejected, Transport, TransportClosed
+from .yupdate import UpdateRejected, UpdateSummary, read_update
 
 __all__ = ["Transport", "TransportClosed", "FrameRejected", "Room", "CloseCode", "load_document"]
 
 log = logging.getLogger("partnerboard.room")
 
 
-class CloseCode:
-    NORMAL = 1000
-    GOING_AWAY = 1001
-    PROTOCOL_ERROR = 1002
-    UNSUPPORTED = 1003
-    POLICY = 1008
-    TOO_BIG = 1009
-    INTERNAL = 1011
-    TRY_AGAIN = 1013
-
-
-#: Presence from another node not renewed for this long is not passed to newcomers.
-REMOTE_PRESENCE_SECONDS = 30.0
+#: Largest single string or binary value in an update (a note's text is far smaller).
+MAX_VALUE_BYTES = 256 * 1024
 
 #: Close codes as metric labels.
 _REASONS = {
@@ -64,45 +59,24 @@ _REASONS = {
 }
 
 
-class TransportClosed(Exception):
-    """The other side went away."""
-
-
-class FrameRejected(Exception):
-    """The transport received a frame it will not pass on (text, too large)."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-class Transport(Protocol):
-    async def receive(self) -> bytes:
-        """The next binary frame; raises TransportClosed or FrameRejected."""
-        ...
-
-    async def send(self, data: bytes) -> None: ...
-
-    def send_now(self, data: bytes) -> bool:
-        """Send without waiting, if the connection can take the frame at once.
-
-        False means nothing was sent and the frame must go through :meth:`send`. A broadcast
-        then costs one write per receiver instead of one task wake-up per receiver.
-        """
-        ...
-
-    async def close(self, code: int, reason: str = "") -> None: ...
-
-
 class Peer:
     """One connection in a room, with its outgoing queue."""
 
-    def __init__(self, transport: Transport, role: Role, queue_limit: int) -> None:
+    def __init__(
+        self, transport: Transport, role: Role, limits: RoomLimits, link: str = ""
+    ) -> None:
         self.transport = transport
         self.role = role
+        #: Who the connection is: the token's hash. Client ids and presence belong to a link.
+        self.link = link or role.value
+        #: Bytes of this connection's updates waiting on parts not yet sent, and for which
+        #: client ids up to which clock.
+        self.pending_bytes = 0
+        self.waiting: dict[int, int] = {}
         self.queue: deque[bytes] = deque()
-        self.queue_limit = queue_limit
+        self.queue_limit = limits.queue_frames
+        self.queue_bytes_limit = limits.queue_bytes
+        self.queued_bytes = 0
         self.wakeup = asyncio.Event()
         self.awareness_ids: set[int] = set()
         #: The organisation the peer's presence names; edits are counted under it.
@@ -116,11 +90,16 @@ class Peer:
             return
         if not self.queue and not self.sending and self.transport.send_now(data):
             return
-        if len(self.queue) >= self.queue_limit:
+        # One frame always fits (a newcomer's first sync of a big board), then the limits hold.
+        if self.queue and (len(self.queue) >= self.queue_limit
+                           or self.queued_bytes + len(data) > self.queue_bytes_limit):
             count_limit("send_queue")
             self.closing = (CloseCode.TRY_AGAIN, "too far behind; reconnect")
+            self.queue.clear()
+            self.queued_bytes = 0
         else:
             self.queue.append(data)
+            self.queued_bytes += len(data)
         self.wakeup.set()
 
     async def drain(self) -> None:
@@ -130,8 +109,10 @@ class Peer:
             self.wakeup.clear()
             while self.queue and not self.closing:
                 self.sending = True
+                frame = self.queue.popleft()
+                self.queued_bytes -= len(frame)
                 try:
-                    await self.transport.send(self.queue.popleft())
+                    await self.transport.send(frame)
                 finally:
                     self.sending = False
             if self.closing:
@@ -150,16 +131,6 @@ def load_document(store: Store, board_id: str) -> tuple[Doc, int, int]:
     return doc, last_update_id, len(updates)
 
 
-def _org_of(state: str) -> str:
-    """The organisation a y-websocket presence state names (``{"user": {"org": ...}}``)."""
-    try:
-        user = json.loads(state).get("user")
-    except (ValueError, AttributeError):
-        return ""
-    org = user.get("org") if isinstance(user, dict) else None
-    return org[:100] if isinstance(org, str) else ""
-
-
 class Room:
     """A loaded board: its document, its peers and their presence."""
 
@@ -172,6 +143,7 @@ class Room:
         finalized: bool = False,
         compact_every: int = 500,
         queue_limit: int = 2000,
+        limits: RoomLimits | None = None,
         on_empty: Callable[[Room], None] | None = None,
         publish: Callable[[str, str, bytes], None] | None = None,
     ) -> None:
@@ -182,22 +154,24 @@ class Room:
         self.pending_updates = max(stored - 1, 0)
         self.finalized = finalized
         self.compact_every = compact_every
-        self.queue_limit = queue_limit
+        self.limits = limits or RoomLimits(queue_frames=queue_limit)
         self.on_empty = on_empty
         #: Hands (board id, kind, payload) to the other nodes (fan-out bus), when scaled out.
         self.publish = publish
         self.peers: set[Peer] = set()
-        self.awareness: dict[int, yp.AwarenessEntry] = {}
-        self.awareness_owner: dict[int, Peer] = {}
-        #: When presence of another node's client was last renewed (monotonic seconds).
-        self.remote_seen: dict[int, float] = {}
         #: Client updates per (organisation, step) since the last compaction.
         self.activity: dict[tuple[str, int], int] = {}
         self.closed = False
         #: The document holds an update the store refused: it must never be stored.
         self.stale = False
+        self.spec = spec
         self.guard = UpdateGuard(self.doc, spec)
         self.meta = self.doc.get("meta", type=Map)
+        self.client_ids = ClientIds(store, board_id, self.doc.get_state(), self.doc.client_id)
+        self.presence = Presence(board_id, self.client_ids)
+        #: The board's stored size, as far as the limit is concerned: the document's encoding
+        #: at load or compaction, plus every update stored since.
+        self.stored_bytes = len(self.doc.get_update())
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -210,8 +184,10 @@ class Room:
             self.activity = {}
         if self.pending_updates <= 0:
             return
-        self.store.compact(self.board_id, self.doc.get_update(), self.last_update_id)
+        snapshot = self.doc.get_update()
+        self.store.compact(self.board_id, snapshot, self.last_update_id)
         self.pending_updates = 0
+        self.stored_bytes = len(snapshot)
 
     async def close(
         self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping"
@@ -252,6 +228,8 @@ class Room:
         # Passed on even when it changed nothing visible in the state vector: an update that
         # only deletes leaves the state vector as it was.
         self.doc.apply_update(update)
+        self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
+        self.stored_bytes += len(update)
         message = yp.sync_update(update)
         for peer in self.peers:
             peer.push(message)
@@ -260,28 +238,9 @@ class Room:
         """Presence from another node's clients: remembered for newcomers, passed on."""
         if self.closed:
             return
-        for entry in yp.parse_awareness(payload):
-            if self.awareness_owner.get(entry.client_id) is not None:
-                continue  # a client of ours now; its own presence wins
-            if entry.state == "null":
-                self.awareness.pop(entry.client_id, None)
-                self.remote_seen.pop(entry.client_id, None)
-            else:
-                self.awareness[entry.client_id] = entry
-                self.remote_seen[entry.client_id] = time.monotonic()
-        message = yp.awareness_message(payload)
+        message = self.presence.receive_remote(payload)
         for peer in self.peers:
             peer.push(message)
-
-    def _presence(self) -> list[yp.AwarenessEntry]:
-        """Presence to tell a newcomer: our clients', and other nodes' clients' that were
-        renewed lately (clients renew every 15 s; a node that died cannot say they left)."""
-        now = time.monotonic()
-        for client_id, seen in list(self.remote_seen.items()):
-            if now - seen > REMOTE_PRESENCE_SECONDS and client_id not in self.awareness_owner:
-                self.awareness.pop(client_id, None)
-                del self.remote_seen[client_id]
-        return list(self.awareness.values())
 
     def catch_up(self) -> None:
         """Apply what the store holds and this document lacks (after a gap in the fan-out)."""
@@ -297,20 +256,29 @@ class Room:
         before = self.doc.get_state()
         with self.doc.transaction():
             change(self.doc)
-        if not self._store_and_send(self.doc.get_update(before), skip=None):
+        if not self._server_update(self.doc.get_update(before)):
             raise BoardFrozen(self.board_id)
+
+    def _server_update(self, update: bytes) -> bool:
+        """Store and send a change the server made (its clocks move too)."""
+        self.client_ids.server_wrote(read_update(update, max_string=1 << 30))
+        return self._store_and_send(update, skip=None)
 
     # -- serving a connection ----------------------------------------------------------------
 
-    async def serve(self, transport: Transport, role: Role) -> None:
-        """Run one connection until it closes. Never raises for anything the client sent."""
-        peer = Peer(transport, role, self.queue_limit)
+    async def serve(self, transport: Transport, role: Role, link: str = "") -> None:
+        """Run one connection until it closes. Never raises for anything the client sent.
+
+        ``link`` identifies the token the connection came with (its hash): the client ids it
+        writes with become that link's.
+        """
+        peer = Peer(transport, role, self.limits, link)
         self.peers.add(peer)
         sender = asyncio.create_task(peer.drain())
         try:
             peer.push(yp.sync_step1(self.doc.get_state()))
-            if self.awareness:
-                peer.push(yp.awareness_message(yp.encode_awareness(self._presence())))
+            if self.presence.states:
+                peer.push(self.presence.everyone())
             while not peer.closing:
                 try:
                     frame = await transport.receive()
@@ -360,7 +328,7 @@ class Room:
         elif message.type is yp.MessageType.AWARENESS:
             self._receive_awareness(peer, message.payload)
         elif message.type is yp.MessageType.QUERY_AWARENESS:
-            peer.push(yp.awareness_message(yp.encode_awareness(self._presence())))
+            peer.push(self.presence.everyone())
         # AUTH from a client carries nothing the server acts on.
 
     def _receive_update(self, peer: Peer, update: bytes) -> None:
@@ -369,6 +337,27 @@ class Room:
             return
         if update == yp.EMPTY_UPDATE:
             return
+        try:
+            summary = read_update(update, max_string=MAX_VALUE_BYTES)
+            claim = self.client_ids.check(summary, peer.link)
+        except UpdateRejected as error:
+            self._reject(peer, error.code, f"update refused: {error}")
+            return
+        except Refused as refused:
+            self._reject(peer, refused.code, f"update refused: {refused.reason}")
+            return
+        problem = self._over_board_limits(summary, len(update))
+        if problem:
+            self._reject(peer, CloseCode.TOO_BIG, f"update refused: {problem}")
+            return
+        if claim.pending:
+            peer.pending_bytes += len(update)
+            if peer.pending_bytes > PENDING_LIMIT_BYTES:
+                self._reject(peer, CloseCode.POLICY,
+                             "update refused: too much waiting for parts never sent")
+                return
+            for client, (_start, end) in summary.writes.items():
+                peer.waiting[client] = max(peer.waiting.get(client, 0), end)
         facilitator = peer.role is Role.FACILITATOR
         reversal = None
         try:
@@ -380,19 +369,59 @@ class Room:
                     count_rejected("guard")
                     log.info("board %s: reverted a %s's update: %s", self.board_id,
                              peer.role.value, reason)
-        except ValueError as error:
-            raise yp.ProtocolError(f"undecodable update: {error}") from None
-        except BaseException as error:  # pycrdt turns a Rust panic into a BaseException
-            if type(error).__name__ != "PanicException":
+        except BaseException as error:
+            # pycrdt turns a Rust panic into a BaseException; anything else is a failed check.
+            if isinstance(error, KeyboardInterrupt | SystemExit | asyncio.CancelledError):
                 raise
-            raise yp.ProtocolError("update rejected by the CRDT decoder") from None
+            self._restore()
+            log.warning("board %s: an update could not be applied or checked (%s); "
+                        "document reloaded from the store", self.board_id, type(error).__name__)
+            self._reject(peer, CloseCode.PROTOCOL_ERROR, "update rejected")
+            return
+        self._record_clients(peer, summary, claim)
         if not self._store_and_send(update, skip=peer):
             return
         step = self.meta.get("step")
-        key = (peer.org, int(step) if isinstance(step, int | float) else 0)
+        # Facilitation (steps, timer, marks) is not the facilitator's organisation taking part.
+        org = "" if facilitator else peer.org
+        key = (org, int(step) if isinstance(step, int | float) else 0)
         self.activity[key] = self.activity.get(key, 0) + 1
         if reversal is not None:
-            self._store_and_send(reversal, skip=None)
+            self._server_update(reversal)
+
+    def _over_board_limits(self, summary: UpdateSummary, size: int) -> str | None:
+        limits = self.limits
+        if self.stored_bytes + size > limits.board_bytes:
+            return f"the board is full (at most {limits.board_bytes} bytes)"
+        added = summary.root_keys.get("elements", 0)
+        if added and len(self.guard.elements) + added > limits.board_elements:
+            return f"the board is full (at most {limits.board_elements} elements)"
+        return None
+
+    def _record_clients(self, peer: Peer, summary: UpdateSummary, claim: Claim) -> None:
+        """After an update was applied: tie its new client ids to the peer's link; when some
+        of it may wait (or what waited may have been released), read the clocks again."""
+        if not (claim.pending or peer.waiting):
+            self.client_ids.applied(summary, claim, peer.link, None)
+            return
+        self.client_ids.applied(summary, claim, peer.link, self.doc.get_state())
+        clocks = self.client_ids.clocks
+        peer.waiting = {c: end for c, end in peer.waiting.items() if clocks.get(c, 0) < end}
+        if not peer.waiting:
+            peer.pending_bytes = 0
+
+    def _restore(self) -> None:
+        """Throw the in-memory document away and load it again from the store.
+
+        Everything the room kept was stored before anyone saw it, so the stored document is
+        exactly the document as it was before the update that failed.
+        """
+        self.doc, self.last_update_id, stored = load_document(self.store, self.board_id)
+        self.pending_updates = max(stored - 1, 0)
+        self.guard = UpdateGuard(self.doc, self.spec)
+        self.meta = self.doc.get("meta", type=Map)
+        self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
+        self.stored_bytes = len(self.doc.get_update())
 
     def _store_and_send(self, update: bytes, skip: Peer | None) -> bool:
         """Append an update to the store, then queue it to every peer but ``skip``.
@@ -405,6 +434,7 @@ class Room:
             self.frozen_elsewhere()
             return False
         self.pending_updates += 1
+        self.stored_bytes += len(update)
         if self.publish is not None:
             self.publish(self.board_id, "u", update)
         message = yp.sync_update(update)
@@ -416,41 +446,23 @@ class Room:
         return True
 
     def _receive_awareness(self, peer: Peer, payload: bytes) -> None:
-        entries = yp.parse_awareness(payload)
-        for entry in entries:
-            # A reconnecting client may announce its id before its old connection is gone;
-            # the newest connection owns the id, so the old one's close does not erase it.
-            previous = self.awareness_owner.get(entry.client_id)
-            if previous is not None and previous is not peer:
-                previous.awareness_ids.discard(entry.client_id)
-            if entry.state == "null":
-                self.awareness.pop(entry.client_id, None)
-                self.awareness_owner.pop(entry.client_id, None)
-                peer.awareness_ids.discard(entry.client_id)
-            else:
-                self.awareness[entry.client_id] = entry
-                self.awareness_owner[entry.client_id] = peer
-                peer.awareness_ids.add(entry.client_id)
-                peer.org = _org_of(entry.state) or peer.org
-        message = yp.awareness_message(payload)
+        accepted = self.presence.receive(peer, payload)
+        if accepted is None:
+            return
+        message = yp.awareness_message(accepted)
         for other in self.peers:
             if other is not peer:
                 other.push(message)
         if self.publish is not None:
-            self.publish(self.board_id, "a", payload)
+            self.publish(self.board_id, "a", accepted)
 
     def _forget_presence(self, peer: Peer) -> None:
         """Tell the others that a closed peer's cursors are gone (as y-websocket's server does)."""
-        gone = []
-        for client_id in peer.awareness_ids:
-            entry = self.awareness.pop(client_id, None)
-            self.awareness_owner.pop(client_id, None)
-            if entry is not None:
-                gone.append(yp.AwarenessEntry(client_id, entry.clock + 1, "null"))
-        if gone:
-            payload = yp.encode_awareness(gone)
-            message = yp.awareness_message(payload)
-            for other in self.peers:
-                other.push(message)
-            if self.publish is not None:
-                self.publish(self.board_id, "a", payload)
+        gone = self.presence.forget(peer)
+        if gone is None:
+            return
+        message = yp.awareness_message(gone)
+        for other in self.peers:
+            other.push(message)
+        if self.publish is not None:
+            self.publish(self.board_id, "a", gone)

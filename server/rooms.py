@@ -11,6 +11,7 @@ from pycrdt import Doc
 
 from partnerboard.plugins import CanvasSpec
 
+from .limits import RoomLimits
 from .room import Room, load_document
 from .settings import Settings
 from .store import Store
@@ -49,7 +50,7 @@ class Rooms:
                 spec=spec,
                 finalized=finalized,
                 compact_every=self.settings.compact_every,
-                queue_limit=self.settings.send_queue_limit,
+                limits=RoomLimits.from_settings(self.settings),
                 on_empty=self._schedule_unload,
                 publish=self.bus.publish if self.bus is not None else None,
             )

@@ -27,6 +27,11 @@ class Settings:
     room_idle_seconds: float = 30.0
     compact_every: int = 500
     send_queue_limit: int = 2000
+    send_queue_bytes: int = 32 * 1024 * 1024
+    max_connections_per_address: int = 2000
+    max_connections_per_board: int = 1000
+    max_board_elements: int = 20_000
+    max_board_bytes: int = 64 * 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -60,6 +65,10 @@ class Settings:
             raise SettingsError("compact-every must be at least 1 update")
         if self.send_queue_limit < 1:
             raise SettingsError("send-queue-limit must be at least 1 frame")
+        for name in ("send_queue_bytes", "max_connections_per_address",
+                     "max_connections_per_board", "max_board_elements", "max_board_bytes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name.replace('_', '-')} must be at least 1")
         return self
 
 
@@ -92,6 +101,18 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "compact a board's stored updates into a snapshot after this many"),
     ("send_queue_limit", "--send-queue-limit", "PARTNERBOARD_SEND_QUEUE_LIMIT",
      "frames queued for a client that cannot keep up before it is disconnected (1013)"),
+    ("send_queue_bytes", "--send-queue-bytes", "PARTNERBOARD_SEND_QUEUE_BYTES",
+     "bytes queued for a client that cannot keep up before it is disconnected (1013)"),
+    ("max_connections_per_address", "--max-connections-per-address",
+     "PARTNERBOARD_MAX_CONNECTIONS_PER_ADDRESS",
+     "open WebSocket connections from one client address; more are closed with 1013"),
+    ("max_connections_per_board", "--max-connections-per-board",
+     "PARTNERBOARD_MAX_CONNECTIONS_PER_BOARD",
+     "open WebSocket connections to one board; more are closed with 1013"),
+    ("max_board_elements", "--max-board-elements", "PARTNERBOARD_MAX_BOARD_ELEMENTS",
+     "elements a board may hold; an update adding more is refused (1009)"),
+    ("max_board_bytes", "--max-board-bytes", "PARTNERBOARD_MAX_BOARD_BYTES",
+     "stored size of a board's document; an update growing it further is refused (1009)"),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from starlette.types import Receive, Scope, Send
@@ -10,6 +11,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from . import yprotocol as yp
 from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, TransportClosed
+from .store import BoardRecord
+from .tokens import Role, hash_token
 
 __all__ = ["BoardSocket", "StarletteTransport"]
 
@@ -25,7 +28,10 @@ class StarletteTransport:
         self.max_bytes = max_bytes
 
     async def receive(self) -> bytes:
-        message = await self.websocket.receive()
+        try:
+            message = await self.websocket.receive()
+        except (WebSocketDisconnect, RuntimeError, OSError) as error:
+            raise TransportClosed() from error
         if message["type"] == "websocket.disconnect":
             raise TransportClosed()
         data = message.get("bytes")
@@ -59,10 +65,9 @@ class StarletteTransport:
 
     async def close(self, code: int, reason: str = "") -> None:
         if self.websocket.application_state is WebSocketState.CONNECTED:
-            try:
+            # The client may have gone already (an abrupt TCP close is normal): nothing to say.
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                 await self.websocket.close(code, reason)
-            except (RuntimeError, OSError):
-                pass
 
 
 class BoardSocket:
@@ -77,20 +82,42 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
     token = websocket.query_params.get("token", "")
     app_state = websocket.app.state
     found = app_state.boards.authenticate(board_id, token) if token else None
-    await websocket.accept()
+    try:
+        await websocket.accept()
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return  # gone before the handshake finished
     if found is None:
         # y-websocket clients understand the auth message; then the policy-violation close.
         log.info("board %s: refused a connection with a missing or wrong token", board_id[:64])
         count_rejected("token")
-        await websocket.send_bytes(yp.auth_denied())
-        await websocket.close(CloseCode.POLICY, "permission denied")
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await websocket.send_bytes(yp.auth_denied())
+            await websocket.close(CloseCode.POLICY, "permission denied")
         return
     record, role = found
+    address = websocket.client.host if websocket.client else ""
+    refused = app_state.connections.admit(address, record.id)
+    if refused:
+        log.warning("board %s: closing a connection with %s: %s", record.id, CloseCode.TRY_AGAIN,
+                    refused)
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await websocket.close(CloseCode.TRY_AGAIN, refused)
+        return
+    try:
+        await _serve(websocket, asgi_send, record, role, token)
+    finally:
+        app_state.connections.release(address, record.id)
+
+
+async def _serve(
+    websocket: WebSocket, asgi_send: Send, record: BoardRecord, role: Role, token: str
+) -> None:
+    app_state = websocket.app.state
     room = app_state.rooms.acquire(
         record.id,
         finalized=record.state == "finalized",
         spec=app_state.registry.canvas(record.canvas),
     )
     transport = StarletteTransport(websocket, asgi_send, app_state.settings.max_message_bytes)
-    await room.serve(transport, role)
+    await room.serve(transport, role, link=hash_token(token))
     await transport.close(CloseCode.NORMAL)

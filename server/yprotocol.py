@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from enum import IntEnum
 
+from .yupdate import MAX_DEPTH, json_depth_exceeds
+
 __all__ = [
     "MessageType",
     "SyncType",
@@ -174,6 +176,10 @@ def parse_awareness(update: bytes) -> list[AwarenessEntry]:
         client_id = reader.var_uint()
         clock = reader.var_uint()
         state = reader.var_string()
+        if json_depth_exceeds(state):
+            raise ProtocolError(
+                f"awareness state of client {client_id} nested deeper than {MAX_DEPTH} levels"
+            )
         try:
             json.loads(state)
         except ValueError as error:

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from yclient import YClient, connected, note_texts, wait_for
+from yupdates import deep_any_update
 
 from partnerboard.server import yprotocol as yp
 
@@ -19,6 +20,10 @@ BAD_FRAMES = [
     pytest.param(yp.sync_step1(b"\x05\x01"), 1002, id="undecodable-state-vector"),
     pytest.param(yp.sync_update(b"\x00\x00") + b"\x00", 1002, id="trailing-bytes"),
     pytest.param(yp.awareness_message(b"\x01\x01\x01\x03{x}"), 1002, id="awareness-not-json"),
+    pytest.param(yp.awareness_message(yp.encode_awareness(
+        [yp.AwarenessEntry(5, 1, "[" * 2000 + "]" * 2000)])), 1002, id="awareness-nested-2000"),
+    pytest.param(yp.sync_update(deep_any_update(30_000)), 1002, id="update-nested-30000"),
+    pytest.param(yp.sync_step2(deep_any_update(30_000)), 1002, id="step2-nested-30000"),
     pytest.param("a text frame", 1003, id="text-frame"),
     pytest.param(b"\x00\x02" + b"\x00" * (1024 * 1024 + 10), 1009, id="oversized-frame"),
 ]
@@ -56,3 +61,19 @@ def test_bad_frames_are_logged_with_the_board_id(server):
 
     asyncio.run(scenario())
     assert f"board {board['id']}: closing a connection with 1003" in server.log_path.read_text()
+
+
+def test_deep_awareness_closes_cleanly_without_a_traceback(own_server):
+    server = own_server.start()
+    board = server.create_board()
+    deep = yp.AwarenessEntry(5, 1, "[" * 2000 + "]" * 2000)
+
+    async def scenario():
+        attacker = await YClient(server.board_ws(board, "observer")).connect()
+        await attacker.send_raw(yp.awareness_message(yp.encode_awareness([deep])))
+        assert await attacker.wait_closed() == 1002
+
+    asyncio.run(scenario())
+    log = server.log_path.read_text()
+    assert f"board {board['id']}: closing a connection with 1002" in log
+    assert "Exception in ASGI application" not in log and "Traceback" not in log

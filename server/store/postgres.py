@@ -201,6 +201,18 @@ class PostgresStore:
                     (board_id, int(rows[-1][0])),
                 )
 
+    def client_owners(self, board_id: str) -> dict[int, str]:
+        rows = self._all("SELECT client_id, link FROM client_ids WHERE board_id = %s", (board_id,))
+        return {int(client_id): link for client_id, link in rows}
+
+    def claim_clients(self, board_id: str, client_ids: list[int], link: str) -> None:
+        with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO client_ids (board_id, client_id, link) VALUES (%s, %s, %s)"
+                " ON CONFLICT (board_id, client_id) DO NOTHING",
+                [(board_id, client_id, link) for client_id in client_ids],
+            )
+
     def update_count(self, board_id: str) -> int:
         row = self._one("SELECT count(*) FROM updates WHERE board_id = %s", (board_id,))
         return int(row[0]) if row else 0

@@ -107,6 +107,19 @@ class SQLiteStore:
             )
             self.db.execute("DELETE FROM updates WHERE board_id = ? AND id <= ?", (board_id, upto))
 
+    def client_owners(self, board_id: str) -> dict[int, str]:
+        return dict(
+            self.db.execute(
+                "SELECT client_id, link FROM client_ids WHERE board_id = ?", (board_id,)
+            ).fetchall()
+        )
+
+    def claim_clients(self, board_id: str, client_ids: list[int], link: str) -> None:
+        self.db.executemany(
+            "INSERT OR IGNORE INTO client_ids (board_id, client_id, link) VALUES (?, ?, ?)",
+            [(board_id, client_id, link) for client_id in client_ids],
+        )
+
     def update_count(self, board_id: str) -> int:
         return int(
             self.db.execute(

@@ -25,7 +25,14 @@ provider.on("sync", (synced) => {
     note.set("kind", "note");
     note.set("x", 10);
     note.set("y", 20);
+    note.set("w", 160);
+    note.set("h", 100);
     note.set("text", new Y.Text("from yjs"));
+    // The common keys every element has (DESIGN.md section 6): the server refuses less.
+    note.set("author", "node");
+    note.set("org", "");
+    note.set("color", "#ffe066");
+    note.set("created", Date.now());
     elements.set(noteId, note);
   });
   setTimeout(check, 0);

@@ -1,0 +1,166 @@
+"""Who may write under which Yjs client id on a board, judged before an update is applied.
+
+Yjs orders a client's changes by (client id, clock) and drops a change whose clock it already
+has. So whoever writes first under somebody else's client id, one clock ahead, silently
+replaces that person's next change for everyone but them. The room therefore ties a client id
+to the link (token) that first wrote with it on the board, stores that tie (it must outlive
+the room and the process), and refuses (1008) an update under a client id tied to another link.
+A connection's presence claims its client id the same way, in memory, so the id someone is
+shown under can't be taken by another link before they first write.
+
+The same pre-check keeps updates from waiting inside pycrdt on parts the server does not have:
+an update may refer only to items the board holds, to its own items, or to items of its own
+link's client ids (an offline client may send an edit before the edits it builds on); what
+waits is bounded per connection. Otherwise an update waiting on a missing parent would be
+integrated later inside somebody else's update, unchecked by the guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .store import Store
+from .yupdate import UpdateSummary
+
+__all__ = ["ClientIds", "Claim", "Refused", "decode_state_vector", "PENDING_LIMIT_BYTES"]
+
+#: Bytes of updates a connection may have waiting for their missing parts.
+PENDING_LIMIT_BYTES = 4 * 1024 * 1024
+SERVER = "\x00server"
+
+
+class Refused(Exception):
+    """The update may not be applied; close the connection with ``code``."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass
+class Claim:
+    """What applying one checked update changes in the ownership records."""
+
+    new_clients: list[int] = field(default_factory=list)
+    pending: bool = False
+
+
+def decode_state_vector(data: bytes) -> dict[int, int]:
+    """A state vector (client id -> clock) from pycrdt's ``get_state()`` bytes."""
+    pos = 0
+
+    def uint() -> int:
+        nonlocal pos
+        value = shift = 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+
+    return {uint(): uint() for _ in range(uint())}
+
+
+class ClientIds:
+    """The client ids of one board: their links, and the clocks the document holds."""
+
+    def __init__(self, store: Store, board_id: str, state: bytes, server_client: int) -> None:
+        self.store = store
+        self.board_id = board_id
+        #: Stored: client id -> the link that first wrote with it.
+        self.owners: dict[int, str] = store.client_owners(board_id)
+        #: In memory: client id -> the link whose connection shows presence under it.
+        self.presence: dict[int, str] = {}
+        self.clocks: dict[int, int] = {}
+        self.reset(state, server_client)
+
+    def reset(self, state: bytes, server_client: int) -> None:
+        """Take the clocks from the document's state; the server's own id is nobody's."""
+        self.clocks = decode_state_vector(state)
+        self.presence[server_client] = SERVER
+
+    def owner(self, client: int) -> str | None:
+        return self.owners.get(client) or self.presence.get(client)
+
+    def check(self, summary: UpdateSummary, link: str) -> Claim:
+        """Judge an update before it is applied; raise :class:`Refused` when it may not be."""
+        clocks = self.clocks
+        claim = Claim()
+        for client, (start, end) in summary.writes.items():
+            known = clocks.get(client, 0)
+            if end <= known:
+                continue  # nothing the board does not have already
+            owner = self.owner(client)
+            if owner is None and known > 0:
+                # Written before, but not through this room: another node's client, or one
+                # from before this room was loaded. The store knows whose it is.
+                self.owners = self.store.client_owners(self.board_id)
+                owner = self.owner(client)
+            if owner is not None and owner != link:
+                raise Refused(1008, f"client id {client} belongs to another link")
+            if client not in self.owners:
+                claim.new_clients.append(client)
+            if start > known or client in summary.gaps:
+                claim.pending = True
+        writes = summary.writes
+        for client, clock in summary.refs:
+            if clock < clocks.get(client, 0):
+                continue
+            own = writes.get(client)
+            if own is not None and own[0] <= clock < own[1]:
+                continue
+            if self.owner(client) == link:
+                claim.pending = True  # waits for the link's own earlier edits
+                continue
+            raise Refused(1002, "the update refers to content this board does not have")
+        for client, end in summary.deletes.items():
+            if end <= clocks.get(client, 0):
+                continue
+            own = writes.get(client)
+            if own is not None and end <= own[1]:
+                continue
+            if self.owner(client) == link:
+                claim.pending = True
+                continue
+            raise Refused(1002, "the update deletes content this board does not have")
+        return claim
+
+    def applied(self, summary: UpdateSummary, claim: Claim, link: str, state: bytes | None) -> None:
+        """Record an applied update: new client ids are the link's from now on (stored).
+
+        ``state`` is the document's state after the update when parts may have waited or
+        been released (then the clocks are read again), else None (the ranges are enough).
+        """
+        for client in claim.new_clients:
+            self.owners[client] = link
+            self.presence.pop(client, None)
+        if claim.new_clients:
+            self.store.claim_clients(self.board_id, claim.new_clients, link)
+        if state is not None:
+            self.clocks = decode_state_vector(state)
+            return
+        clocks = self.clocks
+        for client, (start, end) in summary.writes.items():
+            if start <= clocks.get(client, 0) < end:
+                clocks[client] = end
+
+    def server_wrote(self, summary: UpdateSummary) -> None:
+        """The server's own change (a reversal, a facilitation action) moved its clocks."""
+        for client, (_start, end) in summary.writes.items():
+            if end > self.clocks.get(client, 0):
+                self.clocks[client] = end
+
+    def may_show(self, client: int, link: str) -> bool:
+        """Whether a connection of ``link`` may set or remove the presence of ``client``."""
+        owner = self.owner(client)
+        if owner is None:
+            self.presence[client] = link
+            return True
+        return owner == link
+
+    def release_presence(self, client: int, link: str) -> None:
+        if self.presence.get(client) == link:
+            del self.presence[client]

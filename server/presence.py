@@ -1,0 +1,133 @@
+"""Presence (y-protocols awareness) of one room: whose cursor is where, and who may say so.
+
+Rules, each closing a way one link holder could disturb the others:
+
+* a connection sets and removes only the states of its own client ids: an id first shown (or
+  written with) by another link is not its to change, so nobody can overwrite or erase another
+  person's presence, or appear as the facilitator;
+* a state over :data:`MAX_STATE_BYTES` is dropped (presence is a name, a colour and a cursor;
+  a megabyte of it would be sent to every newcomer);
+* a connection shows at most :data:`MAX_IDS_PER_CONNECTION` client ids.
+
+What is accepted is re-encoded for the others, so a dropped entry is never forwarded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from . import yprotocol as yp
+from .client_ids import ClientIds
+
+if TYPE_CHECKING:
+    from .room import Peer
+
+__all__ = ["Presence", "MAX_STATE_BYTES", "MAX_IDS_PER_CONNECTION"]
+
+log = logging.getLogger("partnerboard.presence")
+
+MAX_STATE_BYTES = 8 * 1024
+MAX_IDS_PER_CONNECTION = 16
+#: Presence from another node not renewed for this long is not passed to newcomers.
+REMOTE_PRESENCE_SECONDS = 30.0
+
+
+def org_of(state: str) -> str:
+    """The organisation a y-websocket presence state names (``{"user": {"org": ...}}``)."""
+    try:
+        user = json.loads(state).get("user")
+    except (ValueError, AttributeError):
+        return ""
+    org = user.get("org") if isinstance(user, dict) else None
+    return org[:100] if isinstance(org, str) else ""
+
+
+class Presence:
+    def __init__(self, board_id: str, client_ids: ClientIds) -> None:
+        self.board_id = board_id
+        self.client_ids = client_ids
+        self.states: dict[int, yp.AwarenessEntry] = {}
+        self.holders: dict[int, Peer] = {}
+        #: When presence of another node's client was last renewed (monotonic seconds).
+        self.remote_seen: dict[int, float] = {}
+
+    def everyone(self) -> bytes:
+        """The awareness message a newcomer gets: our clients' states, and other nodes'
+        clients' renewed lately (clients renew every 15 s; a node that died cannot say they
+        left)."""
+        now = time.monotonic()
+        for client_id, seen in list(self.remote_seen.items()):
+            if now - seen > REMOTE_PRESENCE_SECONDS and client_id not in self.holders:
+                self.states.pop(client_id, None)
+                del self.remote_seen[client_id]
+        return yp.awareness_message(yp.encode_awareness(list(self.states.values())))
+
+    def receive_remote(self, payload: bytes) -> bytes:
+        """Presence another node accepted from its clients; the message for our peers."""
+        for entry in yp.parse_awareness(payload):
+            if entry.client_id in self.holders:
+                continue  # a client of ours now; its own presence wins
+            if entry.state == "null":
+                self.states.pop(entry.client_id, None)
+                self.remote_seen.pop(entry.client_id, None)
+            else:
+                self.states[entry.client_id] = entry
+                self.remote_seen[entry.client_id] = time.monotonic()
+        return yp.awareness_message(payload)
+
+    def receive(self, peer: Peer, payload: bytes) -> bytes | None:
+        """Take a peer's awareness update; the accepted part (an awareness update for the
+        others), or None when nothing was accepted."""
+        accepted = []
+        for entry in yp.parse_awareness(payload):
+            client_id = entry.client_id
+            if len(entry.state) > MAX_STATE_BYTES:
+                log.info("board %s: dropped a presence state of %d bytes",
+                         self.board_id, len(entry.state))
+                continue
+            if client_id not in peer.awareness_ids and (
+                len(peer.awareness_ids) >= MAX_IDS_PER_CONNECTION
+                or client_id in self.remote_seen  # shown by a client of another node
+                or not self.client_ids.may_show(client_id, peer.link)
+            ):
+                # y-websocket clients echo every state they learn of: normal, so not logged
+                # above debug, and never taken as the echoing connection's own.
+                log.debug("board %s: dropped presence for client id %d, not this connection's",
+                          self.board_id, client_id)
+                continue
+            # A reconnecting client (same link) may announce its id before its old connection
+            # is gone: the newest connection holds the id, so the old one's close keeps it.
+            previous = self.holders.get(client_id)
+            if previous is not None and previous is not peer:
+                previous.awareness_ids.discard(client_id)
+            if entry.state == "null":
+                self.states.pop(client_id, None)
+                self.holders.pop(client_id, None)
+                peer.awareness_ids.discard(client_id)
+            else:
+                self.states[client_id] = entry
+                self.holders[client_id] = peer
+                peer.awareness_ids.add(client_id)
+                peer.org = org_of(entry.state) or peer.org
+            accepted.append(entry)
+        if not accepted:
+            return None
+        return yp.encode_awareness(accepted)
+
+    def forget(self, peer: Peer) -> bytes | None:
+        """A closed peer's cursors are gone (as y-websocket's server says); the awareness
+        update saying so, or None."""
+        gone = []
+        for client_id in peer.awareness_ids:
+            entry = self.states.pop(client_id, None)
+            self.holders.pop(client_id, None)
+            self.client_ids.release_presence(client_id, peer.link)
+            if entry is not None:
+                gone.append(yp.AwarenessEntry(client_id, entry.clock + 1, "null"))
+        peer.awareness_ids.clear()
+        if not gone:
+            return None
+        return yp.encode_awareness(gone)

@@ -1,0 +1,346 @@
+"""A bounded reader for Yjs v1 updates, run before pycrdt sees a client's bytes.
+
+pycrdt's native decoder recurses once per level of nested "any" content and has no depth limit:
+a 60 KB update holding a value nested 30,000 deep overflows its stack and kills the process. So
+every update (and SyncStep2) a client sends is first walked here, in Python, with explicit
+bounds: nesting deeper than :data:`MAX_DEPTH` levels, counts that the remaining bytes cannot
+hold, clocks beyond what yrs stores in 32 bits, or bytes that do not parse exactly raise
+:class:`UpdateRejected` and nothing is applied.
+
+The walk also yields what the room needs to judge the update without applying it: which
+client ids it writes (and their clock ranges), which items it refers to (to know whether it
+would wait on missing parents), what it deletes, and how many new entries it adds to a root map.
+
+The format, as written by Yjs ``UpdateEncoderV1`` and read by ``readClientsStructRefs``,
+``readItemContent`` and ``readDeleteSet``:
+
+* structs: ``varUint`` number of clients; per client ``varUint`` number of structs, ``varUint``
+  client, ``varUint`` first clock, then the structs. A struct starts with an info byte whose low
+  five bits name it: 0 GC and 10 Skip (a ``varUint`` length each), else an Item with that
+  content. An Item has an origin ID when bit 8 is set, a right origin ID when bit 7 is set; when
+  neither, a parent (``varUint`` 1 then a root type name, or 0 then an ID) and, when bit 6 is
+  set, a parent key. Content: 1 Deleted (length), 2 JSON (count, then JSON strings), 3 Binary
+  (bytes), 4 String, 5 Embed (JSON string), 6 Format (key, JSON string), 7 Type (type ref, a
+  name for XmlElement and XmlHook), 8 Any (count, then lib0 "any" values), 9 Doc (guid, any).
+* the delete set: ``varUint`` number of clients; per client ``varUint`` client, ``varUint``
+  number of ranges, each ``varUint`` clock and ``varUint`` length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["MAX_DEPTH", "UpdateRejected", "UpdateTooBig", "UpdateSummary", "read_update",
+           "json_depth_exceeds"]
+
+#: Deepest nesting of content (any values, JSON text, types created in one update) accepted.
+MAX_DEPTH = 64
+#: yrs keeps clocks and lengths in 32 bits; Yjs client ids are at most 53 bits.
+MAX_CLOCK = 2**32 - 1
+MAX_CLIENT = 2**53 - 1
+
+# lib0 "any" tags (readAnyLookupTable, counted down from 127).
+_UNDEFINED, _NULL, _INT, _F32, _F64, _BIGINT, _FALSE, _TRUE = 127, 126, 125, 124, 123, 122, 121, 120
+_STRING, _OBJECT, _ARRAY, _BYTES = 119, 118, 117, 116
+_SCALAR_SIZES = {_UNDEFINED: 0, _NULL: 0, _F32: 4, _F64: 8, _BIGINT: 8, _FALSE: 0, _TRUE: 0}
+# Type refs whose content carries a name (YXmlElement, YXmlHook); 0-6 are the known types.
+_NAMED_TYPES = (3, 5)
+_TYPE_CONTENT = 7
+
+
+class UpdateRejected(ValueError):
+    """The update is malformed or nested too deep; close with 1002."""
+
+    code = 1002
+
+
+class UpdateTooBig(UpdateRejected):
+    """A size in the update is over a limit; close with 1009."""
+
+    code = 1009
+
+
+@dataclass
+class UpdateSummary:
+    """What an update writes and refers to, read without applying it."""
+
+    #: client id -> (first clock, clock after the last struct) of the structs it carries.
+    writes: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: Client ids whose structs have a hole (a Skip): those would wait for the missing part.
+    gaps: set[int] = field(default_factory=set)
+    #: IDs of other items the update's items are placed against (origins and parents).
+    refs: list[tuple[int, int]] = field(default_factory=list)
+    #: client id -> the clock after the last deleted range the update names for it.
+    deletes: dict[int, int] = field(default_factory=dict)
+    #: root type name -> how many items are added directly under a key of that root map.
+    root_keys: dict[str, int] = field(default_factory=dict)
+    #: How many items the update carries (GC and Skip not counted).
+    items: int = 0
+
+    def written_clients(self) -> set[int]:
+        return set(self.writes)
+
+
+def json_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
+    """True when JSON text nests arrays/objects deeper than ``limit``.
+
+    Checked before ``json.loads``, whose recursion would otherwise end in RecursionError. A
+    text with fewer brackets than the limit cannot be too deep, which skips the scan for
+    nearly every real value; otherwise brackets inside strings are not counted.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+class _Reader:
+    __slots__ = ("data", "pos", "end", "max_string")
+
+    def __init__(self, data: bytes, max_string: int) -> None:
+        self.data = data
+        self.pos = 0
+        self.end = len(data)
+        self.max_string = max_string
+
+    def uint(self) -> int:
+        pos = self.pos
+        try:
+            byte = self.data[pos]
+            if byte < 0x80:  # most numbers in an update are one byte
+                self.pos = pos + 1
+                return byte
+            data = self.data
+            value, shift = byte & 0x7F, 7
+            pos += 1
+            while True:
+                byte = data[pos]
+                pos += 1
+                value |= (byte & 0x7F) << shift
+                if byte < 0x80:
+                    self.pos = pos
+                    return value
+                shift += 7
+                if shift > 63:
+                    raise UpdateRejected("number longer than 64 bits")
+        except IndexError:
+            raise UpdateRejected("update truncated inside a number") from None
+
+    def count(self, each: int = 1) -> int:
+        """A count of things that take at least ``each`` bytes: more than fit is malformed."""
+        value = self.uint()
+        if value * each > self.end - self.pos:
+            raise UpdateRejected(f"count {value} larger than the rest of the update")
+        return value
+
+    def clock(self) -> int:
+        value = self.uint()
+        if value > MAX_CLOCK:
+            raise UpdateRejected(f"clock or length {value} out of range")
+        return value
+
+    def client(self) -> int:
+        value = self.uint()
+        if value > MAX_CLIENT:
+            raise UpdateRejected(f"client id {value} out of range")
+        return value
+
+    def int_(self) -> None:
+        """A lib0 varInt (sign and six bits first), skipped."""
+        for _ in range(10):
+            if self.pos >= self.end:
+                raise UpdateRejected("update truncated inside a number")
+            byte = self.data[self.pos]
+            self.pos += 1
+            if byte < 0x80:
+                return
+        raise UpdateRejected("integer longer than 64 bits")
+
+    def skip(self, size: int) -> None:
+        if self.pos + size > self.end:
+            raise UpdateRejected("update truncated")
+        self.pos += size
+
+    def raw(self) -> bytes:
+        size = self.uint()
+        if size > self.max_string:
+            raise UpdateTooBig(f"a value of {size} bytes is over the limit of {self.max_string}")
+        start = self.pos
+        if start + size > self.end:
+            raise UpdateRejected("a length runs past the end of the update")
+        self.pos = start + size
+        return self.data[start : self.pos]
+
+    def string(self) -> str:
+        try:
+            return self.raw().decode("utf-8")
+        except UnicodeDecodeError:
+            raise UpdateRejected("a string is not valid UTF-8") from None
+
+    def json(self) -> str:
+        text = self.string()
+        if json_depth_exceeds(text):
+            raise UpdateRejected(f"JSON content nested deeper than {MAX_DEPTH} levels")
+        return text
+
+    def any(self, depth: int) -> None:
+        """One lib0 "any" value, skipped; containers nest at most MAX_DEPTH deep."""
+        if self.pos >= self.end:
+            raise UpdateRejected("update truncated inside a value")
+        tag = self.data[self.pos]
+        self.pos += 1
+        size = _SCALAR_SIZES.get(tag)
+        if size is not None:
+            self.skip(size)
+        elif tag == _STRING:
+            self.string()
+        elif tag == _INT:
+            self.int_()
+        elif tag == _OBJECT or tag == _ARRAY:
+            if depth >= MAX_DEPTH:
+                raise UpdateRejected(f"content nested deeper than {MAX_DEPTH} levels")
+            for _ in range(self.count()):
+                if tag == _OBJECT:
+                    self.string()
+                self.any(depth + 1)
+        elif tag == _BYTES:
+            self.raw()
+        else:
+            raise UpdateRejected(f"unknown value tag {tag}")
+
+
+def _utf16_length(text: str) -> int:
+    """Yjs counts string content in UTF-16 code units."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
+    """Walk a v1 update completely; raise :class:`UpdateRejected` unless it parses exactly.
+
+    ``max_string`` bounds any single string or binary value (1009 when over).
+    """
+    reader = _Reader(data, max_string)
+    summary = UpdateSummary()
+    refs = summary.refs
+    root_keys = summary.root_keys
+    # Types this update creates -> how deep they sit below the outermost one created here.
+    type_depth: dict[tuple[int, int], int] = {}
+    for _ in range(reader.count(3)):
+        structs = reader.count()
+        client = reader.client()
+        clock = start = reader.clock()
+        end = start
+        for _ in range(structs):
+            if reader.pos >= reader.end:
+                raise UpdateRejected("update truncated inside a struct")
+            info = reader.data[reader.pos]
+            reader.pos += 1
+            kind = info & 0x1F
+            if kind == 0 or kind == 10:  # GC, Skip
+                length = reader.clock()
+                if kind == 10:
+                    summary.gaps.add(client)
+                    if clock == start:
+                        start = end = clock + length
+                else:
+                    end = clock + length
+                clock += length
+                if clock > MAX_CLOCK:
+                    raise UpdateRejected("clock out of range")
+                continue
+            parent: tuple[int, int] | None = None
+            if info & 0x80:
+                refs.append((reader.client(), reader.clock()))
+            if info & 0x40:
+                refs.append((reader.client(), reader.clock()))
+            if not info & 0xC0:
+                if reader.uint() == 1:
+                    root = reader.string()
+                    if info & 0x20:
+                        reader.string()
+                        root_keys[root] = root_keys.get(root, 0) + 1
+                else:
+                    parent = (reader.client(), reader.clock())
+                    refs.append(parent)
+                    if info & 0x20:
+                        reader.string()
+            length = 1
+            if kind == 1:  # Deleted
+                length = reader.clock()
+            elif kind == 2:  # JSON
+                length = reader.count()
+                for _ in range(length):
+                    reader.json()
+            elif kind == 3:  # Binary
+                reader.raw()
+            elif kind == 4:  # String
+                length = _utf16_length(reader.string())
+            elif kind == 5:  # Embed
+                reader.json()
+            elif kind == 6:  # Format
+                reader.string()
+                reader.json()
+            elif kind == _TYPE_CONTENT:
+                type_ref = reader.uint()
+                if type_ref > 6:
+                    raise UpdateRejected(f"unknown type ref {type_ref}")
+                if type_ref in _NAMED_TYPES:
+                    reader.string()
+                depth = type_depth.get(parent, 0) + 1 if parent is not None else 1
+                if depth > MAX_DEPTH:
+                    raise UpdateRejected(f"types nested deeper than {MAX_DEPTH} levels")
+                type_depth[(client, clock)] = depth
+            elif kind == 8:  # Any
+                length = reader.count()
+                for _ in range(length):
+                    reader.any(0)
+            elif kind == 9:  # Doc
+                reader.string()
+                reader.any(0)
+            else:
+                raise UpdateRejected(f"unknown content kind {kind}")
+            if length == 0:
+                raise UpdateRejected("an item of length 0")
+            clock += length
+            if clock > MAX_CLOCK:
+                raise UpdateRejected("clock out of range")
+            end = clock
+            summary.items += 1
+        if end > start:
+            known = summary.writes.get(client)
+            if known is not None:  # not written by Yjs or yrs, but harmless: one range
+                summary.gaps.add(client)
+                start, end = min(start, known[0]), max(end, known[1])
+            summary.writes[client] = (start, end)
+    deletes = summary.deletes
+    for _ in range(reader.count(2)):
+        client = reader.client()
+        for _ in range(reader.count(2)):
+            clock = reader.clock() + reader.clock()
+            if clock > MAX_CLOCK:
+                raise UpdateRejected("deleted range out of range")
+            if clock > deletes.get(client, 0):
+                deletes[client] = clock
+    if reader.pos != reader.end:
+        raise UpdateRejected(f"{reader.end - reader.pos} unexpected bytes after the update")
+    return summary
+

@@ -1,0 +1,127 @@
+"""The guard fails closed: when checking an update fails in any way, the update leaves no trace.
+
+The room runs in-process over an in-memory transport and a real SQLite store; the failure is
+injected into the guard's check (the first round's RecursionError came from there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pycrdt import Doc, Map, Text
+
+from partnerboard.canvases.partnership_map.spec import SPEC
+from partnerboard.server import yprotocol as yp
+from partnerboard.server.boards import Boards
+from partnerboard.server.guard import UpdateGuard
+from partnerboard.server.room import Room, TransportClosed, load_document
+from partnerboard.server.store.sqlite import SQLiteStore
+from partnerboard.server.tokens import Role
+
+
+class MemoryTransport:
+    """One end of an in-memory connection: frames in through ``incoming``, out into ``sent``."""
+
+    def __init__(self) -> None:
+        self.incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.sent: list[bytes] = []
+        self.closed: tuple[int, str] | None = None
+
+    async def receive(self) -> bytes:
+        frame = await self.incoming.get()
+        if frame is None:
+            raise TransportClosed()
+        return frame
+
+    async def send(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def send_now(self, data: bytes) -> bool:
+        self.sent.append(data)
+        return True
+
+    async def close(self, code: int, reason: str = "") -> None:
+        self.closed = (code, reason)
+        self.incoming.put_nowait(None)
+
+
+def test_an_update_the_guard_cannot_check_is_not_kept(tmp_path: Path, monkeypatch) -> None:
+    store = SQLiteStore(tmp_path / "board.sqlite3")
+    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente", "Zorg"]).record
+    room = Room(board.id, store, spec=SPEC, compact_every=1_000)
+    before = room.doc.get_update()
+    stored_before = store.load_document(board.id)
+
+    attacker = Doc()
+    attacker.apply_update(before)
+    with attacker.transaction():
+        attacker.get("meta", type=Map)["title"] = "HACKED by participant"
+        attacker.get("partners", type=Map)["evil"] = Map({"name": "Evil", "color": ""})
+        attacker.get("elements", type=Map)["n"] = Map({"kind": "note", "text": Text("x")})
+    update = attacker.get_update(room.doc.get_state())
+
+    def observer_fails(watch: object, events: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    # Where the first round's RecursionError came from: the guard's observer of elements.
+    monkeypatch.setattr(UpdateGuard, "_record", staticmethod(observer_fails))
+
+    async def scenario() -> tuple[int, str] | None:
+        transport = MemoryTransport()
+        serving = asyncio.create_task(room.serve(transport, Role.PARTICIPANT))
+        transport.incoming.put_nowait(yp.sync_update(update))
+        transport.incoming.put_nowait(None)
+        await asyncio.wait_for(serving, 5)
+        return transport.closed
+
+    assert asyncio.run(scenario()) == (1002, "update rejected")
+    meta = room.doc.get("meta", type=Map)
+    assert meta["title"] == "Title"
+    assert "evil" not in room.doc.get("partners", type=Map)
+    assert "n" not in room.doc.get("elements", type=Map)
+    # Nothing was stored, and compaction (which writes the in-memory document) adds nothing.
+    assert store.load_document(board.id) == stored_before
+    room.compact()
+    doc = load_document(store, board.id)[0]
+    assert doc.get("meta", type=Map)["title"] == "Title"
+    assert "evil" not in doc.get("partners", type=Map)
+
+
+def test_the_room_works_normally_after_a_failed_check(tmp_path: Path, monkeypatch) -> None:
+    store = SQLiteStore(tmp_path / "board.sqlite3")
+    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
+    room = Room(board.id, store, spec=SPEC)
+    calls = {"n": 0}
+    original = UpdateGuard.apply
+
+    def fails_once(self: UpdateGuard, update: bytes, *, facilitator: bool):  # noqa: ANN202
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("check failed")
+        return original(self, update, facilitator=facilitator)
+
+    monkeypatch.setattr(UpdateGuard, "apply", fails_once)
+
+    def note_update(note_id: str) -> bytes:
+        writer = Doc()
+        writer.apply_update(room.doc.get_update())
+        state = writer.get_state()
+        writer.get("elements", type=Map)[note_id] = Map({
+            "kind": "note", "x": 0, "y": 0, "w": 1, "h": 1, "text": Text("t"), "author": "",
+            "org": "", "color": "", "created": 0})
+        return writer.get_update(state)
+
+    async def send(update: bytes) -> tuple[int, str] | None:
+        transport = MemoryTransport()
+        serving = asyncio.create_task(room.serve(transport, Role.PARTICIPANT))
+        transport.incoming.put_nowait(yp.sync_update(update))
+        transport.incoming.put_nowait(None)
+        await asyncio.wait_for(serving, 5)
+        return transport.closed
+
+    assert asyncio.run(send(note_update("first"))) == (1002, "update rejected")
+    assert "first" not in room.doc.get("elements", type=Map)
+    assert asyncio.run(send(note_update("second"))) is None
+    assert "second" in room.doc.get("elements", type=Map)
+    assert "second" in load_document(store, board.id)[0].get("elements", type=Map)

@@ -1,0 +1,153 @@
+"""Limits on connections, board size and queued bytes: a clear close code, and defaults that
+never hurt a real session."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import subprocess
+import sys
+
+import websockets
+from conftest import ServerProcess
+from pycrdt import Map, Text
+from yclient import connected
+from yclient import wait_for as _wait_for
+
+from partnerboard.server import yprotocol as yp
+
+#: The machine running the suite may be busy: conditions get a generous deadline.
+wait_for = functools.partial(_wait_for, limit=15)
+
+
+def run(coroutine) -> None:  # noqa: ANN001
+    asyncio.run(coroutine)
+
+
+def test_every_limit_is_an_option_of_serve():
+    answer = subprocess.run(
+        [sys.executable, "-m", "partnerboard.server.cli", "serve", "--help"],
+        capture_output=True, text=True, timeout=30, check=True,
+    )
+    for option in ("--max-connections-per-address", "--max-connections-per-board",
+                   "--max-board-elements", "--max-board-bytes", "--send-queue-bytes",
+                   "--send-queue-limit", "--max-message-bytes"):
+        assert option in answer.stdout
+
+
+async def close_code_of(url: str) -> int | None:
+    """Open a connection; the close code when the server closes it at once, else None."""
+    ws = await websockets.connect(url, max_size=None)
+    try:
+        first = await asyncio.wait_for(ws.recv(), 5)
+        assert yp.parse_message(first).sync_type is yp.SyncType.STEP1
+        return None
+    except websockets.ConnectionClosed:
+        return ws.close_code
+    finally:
+        await ws.close()
+
+
+def test_connections_per_address_and_per_board_are_limited(tmp_path):
+    server = ServerProcess(tmp_path / "data", "--max-connections-per-address", "4",
+                           "--max-connections-per-board", "3").start()
+    try:
+        board, other = server.create_board(), server.create_board()
+
+        async def scenario() -> None:
+            open_ = [await websockets.connect(server.board_ws(board)) for _ in range(3)]
+            assert await close_code_of(server.board_ws(board)) == 1013  # board full
+            assert await close_code_of(server.board_ws(other)) is None  # another board: fine
+            open_.append(await websockets.connect(server.board_ws(other)))
+            assert await close_code_of(server.board_ws(other)) == 1013  # address full
+            await open_.pop().close()
+            async with connected(server.board_ws(other)) as client:
+                assert client.close_code is None  # a place came free
+            for ws in open_:
+                await ws.close()
+
+        run(scenario())
+        log = server.log_path.read_text()
+        assert f"board {board['id']}: closing a connection with 1013: too many connections" in log
+    finally:
+        server.stop()
+
+
+def test_a_board_stops_growing_at_its_element_and_byte_limits(tmp_path):
+    server = ServerProcess(tmp_path / "data", "--max-board-elements", "5",
+                           "--max-board-bytes", "60000").start()
+    try:
+        board = server.create_board()
+
+        async def scenario() -> None:
+            async with connected(server.board_ws(board)) as writer:
+                for index in range(5):
+                    writer.add_note(f"n{index}", "fits", x=100 + index, y=100)
+                await writer.flush()
+                writer.add_note("n5", "one too many")
+                assert await writer.wait_closed(10) == 1009
+            async with connected(server.board_ws(board)) as writer:
+                assert set(writer.elements.keys()) == {f"n{index}" for index in range(5)}
+                writer.elements["n0"]["text"] += "x" * 70_000
+                assert await writer.wait_closed(10) == 1009
+            async with connected(server.board_ws(board, "observer")) as reader:
+                assert str(reader.elements["n0"]["text"]) == "fits"
+
+        run(scenario())
+        assert "the board is full" in server.log_path.read_text()
+    finally:
+        server.stop()
+
+
+def test_a_reader_that_stops_reading_is_cut_off_by_queued_bytes(tmp_path):
+    server = ServerProcess(tmp_path / "data", "--send-queue-limit", "100000",
+                           "--send-queue-bytes", "1000000").start()
+    try:
+        board = server.create_board()
+
+        async def scenario() -> None:
+            stalled = await websockets.connect(server.board_ws(board, "observer"), max_queue=1,
+                                               max_size=None)
+            async with connected(server.board_ws(board)) as writer, \
+                    connected(server.board_ws(board, "observer")) as reader:
+                for index in range(60):
+                    writer.add_note(f"n{index}", "x" * 90_000)
+                    await writer.flush()
+                    await asyncio.sleep(0)
+                await wait_for(lambda: len(reader.elements) == 60, limit=30, what="reader")
+            with contextlib.suppress(websockets.ConnectionClosed):
+                while True:
+                    await asyncio.wait_for(stalled.recv(), 10)
+            assert stalled.close_code == 1013
+
+        run(scenario())
+    finally:
+        server.stop()
+
+
+def test_500_clients_on_one_board_from_one_address_work_with_the_defaults(server):
+    """A proxy in front of a big session: every connection syncs and edits arrive."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        sockets = []
+        try:
+            for _ in range(500):
+                ws = await websockets.connect(server.board_ws(board), max_size=None)
+                sockets.append(ws)
+            firsts = await asyncio.gather(*(asyncio.wait_for(ws.recv(), 30) for ws in sockets))
+            assert all(yp.parse_message(frame).sync_type is yp.SyncType.STEP1
+                       for frame in firsts)
+            async with connected(server.board_ws(board)) as writer, \
+                    connected(server.board_ws(board, "observer")) as reader:
+                writer.elements["last"] = Map({
+                    "kind": "note", "x": 1, "y": 1, "w": 1, "h": 1, "text": Text("501st"),
+                    "author": "", "org": "", "color": "", "created": 0})
+                await wait_for(lambda: "last" in reader.elements, limit=30, what="edit")
+            assert all(ws.close_code is None for ws in sockets)
+        finally:
+            await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+    run(scenario())
+

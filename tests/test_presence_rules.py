@@ -1,0 +1,82 @@
+"""Presence: a connection sets and removes only its own client ids' states, of bounded size."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+
+from pycrdt import Map
+from yclient import connected
+from yclient import wait_for as _wait_for
+
+from partnerboard.server import yprotocol as yp
+
+#: The machine running the suite may be busy: conditions get a generous deadline.
+wait_for = functools.partial(_wait_for, limit=15)
+
+
+def run(coroutine) -> None:  # noqa: ANN001
+    asyncio.run(coroutine)
+
+
+def test_an_observer_cannot_overwrite_or_erase_another_client_presence(server):
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "participant")) as anna, \
+                connected(server.board_ws(board, "observer")) as olga, \
+                connected(server.board_ws(board, "facilitator")) as watcher:
+            anna_id = anna.doc.client_id
+            await anna.set_presence(anna_id, 1, {"user": {"name": "Anna"}})
+            await wait_for(lambda: anna_id in watcher.awareness, what="Anna's presence")
+            await olga.set_presence(anna_id, 2, {"user": {"name": "Fake Anna"}})
+            await olga.send_raw(yp.awareness_message(
+                yp.encode_awareness([yp.AwarenessEntry(anna_id, 3, "null")])))
+            # Olga's own presence still goes through, after the forged ones.
+            await olga.set_presence(olga.doc.client_id, 1, {"user": {"name": "Olga"}})
+            await wait_for(lambda: olga.doc.client_id in watcher.awareness, what="Olga")
+            assert json.loads(watcher.awareness[anna_id])["user"]["name"] == "Anna"
+            assert olga.close_code is None
+        async with connected(server.board_ws(board, "observer")):
+            pass
+
+    run(scenario())
+
+
+def test_the_facilitator_presence_cannot_be_faked_even_after_they_leave(server):
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "participant")) as mallory, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            async with connected(server.board_ws(board, "facilitator")) as facilitator:
+                fac_id = facilitator.doc.client_id
+                facilitator.doc.get("meta", type=Map)["step"] = 1  # writes: the id is theirs
+                await facilitator.set_presence(fac_id, 1, {"user": {"name": "Facilitator"}})
+                await wait_for(lambda: fac_id in watcher.awareness, what="presence")
+            await wait_for(lambda: fac_id not in watcher.awareness, what="facilitator left")
+            await mallory.set_presence(fac_id, 5, {"user": {"name": "Facilitator"}})
+            await mallory.set_presence(mallory.doc.client_id, 1, {"user": {"name": "Mallory"}})
+            await wait_for(lambda: mallory.doc.client_id in watcher.awareness, what="Mallory")
+            assert fac_id not in watcher.awareness
+
+    run(scenario())
+
+
+def test_a_presence_state_over_8_kib_is_dropped(server):
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "observer")) as big, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            big_id = big.doc.client_id
+            await big.set_presence(big_id, 1, {"user": {"name": "x" * 9_000}})
+            await big.set_presence(big_id + 1, 1, {"user": {"name": "fits"}})
+            await wait_for(lambda: big_id + 1 in watcher.awareness, what="small state")
+            assert big_id not in watcher.awareness
+            async with connected(server.board_ws(board, "observer")) as newcomer:
+                await wait_for(lambda: big_id + 1 in newcomer.awareness, what="newcomer")
+                assert big_id not in newcomer.awareness
+
+    run(scenario())
