@@ -7,7 +7,7 @@ WEB_INSTALLED := web/node_modules/.installed
 BUNDLE := web/dist/board.js
 WEB_SOURCES := $(wildcard web/src/*.js web/src/*/*.js)
 
-.PHONY: run test bench lint install web chromium clean
+.PHONY: run test bench fuzz lint install web chromium clean
 
 run: install web
 	$(BIN)/partnerboard serve --data-dir ./data
@@ -21,6 +21,11 @@ bench: install web chromium
 	cd tests/benchmarks && ../../$(BIN)/python decoder.py
 	$(BIN)/python tests/benchmarks/browser_render.py
 	$(BIN)/python tests/benchmarks/scaleout.py
+
+# The long WebSocket fuzz run (issue 9): at least 1,000,000 inputs against a live server, a
+# summary line at the end. FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--seed 7 --max-minutes 30".
+fuzz: install
+	$(BIN)/python tests/wsfuzz/run.py $(FUZZ_ARGS)
 
 lint: install
 	$(BIN)/ruff check server plugins canvases tests

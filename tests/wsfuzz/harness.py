@@ -1,0 +1,346 @@
+"""The fuzz run: a live server, rounds of fuzz connections on one board, and the checks.
+
+Each round creates a fresh target board, puts a witness (facilitator) on it, builds seeds from
+its real state and sends inputs from several connections of one role in parallel. Every
+``check_every`` inputs the connections pause and the checks run:
+
+* the server process is alive and its log has no traceback or error line;
+* the board nobody fuzzes is unchanged, and its witness got nothing;
+* the witness on the fuzzed board is still connected, its next edit reaches a fresh reader
+  (no one took its Yjs client id), and the fresh reader holds what the witness holds;
+* nothing the fuzz role may not do happened: an observer changed nothing at all; a participant
+  changed no meta or partners and marked no element agreed or parked; no relayed content nests
+  deeper than 64; the witness's presence is its own and no presence state over 8 KiB went out.
+
+At the end the server is stopped and started again, and the boards read back from disk must
+equal what was in memory. Boards are rotated so one board does not grow without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conftest import ServerProcess
+from pycrdt import Map, Text
+from wsfuzz.connection import FuzzConnection, Stalled, Stats
+from wsfuzz.frames import Input, InputSource
+from wsfuzz.seeds import Board, SeedMaker, SeedPool
+from wsfuzz.witness import MAX_PRESENCE, TooDeep, Witness
+from yclient import state_vector, wait_for
+
+__all__ = ["FuzzRun", "Finding"]
+
+
+@dataclass
+class Finding:
+    check: str
+    detail: str
+    suspects: list[Input] = field(default_factory=list)
+
+    def render(self, limit: int = 600) -> str:
+        lines = [f"[{self.check}] {self.detail}"]
+        lines += ["  suspect " + s.describe(limit) for s in self.suspects]
+        return "\n".join(lines)
+
+
+@dataclass
+class RoundPlan:
+    role: str
+    inputs: int
+    seed: int
+
+
+class FuzzRun:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        connections: int = 4,
+        check_every: int = 1000,
+        families: tuple[str, ...] | None = None,
+        on_finding: Callable[[Finding], None] | None = None,
+        stop_on_finding: bool = True,
+    ) -> None:
+        self.server = ServerProcess(data_dir)
+        self.connections = connections
+        self.check_every = check_every
+        self.families = families
+        self.on_finding = on_finding
+        self.stop_on_finding = stop_on_finding
+        self.stats = Stats()
+        self.findings: list[Finding] = []
+        self.deaths = 0
+        self.tracebacks = 0
+        self.witness_changes = 0
+        self._log_offset = 0
+        self.other: dict[str, Any] = {}
+        self.other_witness: Witness | None = None
+        self.other_content: dict[str, Any] = {}
+        #: board id -> content read from memory at its last check, and the boards by id
+        self.final_content: dict[str, dict[str, Any]] = {}
+        self.boards: dict[str, dict[str, Any]] = {}
+
+    # -- findings ---------------------------------------------------------------------------
+
+    def _find(self, check: str, detail: str, suspects: list[Input] | None = None) -> None:
+        finding = Finding(check, detail, suspects or [])
+        self.findings.append(finding)
+        if check == "process death":
+            self.deaths += 1
+        elif check not in ("stall", "traceback", "fuzzer error"):
+            self.witness_changes += 1
+        if self.on_finding is not None:
+            self.on_finding(finding)
+
+    def _scan_log(self, suspects: list[Input]) -> None:
+        with self.server.log_path.open("rb") as log:
+            log.seek(self._log_offset)
+            text = log.read().decode("utf-8", "replace")
+            self._log_offset = log.tell()
+        errors = _log_errors(text)
+        if errors:
+            self.tracebacks += len(errors)
+            for error in dict.fromkeys(errors):
+                self._find("traceback", f"the server log: {error}", suspects)
+
+    def _alive(self) -> bool:
+        return self.server.proc is not None and self.server.proc.poll() is None
+
+    # -- the run ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.server.start()
+        self.other = self.server.create_board(title="The other board")
+        self.boards[self.other["id"]] = self.other
+        await self.start_other()
+
+    async def start_other(self) -> None:
+        """(Re)connect the other board's witness; what it holds now is what must stay."""
+        self.other_witness = await Witness(self.server.board_ws(self.other, "participant"),
+                                           "other").connect()
+        self.other_content = self.other_witness.content()
+
+    async def stop(self) -> None:
+        if self.other_witness is not None:
+            await self.other_witness.close()
+        self.server.stop()
+
+    async def run_round(self, plan: RoundPlan) -> None:
+        rng = random.Random(plan.seed)
+        board = self.server.create_board(title="Fuzzed board")
+        self.boards[board["id"]] = board
+        witness = await Witness(self.server.board_ws(board, "facilitator"), "witness").connect()
+        elements = witness.doc.get("elements", type=Map)
+        with witness.doc.transaction():
+            elements["w-note"] = Map({"kind": "note", "x": 100, "y": 100, "w": 160, "h": 100,
+                                      "text": Text("witness"), "author": "w", "org": "Gemeente",
+                                      "color": "#fff", "created": 1.0})
+            elements["w-agreed"] = Map({"kind": "note", "x": 300, "y": 100, "w": 160, "h": 100,
+                                        "text": Text("agreed"), "author": "w", "org": "Zorg",
+                                        "color": "#fff", "created": 1.0, "status": "agreed"})
+        presence = await witness.set_presence({"user": {"name": "Witness", "org": "Gemeente"}})
+        await witness.flush()
+        partners = witness.doc.get("partners", type=Map)
+        seeds = SeedPool(SeedMaker(Board(witness.doc.get_update(), ("w-note", "w-agreed"),
+                                         tuple(partners.keys())), rng), rng)
+        expected = witness.content()
+
+        def forged() -> tuple[int, int]:
+            return witness.doc.client_id, witness.next_clock()
+
+        probe = {"state": witness.doc.get_state(), "at": time.monotonic()}
+
+        def probe_state() -> bytes:
+            if time.monotonic() - probe["at"] > 0.2:
+                probe["state"], probe["at"] = witness.doc.get_state(), time.monotonic()
+            return probe["state"]
+
+        url = self.server.board_ws(board, plan.role)
+        connections = [FuzzConnection(
+            url, InputSource(random.Random(plan.seed * 1000 + i), seeds, forged,
+                             families=self.families),
+            self.stats, probe_state, lambda: state_vector(witness.doc), self._alive)
+            for i in range(self.connections)]
+        sent, check = 0, 0
+        try:
+            while sent < plan.inputs and not (self.findings and self.stop_on_finding):
+                batch = min(self.check_every, plan.inputs - sent)
+                share = [batch // len(connections) + (i < batch % len(connections))
+                         for i in range(len(connections))]
+                sends = (c.send(n) for c, n in zip(connections, share, strict=True))
+                outcome = await asyncio.gather(*sends, return_exceptions=True)
+                sent += batch
+                suspects = [c.current for c in connections if c.current is not None]
+                recent = [item for c in connections for item in c.recent[-3:]]
+                if not self._alive():
+                    self._find("process death", f"exit status {self.server.proc.returncode} "
+                               f"during a {plan.role} round", suspects)
+                    self._scan_log(suspects)
+                    return
+                for result in outcome:
+                    if isinstance(result, Stalled):
+                        self._find("stall", "no answer and no close in time", [result.last])
+                    elif isinstance(result, BaseException):
+                        self._find("fuzzer error", repr(result), suspects)
+                self._scan_log(recent)
+                check += 1
+                await self._check(plan.role, board, witness, expected, presence, check, recent)
+        finally:
+            for connection in connections:
+                await connection.close()
+            await witness.close()
+
+    async def _check(self, role: str, board: dict, witness: Witness, expected: dict[str, Any],
+                     presence: str, check: int, recent: list[Input]) -> None:
+        """Run the checks; ``expected`` tracks what the witness itself set."""
+        if witness.close_code is not None:
+            self._find("witness closed", f"the witness was closed with {witness.close_code}",
+                       recent)
+            return
+        meta = witness.doc.get("meta", type=Map)
+        title = f"witness check {check}"
+        note_text = witness.doc.get("elements", type=Map)["w-note"]["text"]
+        with witness.doc.transaction():
+            meta["title"] = title
+            note_text.insert(len(note_text), ".")
+        await witness.flush()
+        expected["meta"]["title"] = title
+        expected["elements"]["w-note"]["text"]["$text"] += "."
+        reader = await Witness(self.server.board_ws(board, "observer"), "reader").connect()
+        try:
+            await self._wait(lambda: reader.doc.get("meta", type=Map).get("title") == title)
+            if reader.doc.get("meta", type=Map).get("title") != title:
+                self._find("witness edit lost", "a fresh reader does not see the witness's "
+                           "title change (someone wrote under its client id?)", recent)
+            await self._wait(lambda: state_vector(witness.doc) == state_vector(reader.doc))
+            self._compare(role, witness, reader, expected, recent)
+            await reader.query_presence()
+            mine = reader.awareness.get(witness.doc.client_id)
+            if mine != presence:
+                self._find("presence taken", f"the witness's presence is now {mine!r:.200}",
+                           recent)
+            if reader.largest_presence > MAX_PRESENCE:
+                self._find("presence too large", f"a fresh reader got a presence state of "
+                           f"{reader.largest_presence} bytes", recent)
+            for seen in (witness, reader):
+                for problem in seen.relayed:
+                    self._find("relayed", f"the {seen.name} received {problem}", recent)
+                seen.relayed.clear()
+            witness.largest_presence = 0
+            await witness.set_presence(json.loads(presence))
+            try:
+                self.final_content[board["id"]] = reader.content()
+            except TooDeep:  # reported by _compare; nothing to compare after a restart
+                self.final_content.pop(board["id"], None)
+        finally:
+            await reader.close()
+        await self._check_other(recent)
+
+    async def _wait(self, condition: Callable[[], bool], limit: float = 30) -> None:
+        """Wait for ``condition`` a while; the caller checks it again and reports."""
+        with contextlib.suppress(AssertionError):
+            await wait_for(condition, limit)
+
+    def _compare(self, role: str, witness: Witness, reader: Witness, expected: dict[str, Any],
+                 recent: list[Input]) -> None:
+        try:
+            seen, mine = reader.content(), witness.content()
+        except TooDeep as error:
+            self._find("too deep", f"the board holds Y types nested {error}", recent)
+            return
+        if seen != mine:
+            self._find("diverged", "a fresh reader and the witness hold different boards: "
+                       f"{_diff(seen, mine)}", recent)
+        if role == "observer" and seen != expected:
+            self._find("observer changed the board", _diff(seen, expected), recent)
+        if role == "participant":
+            for part in ("meta", "partners"):
+                if seen[part] != expected[part]:
+                    self._find(f"participant changed {part}", _diff(seen[part], expected[part]),
+                               recent)
+            for key, element in seen["elements"].items():
+                # Deleting (or replacing) a marked element is not marking; a mark is.
+                status = element.get("status") if isinstance(element, dict) else None
+                wanted = expected["elements"].get(key, {}).get("status")
+                if status is not None and status != wanted:
+                    self._find("participant set a status", f"{key}: {status!r:.100}", recent)
+        for part in ("meta", "partners"):  # a facilitator's fuzz may change them: follow it
+            expected[part] = seen[part]
+        expected["elements"].update(
+            {k: v for k, v in seen["elements"].items() if k.startswith("w-")})
+
+    async def _check_other(self, recent: list[Input]) -> None:
+        other = self.other_witness
+        assert other is not None
+        if other.close_code is not None or other.updates_received or other.awareness_frames:
+            self._find("other board", f"closed {other.close_code}, {other.updates_received} "
+                       f"updates, {other.awareness_frames} presence frames", recent)
+        reader = await Witness(self.server.board_ws(self.other, "observer"), "other-reader"
+                               ).connect()
+        try:
+            if reader.content() != self.other_content:
+                self._find("other board", _diff(reader.content(), self.other_content), recent)
+            self.final_content[self.other["id"]] = reader.content()
+        finally:
+            await reader.close()
+
+    async def check_restart(self) -> None:
+        """Stop the server (it compacts), start it again: what it reads back is what it held."""
+        if self.other_witness is not None:
+            await self.other_witness.close()
+            self.other_witness = None
+        self._scan_log([])
+        self.server.terminate()
+        self.server.start()
+        self._log_offset = 0
+        for board_id, content in self.final_content.items():
+            board = self.boards[board_id]
+            reader = await Witness(self.server.board_ws(board, "observer"), "after-restart"
+                                   ).connect()
+            try:
+                if reader.content() != content:
+                    self._find("stored differs", f"board {board_id} after a restart: "
+                               f"{_diff(reader.content(), content)}")
+            finally:
+                await reader.close()
+        self._scan_log([])
+
+    def restart_after_death(self) -> None:
+        self.server.kill()
+        self.server.start()
+        self._log_offset = 0
+
+
+def _log_errors(text: str) -> list[str]:
+    """One line per traceback (its exception) or error line in a piece of the server log."""
+    lines = text.splitlines()
+    found = []
+    for index, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)"):
+            end = next((j for j in range(index + 1, len(lines))
+                        if lines[j] and not lines[j].startswith(" ")), len(lines) - 1)
+            where = [ln.strip() for ln in lines[index:end] if ln.strip().startswith("File ")]
+            found.append(f"{lines[end][:300]} (at {where[-1][:200] if where else '?'})")
+        elif line.startswith(("ERROR", "CRITICAL")) or "Fatal Python error" in line:
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if not following.startswith("Traceback"):
+                found.append(line[:300])
+    return found
+
+
+def _diff(seen: Any, wanted: Any) -> str:
+    """The first difference between two plain values, briefly."""
+    if isinstance(seen, dict) and isinstance(wanted, dict):
+        for key in sorted(set(seen) | set(wanted), key=str):
+            if seen.get(key, "<absent>") != wanted.get(key, "<absent>"):
+                return f"{key}: " + _diff(seen.get(key, "<absent>"), wanted.get(key, "<absent>"))
+    shown = json.dumps(seen, default=str)[:200]
+    return f"{shown} instead of {json.dumps(wanted, default=str)[:200]}"

@@ -1,0 +1,83 @@
+"""``make fuzz``: a long fuzz run of the WebSocket endpoint against a live server.
+
+Sends at least ``--inputs`` inputs (default 1,000,000) in rounds that cycle the fuzz role
+(participant, observer, facilitator), each on a fresh board, and prints a summary line at the
+end: inputs by kind, closes by code, process deaths, tracebacks, witness changes, inputs/s.
+Findings are printed as they come and written to ``--findings`` (a process death restarts the
+server and the run goes on). Exit status 1 when anything was found.
+
+Reproduce a run with ``--seed``; the run is deterministic up to the timing between connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent)]
+
+from wsfuzz.harness import Finding, FuzzRun, RoundPlan  # noqa: E402
+from wsfuzz.summary import summary_line  # noqa: E402
+
+ROLES = ("participant", "observer", "participant", "facilitator")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inputs", type=int, default=1_000_000, help="inputs to send at least")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    parser.add_argument("--connections", type=int, default=6, help="fuzz connections at once")
+    parser.add_argument("--round", type=int, default=25_000, help="inputs per board")
+    parser.add_argument("--check-every", type=int, default=2_500, help="inputs between checks")
+    parser.add_argument("--max-minutes", type=float, default=90, help="stop after this long")
+    parser.add_argument("--families", default=None,
+                        help="only these input families, comma-separated (default: all)")
+    parser.add_argument("--findings", type=Path, default=HERE / "out" / "findings.txt")
+    return parser.parse_args(argv)
+
+
+async def main(args: argparse.Namespace) -> int:
+    seed = args.seed if args.seed is not None else random.randrange(2**32)
+    print(f"fuzz: seed {seed}, {args.inputs} inputs, {args.connections} connections", flush=True)
+    args.findings.parent.mkdir(parents=True, exist_ok=True)
+    findings = args.findings.open("w")
+
+    def report(finding: Finding) -> None:
+        print(finding.render(120)[:1500], flush=True)
+        findings.write(finding.render(2_000_000) + "\n\n")
+        findings.flush()
+
+    deadline = time.monotonic() + args.max_minutes * 60
+    with tempfile.TemporaryDirectory(prefix="pb-fuzz-") as tmp:
+        run = FuzzRun(Path(tmp), connections=args.connections, check_every=args.check_every,
+                      on_finding=report, stop_on_finding=False,
+                      families=tuple(args.families.split(",")) if args.families else None)
+        await run.start()
+        try:
+            number = 0
+            while run.stats.total < args.inputs and time.monotonic() < deadline:
+                role = ROLES[number % len(ROLES)]
+                size = min(args.round, args.inputs - run.stats.total)
+                deaths = run.deaths
+                await run.run_round(RoundPlan(role, size, seed + number))
+                if run.deaths > deaths:
+                    run.restart_after_death()
+                    await run.start_other()
+                number += 1
+                print(f"  {summary_line(run)}", flush=True)
+            await run.check_restart()
+        finally:
+            await run.stop()
+    print(summary_line(run), flush=True)
+    findings.close()
+    return 1 if run.findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))

@@ -1,0 +1,209 @@
+"""The witness: a well-behaved client that watches what the fuzzed board (and another board) end up
+holding, and says what a client of the fuzz connections' role could not have caused.
+
+It is a pycrdt client like tests/yclient.py, with one difference: every update the server relays
+is first measured by the fuzzer's own decoder, and one nested deeper than the contract allows is
+recorded and not applied, so content the server should have refused shows up as a finding
+instead of crashing the fuzzer in the same native code that crashes the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+import websockets
+from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText, handle_sync_message
+from websockets.exceptions import ConnectionClosed
+from wsfuzz.ycodec import DecodeError, update_depth
+from yclient import state_vector
+
+from partnerboard.server import yprotocol as yp
+
+__all__ = ["Witness", "plain", "MAX_DEPTH", "MAX_PRESENCE"]
+
+#: DESIGN.md section 5: content nested deeper than this never reaches the document.
+MAX_DEPTH = 64
+#: DESIGN.md section 5: a presence state larger than this is dropped.
+MAX_PRESENCE = 8 * 1024
+
+
+def _may_nest(payload: bytes) -> bool:
+    """Cheap pre-check: nesting deeper than MAX_DEPTH needs more than MAX_DEPTH container
+    tags (Any array 0x75 / object 0x76, or JSON brackets), so most updates skip the decoder."""
+    return sum(payload.count(tag) for tag in (b"\x75", b"\x76", b"[", b"{")) > MAX_DEPTH
+
+
+class TooDeep(Exception):
+    pass
+
+
+def plain(value: Any, limit: int = 200) -> Any:
+    """A document value as plain JSON-able data, without recursion (Y types, nested any
+    values); raises :class:`TooDeep` past ``limit`` levels."""
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
+    while stack:
+        item, target, slot, depth = stack.pop()
+        if depth > limit:
+            raise TooDeep(f"more than {limit} levels")
+        if isinstance(item, Text | XmlText):
+            target[slot] = {"$text": str(item)}
+        elif isinstance(item, Map | dict):
+            out: dict[str, Any] = {}
+            target[slot] = out
+            for key in list(item.keys()):
+                stack.append((item[key], out, str(key), depth + 1))
+        elif isinstance(item, Array | list | tuple):
+            items = list(item)
+            out_list: list[Any] = [None] * len(items)
+            target[slot] = out_list
+            for index, child in enumerate(items):
+                stack.append((child, out_list, index, depth + 1))
+        elif isinstance(item, XmlElement | XmlFragment):
+            target[slot] = {"$xml": str(item)}
+        elif isinstance(item, float) and item != item:
+            target[slot] = "NaN"
+        elif isinstance(item, bytes):
+            target[slot] = {"$bytes": item.hex()}
+        elif isinstance(item, Doc):
+            target[slot] = {"$doc": True}
+        else:
+            target[slot] = item
+    return root[0]
+
+
+class Witness:
+    """One connection to a board that only ever does what its role may do."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.url = url
+        self.name = name
+        self.doc = Doc()
+        self.ws: websockets.ClientConnection | None = None
+        self.synced = asyncio.Event()
+        self.updates_received = 0
+        self.awareness: dict[int, str] = {}
+        self.awareness_frames = 0
+        self.awareness_arrived = asyncio.Event()
+        self.largest_presence = 0
+        #: Things the server relayed that it should not have (each a short text).
+        self.relayed: list[str] = []
+        self.close_code: int | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._applying = False
+        self._sub = self.doc.observe(self._on_change)
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def connect(self, limit: float = 60) -> Witness:
+        self.ws = await websockets.connect(self.url, max_size=None, compression=None)
+        self._reader = asyncio.create_task(self._read())
+        step1 = bytes((0, 0)) + yp.var_bytes(self.doc.get_state())
+        await self.ws.send(step1)
+        await asyncio.wait_for(self.synced.wait(), limit)
+        return self
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        try:
+            async for frame in self.ws:
+                if isinstance(frame, str) or not frame:
+                    self.relayed.append("a text or empty frame")
+                    continue
+                self._handle(frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self.ws.close_code
+
+    def _handle(self, frame: bytes) -> None:
+        try:
+            message = yp.parse_message(frame)
+        except yp.ProtocolError as error:
+            self.relayed.append(f"a frame our codec refuses: {error}")
+            return
+        if message.type is yp.MessageType.SYNC:
+            if message.sync_type is not yp.SyncType.STEP1 and _may_nest(message.payload):
+                try:
+                    depth = update_depth(message.payload)
+                except DecodeError as error:
+                    depth, problem = 0, f"an update the fuzzer cannot decode: {error}"
+                else:
+                    problem = f"an update with a value nested {depth} deep"
+                if depth > MAX_DEPTH or not depth and "decode" in problem:
+                    self.relayed.append(problem)
+                    if message.sync_type is yp.SyncType.STEP2:
+                        self.synced.set()  # synced as far as it will go
+                    return
+            self._applying = True
+            try:
+                reply = handle_sync_message(frame[1:], self.doc)
+            finally:
+                self._applying = False
+            if reply is not None:
+                self._spawn(reply)
+            if message.sync_type is yp.SyncType.STEP2:
+                self.synced.set()
+            elif message.sync_type is yp.SyncType.UPDATE:
+                self.updates_received += 1
+        elif message.type is yp.MessageType.AWARENESS:
+            self.awareness_frames += 1
+            self.awareness_arrived.set()
+            for entry in yp.parse_awareness(message.payload):
+                self.largest_presence = max(self.largest_presence, len(entry.state.encode(
+                    "utf-8", "surrogatepass")))
+                if entry.state == "null":
+                    self.awareness.pop(entry.client_id, None)
+                else:
+                    self.awareness[entry.client_id] = entry.state
+
+    def _on_change(self, event: Any) -> None:
+        if self._applying or self.ws is None:
+            return
+        if event.update != yp.EMPTY_UPDATE:
+            self._spawn(yp.sync_update(event.update))
+
+    def _spawn(self, frame: bytes) -> None:
+        task = asyncio.get_running_loop().create_task(self._send(frame))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, frame: bytes) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(ConnectionClosed):
+                await self.ws.send(frame)
+
+    async def flush(self) -> None:
+        while self._sending:
+            await asyncio.gather(*list(self._sending))
+
+    async def set_presence(self, state: dict[str, Any]) -> str:
+        text = json.dumps(state)
+        entry = yp.AwarenessEntry(self.doc.client_id, len(self.awareness) + 1, text)
+        assert self.ws is not None
+        await self.ws.send(yp.awareness_message(yp.encode_awareness([entry])))
+        return text
+
+    async def query_presence(self) -> None:
+        assert self.ws is not None
+        self.awareness_arrived.clear()
+        await self.ws.send(bytes([yp.MessageType.QUERY_AWARENESS]))
+        await asyncio.wait_for(self.awareness_arrived.wait(), 30)
+
+    def next_clock(self) -> int:
+        return state_vector(self.doc).get(self.doc.client_id, 0)
+
+    def content(self) -> dict[str, Any]:
+        """meta, partners and elements as plain data (TooDeep for absurd nesting)."""
+        return {name: plain(self.doc.get(name, type=Map)) for name in
+                ("meta", "partners", "elements")}
+
+    async def close(self) -> None:
+        await self.flush()
+        if self.ws is not None:
+            await self.ws.close()
+            if self._reader is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._reader, 5)
