@@ -46,15 +46,16 @@ class Stats:
         return sum(self.inputs.values())
 
 
-def _expects_step2(frame: bytes | str) -> bool:
-    """Whether the server answers this input with a SyncStep2 of its own (a parsable step1)."""
-    if isinstance(frame, str) or len(frame) > 1_100_000:
-        return False
+def _answers(frame: bytes | str, max_bytes: int) -> int | None:
+    """How many SyncStep2 answers the server owes for this input (1 for a step1), or None when
+    the frame cannot be parsed at all, so the server must close (no probe is needed then)."""
+    if isinstance(frame, str) or len(frame) > max_bytes:
+        return None
     try:
         message = yp.parse_message(frame)
     except yp.ProtocolError:
-        return False
-    return message.type is yp.MessageType.SYNC and message.sync_type is yp.SyncType.STEP1
+        return None
+    return int(message.type is yp.MessageType.SYNC and message.sync_type is yp.SyncType.STEP1)
 
 
 class FuzzConnection:
@@ -66,14 +67,17 @@ class FuzzConnection:
         probe_state: Callable[[], bytes],
         server_state: Callable[[], dict[int, int]],
         alive: Callable[[], bool],
+        history: list[Input] | None = None,
         timeout: float = 20,
     ) -> None:
+        """``history``: a list every sent input is appended to (the round's, to replay)."""
         self.url = url
         self.source = source
         self.stats = stats
         self.probe_state = probe_state
         self.server_state = server_state
         self.alive = alive
+        self.history = history
         self.timeout = timeout
         self.ws: websockets.ClientConnection | None = None
         self.answers = 0
@@ -88,8 +92,9 @@ class FuzzConnection:
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                self.ws = await websockets.connect(self.url, max_size=None, compression=None,
-                                                   open_timeout=self.timeout)
+                self.ws = await websockets.connect(
+                    self.url, max_size=None, compression=None, ping_interval=None,
+                    open_timeout=self.timeout)
                 break
             except (OSError, InvalidHandshake, TimeoutError):
                 if time.monotonic() > deadline or not self.alive():
@@ -118,12 +123,16 @@ class FuzzConnection:
             assert self.ws is not None
             item = self.current = self.source.next()
             self.recent = (self.recent + [item])[-20:]
+            if self.history is not None:
+                self.history.append(item)
             self.stats.inputs[item.family] += 1
-            self.expected += (2 if _expects_step2(item.frame) else 1)
+            owed = _answers(item.frame, self.source.max_bytes)
+            self.expected += 1 + (owed or 0)
             self.answered.clear()
             try:
                 await self.ws.send(item.frame)
-                await self.ws.send(yp.sync_step1(self.probe_state()))
+                if owed is not None:
+                    await self.ws.send(yp.sync_step1(self.probe_state()))
             except ConnectionClosed:
                 pass
             try:

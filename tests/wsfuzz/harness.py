@@ -30,10 +30,11 @@ from typing import Any
 
 from conftest import ServerProcess
 from pycrdt import Map, Text
+from websockets.exceptions import ConnectionClosed
 from wsfuzz.connection import FuzzConnection, Stalled, Stats
 from wsfuzz.frames import Input, InputSource
 from wsfuzz.seeds import Board, SeedMaker, SeedPool
-from wsfuzz.witness import MAX_PRESENCE, TooDeep, Witness
+from wsfuzz.witness import MAX_PRESENCE, TooDeep, Witness, shape_problem
 from yclient import state_vector, wait_for
 
 __all__ = ["FuzzRun", "Finding"]
@@ -68,8 +69,14 @@ class FuzzRun:
         families: tuple[str, ...] | None = None,
         on_finding: Callable[[Finding], None] | None = None,
         stop_on_finding: bool = True,
+        server_python: str | None = None,
+        out_dir: Path | None = None,
     ) -> None:
-        self.server = ServerProcess(data_dir)
+        """``out_dir``: where a round that killed the server is written (hex, one frame a line,
+        for ``replay.py --sequence``)."""
+        self.out_dir = out_dir
+        self.server = ServerProcess(data_dir, **({"python": server_python} if server_python
+                                                 else {}))
         self.connections = connections
         self.check_every = check_every
         self.families = families
@@ -87,6 +94,8 @@ class FuzzRun:
         #: board id -> content read from memory at its last check, and the boards by id
         self.final_content: dict[str, dict[str, Any]] = {}
         self.boards: dict[str, dict[str, Any]] = {}
+        #: Every input of the current round, in the order sent (replayed to confirm a death).
+        self.history: list[Input] = []
 
     # -- findings ---------------------------------------------------------------------------
 
@@ -110,6 +119,15 @@ class FuzzRun:
             self.tracebacks += len(errors)
             for error in dict.fromkeys(errors):
                 self._find("traceback", f"the server log: {error}", suspects)
+
+    def _save_history(self, role: str) -> str:
+        if self.out_dir is None:
+            return ""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / f"death-{self.deaths + 1}-{role}.hex"
+        path.write_text("".join(item.frame.hex() + "\n" for item in self.history
+                                if isinstance(item.frame, bytes)))
+        return f"; the round's {len(self.history)} inputs are in {path}"
 
     def _alive(self) -> bool:
         return self.server.proc is not None and self.server.proc.poll() is None
@@ -164,10 +182,12 @@ class FuzzRun:
             return probe["state"]
 
         url = self.server.board_ws(board, plan.role)
+        self.history = []
         connections = [FuzzConnection(
             url, InputSource(random.Random(plan.seed * 1000 + i), seeds, forged,
                              families=self.families),
-            self.stats, probe_state, lambda: state_vector(witness.doc), self._alive)
+            self.stats, probe_state, lambda: state_vector(witness.doc), self._alive,
+            self.history)
             for i in range(self.connections)]
         sent, check = 0, 0
         try:
@@ -181,8 +201,10 @@ class FuzzRun:
                 suspects = [c.current for c in connections if c.current is not None]
                 recent = [item for c in connections for item in c.recent[-3:]]
                 if not self._alive():
+                    assert self.server.proc is not None
+                    saved = self._save_history(plan.role)
                     self._find("process death", f"exit status {self.server.proc.returncode} "
-                               f"during a {plan.role} round", suspects)
+                               f"during a {plan.role} round{saved}", suspects)
                     self._scan_log(suspects)
                     return
                 for result in outcome:
@@ -192,7 +214,12 @@ class FuzzRun:
                         self._find("fuzzer error", repr(result), suspects)
                 self._scan_log(recent)
                 check += 1
-                await self._check(plan.role, board, witness, expected, presence, check, recent)
+                try:
+                    await self._check(plan.role, board, witness, expected, presence, check,
+                                      recent)
+                except (ConnectionClosed, OSError, TimeoutError) as error:
+                    self._find("witness lost", f"the check could not run: {error!r}", recent)
+                    return
         finally:
             for connection in connections:
                 await connection.close()
@@ -207,13 +234,17 @@ class FuzzRun:
             return
         meta = witness.doc.get("meta", type=Map)
         title = f"witness check {check}"
-        note_text = witness.doc.get("elements", type=Map)["w-note"]["text"]
+        note = witness.doc.get("elements", type=Map).get("w-note")
+        text = note.get("text") if isinstance(note, Map) else None
         with witness.doc.transaction():
             meta["title"] = title
-            note_text.insert(len(note_text), ".")
+            if isinstance(text, Text):  # (a facilitator's fuzz may have replaced it)
+                text.insert(len(text), ".")
         await witness.flush()
         expected["meta"]["title"] = title
-        expected["elements"]["w-note"]["text"]["$text"] += "."
+        wanted = expected["elements"].get("w-note", {}).get("text")
+        if isinstance(text, Text) and isinstance(wanted, dict) and "$text" in wanted:
+            wanted["$text"] += "."
         reader = await Witness(self.server.board_ws(board, "observer"), "reader").connect()
         try:
             await self._wait(lambda: reader.doc.get("meta", type=Map).get("title") == title)
@@ -231,7 +262,7 @@ class FuzzRun:
                 self._find("presence too large", f"a fresh reader got a presence state of "
                            f"{reader.largest_presence} bytes", recent)
             for seen in (witness, reader):
-                for problem in seen.relayed:
+                for problem in dict.fromkeys(seen.relayed):
                     self._find("relayed", f"the {seen.name} received {problem}", recent)
                 seen.relayed.clear()
             witness.largest_presence = 0
@@ -272,6 +303,9 @@ class FuzzRun:
                 wanted = expected["elements"].get(key, {}).get("status")
                 if status is not None and status != wanted:
                     self._find("participant set a status", f"{key}: {status!r:.100}", recent)
+                problem = shape_problem(reader.doc.get("elements", type=Map).get(key))
+                if problem:
+                    self._find("participant made an odd element", f"{key} {problem}", recent)
         for part in ("meta", "partners"):  # a facilitator's fuzz may change them: follow it
             expected[part] = seen[part]
         expected["elements"].update(
@@ -303,8 +337,12 @@ class FuzzRun:
         self._log_offset = 0
         for board_id, content in self.final_content.items():
             board = self.boards[board_id]
-            reader = await Witness(self.server.board_ws(board, "observer"), "after-restart"
-                                   ).connect()
+            try:
+                reader = await Witness(self.server.board_ws(board, "observer"),
+                                       "after-restart").connect()
+            except (OSError, TimeoutError) as error:
+                self._find("stored board does not load", f"board {board_id}: {error}")
+                continue
             try:
                 if reader.content() != content:
                     self._find("stored differs", f"board {board_id} after a restart: "

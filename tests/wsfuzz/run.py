@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-minutes", type=float, default=90, help="stop after this long")
     parser.add_argument("--families", default=None,
                         help="only these input families, comma-separated (default: all)")
+    parser.add_argument("--server-python", default=None,
+                        help="the interpreter that runs the server (another checkout's venv)")
     parser.add_argument("--findings", type=Path, default=HERE / "out" / "findings.txt")
     return parser.parse_args(argv)
 
@@ -57,7 +59,8 @@ async def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="pb-fuzz-") as tmp:
         run = FuzzRun(Path(tmp), connections=args.connections, check_every=args.check_every,
                       on_finding=report, stop_on_finding=False,
-                      families=tuple(args.families.split(",")) if args.families else None)
+                      families=tuple(args.families.split(",")) if args.families else None,
+                      server_python=args.server_python, out_dir=args.findings.parent)
         await run.start()
         try:
             number = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 from typing import Any
 
 import websockets
@@ -22,7 +23,7 @@ from yclient import state_vector
 
 from partnerboard.server import yprotocol as yp
 
-__all__ = ["Witness", "plain", "MAX_DEPTH", "MAX_PRESENCE"]
+__all__ = ["Witness", "plain", "shape_problem", "MAX_DEPTH", "MAX_PRESENCE"]
 
 #: DESIGN.md section 5: content nested deeper than this never reaches the document.
 MAX_DEPTH = 64
@@ -38,6 +39,53 @@ def _may_nest(payload: bytes) -> bool:
 
 class TooDeep(Exception):
     pass
+
+
+def _refuse(token: str) -> None:
+    raise ValueError(token)
+
+
+def _browser_parses(state: str) -> bool:
+    """Whether a browser's JSON.parse reads this presence state (Python's json also takes
+    NaN and Infinity, which JSON.parse throws on, breaking every other client's presence)."""
+    try:
+        json.loads(state, parse_constant=_refuse)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+#: DESIGN.md section 6: the keys every element has, with the types a reader relies on.
+COMMON_KEYS: dict[str, tuple[type, ...]] = {
+    "kind": (str,), "x": (int, float), "y": (int, float), "w": (int, float), "h": (int, float),
+    "text": (Text,), "author": (str,), "org": (str,), "color": (str,), "created": (int, float),
+}
+
+
+def shape_problem(element: Any) -> str | None:
+    """Why an element is not one a well-behaved client makes (DESIGN.md section 6), or None:
+    every common key with its type, finite numbers, and plain JSON values elsewhere."""
+    if not isinstance(element, Map):
+        return f"is a {type(element).__name__}, not a map"
+    keys = set(element.keys())
+    for key, kinds in COMMON_KEYS.items():
+        value = element.get(key)
+        if key not in keys or isinstance(value, bool) or not isinstance(value, kinds):
+            return f"{key!r} is {type(value).__name__ if key in keys else 'missing'}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{key!r} is {value}"
+    stack = [element.get(key) for key in keys - COMMON_KEYS.keys()]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            return "holds a number JSON cannot carry"
+        elif not isinstance(value, str | int | float | bool) and value is not None:
+            return f"holds a {type(value).__name__}"
+    return None
 
 
 def plain(value: Any, limit: int = 200) -> Any:
@@ -98,11 +146,19 @@ class Witness:
         self._sending: set[asyncio.Task[None]] = set()
 
     async def connect(self, limit: float = 60) -> Witness:
-        self.ws = await websockets.connect(self.url, max_size=None, compression=None)
+        self.ws = await websockets.connect(self.url, max_size=None, compression=None,
+                                           ping_interval=None)
         self._reader = asyncio.create_task(self._read())
         step1 = bytes((0, 0)) + yp.var_bytes(self.doc.get_state())
         await self.ws.send(step1)
-        await asyncio.wait_for(self.synced.wait(), limit)
+        synced = asyncio.ensure_future(self.synced.wait())
+        await asyncio.wait({synced, self._reader}, timeout=limit,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if not self.synced.is_set():
+            synced.cancel()
+            await self.close()
+            raise ConnectionError(f"{self.name}: no sync within {limit} s "
+                                  f"(connection closed with {self.close_code})")
         return self
 
     async def _read(self) -> None:
@@ -154,6 +210,8 @@ class Witness:
             for entry in yp.parse_awareness(message.payload):
                 self.largest_presence = max(self.largest_presence, len(entry.state.encode(
                     "utf-8", "surrogatepass")))
+                if not _browser_parses(entry.state):
+                    self.relayed.append(f"a presence state JSON.parse refuses: {entry.state:.80}")
                 if entry.state == "null":
                     self.awareness.pop(entry.client_id, None)
                 else:
