@@ -33,6 +33,7 @@ from pycrdt import Map, Text
 from websockets.exceptions import ConnectionClosed
 from wsfuzz.connection import FuzzConnection, Stalled, Stats
 from wsfuzz.frames import Input, InputSource
+from wsfuzz.logscan import log_errors
 from wsfuzz.seeds import Board, SeedMaker, SeedPool
 from wsfuzz.witness import MAX_PRESENCE, TooDeep, Witness, shape_problem
 from yclient import state_vector, wait_for
@@ -45,9 +46,13 @@ class Finding:
     check: str
     detail: str
     suspects: list[Input] = field(default_factory=list)
+    #: e.g. the whole traceback
+    context: str = ""
 
     def render(self, limit: int = 600) -> str:
         lines = [f"[{self.check}] {self.detail}"]
+        if self.context and limit > 10_000:
+            lines += ["  | " + line for line in self.context.splitlines()]
         lines += ["  suspect " + s.describe(limit) for s in self.suspects]
         return "\n".join(lines)
 
@@ -99,8 +104,9 @@ class FuzzRun:
 
     # -- findings ---------------------------------------------------------------------------
 
-    def _find(self, check: str, detail: str, suspects: list[Input] | None = None) -> None:
-        finding = Finding(check, detail, suspects or [])
+    def _find(self, check: str, detail: str, suspects: list[Input] | None = None,
+              context: str = "") -> None:
+        finding = Finding(check, detail, suspects or [], context)
         self.findings.append(finding)
         if check == "process death":
             self.deaths += 1
@@ -114,11 +120,10 @@ class FuzzRun:
             log.seek(self._log_offset)
             text = log.read().decode("utf-8", "replace")
             self._log_offset = log.tell()
-        errors = _log_errors(text)
-        if errors:
-            self.tracebacks += len(errors)
-            for error in dict.fromkeys(errors):
-                self._find("traceback", f"the server log: {error}", suspects)
+        errors = log_errors(text)
+        self.tracebacks += len(errors)
+        for summary, error in {error.summary: error for error in errors}.items():
+            self._find("traceback", f"the server log: {summary}", suspects, error.text)
 
     def _save_history(self, role: str) -> str:
         if self.out_dir is None:
@@ -355,23 +360,6 @@ class FuzzRun:
         self.server.kill()
         self.server.start()
         self._log_offset = 0
-
-
-def _log_errors(text: str) -> list[str]:
-    """One line per traceback (its exception) or error line in a piece of the server log."""
-    lines = text.splitlines()
-    found = []
-    for index, line in enumerate(lines):
-        if line.startswith("Traceback (most recent call last)"):
-            end = next((j for j in range(index + 1, len(lines))
-                        if lines[j] and not lines[j].startswith(" ")), len(lines) - 1)
-            where = [ln.strip() for ln in lines[index:end] if ln.strip().startswith("File ")]
-            found.append(f"{lines[end][:300]} (at {where[-1][:200] if where else '?'})")
-        elif line.startswith(("ERROR", "CRITICAL")) or "Fatal Python error" in line:
-            following = lines[index + 1] if index + 1 < len(lines) else ""
-            if not following.startswith("Traceback"):
-                found.append(line[:300])
-    return found
 
 
 def _diff(seen: Any, wanted: Any) -> str:

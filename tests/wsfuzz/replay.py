@@ -24,6 +24,7 @@ sys.path[:0] = [str(HERE.parent)]
 import websockets  # noqa: E402
 from conftest import ServerProcess  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
+from wsfuzz.logscan import log_errors  # noqa: E402
 
 from partnerboard.server import yprotocol as yp  # noqa: E402
 
@@ -58,8 +59,6 @@ async def _send(url: str, frame: bytes | str) -> int | None:
 def replay(frames: list[bytes | str], role: str = "participant",
            python: str = sys.executable) -> list[Outcome]:
     """Each frame on its own fresh server and board."""
-    from wsfuzz.harness import _log_errors
-
     outcomes = []
     for frame in frames:
         with tempfile.TemporaryDirectory(prefix="pb-replay-") as tmp:
@@ -74,7 +73,8 @@ def replay(frames: list[bytes | str], role: str = "participant",
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     server.proc.wait(2)  # a crash takes a moment to be reaped
                 alive = server.proc.poll() is None
-                errors = _log_errors(server.log_path.read_text(errors="replace"))
+                log = server.log_path.read_text(errors="replace")
+                errors = [error.summary for error in log_errors(log)]
                 outcomes.append(Outcome(code, alive, errors))
             finally:
                 server.stop()
