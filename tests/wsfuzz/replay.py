@@ -110,8 +110,10 @@ async def _sequence(url: str, frames: list[bytes], alive: Callable[[], bool]) ->
     return None
 
 
-def sequence_kills(frames: list[bytes], role: str, python: str) -> int | None:
-    """Replay a sequence on a fresh server and board: the index of the killing frame, or None."""
+def sequence_kills(frames: list[bytes], role: str, python: str,
+                   errors: list[str] | None = None) -> int | None:
+    """Replay a sequence on a fresh server and board: the index of the killing frame, or None;
+    the log's errors are added to ``errors``."""
     with tempfile.TemporaryDirectory(prefix="pb-replay-") as tmp:
         server = ServerProcess(Path(tmp), python=python).start()
         try:
@@ -126,6 +128,9 @@ def sequence_kills(frames: list[bytes], role: str, python: str) -> int | None:
             return asyncio.run(_sequence(server.board_ws(board, role), frames, alive))
         finally:
             server.stop()
+            if errors is not None:
+                log = server.log_path.read_text(errors="replace")
+                errors.extend(error.summary for error in log_errors(log))
 
 
 def minimize(frames: list[bytes], role: str, python: str) -> list[bytes]:
@@ -174,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
             for frame in kept:
                 print(frame.hex())
         else:
-            killer = sequence_kills(frames, args.role, args.server_python)
+            errors: list[str] = []
+            killer = sequence_kills(frames, args.role, args.server_python, errors)
             print("no death" if killer is None else f"dead after frame {killer}")
+            print("log errors:", "; ".join(errors) or "none")
         return 0
     outcomes = replay(frames, args.role, args.server_python)
     for text, outcome in zip(texts, outcomes, strict=True):

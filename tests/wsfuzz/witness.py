@@ -135,6 +135,7 @@ class Witness:
         self.updates_received = 0
         self.awareness: dict[int, str] = {}
         self.awareness_frames = 0
+        self.presence_clock = 0
         self.awareness_arrived = asyncio.Event()
         self.largest_presence = 0
         #: Things the server relayed that it should not have (each a short text).
@@ -239,7 +240,8 @@ class Witness:
 
     async def set_presence(self, state: dict[str, Any]) -> str:
         text = json.dumps(state)
-        entry = yp.AwarenessEntry(self.doc.client_id, len(self.awareness) + 1, text)
+        self.presence_clock += 1
+        entry = yp.AwarenessEntry(self.doc.client_id, self.presence_clock, text)
         assert self.ws is not None
         await self.ws.send(yp.awareness_message(yp.encode_awareness([entry])))
         return text
