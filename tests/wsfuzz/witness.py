@@ -18,7 +18,8 @@ from typing import Any
 import websockets
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText, handle_sync_message
 from websockets.exceptions import ConnectionClosed
-from wsfuzz.ycodec import DecodeError, update_depth
+from wsfuzz.depth import update_depth
+from wsfuzz.ycodec import DecodeError
 from yclient import state_vector
 
 from partnerboard.server import yprotocol as yp

@@ -18,7 +18,8 @@ from typing import Any
 
 __all__ = [
     "DecodeError", "Reader", "Writer", "Item", "Gap", "Chain", "Update", "AnyValue",
-    "struct_length", "decode_update", "encode_update", "encode_any", "any_depth", "update_depth",
+    "struct_length", "decode_update", "encode_update", "encode_any", "skip_any_depth",
+    "read_content", "read_id", "count",
 ]
 
 # Content refs (the low five bits of an item's info byte).
@@ -125,7 +126,7 @@ def _raw_any(reader: Reader) -> AnyValue:
     return AnyValue(-1, reader.data[start : reader.pos])
 
 
-def _count(reader: Reader) -> int:
+def count(reader: Reader) -> int:
     count = reader.uint()
     if count > len(reader.data):
         raise DecodeError("count larger than the update")
@@ -268,15 +269,15 @@ class Update:
     deletes: list[tuple[int, list[tuple[int, int]]]] = field(default_factory=list)
 
 
-def _read_id(reader: Reader) -> tuple[int, int]:
+def read_id(reader: Reader) -> tuple[int, int]:
     return reader.uint(), reader.uint()
 
 
-def _read_content(reader: Reader, ref: int) -> Any:
+def read_content(reader: Reader, ref: int) -> Any:
     if ref == DELETED:
         return reader.uint()
     if ref == JSON:
-        return [reader.string() for _ in range(_count(reader))]
+        return [reader.string() for _ in range(count(reader))]
     if ref == BINARY:
         return reader.buf()
     if ref in (STRING, EMBED):
@@ -288,7 +289,7 @@ def _read_content(reader: Reader, ref: int) -> Any:
         name = reader.string() if type_ref in (Y_XML_ELEMENT, Y_XML_HOOK) else None
         return (type_ref, name)
     if ref == ANY:
-        return [_raw_any(reader) for _ in range(_count(reader))]
+        return [_raw_any(reader) for _ in range(count(reader))]
     if ref == DOC:
         return (reader.string(), _raw_any(reader))
     raise DecodeError(f"unknown content ref {ref}")
@@ -301,8 +302,8 @@ def struct_length(struct_: Item | Gap | Chain) -> int:
 def decode_update(data: bytes) -> Update:
     reader = Reader(data)
     update = Update()
-    for _ in range(_count(reader)):
-        structs_count = _count(reader)
+    for _ in range(count(reader)):
+        structs_count = count(reader)
         client, clock = reader.uint(), reader.uint()
         first, structs = clock, []
         for _ in range(structs_count):
@@ -313,22 +314,22 @@ def decode_update(data: bytes) -> Update:
                 structs.append(Gap(client, clock, ref, length))
                 clock += length
                 continue
-            origin = _read_id(reader) if info & 0x80 else None
-            right = _read_id(reader) if info & 0x40 else None
+            origin = read_id(reader) if info & 0x80 else None
+            right = read_id(reader) if info & 0x40 else None
             parent: str | tuple[int, int] | None = None
             sub = None
             if not info & 0xC0:
-                parent = reader.string() if reader.uint() == 1 else _read_id(reader)
+                parent = reader.string() if reader.uint() == 1 else read_id(reader)
                 sub = reader.string() if info & 0x20 else None
-            item = Item(client, clock, ref, _read_content(reader, ref), origin, right, parent, sub,
+            item = Item(client, clock, ref, read_content(reader, ref), origin, right, parent, sub,
                         sub_bit=bool(info & 0x20))
             structs.append(item)
             clock += item.length()
         update.clients.append((client, first, structs))
-    for _ in range(_count(reader)):
+    for _ in range(count(reader)):
         client = reader.uint()
         update.deletes.append((client, [(reader.uint(), reader.uint())
-                                        for _ in range(_count(reader))]))
+                                        for _ in range(count(reader))]))
     if reader.pos != len(data):
         raise DecodeError("trailing bytes")
     return update
@@ -433,9 +434,9 @@ def skip_any_depth(reader: Reader) -> int:
         tag = reader.byte()
         if tag in (117, 118):
             deepest = max(deepest, len(stack) + 1)
-            count = _count(reader)
-            if count:
-                stack.append([tag == 118, count])
+            values = count(reader)
+            if values:
+                stack.append([tag == 118, values])
         elif tag == 125:
             reader.sint()
         elif tag in (124, 123, 122):
@@ -451,71 +452,3 @@ def skip_any_depth(reader: Reader) -> int:
         stack[-1][1] -= 1
         if stack[-1][0]:
             reader.string()  # an object's key comes before each value
-
-
-def any_depth(data: bytes) -> int:
-    return skip_any_depth(Reader(data))
-
-
-def update_depth(data: bytes) -> int:
-    """The deepest Any value (or JSON/embed text, roughly) in an update; raises DecodeError.
-
-    Y-type nesting (maps in maps) is measured by the caller from the document, not here.
-    """
-    reader = Reader(data)
-    deepest = 0
-    for _ in range(_count(reader)):
-        structs_count = _count(reader)
-        reader.uint()
-        reader.uint()
-        for _ in range(structs_count):
-            info = reader.byte()
-            ref = info & 0x1F
-            if ref in (GC, SKIP):
-                reader.uint()
-                continue
-            if info & 0x80:
-                _read_id(reader)
-            if info & 0x40:
-                _read_id(reader)
-            if not info & 0xC0:
-                if reader.uint() == 1:
-                    reader.string()
-                else:
-                    _read_id(reader)
-                if info & 0x20:
-                    reader.string()
-            if ref == ANY:
-                for _ in range(_count(reader)):
-                    deepest = max(deepest, skip_any_depth(reader))
-            elif ref == DOC:
-                reader.string()
-                deepest = max(deepest, skip_any_depth(reader))
-            elif ref in (JSON, EMBED, FORMAT):
-                texts = _read_content(reader, ref)
-                for text in texts if ref != EMBED else [texts]:
-                    deepest = max(deepest, _json_depth(text))
-            else:
-                _read_content(reader, ref)
-    return deepest
-
-
-def _json_depth(text: str) -> int:
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
