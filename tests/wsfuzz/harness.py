@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from conftest import ServerProcess
 from pycrdt import Map, Text
 from websockets.exceptions import ConnectionClosed
@@ -134,14 +135,27 @@ class FuzzRun:
                                 if isinstance(item.frame, bytes)))
         return f"; the round's {len(self.history)} inputs are in {path}"
 
+    async def _create_board(self, title: str) -> dict[str, Any]:
+        """A new board; waits out the create rate limit (429) the way a client would."""
+        body = {"canvas": "partnership-map", "title": title, "language": "en",
+                "partners": [{"name": "Gemeente"}, {"name": "Zorg"}]}
+        async with httpx.AsyncClient(timeout=60) as client:
+            for _ in range(10):
+                answer = await client.post(self.server.url + "/api/boards", json=body)
+                if answer.status_code != 429:
+                    break
+                await asyncio.sleep(min(60.0, float(answer.headers.get("retry-after", "5"))))
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
     def _alive(self) -> bool:
         return self.server.proc is not None and self.server.proc.poll() is None
 
     # -- the run ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.server.start()
-        self.other = self.server.create_board(title="The other board")
+        self.server.start(timeout=120)
+        self.other = await self._create_board("The other board")
         self.boards[self.other["id"]] = self.other
         await self.start_other()
 
@@ -158,7 +172,7 @@ class FuzzRun:
 
     async def run_round(self, plan: RoundPlan) -> None:
         rng = random.Random(plan.seed)
-        board = self.server.create_board(title="Fuzzed board")
+        board = await self._create_board("Fuzzed board")
         self.boards[board["id"]] = board
         witness = await Witness(self.server.board_ws(board, "facilitator"), "witness").connect()
         elements = witness.doc.get("elements", type=Map)
@@ -338,7 +352,7 @@ class FuzzRun:
             self.other_witness = None
         self._scan_log([])
         self.server.terminate()
-        self.server.start()
+        self.server.start(timeout=120)
         self._log_offset = 0
         for board_id, content in self.final_content.items():
             board = self.boards[board_id]
@@ -358,7 +372,7 @@ class FuzzRun:
 
     def restart_after_death(self) -> None:
         self.server.kill()
-        self.server.start()
+        self.server.start(timeout=120)
         self._log_offset = 0
 
 

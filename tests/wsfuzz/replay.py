@@ -62,7 +62,7 @@ def replay(frames: list[bytes | str], role: str = "participant",
     outcomes = []
     for frame in frames:
         with tempfile.TemporaryDirectory(prefix="pb-replay-") as tmp:
-            server = ServerProcess(Path(tmp), python=python).start()
+            server = ServerProcess(Path(tmp), python=python).start(timeout=120)
             try:
                 board = server.create_board()
                 code = None
@@ -115,7 +115,7 @@ def sequence_kills(frames: list[bytes], role: str, python: str,
     """Replay a sequence on a fresh server and board: the index of the killing frame, or None;
     the log's errors are added to ``errors``."""
     with tempfile.TemporaryDirectory(prefix="pb-replay-") as tmp:
-        server = ServerProcess(Path(tmp), python=python).start()
+        server = ServerProcess(Path(tmp), python=python).start(timeout=120)
         try:
             board = server.create_board()
 
