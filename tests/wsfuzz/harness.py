@@ -102,6 +102,9 @@ class FuzzRun:
         self.boards: dict[str, dict[str, Any]] = {}
         #: Every input of the current round, in the order sent (replayed to confirm a death).
         self.history: list[Input] = []
+        self.role = ""
+        #: The fuzzed board's state when the round started (the seeds refer to its items).
+        self.base = b""
 
     # -- findings ---------------------------------------------------------------------------
 
@@ -122,17 +125,20 @@ class FuzzRun:
             text = log.read().decode("utf-8", "replace")
             self._log_offset = log.tell()
         errors = log_errors(text)
+        if errors and not self.tracebacks:
+            self._save_history(self.role, "traceback")
         self.tracebacks += len(errors)
         for summary, error in {error.summary: error for error in errors}.items():
             self._find("traceback", f"the server log: {summary}", suspects, error.text)
 
-    def _save_history(self, role: str) -> str:
+    def _save_history(self, role: str, what: str = "death") -> str:
         if self.out_dir is None:
             return ""
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / f"death-{self.deaths + 1}-{role}.hex"
-        path.write_text("".join(item.frame.hex() + "\n" for item in self.history
-                                if isinstance(item.frame, bytes)))
+        number = self.deaths + 1 if what == "death" else 1
+        path = self.out_dir / f"{what}-{number}-{role}.hex"
+        path.write_text(f"base {self.base.hex()}\n" + "".join(
+            item.frame.hex() + "\n" for item in self.history if isinstance(item.frame, bytes)))
         return f"; the round's {len(self.history)} inputs are in {path}"
 
     async def _create_board(self, title: str) -> dict[str, Any]:
@@ -201,7 +207,7 @@ class FuzzRun:
             return probe["state"]
 
         url = self.server.board_ws(board, plan.role)
-        self.history = []
+        self.history, self.role, self.base = [], plan.role, witness.doc.get_update()
         connections = [FuzzConnection(
             url, InputSource(random.Random(plan.seed * 1000 + i), seeds, forged,
                              families=self.families),

@@ -111,9 +111,10 @@ async def _sequence(url: str, frames: list[bytes], alive: Callable[[], bool]) ->
 
 
 def sequence_kills(frames: list[bytes], role: str, python: str,
-                   errors: list[str] | None = None) -> int | None:
+                   errors: list[str] | None = None, base: bytes = b"") -> int | None:
     """Replay a sequence on a fresh server and board: the index of the killing frame, or None;
-    the log's errors are added to ``errors``."""
+    the log's errors are added to ``errors``. ``base``, the fuzzed board's state when its round
+    started, is written first by the facilitator (the frames refer to its items)."""
     with tempfile.TemporaryDirectory(prefix="pb-replay-") as tmp:
         server = ServerProcess(Path(tmp), python=python).start(timeout=120)
         try:
@@ -125,6 +126,9 @@ def sequence_kills(frames: list[bytes], role: str, python: str,
                     server.proc.wait(0.3)
                 return server.proc.poll() is None
 
+            if base:
+                asyncio.run(_sequence(server.board_ws(board, "facilitator"),
+                                      [yp.sync_update(base)], alive))
             return asyncio.run(_sequence(server.board_ws(board, role), frames, alive))
         finally:
             server.stop()
@@ -133,9 +137,9 @@ def sequence_kills(frames: list[bytes], role: str, python: str,
                 errors.extend(error.summary for error in log_errors(log))
 
 
-def minimize(frames: list[bytes], role: str, python: str) -> list[bytes]:
+def minimize(frames: list[bytes], role: str, python: str, base: bytes = b"") -> list[bytes]:
     """The shortest sequence found (by removing chunks) that still kills the server."""
-    killer = sequence_kills(frames, role, python)
+    killer = sequence_kills(frames, role, python, base=base)
     if killer is None:
         return []
     frames = frames[: killer + 1]
@@ -144,7 +148,7 @@ def minimize(frames: list[bytes], role: str, python: str) -> list[bytes]:
         start = 0
         while start < len(frames) - 1:
             trial = frames[:start] + frames[start + chunk :]
-            killer = sequence_kills(trial, role, python) if trial else None
+            killer = sequence_kills(trial, role, python, base=base) if trial else None
             if killer is not None:
                 frames = trial[: killer + 1]
             else:
@@ -170,17 +174,18 @@ def main(argv: list[str] | None = None) -> int:
     texts = list(args.frames)
     if args.file:
         texts += [line.strip() for line in args.file.read_text().splitlines() if line.strip()]
+    base = bytes.fromhex(texts.pop(0)[5:]) if texts and texts[0].startswith("base ") else b""
     frames = [bytes.fromhex(text) for text in texts]
     if args.sequence:
         if args.minimize:
-            kept = minimize(frames, args.role, args.server_python)
+            kept = minimize(frames, args.role, args.server_python, base)
             print(f"{len(kept)} of {len(frames)} frames still kill the server" if kept else
                   "the sequence does not kill the server")
             for frame in kept:
                 print(frame.hex())
         else:
             errors: list[str] = []
-            killer = sequence_kills(frames, args.role, args.server_python, errors)
+            killer = sequence_kills(frames, args.role, args.server_python, errors, base)
             print("no death" if killer is None else f"dead after frame {killer}")
             print("log errors:", "; ".join(errors) or "none")
         return 0
