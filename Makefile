@@ -28,7 +28,7 @@ fuzz: install
 	$(BIN)/python tests/wsfuzz/run.py $(FUZZ_ARGS)
 
 lint: install
-	$(BIN)/ruff check server plugins canvases tests
+	$(BIN)/ruff check server plugins canvases tests web
 
 install: $(INSTALLED)
 
@@ -55,4 +55,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) web/node_modules web/dist
+	rm -rf $(VENV) web/node_modules web/dist build dist *.egg-info

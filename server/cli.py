@@ -9,9 +9,11 @@ import logging
 import socket
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from .settings import OPTIONS, Settings, SettingsError, load_settings
+from .web_files import BundleMissing, check_bundle
 
 __all__ = ["listening_socket", "main"]
 
@@ -43,7 +45,8 @@ def _serve(args: argparse.Namespace) -> int:
     overrides = {name: getattr(args, name) for name, *_ in OPTIONS}
     try:
         settings = load_settings(overrides)
-    except SettingsError as error:
+        check_bundle()
+    except (SettingsError, BundleMissing) as error:
         print(f"partnerboard: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(
@@ -169,11 +172,19 @@ def _new_canvas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    try:
+        return metadata.version("partnerboard")
+    except metadata.PackageNotFoundError:  # imported from a folder that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partnerboard",
         description="Real-time whiteboard for co-designing partnerships.",
     )
+    parser.add_argument("--version", action="version", version=f"partnerboard {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
@@ -14,13 +12,12 @@ from partnerboard.plugins.manager import PluginRegistry
 from .api import MAX_PARTNERS
 from .boards import unique_names
 from .i18n import TEXTS, pick_language
+from .web_files import web_dir
 
-__all__ = ["routes", "WEB_DIR", "templates"]
-
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+__all__ = ["routes", "templates"]
 
 templates = Environment(
-    loader=FileSystemLoader(WEB_DIR / "templates"),
+    loader=FileSystemLoader(web_dir() / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 

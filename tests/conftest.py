@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -40,12 +40,17 @@ class ServerProcess:
         *extra_args: str,
         env: dict[str, str] | None = None,
         python: str = sys.executable,
+        command: Sequence[str] = (),
+        cwd: Path | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.extra_args = extra_args
         self.env = {**os.environ, **(env or {})}
         #: The interpreter that runs the server, e.g. a fresh virtualenv's with a plugin in it.
         self.python = python
+        #: What runs before ``serve``, e.g. an installed ``partnerboard`` script.
+        self.command = list(command) or [python, "-m", "partnerboard.server.cli"]
+        self.cwd = cwd
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
         self.log_path = data_dir / "server.log"
@@ -61,9 +66,9 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("a") as log:
             self.proc = subprocess.Popen(
-                [self.python, "-m", "partnerboard.server.cli", "serve", "--port", "0",
+                [*self.command, "serve", "--port", "0",
                  "--data-dir", str(self.data_dir), "--log-level", "warning", *self.extra_args],
-                stderr=log, stdout=log, text=True, env=self.env,
+                stderr=log, stdout=log, text=True, env=self.env, cwd=self.cwd,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

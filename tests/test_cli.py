@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib import metadata
 
 import pytest
 
@@ -51,3 +52,9 @@ def test_environment_is_read_once_and_flags_win():
     assert settings.port == 9000 and settings.host == "0.0.0.0"
     with pytest.raises(SettingsError, match="room idle"):
         load_settings({"room_idle_seconds": "-1"}, environ={})
+
+
+def test_version_names_the_installed_distribution():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"partnerboard {metadata.version('partnerboard')}"
