@@ -14,10 +14,13 @@ from .boards import unique_names
 from .i18n import TEXTS, pick_language
 from .web_files import web_dir
 
-__all__ = ["routes", "templates"]
+__all__ = ["routes", "WEB_DIR", "templates"]
+
+#: The installed ``partnerboard.web`` package: templates/, static/ and the bundle in dist/.
+WEB_DIR = web_dir()
 
 templates = Environment(
-    loader=FileSystemLoader(web_dir() / "templates"),
+    loader=FileSystemLoader(WEB_DIR / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 
