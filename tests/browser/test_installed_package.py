@@ -119,7 +119,8 @@ def test_the_wheel_holds_everything_the_server_serves_and_nothing_of_the_build(
         installed: Installed):
     names = set(zipfile.ZipFile(installed.wheel).namelist())
     tracked = run("git", "ls-files", "web/templates", "web/static", "plugins/exporters/templates",
-                  "server/scaffold_templates", "plugins/covenant.schema.json", cwd=ROOT)
+                  "server/scaffold_templates", "server/store/migrations",
+                  "plugins/covenant.schema.json", cwd=ROOT)
     packaged = {"partnerboard/" + path for path in tracked.stdout.split()}
     assert packaged and packaged <= names, packaged - names
     assert {BUNDLE, "partnerboard/web/dist/board.js.map", "partnerboard/web/__init__.py"} <= names
