@@ -14,6 +14,7 @@ from starlette.routing import Route
 from partnerboard.plugins.manager import PluginRegistry
 
 from .boards import Boards, NewBoard, snapshot_of_record
+from .covenant_store import covenant_sha256_of
 from .requests import HTTPProblem, bearer_token, read_json
 from .settings import Settings
 from .store import BoardRecord
@@ -172,6 +173,9 @@ async def get_board(request: Request) -> JSONResponse:
             "role": role.value,
             "predecessor": record.predecessor,
             "snapshot_sha256": record.snapshot_sha256,
+            "covenant_sha256": covenant_sha256_of(
+                request.app.state.store, request.app.state.registry, record
+            ),
             # Browsers' clocks drift; a shared countdown is computed on the server's clock.
             "server_time": int(time.time() * 1000),
             "partners": list(record.partners),

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
+from partnerboard.plugins import snapshot_from_doc
 from partnerboard.plugins.covenant_build import combine_covenants
 
 from .api import authorize, board_answer, text_field
 from .boards import Boards
+from .covenant_store import board_covenant, covenant_document, store_combined
 from .finalize import covenant_of, document_of, final_board, finalize, iso
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord
@@ -54,16 +55,14 @@ def _render(request: Request, covenant: dict[str, Any], filename: str) -> Respon
     return Response(body, media_type=exporter.media_type, headers=headers)
 
 
-def _covenant(
-    request: Request, record: BoardRecord, board: BoardSnapshot | None = None
-) -> dict[str, Any]:
-    """The covenant of a finalized board (its snapshot read here unless ``board`` is given)."""
+def _covenant(request: Request, record: BoardRecord) -> dict[str, Any]:
+    """A finalized board's stored covenant with its hash and signatures, ready to render."""
     store = request.app.state.store
     try:
-        board = board or final_board(store, record.id)
-        return covenant_of(store, request.app.state.registry, record, board)
+        stored, digest = board_covenant(store, request.app.state.registry, record)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
+    return covenant_document(stored, digest, store.signatures(record.id))
 
 
 async def finalize_board(request: Request) -> JSONResponse:
@@ -71,12 +70,16 @@ async def finalize_board(request: Request) -> JSONResponse:
     if record.state == "finalized":
         raise HTTPProblem(409, "this board is already finalized; start a new version instead")
     state = request.app.state
-    digest = finalize(state.store, state.rooms, record)
+    try:
+        digest, covenant_sha256 = finalize(state.store, state.rooms, state.registry, record)
+    except LookupError as error:
+        raise HTTPProblem(409, str(error)) from None
     record = state.store.get_board(record.id)
     board = final_board(state.store, record.id)
-    covenant = _covenant(request, record, board)
+    covenant = _covenant(request, record)
     state.registry.call_each("partnerboard_board_finalized", board=board, covenant=covenant)
-    return JSONResponse({"state": "finalized", "snapshot_sha256": digest, "covenant": covenant})
+    return JSONResponse({"state": "finalized", "snapshot_sha256": digest,
+                         "covenant_sha256": covenant_sha256, "covenant": covenant})
 
 
 async def get_covenant(request: Request) -> Response:
@@ -115,6 +118,7 @@ async def sign(request: Request) -> JSONResponse:
         "organisation": parties.get(organisation.casefold(), organisation),
         "signed_at": iso(time.time()),
         "snapshot_sha256": record.snapshot_sha256 or "",
+        "covenant_sha256": _covenant(request, record)["covenant_sha256"],
     }
     if not request.app.state.store.add_signature(record.id, signature):
         raise HTTPProblem(409, f"{signature['organisation']} has already signed this version")
@@ -156,10 +160,15 @@ async def combined_covenant(request: Request) -> Response:
             raise HTTPProblem(409, f"boards[{index}]: board {board_id} is not finalized")
         covenants.append(_covenant(request, found[0]))
     languages = {covenant["language"] for covenant in covenants}
+    for covenant in covenants:
+        covenant["board"] = {**covenant["board"], "covenant_sha256": covenant["covenant_sha256"]}
     combined = combine_covenants(title, covenants)
     if len(languages) > 1:
         combined["language"] = body.get("language") if body.get("language") in languages else "nl"
-    return _render(request, combined, "covenant")
+    document, digest = store_combined(request.app.state.store, combined)
+    response = _render(request, document, "covenant")
+    response.headers["x-covenant-sha256"] = digest
+    return response
 
 
 async def schema(request: Request) -> JSONResponse:

@@ -1,15 +1,14 @@
 """Finalizing a board: freeze it, keep an immutable snapshot, and build its covenant.
 
 A finalized board's snapshot is written once and never changed; its sha256 identifies the
-version that was agreed, and signatures refer to it. The covenant is always rebuilt from that
-stored snapshot, so it reads the same after any number of restarts.
+version that was agreed. The covenant is built from it once, here, and stored with it in the
+same transaction (:mod:`.covenant_store`); signatures name the covenant's hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -18,37 +17,47 @@ from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
 
+from .covenant_store import build_stored, iso
 from .rooms import Rooms
 from .store import BoardFrozen, BoardRecord, Store, board_transaction
 
 __all__ = ["finalize", "covenant_of", "iso", "document_of", "final_board"]
 
 
-def iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
-
-
 def _mark_finalized(doc: Doc) -> None:
     doc.get("meta", type=Map)["finalized"] = True
 
 
-def finalize(store: Store, rooms: Rooms, record: BoardRecord) -> str:
-    """Freeze the board and store its snapshot; return the snapshot's sha256.
+def finalize(
+    store: Store, rooms: Rooms, registry: PluginRegistry, record: BoardRecord
+) -> tuple[str, str]:
+    """Freeze the board, build its covenant, store both; return (snapshot, covenant) sha256.
 
     Runs without awaiting, so no update can slip in between freezing and the snapshot. With
     several nodes the board row stays locked from the check to the commit: updates other
     nodes stored a moment ago are taken into the snapshot first, and theirs wait, then fail.
-    Raises BoardFrozen when the board is finalized already (possibly on another node).
+    Raises BoardFrozen when the board is finalized already (possibly on another node), and
+    LookupError, before anything is frozen, when the board's canvas is not installed.
     """
+    spec = registry.canvas(record.canvas)
+    if spec is None:
+        raise LookupError(f"the canvas {record.canvas!r} of this board is not installed")
     with board_transaction(store, record.id) as state:
         if state != "open":
             raise BoardFrozen(record.id)
         rooms.catch_up(record.id)
         snapshot = rooms.server_change(record.id, _mark_finalized, freeze=True).get_update()
         digest = hashlib.sha256(snapshot).hexdigest()
-        store.finalize(record.id, snapshot, digest, time.time())
+        at = time.time()
+        frozen = Doc()
+        frozen.apply_update(snapshot)
+        covenant = build_stored(
+            registry, spec, snapshot_from_doc(frozen, record.id), finalized_at=at,
+            snapshot_sha256=digest,
+        )
+        store.finalize(record.id, snapshot, digest, at, covenant)
     rooms.announce_frozen(record.id)
-    return digest
+    return digest, covenant[1]
 
 
 def document_of(store: Store, board_id: str) -> Doc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
 from docx import Document
@@ -56,6 +58,10 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
             f"{w['hash']} {board['snapshot_sha256']}"
         )
         note.runs[0].font.size = Pt(8)
+    if covenant.get("covenant_sha256"):
+        note = document.add_paragraph(f"{w['covenant_hash']}: {covenant['covenant_sha256']}")
+        note.runs[0].font.size = Pt(8)
+    _dates(document, covenant)
     document.add_heading(w["parties"], level=1)
     for party in covenant["parties"]:
         document.add_paragraph(party["name"], style="List Bullet")
@@ -96,4 +102,39 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
         row[2].text = format_date(signature["signed_at"], language) if signature else ""
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_times(buffer.getvalue())
+
+
+#: The earliest time a zip entry can carry; python-docx would stamp each entry with "now".
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _dates(document: DocumentObject, covenant: dict[str, Any]) -> None:
+    """Every date inside the file from the covenant (its last board's finalize), not the
+    clock, so the same covenant gives the same bytes on every download."""
+    stamps = [board.get("finalized_at", "") for board in covenant.get("boards") or
+              [covenant.get("board", {})]]
+    when = datetime(2000, 1, 1)
+    for stamp in sorted(filter(None, stamps), reverse=True):
+        try:
+            when = datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
+            break
+        except ValueError:
+            continue
+    properties = document.core_properties
+    properties.created = properties.modified = properties.last_printed = when
+    properties.revision = 1
+    properties.identifier = covenant.get("covenant_sha256", "")
+
+
+def _fixed_times(package: bytes) -> bytes:
+    """The same package with every zip entry stamped :data:`ZIP_TIME`, in the same order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            fixed = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, source.read(entry.filename))
+    return out.getvalue()

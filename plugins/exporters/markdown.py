@@ -40,6 +40,8 @@ def _header(covenant: dict[str, Any], w: dict[str, str], language: str) -> list[
             f" {w['finalized']} {escape(format_date(board['finalized_at'], language))},"
             f" {w['hash']} `{board['snapshot_sha256']}`*  "
         )
+    if covenant.get("covenant_sha256"):
+        lines.append(f"*{w['covenant_hash']}:* `{covenant['covenant_sha256']}`  ")
     lines += ["", f"## {w['parties']}", ""]
     lines += [f"- {escape(party['name'])}" for party in covenant["parties"]] or [f"- {w['empty']}"]
     if covenant["participants"]:

@@ -38,6 +38,9 @@ class BoardRecord:
     predecessor: str | None = None
     partners: tuple[dict[str, Any], ...] = ()
     token_hashes: dict[str, str] = field(default_factory=dict)
+    #: sha256 of the stored covenant, once finalized (None for boards finalized by 0.1.0
+    #: until their covenant is first stored).
+    covenant_sha256: str | None = None
 
 
 class Store(Protocol):
@@ -68,7 +71,29 @@ class Store(Protocol):
 
     def update_count(self, board_id: str) -> int: ...
 
-    def finalize(self, board_id: str, snapshot: bytes, sha256: str, at: float) -> None: ...
+    def finalize(
+        self,
+        board_id: str,
+        snapshot: bytes,
+        sha256: str,
+        at: float,
+        covenant: tuple[bytes, str] | None = None,
+    ) -> None:
+        """Keep the final snapshot and, in the same transaction, the covenant built from it
+        (canonical JSON, its sha256)."""
+        ...
+
+    def store_covenant(
+        self, board_id: str | None, body: bytes, sha256: str, at: float
+    ) -> None:
+        """Keep a covenant: a board's (once; later calls for that board change nothing) or a
+        combined one (``board_id`` None)."""
+        ...
+
+    def covenant(self, *, board_id: str | None = None, sha256: str | None = None
+                 ) -> tuple[bytes, str] | None:
+        """A stored covenant (body, sha256), by its board or by its hash."""
+        ...
 
     def final_snapshot(self, board_id: str) -> bytes | None: ...
 

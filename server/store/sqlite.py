@@ -65,7 +65,7 @@ class SQLiteStore:
     def get_board(self, board_id: str) -> BoardRecord | None:
         row = self.db.execute(
             "SELECT id, canvas, title, language, state, created_at, finalized_at,"
-            " snapshot_sha256, predecessor, partners FROM boards WHERE id = ?",
+            " snapshot_sha256, predecessor, partners, covenant_sha256 FROM boards WHERE id = ?",
             (board_id,),
         ).fetchone()
         if row is None:
@@ -75,7 +75,8 @@ class SQLiteStore:
                 "SELECT role, token_hash FROM tokens WHERE board_id = ?", (board_id,)
             ).fetchall()
         )
-        return BoardRecord(*row[:9], partners=tuple(json.loads(row[9])), token_hashes=hashes)
+        return BoardRecord(*row[:9], partners=tuple(json.loads(row[9])), token_hashes=hashes,
+                           covenant_sha256=row[10])
 
     def load_document(self, board_id: str) -> tuple[list[bytes], int]:
         snapshot = self.db.execute(
@@ -127,7 +128,14 @@ class SQLiteStore:
             ).fetchone()[0]
         )
 
-    def finalize(self, board_id: str, snapshot: bytes, sha256: str, at: float) -> None:
+    def finalize(
+        self,
+        board_id: str,
+        snapshot: bytes,
+        sha256: str,
+        at: float,
+        covenant: tuple[bytes, str] | None = None,
+    ) -> None:
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute(
@@ -139,6 +147,38 @@ class SQLiteStore:
                 " WHERE id = ?",
                 (at, sha256, board_id),
             )
+            if covenant is not None:
+                self._store_covenant(board_id, *covenant, at)
+
+    def _store_covenant(self, board_id: str | None, body: bytes, sha256: str, at: float) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO covenants (sha256, board_id, body, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (sha256, board_id, body, at),
+        )
+        if board_id is not None:
+            self.db.execute(
+                "UPDATE boards SET covenant_sha256 = ? WHERE id = ? AND covenant_sha256 IS NULL",
+                (sha256, board_id),
+            )
+
+    def store_covenant(self, board_id: str | None, body: bytes, sha256: str, at: float) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self._store_covenant(board_id, body, sha256, at)
+
+    def covenant(
+        self, *, board_id: str | None = None, sha256: str | None = None
+    ) -> tuple[bytes, str] | None:
+        if board_id is not None:
+            row = self.db.execute(
+                "SELECT body, sha256 FROM covenants WHERE board_id = ?", (board_id,)
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT body, sha256 FROM covenants WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+        return (bytes(row[0]), row[1]) if row else None
 
     def final_snapshot(self, board_id: str) -> bytes | None:
         row = self.db.execute(
@@ -150,20 +190,23 @@ class SQLiteStore:
         """Record a party's signature; False when that party already signed this snapshot."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO signatures (board_id, organisation, name, signed_at,"
-            " snapshot_sha256) VALUES (?, ?, ?, ?, ?)",
+            " snapshot_sha256, covenant_sha256) VALUES (?, ?, ?, ?, ?, ?)",
             (board_id, signature["organisation"], signature["name"], signature["signed_at"],
-             signature["snapshot_sha256"]),
+             signature["snapshot_sha256"], signature.get("covenant_sha256")),
         )
         return cursor.rowcount == 1
 
     def signatures(self, board_id: str) -> list[dict[str, str]]:
         rows = self.db.execute(
-            "SELECT organisation, name, signed_at, snapshot_sha256 FROM signatures"
-            " WHERE board_id = ? ORDER BY signed_at",
+            "SELECT organisation, name, signed_at, snapshot_sha256, covenant_sha256"
+            " FROM signatures WHERE board_id = ? ORDER BY signed_at",
             (board_id,),
         ).fetchall()
-        keys = ("organisation", "name", "signed_at", "snapshot_sha256")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        keys = ("organisation", "name", "signed_at", "snapshot_sha256", "covenant_sha256")
+        return [
+            {key: value for key, value in zip(keys, row, strict=True) if value is not None}
+            for row in rows
+        ]
 
     def add_vote(self, board_id: str, round_: int, voter: str, element_id: str) -> None:
         self.db.execute(

@@ -1,0 +1,151 @@
+"""The stored covenant (DESIGN §9): built once, kept as canonical JSON, rendered from there.
+
+At finalize the canvas's plugins build the covenant from the frozen board; it is kept as
+canonical JSON (sorted keys, no whitespace, UTF-8) together with the names and versions of the
+plugins that built it, and ``covenant_sha256`` is the sha256 of exactly those bytes. From then
+on every document is rendered from the stored JSON: installing, upgrading or removing a plugin
+cannot change what was agreed, and a signature can name the bytes it agreed to.
+
+What is not part of the agreement is added when a document is rendered: the hash itself, the
+signatures collected since, and the completeness checklist recomputed with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from pycrdt import Doc
+
+from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
+from partnerboard.plugins.covenant_build import build_covenant, completeness
+from partnerboard.plugins.manager import PluginRegistry
+from partnerboard.plugins.spec import CanvasSpec
+
+from .store import BoardRecord, Store
+
+__all__ = [
+    "canonical", "build_stored", "board_covenant", "covenant_document", "store_combined",
+    "covenant_sha256_of", "iso",
+]
+
+log = logging.getLogger("partnerboard.covenant")
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def canonical(data: Any) -> bytes:
+    """The one byte form of a JSON value: sorted keys, no whitespace, UTF-8 (not \\u escapes)."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def built_by(registry: PluginRegistry, canvas_id: str) -> list[dict[str, str]]:
+    """The plugins whose code went into a covenant: the canvas's own, and every plugin that
+    implements the covenant hook (each may add sections), with their installed versions."""
+    names = {impl.plugin_name for impl in registry.pm.hook.partnerboard_covenant.get_hookimpls()}
+    found = registry.canvases.get(canvas_id)
+    if found is not None:
+        names.add(found[1])
+    return [
+        {"name": name, "version": registry.plugins[name].version if name in registry.plugins
+         else ""}
+        for name in sorted(names)
+    ]
+
+
+def build_stored(
+    registry: PluginRegistry,
+    spec: CanvasSpec,
+    board: BoardSnapshot,
+    *,
+    finalized_at: float,
+    snapshot_sha256: str,
+) -> tuple[bytes, str]:
+    """Build a board's covenant and return its canonical JSON and that JSON's sha256."""
+    covenant = build_covenant(
+        registry, board, spec, finalized_at=iso(finalized_at), snapshot_sha256=snapshot_sha256
+    )
+    covenant.pop("signatures", None)
+    covenant["built_by"] = built_by(registry, spec.id)
+    body = canonical(covenant)
+    return body, hashlib.sha256(body).hexdigest()
+
+
+def board_covenant(
+    store: Store, registry: PluginRegistry, record: BoardRecord
+) -> tuple[dict[str, Any], str]:
+    """A finalized board's stored covenant (data, sha256).
+
+    A board finalized by release 0.1.0 has none yet: its covenant is built once from its final
+    snapshot with the plugins installed now, stored, and from then on fixed like any other.
+    Raises LookupError when that is needed and the board's canvas is not installed.
+    """
+    found = store.covenant(board_id=record.id)
+    if found is None:
+        spec = registry.canvas(record.canvas)
+        snapshot = store.final_snapshot(record.id)
+        if spec is None or snapshot is None:
+            raise LookupError(f"the canvas {record.canvas!r} of this board is not installed")
+        doc = Doc()
+        doc.apply_update(snapshot)
+        body, digest = build_stored(
+            registry, spec, snapshot_from_doc(doc, record.id),
+            finalized_at=record.finalized_at or time.time(),
+            snapshot_sha256=record.snapshot_sha256 or "",
+        )
+        store.store_covenant(record.id, body, digest, time.time())
+        log.info("board %s: stored the covenant of a board finalized before 0.2", record.id)
+        found = store.covenant(board_id=record.id)
+        assert found is not None
+    body, digest = found
+    return json.loads(body), digest
+
+
+def covenant_sha256_of(store: Store, registry: PluginRegistry, record: BoardRecord) -> str | None:
+    """The covenant hash for a board answer: None while open (or if it cannot be built)."""
+    if record.state != "finalized":
+        return None
+    if record.covenant_sha256:
+        return record.covenant_sha256
+    try:
+        return board_covenant(store, registry, record)[1]
+    except LookupError:
+        return None
+
+
+def covenant_document(
+    stored: dict[str, Any], digest: str, signatures: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """What the exporters render: the stored covenant, its hash, and its signatures.
+
+    A signature counts for this covenant when it names this covenant's hash, or (made before
+    covenants were stored) the board's snapshot hash.
+    """
+    document = dict(stored)
+    document["covenant_sha256"] = digest
+    if "board" in stored:
+        snapshot = stored["board"].get("snapshot_sha256")
+        document["signatures"] = [
+            dict(s) for s in signatures or ()
+            if s.get("covenant_sha256", digest) == digest and s.get("snapshot_sha256") == snapshot
+        ]
+        document["completeness"] = completeness(document)
+    return document
+
+
+def store_combined(store: Store, combined: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Keep a combined covenant as it is created; return it ready to render, and its hash."""
+    body = canonical(combined)
+    digest = hashlib.sha256(body).hexdigest()
+    store.store_covenant(None, body, digest, time.time())
+    document = json.loads(body)
+    document["covenant_sha256"] = digest
+    return document, digest
