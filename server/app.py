@@ -17,7 +17,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerboard.plugins.manager import PluginRegistry, build_registry
 
-from . import api, covenant_api, merge, metrics, pages, participation, plugin_static, voting
+from . import (
+    api,
+    covenant_api,
+    history_api,
+    merge,
+    metrics,
+    pages,
+    participation,
+    plugin_static,
+    voting,
+)
 from .boards import Boards
 from .limits import ConnectionCounter
 from .requests import HTTPProblem, problem_response
@@ -116,6 +126,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         *metrics.routes,
         *api.routes,
         *covenant_api.routes,
+        *history_api.routes,
         *voting.routes,
         *participation.routes,
         *plugin_static.routes,

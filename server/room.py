@@ -251,18 +251,21 @@ class Room:
         if missing != yp.EMPTY_UPDATE:
             self.apply_remote(missing)
 
-    def server_change(self, change: Callable[[Doc], None]) -> None:
-        """Apply a change made by the server itself: stored, then sent to every peer."""
+    def server_change(
+        self, change: Callable[[Doc], None], *, by: str = "server", note: str = ""
+    ) -> None:
+        """Apply a change made by the server itself (on behalf of ``by``, for the history):
+        stored, then sent to every peer."""
         before = self.doc.get_state()
         with self.doc.transaction():
             change(self.doc)
-        if not self._server_update(self.doc.get_update(before)):
+        if not self._server_update(self.doc.get_update(before), by=by, note=note):
             raise BoardFrozen(self.board_id)
 
-    def _server_update(self, update: bytes) -> bool:
+    def _server_update(self, update: bytes, by: str = "server", note: str = "") -> bool:
         """Store and send a change the server made (its clocks move too)."""
         self.client_ids.server_wrote(read_update(update, max_string=1 << 30))
-        return self._store_and_send(update, skip=None)
+        return self._store_and_send(update, skip=None, by=by, note=note)
 
     # -- serving a connection ----------------------------------------------------------------
 
@@ -379,7 +382,7 @@ class Room:
             self._reject(peer, CloseCode.PROTOCOL_ERROR, "update rejected")
             return
         self._record_clients(peer, summary, claim)
-        if not self._store_and_send(update, skip=peer):
+        if not self._store_and_send(update, skip=peer, by=peer.role.value):
             return
         step = self.meta.get("step")
         # Facilitation (steps, timer, marks) is not the facilitator's organisation taking part.
@@ -423,13 +426,16 @@ class Room:
         self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
         self.stored_bytes = len(self.doc.get_update())
 
-    def _store_and_send(self, update: bytes, skip: Peer | None) -> bool:
-        """Append an update to the store, then queue it to every peer but ``skip``.
+    def _store_and_send(
+        self, update: bytes, skip: Peer | None, by: str = "server", note: str = ""
+    ) -> bool:
+        """Append an update to the store (with its sender, for the history), then queue it to
+        every peer but ``skip``.
 
         False when the store refused it because another node finalized the board.
         """
         try:
-            self.last_update_id = self.store.append_update(self.board_id, update)
+            self.last_update_id = self.store.append_update(self.board_id, update, by, note)
         except BoardFrozen:
             self.frozen_elsewhere()
             return False

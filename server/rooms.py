@@ -61,7 +61,13 @@ class Rooms:
         return room
 
     def server_change(
-        self, board_id: str, change: Callable[[Doc], None], *, freeze: bool = False
+        self,
+        board_id: str,
+        change: Callable[[Doc], None],
+        *,
+        freeze: bool = False,
+        by: str = "server",
+        note: str = "",
     ) -> Doc:
         """Make a change as the server, whether or not anyone has the board open.
 
@@ -77,7 +83,7 @@ class Rooms:
                         publish=self.bus.publish if self.bus is not None else None)
         if freeze:
             room.freeze()
-        room.server_change(change)
+        room.server_change(change, by=by, note=note)
         if temporary:
             room.compact()
         return room.doc

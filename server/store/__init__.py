@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from .migrations import SchemaTooNew, StoreError
 
 __all__ = [
-    "BoardFrozen", "BoardRecord", "SchemaTooNew", "Store", "StoreError", "board_transaction",
-    "open_store",
+    "BoardFrozen", "BoardRecord", "HistoryUpdate", "SchemaTooNew", "Store", "StoreError",
+    "board_transaction", "open_store",
 ]
 
 
@@ -43,6 +43,14 @@ class BoardRecord:
     covenant_sha256: str | None = None
 
 
+@dataclass(frozen=True)
+class HistoryUpdate:
+    seq: int
+    at: float | None
+    by: str
+    note: str = ""
+
+
 class Store(Protocol):
     #: (schema version found on opening, schema version now).
     migrated: tuple[int, int]
@@ -55,10 +63,11 @@ class Store(Protocol):
         """All stored updates of a board (snapshot first) and the id of the last update."""
         ...
 
-    def append_update(self, board_id: str, update: bytes) -> int: ...
-
-    def compact(self, board_id: str, snapshot: bytes, upto: int) -> None:
-        """Replace updates up to ``upto`` (inclusive) by ``snapshot``, atomically."""
+    def append_update(
+        self, board_id: str, update: bytes, by: str = "server", note: str = ""
+    ) -> int:
+        """Keep an update with the time and its sender (a role, party or seat; "server" for
+        the server's own changes); ``note`` marks special ones such as a restore."""
         ...
 
     def client_owners(self, board_id: str) -> dict[int, str]:
@@ -69,7 +78,28 @@ class Store(Protocol):
         """Tie client ids to a link; an id already tied keeps its first link."""
         ...
 
-    def update_count(self, board_id: str) -> int: ...
+    def compact(self, board_id: str, snapshot: bytes, upto: int) -> None:
+        """Make ``snapshot`` (the document after update ``upto``) the starting point for
+        loading the board, and keep it as a history checkpoint; no update is deleted."""
+        ...
+
+    def update_count(self, board_id: str) -> int:
+        """Updates stored since the last snapshot."""
+        ...
+
+    def history(self, board_id: str) -> tuple[list[HistoryUpdate], int | None]:
+        """Every kept update's (seq, at, by, note), oldest first, and the seq of the earliest
+        moment that can be shown (None for an unknown board)."""
+        ...
+
+    def state_at(self, board_id: str, seq: int) -> list[bytes] | None:
+        """The updates that rebuild the board as it was just after update ``seq`` (a
+        checkpoint first), or None when history does not reach back that far."""
+        ...
+
+    def updates_since(self, board_id: str, seq: int) -> list[tuple[int, bytes]]:
+        """Kept updates after ``seq``, oldest first, as (seq, data)."""
+        ...
 
     def finalize(
         self,

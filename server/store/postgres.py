@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,7 +36,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 from pycrdt import Doc
 
-from . import BoardFrozen, BoardRecord, StoreError
+from . import BoardFrozen, BoardRecord, HistoryUpdate, StoreError
 from .postgres_schema import migrate_postgres
 
 __all__ = ["PostgresStore"]
@@ -124,11 +125,15 @@ class PostgresStore:
                 "INSERT INTO snapshots (board_id, data, upto) VALUES (%s, %s, 0)",
                 (board.id, initial_update),
             )
+            conn.execute(
+                "INSERT INTO checkpoints (board_id, upto, data) VALUES (%s, 0, %s)",
+                (board.id, initial_update),
+            )
 
     def get_board(self, board_id: str) -> BoardRecord | None:
         row = self._one(
             "SELECT id, canvas, title, language, state, created_at, finalized_at,"
-            " snapshot_sha256, predecessor, partners FROM boards WHERE id = %s",
+            " snapshot_sha256, predecessor, partners, covenant_sha256 FROM boards WHERE id = %s",
             (board_id,),
         )
         if row is None:
@@ -136,7 +141,8 @@ class PostgresStore:
         hashes = dict(self._all(
             "SELECT role, token_hash FROM tokens WHERE board_id = %s", (board_id,)
         ))
-        return BoardRecord(*row[:9], partners=tuple(json.loads(row[9])), token_hashes=hashes)
+        return BoardRecord(*row[:9], partners=tuple(json.loads(row[9])), token_hashes=hashes,
+                           covenant_sha256=row[10])
 
     def load_document(self, board_id: str) -> tuple[list[bytes], int]:
         snapshot = self._one(
@@ -146,19 +152,23 @@ class PostgresStore:
         last = int(snapshot[1]) if snapshot else 0
         # Every stored update, not only those above the snapshot's mark: ids are handed out
         # before commit, so a smaller id from another node can commit later. Compaction
-        # deletes the rows it folded in, so what is left is exactly what the snapshot lacks.
+        # marks the rows it folded in, so the rest is exactly what the snapshot lacks.
         for update_id, data in self._all(
-            "SELECT id, data FROM updates WHERE board_id = %s ORDER BY id", (board_id,)
+            "SELECT id, data FROM updates WHERE board_id = %s AND NOT folded ORDER BY id",
+            (board_id,),
         ):
             updates.append(bytes(data))
             last = max(last, int(update_id))
         return updates, last
 
-    def append_update(self, board_id: str, update: bytes) -> int:
+    def append_update(
+        self, board_id: str, update: bytes, by: str = "server", note: str = ""
+    ) -> int:
         row = self._one(
-            "INSERT INTO updates (board_id, data) SELECT id, %s FROM boards"
+            "INSERT INTO updates (board_id, data, at, sender, note)"
+            " SELECT id, %s, %s, %s, %s FROM boards"
             " WHERE id = %s AND state = 'open' FOR SHARE RETURNING id",
-            (update, board_id),
+            (update, time.time(), by, note or None, board_id),
         )
         if row is None:
             raise BoardFrozen(board_id)
@@ -177,7 +187,8 @@ class PostgresStore:
                 "SELECT data FROM snapshots WHERE board_id = %s", (board_id,)
             ).fetchone()
             rows = conn.execute(
-                "SELECT id, data FROM updates WHERE board_id = %s ORDER BY id", (board_id,)
+                "SELECT id, data FROM updates WHERE board_id = %s AND NOT folded ORDER BY id",
+                (board_id,),
             ).fetchall()
             if not rows and stored is not None and bytes(stored[0]) == snapshot:
                 return
@@ -189,15 +200,23 @@ class PostgresStore:
                 for _id, data in rows:
                     doc.apply_update(bytes(data))
             last = max([upto, *(int(row[0]) for row in rows)])
+            merged = doc.get_update()
             conn.execute(
                 "INSERT INTO snapshots (board_id, data, upto) VALUES (%s, %s, %s)"
                 " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data,"
                 " upto = excluded.upto",
-                (board_id, doc.get_update(), last),
+                (board_id, merged, last),
+            )
+            conn.execute(
+                "INSERT INTO checkpoints (board_id, upto, data) VALUES (%s, %s, %s)"
+                " ON CONFLICT (board_id, upto) DO UPDATE SET data = excluded.data",
+                (board_id, last, merged),
             )
             if rows:
+                # Kept as history; only no longer loaded with the snapshot.
                 conn.execute(
-                    "DELETE FROM updates WHERE board_id = %s AND id <= %s",
+                    "UPDATE updates SET folded = true WHERE board_id = %s AND id <= %s"
+                    " AND NOT folded",
                     (board_id, int(rows[-1][0])),
                 )
 
@@ -214,10 +233,154 @@ class PostgresStore:
             )
 
     def update_count(self, board_id: str) -> int:
-        row = self._one("SELECT count(*) FROM updates WHERE board_id = %s", (board_id,))
+        row = self._one(
+            "SELECT count(*) FROM updates WHERE board_id = %s AND NOT folded", (board_id,)
+        )
         return int(row[0]) if row else 0
 
-    def finalize(self, board_id: str, snapshot: bytes, sha256: str, at: float) -> None:
+    def history(self, board_id: str) -> tuple[list[HistoryUpdate], int | None]:
+        first = self._one("SELECT min(upto) FROM checkpoints WHERE board_id = %s", (board_id,))
+        if first is None or first[0] is None:
+            return [], None
+        rows = self._all(
+            "SELECT id, at, coalesce(sender, ''), coalesce(note, '') FROM updates"
+            " WHERE board_id = %s AND id > %s ORDER BY id",
+            (board_id, int(first[0])),
+        )
+        return [HistoryUpdate(int(r[0]), r[1], r[2], r[3]) for r in rows], int(first[0])
+
+    def state_at(self, board_id: str, seq: int) -> list[bytes] | None:
+        checkpoint = self._one(
+            "SELECT data, upto FROM checkpoints WHERE board_id = %s AND upto <= %s"
+            " ORDER BY upto DESC LIMIT 1",
+            (board_id, seq),
+        )
+        if checkpoint is None:
+            return None
+        rows = self._all(
+            "SELECT data FROM updates WHERE board_id = %s AND id > %s AND id <= %s ORDER BY id",
+            (board_id, int(checkpoint[1]), seq),
+        )
+        return [bytes(checkpoint[0]), *(bytes(row[0]) for row in rows)]
+
+    def updates_since(self, board_id: str, seq: int) -> list[tuple[int, bytes]]:
+        return [
+            (int(row[0]), bytes(row[1]))
+            for row in self._all(
+                "SELECT id, data FROM updates WHERE board_id = %s AND id > %s ORDER BY id",
+                (board_id, seq),
+            )
+        ]
+
+    def import_board(
+        self,
+        board: BoardRecord,
+        checkpoint: bytes,
+        updates: list[tuple[float | None, str, str, bytes]],
+        document: bytes,
+        *,
+        final_snapshot: bytes | None = None,
+        covenant: tuple[bytes, str] | None = None,
+        signatures: list[dict[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit = on")
+            conn.execute(
+                "INSERT INTO boards (id, canvas, title, language, state, created_at,"
+                " finalized_at, snapshot_sha256, predecessor, partners)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (board.id, board.canvas, board.title, board.language, board.state,
+                 board.created_at, board.finalized_at, board.snapshot_sha256, board.predecessor,
+                 json.dumps(list(board.partners))),
+            )
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO tokens (board_id, role, token_hash) VALUES (%s, %s, %s)",
+                    [(board.id, role, digest) for role, digest in board.token_hashes.items()],
+                )
+            conn.execute(
+                "INSERT INTO checkpoints (board_id, upto, data) VALUES (%s, 0, %s)",
+                (board.id, checkpoint),
+            )
+            last = 0
+            for at, by, note, data in updates:
+                row = conn.execute(
+                    "INSERT INTO updates (board_id, data, at, sender, note, folded)"
+                    " VALUES (%s, %s, %s, %s, %s, true) RETURNING id",
+                    (board.id, data, at, by, note or None),
+                ).fetchone()
+                last = int(row[0]) if row else last
+            conn.execute(
+                "INSERT INTO snapshots (board_id, data, upto) VALUES (%s, %s, %s)",
+                (board.id, document, last),
+            )
+            if last:
+                conn.execute(
+                    "INSERT INTO checkpoints (board_id, upto, data) VALUES (%s, %s, %s)",
+                    (board.id, last, document),
+                )
+            if final_snapshot is not None:
+                conn.execute(
+                    "INSERT INTO final_snapshots (board_id, data, sha256) VALUES (%s, %s, %s)",
+                    (board.id, final_snapshot, board.snapshot_sha256),
+                )
+            if covenant is not None:
+                self._store_covenant(conn, board.id, *covenant, board.finalized_at or 0.0)
+            for signature in signatures:
+                conn.execute(
+                    "INSERT INTO signatures (board_id, organisation, name, signed_at,"
+                    " snapshot_sha256, covenant_sha256) VALUES (%s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    (board.id, signature["organisation"], signature["name"],
+                     signature["signed_at"], signature["snapshot_sha256"],
+                     signature.get("covenant_sha256")),
+                )
+
+    def _store_covenant(
+        self, conn: Connection[Any], board_id: str | None, body: bytes, sha256: str, at: float
+    ) -> None:
+        if board_id is None:
+            if conn.execute(
+                "SELECT 1 FROM covenants WHERE sha256 = %s", (sha256,)
+            ).fetchone() is not None:
+                return
+        conn.execute(
+            "INSERT INTO covenants (sha256, board_id, body, created_at) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            (sha256, board_id, body, at),
+        )
+        if board_id is not None:
+            conn.execute(
+                "UPDATE boards SET covenant_sha256 = %s WHERE id = %s AND covenant_sha256 IS NULL",
+                (sha256, board_id),
+            )
+
+    def store_covenant(self, board_id: str | None, body: bytes, sha256: str, at: float) -> None:
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit = on")
+            self._store_covenant(conn, board_id, body, sha256, at)
+
+    def covenant(
+        self, *, board_id: str | None = None, sha256: str | None = None
+    ) -> tuple[bytes, str] | None:
+        if board_id is not None:
+            row = self._one(
+                "SELECT body, sha256 FROM covenants WHERE board_id = %s", (board_id,)
+            )
+        else:
+            row = self._one(
+                "SELECT body, sha256 FROM covenants WHERE sha256 = %s LIMIT 1", (sha256,)
+            )
+        return (bytes(row[0]), row[1]) if row else None
+
+    def finalize(
+        self,
+        board_id: str,
+        snapshot: bytes,
+        sha256: str,
+        at: float,
+        covenant: tuple[bytes, str] | None = None,
+    ) -> None:
         with self._connection() as conn, conn.transaction():
             conn.execute("SET LOCAL synchronous_commit = on")
             conn.execute(
@@ -229,6 +392,8 @@ class PostgresStore:
                 " snapshot_sha256 = %s WHERE id = %s",
                 (at, sha256, board_id),
             )
+            if covenant is not None:
+                self._store_covenant(conn, board_id, *covenant, at)
 
     def final_snapshot(self, board_id: str) -> bytes | None:
         row = self._one("SELECT data FROM final_snapshots WHERE board_id = %s", (board_id,))
@@ -240,20 +405,24 @@ class PostgresStore:
             conn.execute("SET LOCAL synchronous_commit = on")
             row = conn.execute(
                 "INSERT INTO signatures (board_id, organisation, name, signed_at,"
-                " snapshot_sha256) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
+                " snapshot_sha256, covenant_sha256) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING RETURNING 1",
                 (board_id, signature["organisation"], signature["name"], signature["signed_at"],
-                 signature["snapshot_sha256"]),
+                 signature["snapshot_sha256"], signature.get("covenant_sha256")),
             ).fetchone()
         return row is not None
 
     def signatures(self, board_id: str) -> list[dict[str, str]]:
         rows = self._all(
-            "SELECT organisation, name, signed_at, snapshot_sha256 FROM signatures"
-            " WHERE board_id = %s ORDER BY signed_at",
+            "SELECT organisation, name, signed_at, snapshot_sha256, covenant_sha256"
+            " FROM signatures WHERE board_id = %s ORDER BY signed_at",
             (board_id,),
         )
-        keys = ("organisation", "name", "signed_at", "snapshot_sha256")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        keys = ("organisation", "name", "signed_at", "snapshot_sha256", "covenant_sha256")
+        return [
+            {key: value for key, value in zip(keys, row, strict=True) if value is not None}
+            for row in rows
+        ]
 
     def add_vote(self, board_id: str, round_: int, voter: str, element_id: str) -> None:
         with self._connection() as conn:

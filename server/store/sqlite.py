@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
-from . import BoardRecord
+from . import BoardRecord, HistoryUpdate
 from .migrations import StoreError
 from .sqlite_migrate import migrate_sqlite
 
@@ -61,6 +62,10 @@ class SQLiteStore:
                 "INSERT INTO snapshots (board_id, data, upto) VALUES (?, ?, 0)",
                 (board.id, initial_update),
             )
+            self.db.execute(
+                "INSERT INTO checkpoints (board_id, upto, data) VALUES (?, 0, ?)",
+                (board.id, initial_update),
+            )
 
     def get_board(self, board_id: str) -> BoardRecord | None:
         row = self.db.execute(
@@ -92,9 +97,12 @@ class SQLiteStore:
             last = update_id
         return updates, last
 
-    def append_update(self, board_id: str, update: bytes) -> int:
+    def append_update(
+        self, board_id: str, update: bytes, by: str = "server", note: str = ""
+    ) -> int:
         cursor = self.db.execute(
-            "INSERT INTO updates (board_id, data) VALUES (?, ?)", (board_id, update)
+            "INSERT INTO updates (board_id, data, at, sender, note) VALUES (?, ?, ?, ?, ?)",
+            (board_id, update, time.time(), by, note or None),
         )
         return int(cursor.lastrowid or 0)
 
@@ -106,7 +114,10 @@ class SQLiteStore:
                 " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, upto = excluded.upto",
                 (board_id, snapshot, upto),
             )
-            self.db.execute("DELETE FROM updates WHERE board_id = ? AND id <= ?", (board_id, upto))
+            self.db.execute(
+                "INSERT OR REPLACE INTO checkpoints (board_id, upto, data) VALUES (?, ?, ?)",
+                (board_id, upto, snapshot),
+            )
 
     def client_owners(self, board_id: str) -> dict[int, str]:
         return dict(
@@ -124,9 +135,47 @@ class SQLiteStore:
     def update_count(self, board_id: str) -> int:
         return int(
             self.db.execute(
-                "SELECT count(*) FROM updates WHERE board_id = ?", (board_id,)
+                "SELECT count(*) FROM updates WHERE board_id = ? AND id >"
+                " (SELECT coalesce(max(upto), 0) FROM snapshots WHERE board_id = ?)",
+                (board_id, board_id),
             ).fetchone()[0]
         )
+
+    def history(self, board_id: str) -> tuple[list[HistoryUpdate], int | None]:
+        first = self.db.execute(
+            "SELECT min(upto) FROM checkpoints WHERE board_id = ?", (board_id,)
+        ).fetchone()[0]
+        if first is None:
+            return [], None
+        rows = self.db.execute(
+            "SELECT id, at, coalesce(sender, ''), coalesce(note, '') FROM updates"
+            " WHERE board_id = ? AND id > ? ORDER BY id",
+            (board_id, first),
+        ).fetchall()
+        return [HistoryUpdate(*row) for row in rows], int(first)
+
+    def state_at(self, board_id: str, seq: int) -> list[bytes] | None:
+        checkpoint = self.db.execute(
+            "SELECT data, upto FROM checkpoints WHERE board_id = ? AND upto <= ?"
+            " ORDER BY upto DESC LIMIT 1",
+            (board_id, seq),
+        ).fetchone()
+        if checkpoint is None:
+            return None
+        rows = self.db.execute(
+            "SELECT data FROM updates WHERE board_id = ? AND id > ? AND id <= ? ORDER BY id",
+            (board_id, checkpoint[1], seq),
+        ).fetchall()
+        return [checkpoint[0], *(row[0] for row in rows)]
+
+    def updates_since(self, board_id: str, seq: int) -> list[tuple[int, bytes]]:
+        return [
+            (int(row[0]), row[1])
+            for row in self.db.execute(
+                "SELECT id, data FROM updates WHERE board_id = ? AND id > ? ORDER BY id",
+                (board_id, seq),
+            )
+        ]
 
     def finalize(
         self,
