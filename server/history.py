@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pycrdt import Array, Doc, Map, Text
+from pycrdt import Array, Doc, Map, Text, merge_updates
 
 from .store import HistoryUpdate, Store
 
@@ -80,16 +80,17 @@ def board_at(store: Store, board_id: str, seq: int) -> Doc | None:
     if updates is None:
         return None
     doc = Doc()
-    with doc.transaction():
-        for update in updates:
-            doc.apply_update(update)
+    # One merged update applies several times faster than hundreds of small ones.
+    doc.apply_update(merge_updates(*updates) if len(updates) > 1 else updates[0])
     return doc
 
 
 def plain_board(doc: Doc) -> dict[str, Any]:
     """``{"meta", "partners", "elements"}`` as plain JSON data (Y.Text as strings)."""
     roots = ("meta", "partners", "elements")
-    return {root: doc.get(root, type=Map).to_py() or {} for root in roots}
+    # Inside one transaction: otherwise every nested read opens its own (3x slower).
+    with doc.transaction():
+        return {root: doc.get(root, type=Map).to_py() or {} for root in roots}
 
 
 def _plain(value: Any) -> Any:

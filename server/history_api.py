@@ -39,9 +39,7 @@ def _seq(raw: object) -> int:
 
 
 def _moment(request: Request, record: BoardRecord, seq: int) -> Any:
-    store = request.app.state.store
-    _updates, first = store.history(record.id)
-    doc = board_at(store, record.id, seq) if first is not None and seq >= first else None
+    doc = board_at(request.app.state.store, record.id, seq)
     if doc is None:
         raise HTTPProblem(404, f"the board's history does not reach back to {seq}")
     return doc

@@ -1,0 +1,105 @@
+"""History benchmark (issue 11): a board with 100,000 kept updates; how long a moment takes.
+
+Builds the board through the server's own room (every update stored with its sender, compacted
+every 500 updates as a running server does), then starts ``partnerboard serve`` on that data dir
+and times, over HTTP, the history list and the board at moments spread over its life.
+The bar: any moment loads in under a second.
+
+``.venv/bin/python tests/benchmarks/history.py [--updates N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from pycrdt import Doc, Map, Text
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from conftest import ServerProcess  # noqa: E402
+
+from partnerboard.canvases.partnership_map.spec import SPEC  # noqa: E402
+from partnerboard.server.boards import Boards  # noqa: E402
+from partnerboard.server.room import Room  # noqa: E402
+from partnerboard.server.store.sqlite import SQLiteStore  # noqa: E402
+from partnerboard.server.tokens import Role  # noqa: E402
+
+NOTES = 300
+
+
+def build(data: Path, updates: int) -> tuple[str, str]:
+    """A board whose history holds ``updates`` updates: notes added, moved and retyped."""
+    store = SQLiteStore(data / "partnerboard.sqlite3")
+    created = Boards(store).create(SPEC, "Benchmark", "en", ["Gemeente", "Zorg"])
+    room = Room(created.record.id, store, compact_every=500)
+    rng = random.Random(11)
+
+    def change(index: int):  # noqa: ANN202
+        def apply(doc: Doc) -> None:
+            elements = doc.get("elements", type=Map)
+            key = f"n{index % NOTES}"
+            if key not in elements:
+                elements[key] = Map({"kind": "note", "x": 0.0, "y": 0.0, "w": 160, "h": 100,
+                                     "text": Text(f"note {index}"), "author": "b", "org": ""})
+            elif index % 3:
+                elements[key]["x"] = float(rng.randrange(3000))
+            else:
+                elements[key]["text"] += "."
+        return apply
+
+    for index in range(updates):
+        room.server_change(change(index), by="participant" if index % 7 else "facilitator")
+    room.compact()
+    store.close()
+    return created.record.id, created.tokens[Role.FACILITATOR]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=100_000)
+    parser.add_argument("--moments", type=int, default=25)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pb-history-") as tmp:
+        data = Path(tmp) / "data"
+        started = time.perf_counter()
+        board_id, token = build(data, args.updates)
+        print(f"built {args.updates} updates in {time.perf_counter() - started:.1f} s "
+              f"({(data / 'partnerboard.sqlite3').stat().st_size / 2**20:.1f} MiB)")
+        server = ServerProcess(data).start()
+        try:
+            headers = {"Authorization": f"Bearer {token}"}
+            base = f"{server.url}/api/boards/{board_id}"
+            with httpx.Client(headers=headers, timeout=60) as client:
+                began = time.perf_counter()
+                points = client.get(base + "/history").json()
+                listed = time.perf_counter() - began
+                seqs = [p["seq"] for p in points]
+                picks = [seqs[round(i * (len(seqs) - 1) / (args.moments - 1))]
+                         for i in range(args.moments)]
+                timings = []
+                for seq in picks:
+                    began = time.perf_counter()
+                    answer = client.get(f"{base}/history/{seq}")
+                    timings.append(time.perf_counter() - began)
+                    assert answer.status_code == 200, answer.text
+        finally:
+            server.stop()
+    print(f"history list: {len(points)} points in {listed * 1000:.0f} ms")
+    print(f"one moment: median {statistics.median(timings) * 1000:.1f} ms, "
+          f"max {max(timings) * 1000:.1f} ms over {len(timings)} moments")
+    if max(timings) >= 1.0:
+        print("FAIL: a moment took a second or more")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""The facilitator's history panel: see the board as it was, and restore it after vandalism."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import httpx
+from playwright.sync_api import Page, expect
+from pycrdt import Map
+from yclient import connected
+
+from .board_helpers import change_as_other_client
+
+ORIGINAL = {"h1": "Shared goal", "h2": "Weekly meeting", "h3": "Pilot in May", "h4": "Budget"}
+
+
+def live_notes(page: Page, where: str = ".board-main") -> dict[str, str]:
+    """The notes a board on the page shows: id -> text."""
+    return page.evaluate(
+        """where => Object.fromEntries([...document.querySelectorAll(where + ' .note')]
+            .map(n => [n.dataset.id, n.querySelector('.note-text').textContent]))""",
+        where,
+    )
+
+
+def observed(url: str) -> dict[str, tuple[str, float, float]]:
+    """What a fresh pycrdt client gets from the server (in a thread: Playwright owns this one's
+    event loop)."""
+    found: dict = {}
+
+    async def read() -> None:
+        async with connected(url) as client:
+            for key, value in client.doc.get("elements", type=Map).items():
+                found[key] = (str(value["text"]), value["x"], value["y"])
+
+    thread = threading.Thread(target=lambda: asyncio.run(read()))
+    thread.start()
+    thread.join(20)
+    return found
+
+
+def test_facilitator_sees_the_vandalism_and_restores_the_moment_before(server, open_board):
+    board = server.create_board()
+    fac_url = server.board_ws(board, "facilitator")
+
+    def add(client) -> None:
+        for index, (key, text) in enumerate(ORIGINAL.items()):
+            client.add_note(key, text, x=900 + 200 * index, y=400)
+
+    change_as_other_client(fac_url, add)
+    facilitator = open_board(board, "facilitator", name="Fee")
+    participant = open_board(board, "participant", name="Bo")
+    for page in (facilitator, participant):
+        expect(page.locator(".board-main .note")).to_have_count(4)
+    before = observed(server.board_ws(board, "observer"))
+
+    def vandalise(client) -> None:
+        for key in ("h1", "h2", "h3"):
+            text = client.elements[key]["text"]
+            text.clear()
+            text += "XXXX"
+        for key in list(client.elements.keys()):
+            del client.elements[key]
+
+    change_as_other_client(server.board_ws(board), vandalise)
+    for page in (facilitator, participant):
+        expect(page.locator(".board-main .note")).to_have_count(0)
+
+    facilitator.locator("[data-action=history]").click()
+    dialog = facilitator.locator("dialog.history-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_attribute("data-elements", "0")
+    # The vandalism is in the history: the last span lists the scribbled notes as removed.
+    expect(dialog.locator(".history-changes li")).to_have_count(4)
+    expect(dialog.locator(".history-by").first).to_have_text("participant: ")
+    slider = dialog.locator(".history-slider")
+    slider.focus()
+    facilitator.keyboard.press("ArrowLeft")
+    expect(dialog).to_have_attribute("data-elements", "4")
+    view = dialog.locator(".history-view .note")
+    expect(view).to_have_count(4)
+    assert live_notes(facilitator, ".history-view") == ORIGINAL
+    # The view is read-only: no editor opens on it.
+    view.first.dblclick(force=True)
+    expect(facilitator.locator("textarea.note-editor")).to_have_count(0)
+
+    dialog.locator(".history-changes li[data-id=h1] [data-action=note-history]").click()
+    expect(dialog.locator(".history-note li").first).to_contain_text("Shared goal")
+
+    dialog.locator("[data-action=history-restore]").click()
+    expect(dialog.locator(".history-when")).to_contain_text("facilitator")
+    for page in (facilitator, participant):
+        expect(page.locator(".board-main .note")).to_have_count(4)
+    assert live_notes(participant) == ORIGINAL
+    assert live_notes(facilitator) == ORIGINAL
+    assert observed(server.board_ws(board, "observer")) == before
+
+    token = board["tokens"]["facilitator"]
+    points = httpx.get(f"{server.url}/api/boards/{board['id']}/history",
+                       headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+    assert [p["by"] for p in points[-2:]] == ["participant", "facilitator"]
+    assert "restore_of" in points[-1]
