@@ -20,7 +20,7 @@ from .settings import Settings
 from .store import BoardRecord
 from .tokens import Role
 
-__all__ = ["routes", "authorize", "board_answer", "text_field"]
+__all__ = ["routes", "authorize", "board_answer", "check_create_key", "text_field"]
 
 log = logging.getLogger("partnerboard.api")
 
@@ -100,7 +100,8 @@ def _partner_names(body: dict[str, Any]) -> list[str]:
     return names
 
 
-async def create_board(request: Request) -> JSONResponse:
+def check_create_key(request: Request) -> None:
+    """When the server has a create key, only its holders make boards (also by import)."""
     settings: Settings = request.app.state.settings
     if settings.create_key:
         key = bearer_token(request)
@@ -108,6 +109,11 @@ async def create_board(request: Request) -> JSONResponse:
             raise HTTPProblem(401, "creating boards needs the create key as a Bearer token")
         if not hmac.compare_digest(key.encode(), settings.create_key.encode()):
             raise HTTPProblem(403, "the create key is wrong")
+
+
+async def create_board(request: Request) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    check_create_key(request)
     body = await read_json(request, settings.max_message_bytes)
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")

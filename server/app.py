@@ -19,6 +19,7 @@ from partnerboard.plugins.manager import PluginRegistry, build_registry
 
 from . import (
     api,
+    board_files,
     covenant_api,
     history_api,
     merge,
@@ -124,6 +125,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
     routes = [
         *merge.routes,
         *metrics.routes,
+        *board_files.routes,
         *api.routes,
         *covenant_api.routes,
         *history_api.routes,

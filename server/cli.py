@@ -58,6 +58,15 @@ def _serve(args: argparse.Namespace) -> int:
     if unreachable:
         print(f"partnerboard: {unreachable}", file=sys.stderr)
         return 2
+    if not settings.database_url:
+        from .backup import DataDirLock
+
+        # Held until the process ends: `partnerboard restore` refuses while it is taken.
+        lock = DataDirLock(settings.data_dir)
+        if not lock.acquire():
+            print(f"partnerboard: another partnerboard is already serving {settings.data_dir}",
+                  file=sys.stderr)
+            return 2
     try:
         sock = listening_socket(settings.host, settings.port)
     except OSError as error:
@@ -126,11 +135,41 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0 if _open_store_once(settings, report=True) else 2
 
 
-def _store_options(parser: argparse.ArgumentParser) -> None:
-    """--data-dir and --database-url, as ``serve`` takes them."""
+def _backup(args: argparse.Namespace) -> int:
+    from .backup import BackupError, backup
+
+    try:
+        settings = load_settings({"data_dir": args.data_dir})
+        info = backup(settings.data_dir, Path(args.dest))
+    except (SettingsError, BackupError) as error:
+        print(f"partnerboard: {error}", file=sys.stderr)
+        return 2
+    print(f"backed up {info.boards} board(s), schema version {info.schema_version}, "
+          f"{info.size / 2**20:.1f} MiB, to {info.path}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .backup import BackupError, restore
+
+    try:
+        settings = load_settings({"data_dir": args.data_dir})
+        info, kept = restore(Path(args.src), settings.data_dir)
+    except (SettingsError, BackupError) as error:
+        print(f"partnerboard: {error}", file=sys.stderr)
+        return 2
+    print(f"restored {info.boards} board(s) from {info.path} into {settings.data_dir}")
+    if kept is not None:
+        print(f"the store it replaced is kept as {kept}")
+    return 0 if _open_store_once(settings) else 2
+
+
+def _store_options(parser: argparse.ArgumentParser, database: bool = True) -> None:
+    """--data-dir (and --database-url), as ``serve`` takes them."""
     defaults = Settings()
+    wanted = ("data_dir", "database_url") if database else ("data_dir",)
     for name, flag, env, help_text in OPTIONS:
-        if name in ("data_dir", "database_url"):
+        if name in wanted:
             parser.add_argument(flag, dest=name, default=None,
                                 help=f"{help_text} (default: {getattr(defaults, name) or 'unset'})"
                                 f" [env {env}]")
@@ -216,6 +255,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _store_options(migrate)
     migrate.set_defaults(run=_migrate)
+
+    backup_cmd = commands.add_parser(
+        "backup",
+        help="copy the store to a backup file, also while the server runs",
+        description="Copy the SQLite store to DEST with SQLite's online backup API: one "
+        "consistent state of every board, taken while the server keeps running. DEST is a new "
+        "file, or a folder to write partnerboard-YYYYMMDD-HHMMSS.sqlite3 in; an existing file "
+        "is never overwritten. The copy is checked before the command reports success.",
+    )
+    backup_cmd.add_argument("dest", metavar="DEST", help="the backup file or folder")
+    _store_options(backup_cmd, database=False)
+    backup_cmd.set_defaults(run=_backup)
+
+    restore_cmd = commands.add_parser(
+        "restore",
+        help="put a backup back in place (the server must be stopped)",
+        description="Replace the store in the data dir by the backup SRC, after checking that "
+        "SRC is a whole partnerboard store this version can read. Refuses while a server runs "
+        "on the data dir. The store it replaces is kept beside it "
+        "(partnerboard.sqlite3.before-restore-…). Start the server again afterwards.",
+    )
+    restore_cmd.add_argument("src", metavar="SRC", help="the backup file to restore")
+    _store_options(restore_cmd, database=False)
+    restore_cmd.set_defaults(run=_restore)
 
     plugins = commands.add_parser(
         "plugins",

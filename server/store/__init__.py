@@ -97,6 +97,22 @@ class Store(Protocol):
         checkpoint first), or None when history does not reach back that far."""
         ...
 
+    def import_board(
+        self,
+        board: BoardRecord,
+        checkpoint: bytes,
+        updates: list[tuple[float | None, str, str, bytes]],
+        document: bytes,
+        *,
+        final_snapshot: bytes | None = None,
+        covenant: tuple[bytes, str] | None = None,
+        signatures: list[dict[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
+        """Create a board from a board file, in one transaction: its history (a checkpoint,
+        then (at, by, note, data) updates), its current document and, when finalized, its
+        final snapshot, covenant and signatures."""
+        ...
+
     def updates_since(self, board_id: str, seq: int) -> list[tuple[int, bytes]]:
         """Kept updates after ``seq``, oldest first, as (seq, data)."""
         ...

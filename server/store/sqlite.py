@@ -168,6 +168,61 @@ class SQLiteStore:
         ).fetchall()
         return [checkpoint[0], *(row[0] for row in rows)]
 
+    def import_board(
+        self,
+        board: BoardRecord,
+        checkpoint: bytes,
+        updates: list[tuple[float | None, str, str, bytes]],
+        document: bytes,
+        *,
+        final_snapshot: bytes | None = None,
+        covenant: tuple[bytes, str] | None = None,
+        signatures: list[dict[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "INSERT INTO boards (id, canvas, title, language, state, created_at,"
+                " finalized_at, snapshot_sha256, predecessor, partners)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (board.id, board.canvas, board.title, board.language, board.state,
+                 board.created_at, board.finalized_at, board.snapshot_sha256, board.predecessor,
+                 json.dumps(list(board.partners))),
+            )
+            self.db.executemany(
+                "INSERT INTO tokens (board_id, role, token_hash) VALUES (?, ?, ?)",
+                [(board.id, role, digest) for role, digest in board.token_hashes.items()],
+            )
+            self.db.execute(
+                "INSERT INTO checkpoints (board_id, upto, data) VALUES (?, 0, ?)",
+                (board.id, checkpoint),
+            )
+            last = 0
+            for at, by, note, data in updates:
+                cursor = self.db.execute(
+                    "INSERT INTO updates (board_id, data, at, sender, note) VALUES (?, ?, ?, ?, ?)",
+                    (board.id, data, at, by, note or None),
+                )
+                last = int(cursor.lastrowid or 0)
+            self.db.execute(
+                "INSERT INTO snapshots (board_id, data, upto) VALUES (?, ?, ?)",
+                (board.id, document, last),
+            )
+            if last:
+                self.db.execute(
+                    "INSERT INTO checkpoints (board_id, upto, data) VALUES (?, ?, ?)",
+                    (board.id, last, document),
+                )
+            if final_snapshot is not None:
+                self.db.execute(
+                    "INSERT INTO final_snapshots (board_id, data, sha256) VALUES (?, ?, ?)",
+                    (board.id, final_snapshot, board.snapshot_sha256),
+                )
+            if covenant is not None:
+                self._store_covenant(board.id, *covenant, board.finalized_at or 0.0)
+            for signature in signatures:
+                self.add_signature(board.id, signature)
+
     def updates_since(self, board_id: str, seq: int) -> list[tuple[int, bytes]]:
         return [
             (int(row[0]), row[1])
@@ -200,6 +255,8 @@ class SQLiteStore:
                 self._store_covenant(board_id, *covenant, at)
 
     def _store_covenant(self, board_id: str | None, body: bytes, sha256: str, at: float) -> None:
+        if board_id is None and self.covenant(sha256=sha256) is not None:
+            return  # the same combined covenant, created again
         self.db.execute(
             "INSERT OR IGNORE INTO covenants (sha256, board_id, body, created_at)"
             " VALUES (?, ?, ?, ?)",
@@ -225,7 +282,7 @@ class SQLiteStore:
             ).fetchone()
         else:
             row = self.db.execute(
-                "SELECT body, sha256 FROM covenants WHERE sha256 = ?", (sha256,)
+                "SELECT body, sha256 FROM covenants WHERE sha256 = ? LIMIT 1", (sha256,)
             ).fetchone()
         return (bytes(row[0]), row[1]) if row else None
 

@@ -1,8 +1,9 @@
 """History benchmark (issue 11): a board with 100,000 kept updates; how long a moment takes.
 
-Builds the board through the server's own room (every update stored with its sender, compacted
-every 500 updates as a running server does), then starts ``partnerboard serve`` on that data dir
-and times, over HTTP, the history list and the board at moments spread over its life.
+Builds the board's stored history directly (every update with its time and sender, a snapshot
+checkpoint every 500 updates as a running room writes them), then starts
+``partnerboard serve`` on that data dir and times, over HTTP, the history list and the board
+at moments spread over its life.
 The bar: any moment loads in under a second.
 
 ``.venv/bin/python tests/benchmarks/history.py [--updates N]``
@@ -28,7 +29,6 @@ from conftest import ServerProcess  # noqa: E402
 
 from partnerboard.canvases.partnership_map.spec import SPEC  # noqa: E402
 from partnerboard.server.boards import Boards  # noqa: E402
-from partnerboard.server.room import Room  # noqa: E402
 from partnerboard.server.store.sqlite import SQLiteStore  # noqa: E402
 from partnerboard.server.tokens import Role  # noqa: E402
 
@@ -36,30 +36,40 @@ NOTES = 300
 
 
 def build(data: Path, updates: int) -> tuple[str, str]:
-    """A board whose history holds ``updates`` updates: notes added, moved and retyped."""
+    """A board whose history holds ``updates`` updates (notes added, moved and retyped), stored
+    as the room stores them: each with its time and sender, a checkpoint every 500."""
     store = SQLiteStore(data / "partnerboard.sqlite3")
     created = Boards(store).create(SPEC, "Benchmark", "en", ["Gemeente", "Zorg"])
-    room = Room(created.record.id, store, compact_every=500)
+    board_id = created.record.id
+    doc = Doc()
+    doc.apply_update(store.load_document(board_id)[0][0])
+    elements = doc.get("elements", type=Map)
+    pending: list[bytes] = []
+    doc.observe(lambda event: pending.append(event.update))
     rng = random.Random(11)
-
-    def change(index: int):  # noqa: ANN202
-        def apply(doc: Doc) -> None:
-            elements = doc.get("elements", type=Map)
-            key = f"n{index % NOTES}"
-            if key not in elements:
-                elements[key] = Map({"kind": "note", "x": 0.0, "y": 0.0, "w": 160, "h": 100,
-                                     "text": Text(f"note {index}"), "author": "b", "org": ""})
-            elif index % 3:
-                elements[key]["x"] = float(rng.randrange(3000))
-            else:
-                elements[key]["text"] += "."
-        return apply
-
+    rows = []
+    start = time.time() - updates * 0.05
     for index in range(updates):
-        room.server_change(change(index), by="participant" if index % 7 else "facilitator")
-    room.compact()
+        key = f"n{index % NOTES}"
+        if key not in elements:
+            elements[key] = Map({"kind": "note", "x": 0.0, "y": 0.0, "w": 160, "h": 100,
+                                 "text": Text(f"note {index}"), "author": "b", "org": ""})
+        elif index % 3:
+            elements[key]["x"] = float(rng.randrange(3000))
+        else:
+            elements[key]["text"] += "."
+        rows.append((board_id, pending.pop(), start + index * 0.05,
+                     "participant" if index % 7 else "facilitator"))
+        if len(rows) == 500 or index == updates - 1:
+            with store.db:
+                store.db.execute("BEGIN")
+                store.db.executemany(
+                    "INSERT INTO updates (board_id, data, at, sender) VALUES (?, ?, ?, ?)", rows)
+                last = store.db.execute("SELECT max(id) FROM updates").fetchone()[0]
+            store.compact(board_id, doc.get_update(), last)
+            rows = []
     store.close()
-    return created.record.id, created.tokens[Role.FACILITATOR]
+    return board_id, created.tokens[Role.FACILITATOR]
 
 
 def main() -> int:

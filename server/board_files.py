@@ -1,0 +1,277 @@
+"""Board files (DESIGN §10): one board, any state, as one file that another server imports.
+
+A board file is a zip holding ``board.json`` (the manifest: format and version, the board's
+metadata, signatures, and the sha256 of every other entry), ``document.bin`` (the board now),
+``history/checkpoint.bin`` plus ``history/updates.jsonl`` (every kept update with its time and
+sender), and for a finalized board ``final.bin`` (the frozen snapshot) and ``covenant.json`` (the
+stored covenant, byte for byte, so its hash survives the move). Importing makes a new board
+with a new id and new links. A file of a newer format, or one whose entries do not match the
+manifest, is refused with a message saying which: nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import time
+import zipfile
+from importlib import metadata
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .api import authorize, board_answer, check_create_key
+from .boards import NewBoard, _new_board_id
+from .history import board_at
+from .requests import HTTPProblem
+from .store import BoardRecord, Store
+from .tokens import Role, hash_token, new_token
+
+__all__ = ["FORMAT", "VERSION", "BoardFileError", "pack", "unpack", "routes"]
+
+FORMAT = "partnerboard-board"
+VERSION = 1
+MEDIA_TYPE = "application/vnd.partnerboard.board+zip"
+MAX_FILE = 256 * 1024 * 1024
+MAX_ENTRIES = 16
+
+
+class BoardFileError(ValueError):
+    """The file cannot be imported; ``status`` is 400 (not a board file) or 422 (damaged,
+    newer, or inconsistent)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _version() -> str:
+    try:
+        return metadata.version("partnerboard")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def pack(store: Store, record: BoardRecord, document: bytes) -> bytes:
+    """The board file of one board (``document``: its current state)."""
+    updates, first = store.history(record.id)
+    first = first or 0
+    moment = store.state_at(record.id, first) or [document]
+    checkpoint = moment[0]
+    data = dict(store.updates_since(record.id, first))
+    lines = [
+        json.dumps({"at": u.at, "by": u.by, "note": u.note,
+                    "data": base64.b64encode(data[u.seq]).decode("ascii")}, sort_keys=True)
+        for u in updates if u.seq in data
+    ]
+    entries = {
+        "document.bin": document,
+        "history/checkpoint.bin": checkpoint,
+        "history/updates.jsonl": ("\n".join(lines) + "\n" if lines else "").encode("utf-8"),
+    }
+    if record.state == "finalized":
+        final = store.final_snapshot(record.id)
+        covenant = store.covenant(board_id=record.id)
+        if final is not None:
+            entries["final.bin"] = final
+        if covenant is not None:
+            entries["covenant.json"] = covenant[0]
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": time.time(),
+        "exported_by": f"partnerboard {_version()}",
+        "board": {
+            "id": record.id, "canvas": record.canvas, "title": record.title,
+            "language": record.language, "state": record.state, "created_at": record.created_at,
+            "finalized_at": record.finalized_at, "snapshot_sha256": record.snapshot_sha256,
+            "covenant_sha256": record.covenant_sha256, "partners": list(record.partners),
+        },
+        "signatures": store.signatures(record.id),
+        "history": {"updates": len(lines)},
+        "files": {name: _sha(body) for name, body in entries.items()},
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("board.json", json.dumps(manifest, indent=1, ensure_ascii=False))
+        for name, body in entries.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise BoardFileError(400, "this is not a board file (not a zip archive)") from None
+    if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_FILE * 4:
+        raise BoardFileError(422, "the board file holds more than a board file can")
+    try:
+        manifest = json.loads(archive.read("board.json"))
+    except KeyError:
+        raise BoardFileError(400, "this is not a board file (it has no board.json)") from None
+    except (ValueError, zipfile.BadZipFile, OSError) as error:
+        raise BoardFileError(422, f"the board file is damaged: board.json: {error}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BoardFileError(400, "this is not a board file (board.json names no board)")
+    version = manifest.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BoardFileError(422, "the board file is damaged: it has no valid format version")
+    if version > VERSION:
+        raise BoardFileError(
+            422, f"this board file was made by a newer partnerboard (format version {version});"
+            f" this server reads up to version {VERSION}: upgrade it, then import again")
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise BoardFileError(422, "the board file is damaged: its list of files is missing")
+    entries = {}
+    for name, digest in files.items():
+        try:
+            body = archive.read(name)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise BoardFileError(422, f"the board file is damaged: {name} is missing or "
+                                 "unreadable") from None
+        if _sha(body) != digest:
+            raise BoardFileError(422, f"the board file is damaged: {name} does not match its "
+                                 "checksum")
+        entries[name] = body
+    for required in ("document.bin", "history/checkpoint.bin", "history/updates.jsonl"):
+        if required not in entries:
+            raise BoardFileError(422, f"the board file is damaged: {required} is missing")
+    return manifest, entries
+
+
+def _updates(text: bytes) -> list[tuple[float | None, str, str, bytes]]:
+    found = []
+    for number, line in enumerate(text.decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            at = entry["at"]
+            if at is not None and not isinstance(at, int | float):
+                raise TypeError("at")
+            found.append((at, str(entry["by"])[:200], str(entry.get("note") or "")[:200],
+                          base64.b64decode(entry["data"], validate=True)))
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise BoardFileError(422, f"the board file is damaged: history line {number} is "
+                                 "not an update") from None
+    return found
+
+
+def _text(value: Any, name: str, limit: int = 200) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise BoardFileError(422, f"the board file is damaged: board.{name} is not valid")
+    return value
+
+
+def unpack(raw: bytes, store: Store, registry: Any) -> NewBoard:
+    """Import a board file as a new board; raises :class:`BoardFileError`."""
+    manifest, entries = _read_entries(raw)
+    board = manifest.get("board")
+    if not isinstance(board, dict):
+        raise BoardFileError(422, "the board file is damaged: board.json has no board")
+    state = board.get("state")
+    if state not in ("open", "finalized"):
+        raise BoardFileError(422, "the board file is damaged: board.state is not valid")
+    canvas = _text(board.get("canvas"), "canvas", 100)
+    if registry.canvas(canvas) is None:
+        raise BoardFileError(422, f"the board uses the canvas {canvas!r}, which this server "
+                             "does not have installed")
+    language = board.get("language") if board.get("language") in ("nl", "en") else "nl"
+    partners = board.get("partners") if isinstance(board.get("partners"), list) else []
+    updates = _updates(entries["history/updates.jsonl"])
+    final = entries.get("final.bin")
+    covenant = entries.get("covenant.json")
+    if state == "finalized":
+        if final is None or covenant is None:
+            raise BoardFileError(422, "the board file is damaged: a finalized board needs its "
+                                 "final snapshot and covenant")
+        if _sha(final) != board.get("snapshot_sha256"):
+            raise BoardFileError(422, "the board file is damaged: the final snapshot does not "
+                                 "match its hash")
+        if _sha(covenant) != board.get("covenant_sha256"):
+            raise BoardFileError(422, "the board file is damaged: the covenant does not match "
+                                 "its hash")
+    created_at = board.get("created_at")
+    finalized_at = board.get("finalized_at")
+    tokens = {role: new_token() for role in Role}
+    record = BoardRecord(
+        id=_new_board_id(),
+        canvas=canvas,
+        title=_text(board.get("title"), "title"),
+        language=language,
+        state=state,
+        created_at=float(created_at) if isinstance(created_at, int | float) else time.time(),
+        finalized_at=float(finalized_at) if isinstance(finalized_at, int | float) else None,
+        snapshot_sha256=board.get("snapshot_sha256") if state == "finalized" else None,
+        partners=tuple(p for p in partners if isinstance(p, dict))[:40],
+        token_hashes={role.value: hash_token(token) for role, token in tokens.items()},
+        covenant_sha256=_sha(covenant) if state == "finalized" and covenant else None,
+    )
+    signatures = [
+        {key: str(value) for key, value in s.items()}
+        for s in manifest.get("signatures") or [] if isinstance(s, dict)
+        and all(isinstance(s.get(k), str) for k in ("organisation", "name", "signed_at",
+                                                    "snapshot_sha256"))
+    ] if state == "finalized" else []
+    try:
+        store.import_board(
+            record, entries["history/checkpoint.bin"], updates, entries["document.bin"],
+            final_snapshot=final if state == "finalized" else None,
+            covenant=(covenant, _sha(covenant)) if state == "finalized" and covenant else None,
+            signatures=signatures,
+        )
+    except Exception as error:  # a half-written board is rolled back with the transaction
+        raise BoardFileError(422, f"the board file could not be stored: {error}") from None
+    if board_at(store, record.id, 0) is None:
+        raise BoardFileError(422, "the board file's history cannot be read")
+    return NewBoard(record, tokens)
+
+
+async def export_board(request: Request) -> Response:
+    record, _role = authorize(request, Role.FACILITATOR)
+    state = request.app.state
+    if record.state == "finalized":
+        document = state.store.final_snapshot(record.id) or b""
+    else:
+        document = state.rooms.document(record.id).get_update()
+    body = pack(state.store, record, document)
+    name = f"board-{record.id}.partnerboard"
+    return Response(body, media_type=MEDIA_TYPE,
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+async def import_board(request: Request) -> JSONResponse:
+    check_create_key(request)
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_FILE:
+        raise HTTPProblem(413, f"a board file may be at most {MAX_FILE} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > MAX_FILE:
+            raise HTTPProblem(413, f"a board file may be at most {MAX_FILE} bytes")
+    if not raw:
+        raise HTTPProblem(400, "send the board file as the request body")
+    try:
+        created = unpack(bytes(raw), request.app.state.store, request.app.state.registry)
+    except BoardFileError as error:
+        raise HTTPProblem(error.status, str(error)) from None
+    return JSONResponse(board_answer(request, created), status_code=201)
+
+
+routes = [
+    Route("/api/boards/import", import_board, methods=["POST"]),
+    Route("/api/boards/{board_id}/export", export_board),
+]

@@ -1,0 +1,155 @@
+"""Board files: export a board from one server and import it on another."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zipfile
+
+import httpx
+import pytest
+from conftest import ServerProcess
+from yclient import connected, note_texts, wait_for
+
+
+def api(server, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.request(method, server.url + path, headers=headers, timeout=30, **kwargs)
+
+
+@pytest.fixture
+def other(tmp_path):
+    process = ServerProcess(tmp_path / "other").start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def fill(server, board, count: int) -> dict[str, str]:
+    async def scenario() -> dict[str, str]:
+        async with connected(server.board_ws(board)) as client:
+            for index in range(count):
+                client.add_note(f"n{index}", f"note {index} ✓", x=100 * index, y=200)
+                await client.flush()
+            async with connected(server.board_ws(board, "observer")) as check:
+                await wait_for(lambda: len(check.elements) == count, what="stored")
+                return note_texts(check.doc)
+
+    return asyncio.run(scenario())
+
+
+def read(server, board) -> dict[str, str]:
+    async def scenario() -> dict[str, str]:
+        async with connected(server.board_ws(board, "observer")) as client:
+            return note_texts(client.doc)
+
+    return asyncio.run(scenario())
+
+
+def export(server, board) -> bytes:
+    answer = api(server, "GET", f"/api/boards/{board['id']}/export", board["tokens"]["facilitator"])
+    assert answer.status_code == 200, answer.text
+    assert "attachment" in answer.headers["content-disposition"]
+    return answer.content
+
+
+def test_an_open_board_moves_with_its_history_to_another_server(server, other):
+    board = server.create_board()
+    texts = fill(server, board, 5)
+    history = api(server, "GET", f"/api/boards/{board['id']}/history",
+                  board["tokens"]["facilitator"]).json()
+    for role in ("participant", "observer"):
+        assert api(server, "GET", f"/api/boards/{board['id']}/export",
+                   board["tokens"][role]).status_code == 403
+
+    answer = api(other, "POST", "/api/boards/import", content=export(server, board))
+    assert answer.status_code == 201, answer.text
+    moved = answer.json()
+    assert moved["id"] != board["id"] and moved["title"] == board["title"]
+    assert moved["links"]["facilitator"].startswith(other.url)
+    assert read(other, moved) == texts
+    # The old links do not open the new board.
+    assert api(other, "GET", f"/api/boards/{moved['id']}",
+               board["tokens"]["facilitator"]).status_code == 403
+    moved_history = api(other, "GET", f"/api/boards/{moved['id']}/history",
+                        moved["tokens"]["facilitator"]).json()
+    assert [(p["by"], p["updates"], p["at"]) for p in moved_history] == [
+        (p["by"], p["updates"], p["at"]) for p in history]
+    for old, new in zip(history, moved_history, strict=True):
+        then = api(server, "GET", f"/api/boards/{board['id']}/history/{old['seq']}",
+                   board["tokens"]["facilitator"]).json()
+        now = api(other, "GET", f"/api/boards/{moved['id']}/history/{new['seq']}",
+                  moved["tokens"]["facilitator"]).json()
+        assert now["elements"] == then["elements"]
+
+
+def test_a_finalized_board_keeps_its_covenant_hash_when_imported(server, other):
+    board = server.create_board()
+    fill(server, board, 3)
+    fac = board["tokens"]["facilitator"]
+    finalized = api(server, "POST", f"/api/boards/{board['id']}/finalize", fac).json()
+    original = api(server, "GET", f"/api/boards/{board['id']}/covenant?format=docx", fac).content
+    file = export(server, board)
+    for target in (other, server):  # on another server, and again on the same one
+        moved = api(target, "POST", "/api/boards/import", content=file).json()
+        info = api(target, "GET", f"/api/boards/{moved['id']}", moved["tokens"]["observer"]).json()
+        assert info["state"] == "finalized"
+        assert info["covenant_sha256"] == finalized["covenant_sha256"]
+        assert info["snapshot_sha256"] == finalized["snapshot_sha256"]
+        again = api(target, "GET", f"/api/boards/{moved['id']}/covenant?format=docx",
+                    moved["tokens"]["observer"]).content
+        assert again == original
+
+
+def _rewrite(file: bytes, change) -> bytes:  # noqa: ANN001
+    source = zipfile.ZipFile(io.BytesIO(file))
+    entries = {info.filename: source.read(info.filename) for info in source.infolist()}
+    change(entries)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, body in entries.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def test_newer_or_damaged_board_files_are_refused_with_a_message(server):
+    board = server.create_board()
+    fill(server, board, 2)
+    file = export(server, board)
+
+    def newer(entries: dict) -> None:
+        manifest = json.loads(entries["board.json"])
+        manifest["version"] = 99
+        entries["board.json"] = json.dumps(manifest).encode()
+
+    def flipped(entries: dict) -> None:
+        body = bytearray(entries["document.bin"])
+        body[len(body) // 2] ^= 0xFF
+        entries["document.bin"] = bytes(body)
+
+    def dropped(entries: dict) -> None:
+        del entries["history/updates.jsonl"]
+
+    def no_manifest(entries: dict) -> None:
+        del entries["board.json"]
+
+    cases = [
+        (_rewrite(file, newer), 422, "newer partnerboard"),
+        (_rewrite(file, flipped), 422, "document.bin does not match"),
+        (_rewrite(file, dropped), 422, "missing"),
+        (_rewrite(file, no_manifest), 400, "not a board file"),
+        (file[: len(file) // 2], 400, "not a board file"),
+        (b"hello", 400, "not a board file"),
+    ]
+    before = len(api(server, "GET", f"/api/boards/{board['id']}/history",
+                     board["tokens"]["facilitator"]).json())
+    for body, status, message in cases:
+        answer = api(server, "POST", "/api/boards/import", content=body)
+        assert answer.status_code == status, (message, answer.text)
+        assert message in answer.json()["error"]
+    assert api(server, "POST", "/api/boards/import", content=b"").status_code == 400
+    after = len(api(server, "GET", f"/api/boards/{board['id']}/history",
+                    board["tokens"]["facilitator"]).json())
+    assert after == before
