@@ -77,6 +77,14 @@ def test_a_data_dir_of_release_0_1_0_opens_with_every_board_and_covenant(tmp_pat
             assert [(s["name"], s["signed_at"]) for s in covenant["signatures"]] == [
                 (s["name"], s["signed_at"]) for s in old["signatures"]
             ]
+        # History starts at the snapshot 0.1.0 had kept, and reaches the board as it is.
+        open_board = EXPECTED["boards"][0]["board"]
+        token = open_board["tokens"]["facilitator"]
+        points = _get(server, f"/api/boards/{open_board['id']}/history", token).json()
+        assert points[0]["start"]
+        last = _get(server, f"/api/boards/{open_board['id']}/history/{points[-1]['seq']}", token)
+        assert {k: v["text"] for k, v in last.json()["elements"].items()} == (
+            EXPECTED["boards"][0]["notes"])
         # The votes of the round still open when 0.1.0 stopped are still counted.
         open_board = EXPECTED["boards"][0]["board"]
         mine = _get(server, f"/api/boards/{open_board['id']}/votes?voter=anna",
