@@ -9,6 +9,7 @@ and reaches every client, also one that comes back from being offline, like any 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -80,17 +81,20 @@ def board_at(store: Store, board_id: str, seq: int) -> Doc | None:
     if updates is None:
         return None
     doc = Doc()
-    # One merged update applies several times faster than hundreds of small ones.
-    doc.apply_update(merge_updates(*updates) if len(updates) > 1 else updates[0])
+    doc.apply_update(updates[0])
+    if len(updates) > 1:
+        # The updates after the checkpoint merged first: one apply is several times faster
+        # than hundreds (merging the large checkpoint in too would cost as much as applying it).
+        doc.apply_update(merge_updates(*updates[1:]))
     return doc
 
 
 def plain_board(doc: Doc) -> dict[str, Any]:
     """``{"meta", "partners", "elements"}`` as plain JSON data (Y.Text as strings)."""
+    # A map's str() is its JSON (Y.Text as strings), made in one call: several times faster
+    # than to_py(), which reads every value through its own call.
     roots = ("meta", "partners", "elements")
-    # Inside one transaction: otherwise every nested read opens its own (3x slower).
-    with doc.transaction():
-        return {root: doc.get(root, type=Map).to_py() or {} for root in roots}
+    return {root: json.loads(str(doc.get(root, type=Map))) for root in roots}
 
 
 def _plain(value: Any) -> Any:
