@@ -21,6 +21,7 @@ bench: install web chromium
 	cd tests/benchmarks && ../../$(BIN)/python decoder.py
 	$(BIN)/python tests/benchmarks/browser_render.py
 	$(BIN)/python tests/benchmarks/scaleout.py
+	$(BIN)/python tests/benchmarks/history.py
 
 # The long WebSocket fuzz run (issue 9): at least 1,000,000 inputs against a live server, a
 # summary line at the end. FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--seed 7 --max-minutes 30".
