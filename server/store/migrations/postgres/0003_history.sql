@@ -1,7 +1,8 @@
 -- As sqlite/0003_history.sql: every update kept with its time and sender, snapshots kept as
 -- checkpoints. Compaction here folds rows that may have committed out of id order (several
--- nodes), so instead of deleting them it marks them folded: loading a board reads the snapshot
--- and the rows not yet folded; the history reads every row.
+-- nodes), so instead of deleting them it marks them folded. Loading a board reads the snapshot
+-- and the rows not yet folded, the history reads every row. (No semicolons in these comments:
+-- the PostgreSQL runner splits statements at each one.)
 ALTER TABLE updates ADD COLUMN at DOUBLE PRECISION;
 ALTER TABLE updates ADD COLUMN sender TEXT;
 ALTER TABLE updates ADD COLUMN note TEXT;
