@@ -1,4 +1,4 @@
--- As sqlite/0002_stored_covenants.sql: covenants kept as canonical JSON from finalize on.
+-- As sqlite/0003_stored_covenants.sql: covenants kept as canonical JSON from finalize on.
 CREATE TABLE covenants (
     id BIGSERIAL PRIMARY KEY,
     sha256 TEXT NOT NULL,

@@ -1,4 +1,4 @@
--- As sqlite/0003_history.sql: every update kept with its time and sender, snapshots kept as
+-- As sqlite/0004_history.sql: every update kept with its time and sender, snapshots kept as
 -- checkpoints. Compaction here folds rows that may have committed out of id order (several
 -- nodes), so instead of deleting them it marks them folded. Loading a board reads the snapshot
 -- and the rows not yet folded, the history reads every row. (No semicolons in these comments:
