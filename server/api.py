@@ -14,7 +14,7 @@ from starlette.routing import Route
 from partnerboard.plugins.manager import PluginRegistry
 
 from .boards import Boards, NewBoard, snapshot_of_record
-from .requests import HTTPProblem, bearer_token, read_json
+from .requests import HTTPProblem, bearer_token, read_json, text_field
 from .settings import Settings
 from .store import BoardRecord
 from .tokens import Role
@@ -69,17 +69,6 @@ async def get_canvas(request: Request) -> JSONResponse:
     if spec is None:
         raise HTTPProblem(404, f"unknown canvas {request.path_params['canvas_id']!r}")
     return JSONResponse(spec.to_json())
-
-
-def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
-    value = body.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise HTTPProblem(400, f"field {name!r} is required and must be a non-empty string")
-    if len(value) > limit:
-        raise HTTPProblem(400, f"field {name!r} is longer than {limit} characters")
-    return value.strip()
 
 
 def _partner_names(body: dict[str, Any]) -> list[str]:
