@@ -14,12 +14,13 @@ from starlette.routing import Route
 from partnerboard.plugins.manager import PluginRegistry
 
 from .boards import Boards, NewBoard, snapshot_of_record
+from .ratelimit import RateLimiter
 from .requests import HTTPProblem, bearer_token, read_json, text_field
 from .settings import Settings
 from .store import BoardRecord
 from .tokens import Role
 
-__all__ = ["routes", "authorize", "board_answer", "text_field"]
+__all__ = ["routes", "authorize", "board_answer", "check_create_rate", "text_field"]
 
 log = logging.getLogger("partnerboard.api")
 
@@ -96,6 +97,7 @@ async def create_board(request: Request) -> JSONResponse:
             raise HTTPProblem(401, "creating boards needs the create key as a Bearer token")
         if not hmac.compare_digest(key.encode(), settings.create_key.encode()):
             raise HTTPProblem(403, "the create key is wrong")
+    check_create_rate(request)
     body = await read_json(request, settings.max_message_bytes)
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")
@@ -114,6 +116,20 @@ async def create_board(request: Request) -> JSONResponse:
         "partnerboard_board_created", board=snapshot_of_record(created.record)
     )
     return JSONResponse(board_answer(request, created), status_code=201)
+
+
+def check_create_rate(request: Request) -> None:
+    """429 with Retry-After when this client address has created too many boards lately."""
+    limiter: RateLimiter = request.app.state.create_limiter
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.take(address)
+    if wait:
+        raise HTTPProblem(
+            429,
+            f"too many new boards from this address: at most {limiter.per_minute} a minute; "
+            f"try again in {RateLimiter.retry_after(wait)} s",
+            headers={"retry-after": RateLimiter.retry_after(wait)},
+        )
 
 
 def board_answer(request: Request, created: NewBoard) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from partnerboard.plugins.manager import PluginRegistry, build_registry
 from . import api, covenant_api, merge, metrics, pages, participation, plugin_static, voting
 from .boards import Boards
 from .limits import ConnectionCounter
+from .ratelimit import RateLimiter
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
 from .settings import Settings
@@ -137,5 +138,6 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.create_limiter = RateLimiter(settings.create_per_minute)
     app.state.registry = registry
     return app

@@ -14,6 +14,7 @@ from partnerboard.plugins.manager import PluginRegistry
 from .api import MAX_PARTNERS
 from .boards import unique_names
 from .i18n import TEXTS, pick_language
+from .ratelimit import RateLimiter
 
 __all__ = ["routes", "WEB_DIR", "templates"]
 
@@ -95,6 +96,11 @@ async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
         problem = "create_key"
     if problem:
         return render("error.html", status=400, lang=lang, field=problem)
+    wait = request.app.state.create_limiter.take(request.client.host if request.client else "")
+    if wait:
+        response = render("error.html", status=429, lang=lang, field="too_many")
+        response.headers["retry-after"] = RateLimiter.retry_after(wait)
+        return response
     created = request.app.state.boards.create(spec, title, language, names)
     base = str(request.base_url).rstrip("/")
     links = {
