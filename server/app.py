@@ -24,7 +24,7 @@ from .ratelimit import RateLimiter
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
 from .settings import Settings
-from .store import BoardFrozen, open_store
+from .store import BoardDamaged, BoardFrozen, open_store
 from .websocket import BoardSocket
 
 __all__ = ["create_app"]
@@ -75,6 +75,20 @@ async def _problem(request: Request, exc: Exception) -> Response:
 async def _frozen(request: Request, exc: Exception) -> Response:
     # The board was finalized, perhaps on another node a moment ago.
     return JSONResponse({"error": "the board is finalized"}, status_code=409)
+
+
+async def _damaged(request: Request, exc: Exception) -> Response:
+    """One board's stored data can't be read: 503 for it alone, and a line for the operator."""
+    assert isinstance(exc, BoardDamaged)
+    log.error("%s; every other board works; restore this one from a backup", exc)
+    if request.url.path.startswith("/b/"):
+        return pages.render("error.html", status=503, lang=pages.pick_language(request),
+                            field="damaged")
+    return JSONResponse(
+        {"error": f"board {exc.board_id} cannot be read: its stored data is damaged. "
+                  "The operator can restore it from a backup; other boards are not affected."},
+        status_code=503,
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -133,7 +147,8 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         routes=routes,
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={
-            HTTPProblem: _problem, HTTPException: _http_error, BoardFrozen: _frozen
+            HTTPProblem: _problem, HTTPException: _http_error, BoardFrozen: _frozen,
+            BoardDamaged: _damaged,
         },
         lifespan=lifespan,
     )

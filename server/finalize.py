@@ -18,8 +18,9 @@ from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
 
+from .room import decode_stored
 from .rooms import Rooms
-from .store import BoardFrozen, BoardRecord, Store, board_transaction
+from .store import BoardDamaged, BoardFrozen, BoardRecord, Store, board_transaction
 
 __all__ = ["finalize", "covenant_of", "iso", "document_of", "final_board"]
 
@@ -52,13 +53,15 @@ def finalize(store: Store, rooms: Rooms, record: BoardRecord) -> str:
 
 
 def document_of(store: Store, board_id: str) -> Doc:
-    """The finalized board's document, from its immutable snapshot."""
+    """The finalized board's document, from its immutable snapshot (checked against the
+    sha256 it was finalized with: a snapshot that changed on disk is damaged)."""
     snapshot = store.final_snapshot(board_id)
     if snapshot is None:
         raise LookupError(f"board {board_id} has no final snapshot")
-    doc = Doc()
-    doc.apply_update(snapshot)
-    return doc
+    record = store.get_board(board_id)
+    if record is not None and record.snapshot_sha256 != hashlib.sha256(snapshot).hexdigest():
+        raise BoardDamaged(board_id, "the final snapshot does not match its sha256")
+    return decode_stored(board_id, [snapshot])
 
 
 def final_board(store: Store, board_id: str) -> BoardSnapshot:

@@ -16,7 +16,7 @@ from .boards import unique_names
 from .i18n import TEXTS, pick_language
 from .ratelimit import RateLimiter
 
-__all__ = ["routes", "WEB_DIR", "templates"]
+__all__ = ["routes", "WEB_DIR", "templates", "render", "pick_language"]
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -117,6 +117,8 @@ async def board_page(request: Request) -> HTMLResponse:
         return render("error.html", status=403, lang=pick_language(request), field="token")
     record, role = found
     lang = pick_language(request, record.language)
+    # A board whose stored data is damaged answers 503 here, not a page that cannot sync.
+    request.app.state.rooms.document(record.id)
     return render(
         "board.html",
         lang=lang,

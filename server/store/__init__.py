@@ -16,13 +16,27 @@ from typing import Any, Protocol
 from .migrations import SchemaTooNew, StoreError
 
 __all__ = [
-    "BoardFrozen", "BoardRecord", "SchemaTooNew", "Store", "StoreError", "board_transaction",
+    "BoardDamaged", "BoardFrozen", "BoardRecord", "SchemaTooNew", "Store", "StoreDamaged",
+    "StoreError", "board_transaction",
     "open_store",
 ]
 
 
 class BoardFrozen(Exception):
     """The board was finalized (possibly by another node): the store takes no more updates."""
+
+
+class StoreDamaged(StoreError):
+    """The data file failed its integrity check; the message names it and how to restore it."""
+
+
+class BoardDamaged(Exception):
+    """One board's stored document cannot be read back; other boards are unaffected."""
+
+    def __init__(self, board_id: str, detail: str) -> None:
+        super().__init__(f"board {board_id}: stored data is damaged ({detail})")
+        self.board_id = board_id
+        self.detail = detail
 
 
 @dataclass(frozen=True)
