@@ -17,7 +17,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerboard.plugins.manager import PluginRegistry, build_registry
 
-from . import api, covenant_api, merge, metrics, pages, participation, plugin_static, voting
+from . import (
+    api,
+    covenant_api,
+    heavy,
+    merge,
+    metrics,
+    pages,
+    participation,
+    plugin_static,
+    voting,
+)
 from .boards import Boards
 from .limits import ConnectionCounter
 from .ratelimit import RateLimiter
@@ -123,6 +133,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
             await app.state.rooms.shutdown()
             if bus is not None:
                 await bus.close()
+            heavy.shutdown()
             store.close()
             log.info("partnerboard stopped; every board was flushed")
 

@@ -11,12 +11,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
+from partnerboard.plugins import BoardSnapshot
 from partnerboard.plugins.covenant_build import combine_covenants
 
+from . import heavy
 from .api import authorize, board_answer, text_field
 from .boards import Boards
-from .finalize import covenant_of, document_of, final_board, finalize, iso
+from .finalize import (
+    board_of_snapshot,
+    covenant_of,
+    document_of,
+    final_snapshot,
+    finalize,
+    iso,
+)
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
@@ -37,14 +45,14 @@ def exporters_of(registry: Any) -> dict[str, Any]:
     return found
 
 
-def _render(request: Request, covenant: dict[str, Any], filename: str) -> Response:
+async def _render(request: Request, covenant: dict[str, Any], filename: str) -> Response:
     wanted = request.query_params.get("format", "json")
     exporters = exporters_of(request.app.state.registry)
     exporter = exporters.get(wanted)
     if exporter is None:
         known = ", ".join(sorted(exporters))
         raise HTTPProblem(400, f"unknown format {wanted!r}: use one of {known}")
-    body = exporter.render(covenant)
+    body = await heavy.run(exporter.render, covenant)
     headers = {}
     policy = getattr(exporter, "content_security_policy", None)
     if policy:
@@ -54,48 +62,50 @@ def _render(request: Request, covenant: dict[str, Any], filename: str) -> Respon
     return Response(body, media_type=exporter.media_type, headers=headers)
 
 
-def _covenant(
-    request: Request, record: BoardRecord, board: BoardSnapshot | None = None
+async def _covenant(
+    request: Request, record: BoardRecord, board: BoardSnapshot | None = None, **options: Any
 ) -> dict[str, Any]:
-    """The covenant of a finalized board (its snapshot read here unless ``board`` is given)."""
+    """The covenant of a board (its final snapshot read here unless ``board`` is given), built
+    off the event loop from plain data read first."""
     store = request.app.state.store
     try:
-        board = board or final_board(store, record.id)
-        return covenant_of(store, request.app.state.registry, record, board)
+        if board is None:
+            snapshot = final_snapshot(store, record.id)
+            board = await heavy.in_process(board_of_snapshot, record.id, snapshot)
+        return await heavy.run(covenant_of, store, request.app.state.registry, record, board,
+                               signatures=store.signatures(record.id), **options)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
 
 
-async def finalize_board(request: Request) -> JSONResponse:
+async def finalize_board(request: Request) -> Response:
     record, _role = authorize(request, Role.FACILITATOR)
     if record.state == "finalized":
         raise HTTPProblem(409, "this board is already finalized; start a new version instead")
     state = request.app.state
     digest = finalize(state.store, state.rooms, record)
     record = state.store.get_board(record.id)
-    board = final_board(state.store, record.id)
-    covenant = _covenant(request, record, board)
+    snapshot = final_snapshot(state.store, record.id)
+    board = await heavy.in_process(board_of_snapshot, record.id, snapshot)
+    covenant = await _covenant(request, record, board)
     state.registry.call_each("partnerboard_board_finalized", board=board, covenant=covenant)
-    return JSONResponse({"state": "finalized", "snapshot_sha256": digest, "covenant": covenant})
+    return await heavy.json_response(
+        {"state": "finalized", "snapshot_sha256": digest, "covenant": covenant}
+    )
 
 
 async def get_covenant(request: Request) -> Response:
     record, _role = authorize(request)
     if record.state != "finalized":
         raise HTTPProblem(409, "the board is not finalized yet: there is no covenant")
-    return _render(request, _covenant(request, record), f"covenant-{record.id}")
+    return await _render(request, await _covenant(request, record), f"covenant-{record.id}")
 
 
-async def preview(request: Request) -> JSONResponse:
+async def preview(request: Request) -> Response:
     """The covenant the board would give now, with its checklist (facilitator, open board)."""
     record, _role = authorize(request, Role.FACILITATOR)
-    state = request.app.state
-    try:
-        live = snapshot_from_doc(state.rooms.document(record.id), record.id)
-        draft = covenant_of(state.store, state.registry, record, live, preview=True)
-    except LookupError as error:
-        raise HTTPProblem(409, str(error)) from None
-    return JSONResponse(draft)
+    live = await heavy.board_snapshot(request.app.state.rooms, record.id)
+    return await heavy.json_response(await _covenant(request, record, live, preview=True))
 
 
 async def sign(request: Request) -> JSONResponse:
@@ -154,12 +164,12 @@ async def combined_covenant(request: Request) -> Response:
             raise HTTPProblem(403, f"boards[{index}]: the token is not valid for this board")
         if found[0].state != "finalized":
             raise HTTPProblem(409, f"boards[{index}]: board {board_id} is not finalized")
-        covenants.append(_covenant(request, found[0]))
+        covenants.append(await _covenant(request, found[0]))
     languages = {covenant["language"] for covenant in covenants}
-    combined = combine_covenants(title, covenants)
+    combined = await heavy.run(combine_covenants, title, covenants)
     if len(languages) > 1:
         combined["language"] = body.get("language") if body.get("language") in languages else "nl"
-    return _render(request, combined, "covenant")
+    return await _render(request, combined, "covenant")
 
 
 async def schema(request: Request) -> JSONResponse:

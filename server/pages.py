@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from partnerboard.plugins.manager import PluginRegistry
 
+from . import heavy
 from .api import MAX_PARTNERS
 from .boards import unique_names
 from .i18n import TEXTS, pick_language
@@ -118,7 +119,7 @@ async def board_page(request: Request) -> HTMLResponse:
     record, role = found
     lang = pick_language(request, record.language)
     # A board whose stored data is damaged answers 503 here, not a page that cannot sync.
-    request.app.state.rooms.document(record.id)
+    await heavy.check_board(request.app.state.rooms, record.id)
     return render(
         "board.html",
         lang=lang,

@@ -38,6 +38,10 @@ class BoardDamaged(Exception):
         self.board_id = board_id
         self.detail = detail
 
+    def __reduce__(self) -> tuple[type[BoardDamaged], tuple[str, str]]:
+        # Raised in a worker process too, and sent back to the server by pickling.
+        return (BoardDamaged, (self.board_id, self.detail))
+
 
 @dataclass(frozen=True)
 class BoardRecord:
