@@ -23,6 +23,7 @@ from . import (
     heavy,
     merge,
     metrics,
+    openapi,
     pages,
     participation,
     plugin_static,
@@ -138,6 +139,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
             log.info("partnerboard stopped; every board was flushed")
 
     routes = [
+        *openapi.routes,
         *merge.routes,
         *metrics.routes,
         *api.routes,

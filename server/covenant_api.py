@@ -71,7 +71,7 @@ async def _covenant(
     try:
         if board is None:
             snapshot = final_snapshot(store, record.id)
-            board = await heavy.in_process(board_of_snapshot, record.id, snapshot)
+            board = await heavy.on_updates(board_of_snapshot, record.id, [snapshot])
         return await heavy.run(covenant_of, store, request.app.state.registry, record, board,
                                signatures=store.signatures(record.id), **options)
     except LookupError as error:
@@ -86,7 +86,7 @@ async def finalize_board(request: Request) -> Response:
     digest = finalize(state.store, state.rooms, record)
     record = state.store.get_board(record.id)
     snapshot = final_snapshot(state.store, record.id)
-    board = await heavy.in_process(board_of_snapshot, record.id, snapshot)
+    board = await heavy.on_updates(board_of_snapshot, record.id, [snapshot])
     covenant = await _covenant(request, record, board)
     state.registry.call_each("partnerboard_board_finalized", board=board, covenant=covenant)
     return await heavy.json_response(

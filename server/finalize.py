@@ -77,9 +77,9 @@ def final_board(store: Store, board_id: str) -> BoardSnapshot:
     return snapshot_from_doc(document_of(store, board_id), board_id)
 
 
-def board_of_snapshot(board_id: str, snapshot: bytes) -> BoardSnapshot:
-    """A final snapshot (from :func:`final_snapshot`) as plugin data; safe in another thread."""
-    return snapshot_from_doc(decode_stored(board_id, [snapshot]), board_id)
+def board_of_snapshot(board_id: str, snapshot: list[bytes]) -> BoardSnapshot:
+    """A final snapshot (``[final_snapshot(...)]``) as plugin data; safe in another thread."""
+    return snapshot_from_doc(decode_stored(board_id, snapshot), board_id)
 
 
 def covenant_of(

@@ -7,10 +7,11 @@ to its live document, since a room stores every update before sending it on) or 
 :class:`BoardSnapshot`. A live pycrdt document is never handed to another thread or process,
 because its room keeps changing it.
 
-Decoding and comparing run in worker *processes*: pycrdt's decoder holds the interpreter lock
-for as long as it works, so in a thread it would still stall the loop. Work that needs the
-plugin registry (building a covenant, rendering it) runs in a thread; it is plain Python, which
-hands the lock back every few milliseconds. Two workers of each kind at most.
+Decoding a large board runs in a worker *process*: pycrdt's decoder holds the interpreter lock
+for as long as it works, so in a thread it would still stall the loop. A small board (most of
+them) decodes in a few milliseconds, so it stays in a thread and no process is started for it.
+Work that needs the plugin registry (building a covenant, rendering it) runs in a thread; it is
+plain Python, which hands the lock back every few milliseconds. Two workers of each kind.
 """
 
 from __future__ import annotations
@@ -30,10 +31,15 @@ from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 from .room import decode_stored
 from .rooms import Rooms
 
-__all__ = ["board_snapshot", "check_board", "in_process", "json_response", "run", "shutdown"]
+__all__ = [
+    "board_snapshot", "check_board", "in_process", "json_response", "on_updates", "run",
+    "shutdown",
+]
 
 T = TypeVar("T")
 WORKERS = 2
+#: Stored bytes from which a board is decoded in a worker process rather than a thread.
+PROCESS_BYTES = 128 * 1024
 
 _threads = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="partnerboard-heavy")
 _processes: ProcessPoolExecutor | None = None
@@ -63,6 +69,16 @@ async def in_process(function: Callable[..., T], *args: Any, **kwargs: Any) -> T
     return await _on(_process_pool(), function, *args, **kwargs)
 
 
+async def on_updates(
+    function: Callable[..., T], board_id: str, updates: list[bytes], *args: Any
+) -> T:
+    """``function(board_id, updates, *args)``: in a worker process when the updates are large
+    enough for their decoding to stall the loop, else in a thread."""
+    if sum(map(len, updates)) >= PROCESS_BYTES:
+        return await in_process(function, board_id, updates, *args)
+    return await run(function, board_id, updates, *args)
+
+
 def shutdown() -> None:
     """Stop the worker processes (at server shutdown); a later call starts new ones."""
     global _processes
@@ -86,13 +102,13 @@ def stored_updates(rooms: Rooms, board_id: str) -> list[bytes]:
 
 async def board_snapshot(rooms: Rooms, board_id: str) -> BoardSnapshot:
     """The board as it is now, as plain data, decoded off the loop (BoardDamaged if it can't)."""
-    return await in_process(snapshot_of_updates, board_id, stored_updates(rooms, board_id))
+    return await on_updates(snapshot_of_updates, board_id, stored_updates(rooms, board_id))
 
 
 async def check_board(rooms: Rooms, board_id: str) -> None:
     """Raise BoardDamaged when the board's stored data can't be read (a loaded room can)."""
     if board_id not in rooms.loaded:
-        await in_process(_check, board_id, stored_updates(rooms, board_id))
+        await on_updates(_check, board_id, stored_updates(rooms, board_id))
 
 
 def _dumps(content: Any) -> bytes:

@@ -225,7 +225,9 @@ async def merge_route(request: Request) -> JSONResponse:
     snapshots = [await heavy.board_snapshot(state.rooms, r.id) for r in records]
     boards: Boards = state.boards
     draft = boards.draft(spec, title, language, partner_names)
-    merged = await heavy.in_process(merged_document, draft, spec, snapshots, groups)
+    size = sum(len(board.elements) for board in snapshots)
+    work = heavy.in_process if size > 1000 else heavy.run
+    merged = await work(merged_document, draft, spec, snapshots, groups)
     created = boards.store_new(draft, merged)
     return JSONResponse(board_answer(request, created), status_code=201)
 
@@ -247,7 +249,7 @@ async def compare_route(request: Request) -> JSONResponse:
     if spec is None:
         raise HTTPProblem(409, f"the canvas {record.canvas!r} is not installed")
     updates = heavy.stored_updates(request.app.state.rooms, record.id)
-    zones = await heavy.in_process(compare_stored, record.id, updates, spec)
+    zones = await heavy.on_updates(compare_stored, record.id, updates, spec)
     return await heavy.json_response({"zones": zones})
 
 

@@ -81,7 +81,7 @@ async def participation_route(request: Request) -> Response:
     for key, count in (room.activity.items() if room else ()):
         edits[key] = edits.get(key, 0) + count
     updates = heavy.stored_updates(state.rooms, record.id)
-    counts = await heavy.in_process(participation_stored, record.id, updates, spec, edits)
+    counts = await heavy.on_updates(participation_stored, record.id, updates, spec, edits)
     return await heavy.json_response(counts)
 
 

@@ -63,8 +63,9 @@ def test_a_damaged_board_answers_503_and_the_others_work(tmp_path):
     try:
         damaged, sound, final, broken_update = (server.create_board() for _ in range(4))
         token = final["tokens"]["facilitator"]
-        assert httpx.post(f"{server.url}/api/boards/{final['id']}/finalize",
-                          headers={"authorization": f"Bearer {token}"}).status_code == 200
+        finalized = httpx.post(f"{server.url}/api/boards/{final['id']}/finalize",
+                               headers={"authorization": f"Bearer {token}"}, timeout=60)
+        assert finalized.status_code == 200
     finally:
         server.terminate()
     db = sqlite3.connect(server.data_dir / "partnerboard.sqlite3")
@@ -82,7 +83,7 @@ def test_a_damaged_board_answers_503_and_the_others_work(tmp_path):
         def call(board: dict, method: str, path: str, **kwargs) -> httpx.Response:
             headers = {"authorization": f"Bearer {board['tokens']['facilitator']}"}
             return httpx.request(method, f"{server.url}/api/boards/{board['id']}{path}",
-                                 headers=headers, timeout=10, **kwargs)
+                                 headers=headers, timeout=60, **kwargs)
 
         reads = [("GET", "/compare", {}), ("GET", "/participation", {}),
                  ("GET", "/covenant/preview", {}),
