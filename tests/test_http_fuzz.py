@@ -89,7 +89,7 @@ def _with_known_values(raw: dict, boards: dict[str, dict]) -> dict:
     return raw
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(max(900, EXAMPLES * 60))
 def test_fuzzing_the_http_api_from_its_openapi_finds_no_server_error(tmp_path: Path):
     server = ServerProcess(tmp_path / "data").start()
     started = time.monotonic()
