@@ -126,10 +126,15 @@ CONFLICT = {409: ("not in this state (open / finalized / no round open)", ERROR)
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/healthz"): Operation(
-        "liveness: the server answers", {200: ("ok", {
+        "health: 200 while the node can serve", {200: ("ok", {
             "type": "object", "required": ["status"],
-            "properties": {"status": {"const": "ok"}, "rooms_loaded": {"type": "integer"}}})},
+            "properties": {"status": {"type": "string"}, "rooms_loaded": {"type": "integer"},
+                           "store": {"type": "string"}, "redis": {"type": "string"}}}),
+            503: ("the store is unreachable", ANY_OBJECT)},
         tags=("server",)),
+    ("GET", "/metrics"): Operation(
+        "counters and timings in Prometheus text format", {200: ("metrics", None)},
+        media="text/plain", tags=("server",)),
     ("GET", "/openapi.json"): Operation(
         "this document", {200: ("OpenAPI 3.1", ANY_OBJECT)}, tags=("server",)),
     ("GET", "/api/canvases"): Operation(
