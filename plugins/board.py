@@ -7,6 +7,7 @@ and a hook's result depends only on what the board held when it was frozen.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,17 +113,34 @@ def elements_by_zone(
 
 
 def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return 0.0
 
 
-def _plain(value: Any) -> Any:
+#: Values nested deeper than this are read as None (the server refuses such updates anyway).
+_MAX_DEPTH = 64
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A document value as plain JSON data.
+
+    A client may write anything Yjs can hold; bytes, NaN and infinities have no JSON form, so
+    they are read as None rather than failing every answer built from the board later.
+    """
+    if depth > _MAX_DEPTH:
+        return None
     if isinstance(value, Text):
         return str(value)
-    if isinstance(value, Map):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, Array):
-        return [_plain(item) for item in value]
-    return value
+    if isinstance(value, Map | dict):
+        return {str(key): _plain(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, Array | list | tuple):
+        return [_plain(item, depth + 1) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return None
 
 
 def snapshot_from_doc(doc: Doc, board_id: str) -> BoardSnapshot:

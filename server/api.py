@@ -15,12 +15,15 @@ from partnerboard.plugins.manager import PluginRegistry
 
 from .boards import Boards, NewBoard, snapshot_of_record
 from .covenant_store import covenant_sha256_of
-from .requests import HTTPProblem, bearer_token, read_json
+from .ratelimit import RateLimiter
+from .requests import HTTPProblem, bearer_token, read_json, text_field
 from .settings import Settings
 from .store import BoardRecord
 from .tokens import Role
 
-__all__ = ["routes", "authorize", "board_answer", "check_create_key", "text_field"]
+__all__ = [
+    "routes", "authorize", "board_answer", "check_create_key", "check_create_rate", "text_field",
+]
 
 log = logging.getLogger("partnerboard.api")
 
@@ -72,17 +75,6 @@ async def get_canvas(request: Request) -> JSONResponse:
     return JSONResponse(spec.to_json())
 
 
-def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
-    value = body.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise HTTPProblem(400, f"field {name!r} is required and must be a non-empty string")
-    if len(value) > limit:
-        raise HTTPProblem(400, f"field {name!r} is longer than {limit} characters")
-    return value.strip()
-
-
 def _partner_names(body: dict[str, Any]) -> list[str]:
     partners = body.get("partners", [])
     if not isinstance(partners, list):
@@ -109,6 +101,7 @@ def check_create_key(request: Request) -> None:
             raise HTTPProblem(401, "creating boards needs the create key as a Bearer token")
         if not hmac.compare_digest(key.encode(), settings.create_key.encode()):
             raise HTTPProblem(403, "the create key is wrong")
+    check_create_rate(request)
 
 
 async def create_board(request: Request) -> JSONResponse:
@@ -132,6 +125,20 @@ async def create_board(request: Request) -> JSONResponse:
         "partnerboard_board_created", board=snapshot_of_record(created.record)
     )
     return JSONResponse(board_answer(request, created), status_code=201)
+
+
+def check_create_rate(request: Request) -> None:
+    """429 with Retry-After when this client address has created too many boards lately."""
+    limiter: RateLimiter = request.app.state.create_limiter
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.take(address)
+    if wait:
+        raise HTTPProblem(
+            429,
+            f"too many new boards from this address: at most {limiter.per_minute} a minute; "
+            f"try again in {RateLimiter.retry_after(wait)} s",
+            headers={"retry-after": RateLimiter.retry_after(wait)},
+        )
 
 
 def board_answer(request: Request, created: NewBoard) -> dict[str, Any]:

@@ -21,9 +21,11 @@ from . import (
     api,
     board_files,
     covenant_api,
+    heavy,
     history_api,
     merge,
     metrics,
+    openapi,
     pages,
     participation,
     plugin_static,
@@ -31,10 +33,11 @@ from . import (
 )
 from .boards import Boards
 from .limits import ConnectionCounter
+from .ratelimit import RateLimiter
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
 from .settings import Settings
-from .store import BoardFrozen, open_store
+from .store import BoardDamaged, BoardFrozen, open_store
 from .websocket import BoardSocket
 
 __all__ = ["create_app"]
@@ -87,6 +90,20 @@ async def _frozen(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "the board is finalized"}, status_code=409)
 
 
+async def _damaged(request: Request, exc: Exception) -> Response:
+    """One board's stored data can't be read: 503 for it alone, and a line for the operator."""
+    assert isinstance(exc, BoardDamaged)
+    log.error("%s; every other board works; restore this one from a backup", exc)
+    if request.url.path.startswith("/b/"):
+        return pages.render("error.html", status=503, lang=pages.pick_language(request),
+                            field="damaged")
+    return JSONResponse(
+        {"error": f"board {exc.board_id} cannot be read: its stored data is damaged. "
+                  "The operator can restore it from a backup; other boards are not affected."},
+        status_code=503,
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
@@ -119,10 +136,12 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
             await app.state.rooms.shutdown()
             if bus is not None:
                 await bus.close()
+            heavy.shutdown()
             store.close()
             log.info("partnerboard stopped; every board was flushed")
 
     routes = [
+        *openapi.routes,
         *merge.routes,
         *metrics.routes,
         *board_files.routes,
@@ -145,10 +164,12 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         routes=routes,
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={
-            HTTPProblem: _problem, HTTPException: _http_error, BoardFrozen: _frozen
+            HTTPProblem: _problem, HTTPException: _http_error, BoardFrozen: _frozen,
+            BoardDamaged: _damaged,
         },
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.create_limiter = RateLimiter(settings.create_per_minute)
     app.state.registry = registry
     return app

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import socket
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
+from .logs import configure_logging
 from .settings import OPTIONS, Settings, SettingsError, load_settings
 from .web_files import BundleMissing, check_bundle
 
@@ -49,9 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
     except (SettingsError, BundleMissing) as error:
         print(f"partnerboard: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, args.log_level.upper()), format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.log_level)
     if not _open_store_once(settings):
         return 2
     unreachable = _unreachable_redis(settings)
@@ -83,6 +81,8 @@ def _serve(args: argparse.Namespace) -> int:
         # The room's send_now relies on how this implementation's ASGI send suspends.
         ws="websockets-sansio",
         log_level=args.log_level,
+        # Our handler (server/logs.py) takes uvicorn's records too, and scrubs their tokens.
+        log_config=None,
         lifespan="on",
         timeout_graceful_shutdown=10,
     )

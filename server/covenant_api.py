@@ -14,10 +14,18 @@ from starlette.routing import Route
 from partnerboard.plugins import snapshot_from_doc
 from partnerboard.plugins.covenant_build import combine_covenants
 
+from . import heavy
 from .api import authorize, board_answer, text_field
 from .boards import Boards
 from .covenant_store import board_covenant, covenant_document, store_combined
-from .finalize import covenant_of, document_of, final_board, finalize, iso
+from .finalize import (
+    board_of_snapshot,
+    covenant_of,
+    document_of,
+    final_snapshot,
+    finalize,
+    iso,
+)
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
@@ -38,14 +46,14 @@ def exporters_of(registry: Any) -> dict[str, Any]:
     return found
 
 
-def _render(request: Request, covenant: dict[str, Any], filename: str) -> Response:
+async def _render(request: Request, covenant: dict[str, Any], filename: str) -> Response:
     wanted = request.query_params.get("format", "json")
     exporters = exporters_of(request.app.state.registry)
     exporter = exporters.get(wanted)
     if exporter is None:
         known = ", ".join(sorted(exporters))
         raise HTTPProblem(400, f"unknown format {wanted!r}: use one of {known}")
-    body = exporter.render(covenant)
+    body = await heavy.run(exporter.render, covenant)
     headers = {}
     policy = getattr(exporter, "content_security_policy", None)
     if policy:
@@ -65,7 +73,7 @@ def _covenant(request: Request, record: BoardRecord) -> dict[str, Any]:
     return covenant_document(stored, digest, store.signatures(record.id))
 
 
-async def finalize_board(request: Request) -> JSONResponse:
+async def finalize_board(request: Request) -> Response:
     record, _role = authorize(request, Role.FACILITATOR)
     if record.state == "finalized":
         raise HTTPProblem(409, "this board is already finalized; start a new version instead")
@@ -75,30 +83,32 @@ async def finalize_board(request: Request) -> JSONResponse:
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
     record = state.store.get_board(record.id)
-    board = final_board(state.store, record.id)
+    snapshot = final_snapshot(state.store, record.id)
+    board = await heavy.on_updates(board_of_snapshot, record.id, [snapshot])
     covenant = _covenant(request, record)
     state.registry.call_each("partnerboard_board_finalized", board=board, covenant=covenant)
-    return JSONResponse({"state": "finalized", "snapshot_sha256": digest,
-                         "covenant_sha256": covenant_sha256, "covenant": covenant})
+    return await heavy.json_response({"state": "finalized", "snapshot_sha256": digest,
+                                      "covenant_sha256": covenant_sha256, "covenant": covenant})
 
 
 async def get_covenant(request: Request) -> Response:
     record, _role = authorize(request)
     if record.state != "finalized":
         raise HTTPProblem(409, "the board is not finalized yet: there is no covenant")
-    return _render(request, _covenant(request, record), f"covenant-{record.id}")
+    return await _render(request, _covenant(request, record), f"covenant-{record.id}")
 
 
-async def preview(request: Request) -> JSONResponse:
+async def preview(request: Request) -> Response:
     """The covenant the board would give now, with its checklist (facilitator, open board)."""
     record, _role = authorize(request, Role.FACILITATOR)
     state = request.app.state
+    live = await heavy.board_snapshot(state.rooms, record.id)
     try:
-        live = snapshot_from_doc(state.rooms.document(record.id), record.id)
-        draft = covenant_of(state.store, state.registry, record, live, preview=True)
+        draft = await heavy.run(covenant_of, state.store, state.registry, record, live,
+                                preview=True, signatures=state.store.signatures(record.id))
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
-    return JSONResponse(draft)
+    return await heavy.json_response(draft)
 
 
 async def sign(request: Request) -> JSONResponse:
@@ -162,11 +172,11 @@ async def combined_covenant(request: Request) -> Response:
     languages = {covenant["language"] for covenant in covenants}
     for covenant in covenants:
         covenant["board"] = {**covenant["board"], "covenant_sha256": covenant["covenant_sha256"]}
-    combined = combine_covenants(title, covenants)
+    combined = await heavy.run(combine_covenants, title, covenants)
     if len(languages) > 1:
         combined["language"] = body.get("language") if body.get("language") in languages else "nl"
     document, digest = store_combined(request.app.state.store, combined)
-    response = _render(request, document, "covenant")
+    response = await _render(request, document, "covenant")
     response.headers["x-covenant-sha256"] = digest
     return response
 

@@ -18,10 +18,14 @@ from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
 
 from .covenant_store import build_stored, iso
+from .room import decode_stored
 from .rooms import Rooms
-from .store import BoardFrozen, BoardRecord, Store, board_transaction
+from .store import BoardDamaged, BoardFrozen, BoardRecord, Store, board_transaction
 
-__all__ = ["finalize", "covenant_of", "iso", "document_of", "final_board"]
+__all__ = [
+    "finalize", "covenant_of", "iso", "document_of", "final_board", "final_snapshot",
+    "board_of_snapshot",
+]
 
 
 def _mark_finalized(doc: Doc) -> None:
@@ -60,19 +64,31 @@ def finalize(
     return digest, covenant[1]
 
 
-def document_of(store: Store, board_id: str) -> Doc:
-    """The finalized board's document, from its immutable snapshot."""
+def final_snapshot(store: Store, board_id: str) -> bytes:
+    """The finalized board's immutable snapshot, checked against the sha256 it was finalized
+    with: a snapshot that changed on disk is damaged."""
     snapshot = store.final_snapshot(board_id)
     if snapshot is None:
         raise LookupError(f"board {board_id} has no final snapshot")
-    doc = Doc()
-    doc.apply_update(snapshot)
-    return doc
+    record = store.get_board(board_id)
+    if record is not None and record.snapshot_sha256 != hashlib.sha256(snapshot).hexdigest():
+        raise BoardDamaged(board_id, "the final snapshot does not match its sha256")
+    return snapshot
+
+
+def document_of(store: Store, board_id: str) -> Doc:
+    """The finalized board's document, from its immutable snapshot."""
+    return decode_stored(board_id, [final_snapshot(store, board_id)])
 
 
 def final_board(store: Store, board_id: str) -> BoardSnapshot:
     """The finalized board as plugin data, read from its immutable snapshot."""
     return snapshot_from_doc(document_of(store, board_id), board_id)
+
+
+def board_of_snapshot(board_id: str, snapshot: list[bytes]) -> BoardSnapshot:
+    """A final snapshot (``[final_snapshot(...)]``) as plugin data; safe in another thread."""
+    return snapshot_from_doc(decode_stored(board_id, snapshot), board_id)
 
 
 def covenant_of(
@@ -82,10 +98,12 @@ def covenant_of(
     board: BoardSnapshot,
     *,
     preview: bool = False,
+    signatures: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Build the covenant of a board: ``board`` is its final snapshot (:func:`final_board`),
     or, with ``preview``, its live state, so the group sees the completeness checklist before
-    the facilitator finalizes."""
+    the facilitator finalizes. ``signatures`` given (read beforehand) leaves the store alone,
+    so the covenant can be built in another thread."""
     spec = registry.canvas(record.canvas)
     if spec is None:
         raise LookupError(f"the canvas {record.canvas!r} of this board is not installed")
@@ -95,7 +113,7 @@ def covenant_of(
         spec,
         finalized_at=iso(record.finalized_at or time.time()),
         snapshot_sha256=record.snapshot_sha256 or "",
-        signatures=store.signatures(record.id),
+        signatures=store.signatures(record.id) if signatures is None else signatures,
     )
     if preview:
         covenant["preview"] = True

@@ -33,6 +33,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "back": "Terug naar het overzicht",
         "error": "Dat lukte niet",
         "forbidden": "Deze link is niet (meer) geldig voor dit bord.",
+        "damaged": "De opgeslagen gegevens van dit bord zijn beschadigd. De beheerder kan het"
+        " terugzetten uit een back-up; andere borden werken gewoon.",
+        "too_many": "Er zijn vanaf dit adres net te veel borden gemaakt. Probeer het over een"
+        " minuut opnieuw.",
         "board_loading": "Het bord wordt geladen…",
         "board_needs_js": "Het bord heeft JavaScript nodig.",
         "switch_language": "English",
@@ -64,6 +68,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "back": "Back to the overview",
         "error": "That did not work",
         "forbidden": "This link is not (or no longer) valid for this board.",
+        "damaged": "This board's stored data is damaged. The administrator can restore it from"
+        " a backup; other boards work as usual.",
+        "too_many": "Too many boards were just created from this address. Try again in a"
+        " minute.",
         "board_loading": "Loading the board…",
         "board_needs_js": "The board needs JavaScript.",
         "switch_language": "Nederlands",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
+from itertools import chain
 from typing import Any
 
 from pycrdt import Doc, Map, Text
@@ -18,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from partnerboard.plugins import BoardSnapshot, CanvasSpec, Element, snapshot_from_doc, zone_of
+from partnerboard.plugins import BoardSnapshot, CanvasSpec, Element, zone_of
 
+from . import heavy
 from .api import authorize, board_answer, text_field
 from .boards import PARTNER_COLORS, Boards, initial_document, unique_names
 from .requests import HTTPProblem, read_json
@@ -126,31 +129,58 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / len(a | b) >= 0.5 or ((a <= b or b <= a) and len(a & b) >= 2)
 
 
+def _clusters(entries: list[tuple[frozenset[str], dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """Texts grouped: each joins the first group holding a text similar to it (:func:`_similar`).
+
+    Rather than comparing every text with every earlier one, an index from word to the texts
+    holding it gives, per text, how many words it shares with each earlier text that shares
+    any; similarity follows from those counts and the sizes (3·shared ≥ |a|+|b| is a Jaccard
+    index of ½ or more). Only texts with a word in common are ever looked at.
+    """
+    index: dict[str, list[int]] = {}
+    member_cluster: list[int] = []
+    member_size: list[int] = []
+    clusters: list[list[dict[str, Any]]] = []
+    for words, entry in entries:
+        size = len(words)
+        home = len(clusters)
+        if words:
+            shared_counts = Counter(chain.from_iterable(index.get(w, ()) for w in words))
+            for member, shared in shared_counts.items():
+                other = member_size[member]
+                if 3 * shared >= size + other or (shared >= 2 and shared in (size, other)):
+                    home = min(home, member_cluster[member])
+        if home == len(clusters):
+            clusters.append([])
+        clusters[home].append(entry)
+        member_cluster.append(home)
+        member_size.append(size)
+        for word in words:
+            index.setdefault(word, []).append(len(member_cluster) - 1)
+    return clusters
+
+
 def compare(board: BoardSnapshot, spec: CanvasSpec) -> list[dict[str, Any]]:
     """Per zone: groups of similar texts, split into what several groups said and the rest."""
+    by_zone: dict[str, list[tuple[frozenset[str], dict[str, Any]]]] = {
+        zone.id: [] for zone in spec.zones if not zone.parking
+    }
+    for element in board.of_kind(*GRID_KINDS):
+        found = zone_of(element, spec)
+        if found is None or found.id not in by_zone or not element.text.strip():
+            continue
+        by_zone[found.id].append((_words(element.text), {
+            "text": element.text, "element": element.id,
+            "group": str(element.get("group", "")),
+            "group_label": str(element.get("group_label", "")),
+        }))
     result = []
     for zone in spec.zones:
         if zone.parking:
             continue
-        clusters: list[dict[str, Any]] = []
-        for element in board.of_kind(*GRID_KINDS):
-            found = zone_of(element, spec)
-            if found is None or found.id != zone.id or not element.text.strip():
-                continue
-            words = _words(element.text)
-            entry = {"text": element.text, "element": element.id,
-                     "group": str(element.get("group", "")),
-                     "group_label": str(element.get("group_label", ""))}
-            home = next((c for c in clusters if any(_similar(words, w) for w in c["_words"])),
-                        None)
-            if home is None:
-                home = {"_words": [], "texts": []}
-                clusters.append(home)
-            home["_words"].append(words)
-            home["texts"].append(entry)
         shaped = [
-            {"texts": c["texts"], "groups": sorted({t["group_label"] for t in c["texts"]})}
-            for c in clusters
+            {"texts": texts, "groups": sorted({t["group_label"] for t in texts})}
+            for texts in _clusters(by_zone[zone.id])
         ]
         result.append({
             "zone": zone.id,
@@ -192,15 +222,25 @@ async def merge_route(request: Request) -> JSONResponse:
         {"board": r.id, "title": r.title, "color": PARTNER_COLORS[i % len(PARTNER_COLORS)]}
         for i, r in enumerate(records)
     ]
-    snapshots = [snapshot_from_doc(state.rooms.document(r.id), r.id) for r in records]
+    snapshots = [await heavy.board_snapshot(state.rooms, r.id) for r in records]
     boards: Boards = state.boards
     draft = boards.draft(spec, title, language, partner_names)
+    size = sum(len(board.elements) for board in snapshots)
+    work = heavy.in_process if size > 1000 else heavy.run
+    merged = await work(merged_document, draft, spec, snapshots, groups)
+    created = boards.store_new(draft, merged)
+    return JSONResponse(board_answer(request, created), status_code=201)
+
+
+def merged_document(
+    draft: BoardRecord, spec: CanvasSpec, boards: list[BoardSnapshot], groups: list[dict[str, str]]
+) -> bytes:
+    """The first update of the merged board (run in a worker process)."""
     doc = Doc()
     doc.apply_update(initial_document(draft, spec))
     doc.get("meta", type=Map)["groups"] = groups
-    merge_documents(doc, spec, snapshots, groups)
-    created = boards.store_new(draft, doc.get_update())
-    return JSONResponse(board_answer(request, created), status_code=201)
+    merge_documents(doc, spec, boards, groups)
+    return doc.get_update()
 
 
 async def compare_route(request: Request) -> JSONResponse:
@@ -208,8 +248,14 @@ async def compare_route(request: Request) -> JSONResponse:
     spec = request.app.state.registry.canvas(record.canvas)
     if spec is None:
         raise HTTPProblem(409, f"the canvas {record.canvas!r} is not installed")
-    board = snapshot_from_doc(request.app.state.rooms.document(record.id), record.id)
-    return JSONResponse({"zones": compare(board, spec)})
+    updates = heavy.stored_updates(request.app.state.rooms, record.id)
+    zones = await heavy.on_updates(compare_stored, record.id, updates, spec)
+    return await heavy.json_response({"zones": zones})
+
+
+def compare_stored(board_id: str, updates: list[bytes], spec: CanvasSpec) -> list[dict[str, Any]]:
+    """:func:`compare` of a board's stored updates (run in a worker process)."""
+    return compare(heavy.snapshot_of_updates(board_id, updates), spec)
 
 
 routes = [

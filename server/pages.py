@@ -9,12 +9,14 @@ from starlette.routing import Route
 
 from partnerboard.plugins.manager import PluginRegistry
 
+from . import heavy
 from .api import MAX_PARTNERS
 from .boards import unique_names
 from .i18n import TEXTS, pick_language
+from .ratelimit import RateLimiter
 from .web_files import web_dir
 
-__all__ = ["routes", "WEB_DIR", "templates"]
+__all__ = ["routes", "WEB_DIR", "templates", "render", "pick_language"]
 
 #: The installed ``partnerboard.web`` package: templates/, static/ and the bundle in dist/.
 WEB_DIR = web_dir()
@@ -95,6 +97,11 @@ async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
         problem = "create_key"
     if problem:
         return render("error.html", status=400, lang=lang, field=problem)
+    wait = request.app.state.create_limiter.take(request.client.host if request.client else "")
+    if wait:
+        response = render("error.html", status=429, lang=lang, field="too_many")
+        response.headers["retry-after"] = RateLimiter.retry_after(wait)
+        return response
     created = request.app.state.boards.create(spec, title, language, names)
     base = str(request.base_url).rstrip("/")
     links = {
@@ -111,6 +118,8 @@ async def board_page(request: Request) -> HTMLResponse:
         return render("error.html", status=403, lang=pick_language(request), field="token")
     record, role = found
     lang = pick_language(request, record.language)
+    # A board whose stored data is damaged answers 503 here, not a page that cannot sync.
+    await heavy.check_board(request.app.state.rooms, record.id)
     return render(
         "board.html",
         lang=lang,

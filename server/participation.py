@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
-from partnerboard.plugins import BoardSnapshot, CanvasSpec, snapshot_from_doc, zone_of
+from partnerboard.plugins import BoardSnapshot, CanvasSpec, zone_of
 
+from . import heavy
 from .api import authorize
 from .requests import HTTPProblem
 from .tokens import Role
@@ -69,7 +70,7 @@ def participation(
     }
 
 
-async def participation_route(request: Request) -> JSONResponse:
+async def participation_route(request: Request) -> Response:
     record, _role = authorize(request, Role.FACILITATOR)
     state = request.app.state
     spec = state.registry.canvas(record.canvas)
@@ -79,8 +80,16 @@ async def participation_route(request: Request) -> JSONResponse:
     room = state.rooms.loaded.get(record.id)
     for key, count in (room.activity.items() if room else ()):
         edits[key] = edits.get(key, 0) + count
-    board = snapshot_from_doc(state.rooms.document(record.id), record.id)
-    return JSONResponse(participation(board, spec, edits))
+    updates = heavy.stored_updates(state.rooms, record.id)
+    counts = await heavy.on_updates(participation_stored, record.id, updates, spec, edits)
+    return await heavy.json_response(counts)
+
+
+def participation_stored(
+    board_id: str, updates: list[bytes], spec: CanvasSpec, edits: Mapping[tuple[str, int], int]
+) -> dict[str, Any]:
+    """:func:`participation` of a board's stored updates (run in a worker process)."""
+    return participation(heavy.snapshot_of_updates(board_id, updates), spec, edits)
 
 
 routes = [Route("/api/boards/{board_id}/participation", participation_route)]

@@ -43,12 +43,15 @@ def find_static(registry: PluginRegistry, plugin: str, path: str) -> Traversable
     root = registry.static_root(plugin)
     if root is None:
         return None
-    found = root.joinpath(*parts)
-    if not found.is_file():
-        return None
-    if isinstance(root, Path) and isinstance(found, Path):
-        if not found.resolve().is_relative_to(root.resolve()):
+    try:
+        found = root.joinpath(*parts)
+        if not found.is_file():
             return None
+        if isinstance(root, Path) and isinstance(found, Path):
+            if not found.resolve().is_relative_to(root.resolve()):
+                return None
+    except (OSError, ValueError):  # a name too long for the file system, and the like
+        return None
     return found
 
 

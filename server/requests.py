@@ -1,4 +1,12 @@
-"""Reading what HTTP clients send: JSON bodies with a size limit, and board tokens.
+"""Reading what HTTP clients send: JSON bodies, text fields and board tokens.
+
+All the rules for a request body live here, so every JSON endpoint refuses the same inputs the
+same way: a body over the size limit (413), bytes that are not UTF-8 JSON, nesting deeper than
+:data:`MAX_DEPTH`, and strings holding lone surrogates (400). The depth is measured on the raw
+bytes before the parser runs, because Python's JSON decoder recurses once per level and a few
+kilobytes of brackets would otherwise end in a RecursionError (a 500). Lone surrogates decode
+from ``\\ud800`` escapes into strings that SQLite, the WebSocket and every exporter refuse to
+encode later, so they are refused at the door.
 
 Every failure becomes an :class:`HTTPProblem`, which the app turns into a JSON error answer:
 bad input never becomes a 500.
@@ -7,23 +15,94 @@ bad input never becomes a 500.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-__all__ = ["HTTPProblem", "read_json", "bearer_token", "problem_response"]
+__all__ = [
+    "HTTPProblem",
+    "MAX_DEPTH",
+    "bearer_token",
+    "json_depth",
+    "parse_json",
+    "problem_response",
+    "read_json",
+    "read_json_object",
+    "text_field",
+]
+
+#: Deepest nesting of arrays and objects a request body may have; ours need 3.
+MAX_DEPTH = 64
+
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class HTTPProblem(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def problem_response(problem: HTTPProblem) -> JSONResponse:
-    return JSONResponse({"error": problem.message}, status_code=problem.status)
+    return JSONResponse(
+        {"error": problem.message}, status_code=problem.status, headers=problem.headers
+    )
+
+
+def json_depth(body: bytes, limit: int = MAX_DEPTH) -> int:
+    """How deep arrays and objects nest in ``body`` (stops counting past ``limit``).
+
+    Strings are cut out first (brackets inside them do not count), then only the brackets are
+    kept; a body with few opening brackets cannot be deep, so most bodies skip the loop.
+    """
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") <= limit:
+        return min(limit, brackets.count(b"[") + brackets.count(b"{"))
+    depth = deepest = 0
+    for byte in brackets:
+        if byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+def _check_strings(value: Any) -> None:
+    """Refuse strings (keys included) with lone surrogates; ``value`` is at most MAX_DEPTH deep."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise HTTPProblem(400, "request body holds invalid Unicode (a lone surrogate)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key)
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of a request body, or an HTTPProblem (400) saying what is wrong."""
+    if not body.strip():
+        raise HTTPProblem(400, "request body is empty: send a JSON object")
+    if json_depth(body) > MAX_DEPTH:
+        raise HTTPProblem(400, f"request body nests deeper than {MAX_DEPTH} levels")
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise HTTPProblem(400, f"request body is not valid JSON: {error}") from None
+    _check_strings(value)
+    return value
 
 
 async def read_json(request: Request, limit: int) -> Any:
@@ -35,12 +114,27 @@ async def read_json(request: Request, limit: int) -> Any:
         body.extend(chunk)
         if len(body) > limit:
             raise HTTPProblem(413, f"request body is larger than {limit} bytes")
-    if not body:
-        raise HTTPProblem(400, "request body is empty: send a JSON object")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise HTTPProblem(400, f"request body is not valid JSON: {error}") from None
+    return parse_json(bytes(body))
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON body, which must be an object, within the server's size limit."""
+    body = await read_json(request, request.app.state.settings.max_message_bytes)
+    if not isinstance(body, dict):
+        raise HTTPProblem(400, "request body must be a JSON object")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
+    """A non-empty string field of at most ``limit`` characters, stripped."""
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise HTTPProblem(400, f"field {name!r} is required and must be a non-empty string")
+    if len(value) > limit:
+        raise HTTPProblem(400, f"field {name!r} is longer than {limit} characters")
+    return value.strip()
 
 
 def bearer_token(request: Request) -> str | None:

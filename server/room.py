@@ -37,12 +37,15 @@ from .guard import UpdateGuard
 from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
 from .presence import Presence
-from .store import BoardFrozen, Store
+from .store import BoardDamaged, BoardFrozen, Store
 from .tokens import Role
 from .transport import CloseCode, FrameRejected, Transport, TransportClosed
 from .yupdate import UpdateRejected, UpdateSummary, read_update
 
-__all__ = ["Transport", "TransportClosed", "FrameRejected", "Room", "CloseCode", "load_document"]
+__all__ = [
+    "Transport", "TransportClosed", "FrameRejected", "Room", "CloseCode", "load_document",
+    "decode_stored",
+]
 
 log = logging.getLogger("partnerboard.room")
 
@@ -124,11 +127,29 @@ def load_document(store: Store, board_id: str) -> tuple[Doc, int, int]:
     """A board's document from the store: the doc, the last update id, and how many stored
     updates (snapshot included) it was built from."""
     updates, last_update_id = store.load_document(board_id)
+    return decode_stored(board_id, updates), last_update_id, len(updates)
+
+
+def decode_stored(board_id: str, updates: list[bytes]) -> Doc:
+    """The document of a board's stored updates; BoardDamaged when they cannot be its own.
+
+    Every board starts with ``meta.canvas`` set, so a document without it was damaged in a
+    way the decoder cannot see (a snapshot overwritten with zeros reads as an empty update).
+    """
     doc = Doc()
-    with doc.transaction():
-        for update in updates:
-            doc.apply_update(update)
-    return doc, last_update_id, len(updates)
+    try:
+        with doc.transaction():
+            for update in updates:
+                doc.apply_update(update)
+    except (ValueError, RuntimeError) as error:
+        raise BoardDamaged(board_id, str(error)[:200]) from None
+    except BaseException as error:  # pycrdt turns a Rust panic into a BaseException
+        if type(error).__name__ != "PanicException":
+            raise
+        raise BoardDamaged(board_id, "the CRDT decoder gave up") from None
+    if not updates or not doc.get("meta", type=Map).get("canvas"):
+        raise BoardDamaged(board_id, "no board document in the stored updates")
+    return doc
 
 
 class Room:

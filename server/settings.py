@@ -32,6 +32,7 @@ class Settings:
     max_connections_per_board: int = 1000
     max_board_elements: int = 20_000
     max_board_bytes: int = 64 * 1024 * 1024
+    create_per_minute: int = 60
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -69,6 +70,8 @@ class Settings:
                      "max_connections_per_board", "max_board_elements", "max_board_bytes"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.replace('_', '-')} must be at least 1")
+        if self.create_per_minute < 0:
+            raise SettingsError("create-per-minute must be 0 (no limit) or more boards")
         return self
 
 
@@ -113,6 +116,8 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "elements a board may hold; an update adding more is refused (1009)"),
     ("max_board_bytes", "--max-board-bytes", "PARTNERBOARD_MAX_BOARD_BYTES",
      "stored size of a board's document; an update growing it further is refused (1009)"),
+    ("create_per_minute", "--create-per-minute", "PARTNERBOARD_CREATE_PER_MINUTE",
+     "boards one client address may create per minute, then 429 (0 = no limit)"),
 )
 
 

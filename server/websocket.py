@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from . import yprotocol as yp
 from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, TransportClosed
-from .store import BoardRecord
+from .store import BoardDamaged, BoardRecord
 from .tokens import Role, hash_token
 
 __all__ = ["BoardSocket", "StarletteTransport"]
@@ -113,11 +113,17 @@ async def _serve(
     websocket: WebSocket, asgi_send: Send, record: BoardRecord, role: Role, token: str
 ) -> None:
     app_state = websocket.app.state
-    room = app_state.rooms.acquire(
-        record.id,
-        finalized=record.state == "finalized",
-        spec=app_state.registry.canvas(record.canvas),
-    )
+    try:
+        room = app_state.rooms.acquire(
+            record.id,
+            finalized=record.state == "finalized",
+            spec=app_state.registry.canvas(record.canvas),
+        )
+    except BoardDamaged as damaged:
+        log.error("%s; its connections are closed with 1011", damaged)
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await websocket.close(CloseCode.INTERNAL, "board data is damaged; ask the operator")
+        return
     transport = StarletteTransport(websocket, asgi_send, app_state.settings.max_message_bytes)
     await room.serve(transport, role, link=hash_token(token))
     await transport.close(CloseCode.NORMAL)

@@ -139,3 +139,9 @@ def test_board_page_loads_the_canvas_plugins_browser_module(
         page = app_client.get(f"/b/{board['id']}?token={board['tokens']['observer']}")
         assert '<script type="module" src="/-/plugins/demo/board.js"></script>' in page.text
         assert app_client.get("/-/plugins/demo/board.js").text == "// draws kinds\n"
+
+
+def test_a_file_name_too_long_for_the_file_system_is_404_not_500(client):
+    for name in ("a" * 256, "a" * 5000, "a" * 255 + "/b", "js/" + "b" * 300 + ".css"):
+        answer = client.get(f"/-/plugins/demo/{name}")
+        assert answer.status_code == 404, (len(name), answer.text[:200])

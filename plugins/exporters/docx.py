@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +43,28 @@ def _item(document: DocumentObject, line: Line, style: str) -> None:
         paragraph.add_run(f" ({details})").font.size = Pt(9)
 
 
+#: Characters XML 1.0 cannot hold (C0 controls but tab/newline/return, surrogates, U+FFFE/F).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(value: Any) -> Any:
+    """``value`` with every string cleaned of characters a Word document cannot store.
+
+    A note or name may hold them (the board keeps what people typed, and the JSON covenant
+    does too); python-docx refuses them, and a finalized board's snapshot never changes, so
+    without cleaning its Word covenant would fail for good.
+    """
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, dict):
+        return {xml_safe(key): xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [xml_safe(item) for item in value]
+    return value
+
+
 def render_docx(covenant: dict[str, Any]) -> bytes:
+    covenant = xml_safe(covenant)
     language = language_of(covenant)
     w = words(language)
     document = Document()

@@ -16,13 +16,30 @@ from typing import Any, Protocol
 from .migrations import SchemaTooNew, StoreError
 
 __all__ = [
-    "BoardFrozen", "BoardRecord", "HistoryUpdate", "SchemaTooNew", "Store", "StoreError",
-    "board_transaction", "open_store",
+    "BoardDamaged", "BoardFrozen", "BoardRecord", "HistoryUpdate", "SchemaTooNew", "Store",
+    "StoreDamaged", "StoreError", "board_transaction", "open_store",
 ]
 
 
 class BoardFrozen(Exception):
     """The board was finalized (possibly by another node): the store takes no more updates."""
+
+
+class StoreDamaged(StoreError):
+    """The data file failed its integrity check; the message names it and how to restore it."""
+
+
+class BoardDamaged(Exception):
+    """One board's stored document cannot be read back; other boards are unaffected."""
+
+    def __init__(self, board_id: str, detail: str) -> None:
+        super().__init__(f"board {board_id}: stored data is damaged ({detail})")
+        self.board_id = board_id
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[type[BoardDamaged], tuple[str, str]]:
+        # Raised in a worker process too, and sent back to the server by pickling.
+        return (BoardDamaged, (self.board_id, self.detail))
 
 
 @dataclass(frozen=True)

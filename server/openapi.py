@@ -1,0 +1,326 @@
+"""``GET /openapi.json``: the HTTP API as an OpenAPI 3.1 document, built from the app's routes.
+
+Each operation is declared once, in :data:`OPERATIONS`, keyed by method and path; the document
+is assembled by walking the app's own route table, so its paths and path parameters are the
+ones the server really has. A route without a declaration is listed all the same (marked
+undocumented) and the test suite fails on it, so the two cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from .api import MAX_PARTNER_NAME, MAX_PARTNERS, MAX_TITLE
+from .merge import MAX_BOARDS
+from .voting import MAX_VOTES
+
+__all__ = ["OPERATIONS", "Operation", "openapi_document", "routes"]
+
+JSON = "application/json"
+HTML = "text/html"
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+ANY_OBJECT: dict[str, Any] = {"type": "object"}
+
+
+def _string(limit: int, **more: Any) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": limit, **more}
+
+
+BOARD_REFS = {
+    "type": "object",
+    "required": ["id", "token"],
+    "properties": {"id": _string(64), "token": _string(200)},
+}
+LANGUAGE = {"type": "string", "enum": ["nl", "en"]}
+TOKEN_QUERY = {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
+               "description": "the board token, when no Authorization header is sent"}
+FORMAT_QUERY = {"name": "format", "in": "query", "required": False,
+                "schema": {"type": "string", "enum": ["json", "html", "md", "docx"]},
+                "description": "the covenant's format (installed exporters may add more)"}
+VOTER_QUERY = {"name": "voter", "in": "query", "required": True, "schema": _string(64)}
+COVENANT_MEDIA = {
+    JSON: {"schema": {"type": "object", "description": "see /api/covenant.schema.json"}},
+    "text/html": {"schema": {"type": "string"}},
+    "text/markdown": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+        {"schema": {"type": "string", "format": "binary"}},
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method of one route: what it is for, what it reads, what it answers."""
+
+    summary: str
+    #: Status -> (description, schema or None); a JSON body unless ``media`` says otherwise.
+    responses: dict[int, tuple[str, dict[str, Any] | None]]
+    body: dict[str, Any] | None = None
+    query: tuple[dict[str, Any], ...] = ()
+    #: Which token the operation needs: None (none), "board" (any role) or roles by name.
+    auth: tuple[str, ...] | None = None
+    media: str = JSON
+    extra_media: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ("boards",)
+
+
+def _board_op(summary: str, ok: tuple[int, str, dict[str, Any] | None], *roles: str,
+              **more: Any) -> Operation:
+    responses = {ok[0]: (ok[1], ok[2]), 401: ("no token", ERROR),
+                 403: ("a token of another board or role", ERROR),
+                 503: ("the board's stored data is damaged", ERROR)}
+    responses.update(more.pop("responses", {}))
+    return Operation(summary, responses, auth=roles or ("any role",), **more)
+
+
+CREATE_BOARD = {
+    "type": "object",
+    "required": ["canvas", "title"],
+    "properties": {
+        "canvas": _string(100),
+        "title": _string(MAX_TITLE),
+        "language": LANGUAGE,
+        "partners": {"type": "array", "maxItems": MAX_PARTNERS, "items": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": _string(MAX_PARTNER_NAME)}}},
+    },
+}
+BOARD_ANSWER = {
+    "type": "object",
+    "required": ["id", "canvas", "title", "language", "state", "tokens", "links"],
+    "properties": {
+        "id": {"type": "string"}, "canvas": {"type": "string"}, "title": {"type": "string"},
+        "language": LANGUAGE, "state": {"type": "string", "enum": ["open", "finalized"]},
+        "predecessor": {"type": ["string", "null"]},
+        "partners": {"type": "array", "items": ANY_OBJECT},
+        "tokens": {"type": "object", "additionalProperties": {"type": "string"}},
+        "links": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+VOTING_STATE = {"type": "object", "required": ["open", "round", "votes_per_participant"],
+                "properties": {"open": {"type": "boolean"}, "round": {"type": "integer"},
+                               "votes_per_participant": {"type": "integer"},
+                               "results": {"type": "object"}}}
+MY_VOTES = {"type": "object", "required": ["round", "mine", "remaining"],
+            "properties": {"round": {"type": "integer"}, "remaining": {"type": "integer"},
+                           "mine": {"type": "object",
+                                    "additionalProperties": {"type": "integer"}}}}
+VOTE_BODY = {"type": "object", "required": ["voter", "element"],
+             "properties": {"voter": _string(64), "element": _string(64)}}
+COMBINE = {"type": "object", "required": ["title", "boards"],
+           "properties": {"title": _string(200), "language": LANGUAGE,
+                          "boards": {"type": "array", "minItems": 1, "maxItems": 20,
+                                     "items": BOARD_REFS}}}
+MERGE = {"type": "object", "required": ["title", "boards"],
+         "properties": {"title": _string(200), "language": LANGUAGE,
+                        "boards": {"type": "array", "minItems": 2, "maxItems": MAX_BOARDS,
+                                   "items": BOARD_REFS}}}
+BAD = {400: ("the body or a field is invalid (the message says which)", ERROR),
+       413: ("the body is larger than the server's limit", ERROR)}
+CONFLICT = {409: ("not in this state (open / finalized / no round open)", ERROR)}
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/healthz"): Operation(
+        "health: 200 while the node can serve", {200: ("ok", {
+            "type": "object", "required": ["status"],
+            "properties": {"status": {"type": "string"}, "rooms_loaded": {"type": "integer"},
+                           "store": {"type": "string"}, "redis": {"type": "string"}}}),
+            503: ("the store is unreachable", ANY_OBJECT)},
+        tags=("server",)),
+    ("GET", "/metrics"): Operation(
+        "counters and timings in Prometheus text format", {200: ("metrics", None)},
+        media="text/plain", tags=("server",)),
+    ("GET", "/openapi.json"): Operation(
+        "this document", {200: ("OpenAPI 3.1", ANY_OBJECT)}, tags=("server",)),
+    ("GET", "/api/canvases"): Operation(
+        "the installed canvases", {200: ("summaries", {"type": "array", "items": ANY_OBJECT})},
+        tags=("canvases",)),
+    ("GET", "/api/canvases/{canvas_id}"): Operation(
+        "one canvas's spec: zones, steps, kinds", {200: ("the spec", ANY_OBJECT),
+                                                   404: ("unknown canvas", ERROR)},
+        tags=("canvases",)),
+    ("GET", "/api/covenant.schema.json"): Operation(
+        "the JSON Schema of covenant data", {200: ("JSON Schema", ANY_OBJECT)},
+        tags=("covenants",)),
+    ("POST", "/api/boards"): Operation(
+        "create a board; answers its three role tokens and links",
+        {201: ("created", BOARD_ANSWER), **BAD,
+         401: ("the server needs the create key", ERROR), 403: ("wrong create key", ERROR),
+         404: ("unknown canvas", ERROR),
+         429: ("too many boards from this address lately (see Retry-After)", ERROR)},
+        body=CREATE_BOARD, auth=("create key, when the server has one",)),
+    ("GET", "/api/boards/{board_id}"): _board_op(
+        "the board's data and the role of the token", (200, "the board", ANY_OBJECT)),
+    ("POST", "/api/boards/merge"): Operation(
+        "merge group boards of one canvas into a new board",
+        {201: ("created", BOARD_ANSWER), **BAD,
+         403: ("a facilitator token of every board is needed", ERROR),
+         409: ("the canvas is not installed", ERROR),
+         503: ("a board's stored data is damaged", ERROR)},
+        body=MERGE),
+    ("GET", "/api/boards/{board_id}/compare"): _board_op(
+        "per zone, similar texts from several groups and the rest",
+        (200, "zones", {"type": "object", "properties": {"zones": {"type": "array"}}}),
+        responses=CONFLICT),
+    ("GET", "/api/boards/{board_id}/participation"): _board_op(
+        "notes and edits per organisation and step", (200, "counts", ANY_OBJECT),
+        "facilitator", responses=CONFLICT),
+    ("POST", "/api/boards/{board_id}/finalize"): _board_op(
+        "freeze the board and build its covenant", (200, "finalized", ANY_OBJECT),
+        "facilitator", responses=CONFLICT),
+    ("GET", "/api/boards/{board_id}/covenant"): _board_op(
+        "the covenant of a finalized board", (200, "the covenant", None),
+        query=(FORMAT_QUERY,), responses={**CONFLICT, 400: ("unknown format", ERROR)},
+        extra_media=COVENANT_MEDIA),
+    ("GET", "/api/boards/{board_id}/covenant/preview"): _board_op(
+        "the covenant the board would give now, with its checklist",
+        (200, "draft covenant", ANY_OBJECT), "facilitator", responses=CONFLICT),
+    ("POST", "/api/boards/{board_id}/signatures"): _board_op(
+        "sign the finalized board for one of its parties",
+        (201, "the signature", {"type": "object", "properties": {
+            "name": {"type": "string"}, "organisation": {"type": "string"},
+            "signed_at": {"type": "string"}, "snapshot_sha256": {"type": "string"}}}),
+        "facilitator", "participant",
+        body={"type": "object", "required": ["name", "organisation"],
+              "properties": {"name": _string(100), "organisation": _string(100)}},
+        responses={**BAD, **CONFLICT}),
+    ("POST", "/api/boards/{board_id}/versions"): _board_op(
+        "start a new open version of a finalized board", (201, "created", BOARD_ANSWER),
+        "facilitator", responses=CONFLICT),
+    ("POST", "/api/boards/{board_id}/voting"): _board_op(
+        "open a dot-voting round", (201, "the round", VOTING_STATE), "facilitator",
+        body={"type": "object", "required": ["votes_per_participant"], "properties": {
+            "votes_per_participant": {"type": "integer", "minimum": 1, "maximum": MAX_VOTES}}},
+        responses={**BAD, **CONFLICT}),
+    ("POST", "/api/boards/{board_id}/voting/close"): _board_op(
+        "close the round; the results go into the board", (200, "results", VOTING_STATE),
+        "facilitator", responses=CONFLICT),
+    ("POST", "/api/boards/{board_id}/votes"): _board_op(
+        "spend one vote on an element", (200, "your votes", MY_VOTES),
+        "facilitator", "participant", body=VOTE_BODY,
+        responses={**BAD, **CONFLICT, 404: ("no such element", ERROR)}),
+    ("DELETE", "/api/boards/{board_id}/votes"): _board_op(
+        "take one vote back", (200, "your votes", MY_VOTES), "facilitator", "participant",
+        body=VOTE_BODY, responses={**BAD, **CONFLICT, 404: ("no such vote", ERROR)}),
+    ("GET", "/api/boards/{board_id}/votes"): _board_op(
+        "a voter's votes in the open round", (200, "your votes", MY_VOTES),
+        "facilitator", "participant", query=(VOTER_QUERY,),
+        responses={400: ("no voter", ERROR), **CONFLICT}),
+    ("POST", "/api/covenants"): Operation(
+        "one covenant combining several finalized boards",
+        {200: ("the combined covenant", None), **BAD,
+         403: ("a token is not valid for its board", ERROR),
+         409: ("a board is not finalized", ERROR),
+         503: ("a board's stored data is damaged", ERROR)},
+        body=COMBINE, query=(FORMAT_QUERY,), extra_media=COVENANT_MEDIA, tags=("covenants",)),
+    ("GET", "/-/plugins.json"): Operation(
+        "installed plugins and their state", {200: ("plugins", {"type": "array"})},
+        tags=("plugins",)),
+    ("GET", "/-/plugins/{plugin}/{path}"): Operation(
+        "a file of a plugin's static directory",
+        {200: ("the file", None), 404: ("no such plugin file", ERROR)},
+        media="application/octet-stream", tags=("plugins",)),
+    ("GET", "/"): Operation("the landing page", {200: ("HTML", None)}, media=HTML,
+                            tags=("pages",)),
+    ("POST", "/new"): Operation(
+        "the landing page's form: create a board without script",
+        {200: ("HTML with the links", None), 400: ("HTML naming the field", None),
+         413: ("HTML: too large", None), 429: ("HTML: too many boards lately", None)},
+        media=HTML, tags=("pages",)),
+    ("GET", "/b/{board_id}"): Operation(
+        "the board page", {200: ("HTML", None), 403: ("HTML: the link is not valid", None),
+                           503: ("HTML: the board's data is damaged", None)},
+        query=({**TOKEN_QUERY, "required": True},), media=HTML, tags=("pages",)),
+}
+
+FORM = {"type": "object", "required": ["canvas", "title"], "properties": {
+    "canvas": {"type": "string"}, "title": {"type": "string"}, "language": LANGUAGE,
+    "partners": {"type": "string", "description": "one partner name per line"},
+    "create_key": {"type": "string"}}}
+
+
+def _operation(method: str, path: str, params: list[str], op: Operation) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in params
+    ]
+    if op.auth and path.startswith("/api/boards/{board_id}"):
+        parameters.append(TOKEN_QUERY)
+    parameters.extend(op.query)
+    responses: dict[str, Any] = {}
+    for status, (description, schema) in sorted(op.responses.items()):
+        media = JSON if schema is ERROR else op.media
+        answer: dict[str, Any] = {"description": description}
+        if status < 300 and op.extra_media:
+            answer["content"] = op.extra_media
+        elif schema is not None or media != JSON:
+            answer["content"] = {media: {"schema": schema or {"type": "string"}}}
+        responses[str(status)] = answer
+    document: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": f"{method.lower()}{path}".replace("/", "_").replace("{", "")
+        .replace("}", "").replace(".", "_").replace("-", "_"),
+        "tags": list(op.tags),
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if op.body is not None:
+        document["requestBody"] = {"required": True, "content": {JSON: {"schema": op.body}}}
+    if path == "/new":
+        document["requestBody"] = {"required": True, "content": {
+            "application/x-www-form-urlencoded": {"schema": FORM}}}
+    if op.auth:
+        document["security"] = [{"bearer": []}, {"tokenQuery": []}]
+        document["description"] = "Token: " + ", ".join(op.auth) + "."
+    return document
+
+
+def openapi_document(routes: list[BaseRoute], version: str) -> dict[str, Any]:
+    """The OpenAPI document of ``routes`` (an app's route table)."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if not isinstance(route, Route):
+            continue  # WebSocket and static mounts are not in OpenAPI's reach
+        path = route.path.replace("{path:path}", "{path}")
+        params = list(route.param_convertors)
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            op = OPERATIONS.get((method, path))
+            if op is None:
+                op = Operation("undocumented", {200: ("undocumented", None)},
+                               tags=("undocumented",))
+            paths.setdefault(path, {})[method.lower()] = _operation(method, path, params, op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "partnerboard", "version": version,
+                 "description": "The partnerboard HTTP API. Board sync runs over the "
+                 "y-websocket protocol at /ws/{board_id}?token=…, which OpenAPI cannot "
+                 "describe. Every error answers a JSON object with an 'error' message."},
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": {"type": "object", "required": ["error"],
+                                  "properties": {"error": {"type": "string"}}}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "a board's role token, or the create key"},
+                "tokenQuery": {"type": "apiKey", "in": "query", "name": "token"},
+            },
+        },
+    }
+
+
+async def openapi_json(request: Request) -> JSONResponse:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("partnerboard")
+    except PackageNotFoundError:
+        number = "0"
+    return JSONResponse(openapi_document(request.app.routes, number))
+
+
+routes = [Route("/openapi.json", openapi_json, methods=["GET"])]

@@ -1,0 +1,222 @@
+"""Bad input over HTTP: a clear 4xx, never a 500, and nothing a later request trips over."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pycrdt import Doc, Map, Text
+from starlette.testclient import TestClient
+from yclient import state_vector
+
+from partnerboard.canvases.partnership_map.spec import SPEC
+from partnerboard.server.app import create_app
+from partnerboard.server.requests import MAX_DEPTH, json_depth
+from partnerboard.server.settings import load_settings
+
+DEEP_ARRAY = b"[" * 2000 + b"]" * 2000
+DEEP_OBJECT = b'{"a":' * 2000 + b"1" + b"}" * 2000
+#: Text XML 1.0 cannot hold: NUL, other C0 controls, U+FFFE and U+FFFF.
+NOT_XML = "\x00\x01\x0b\x1f\ufffe\uffff"
+
+
+@pytest.fixture
+def app(tmp_path: Path):  # noqa: ANN201 - a Starlette app
+    return create_app(load_settings({"data_dir": tmp_path}, environ={}))
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def new_board(client: TestClient, **body: object) -> dict:
+    payload = {"canvas": "partnership-map", "title": "Wijk", "language": "en",
+               "partners": [{"name": "Gemeente"}, {"name": "Zorg"}], **body}
+    answer = client.post("/api/boards", json=payload)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def bearer(board: dict, role: str = "facilitator") -> dict[str, str]:
+    return {"authorization": f"Bearer {board['tokens'][role]}"}
+
+
+def add_note(app, board_id: str, note_id: str, text: str, zone: str = "values", **extra) -> None:  # noqa: ANN001
+    rect = SPEC.zone(zone).rect
+    values = {"kind": "note", "x": rect.x + 20, "y": rect.y + 80, "w": 160.0, "h": 100.0,
+              "text": Text(text), "org": "Gemeente", **extra}
+
+    def change(doc) -> None:  # noqa: ANN001
+        doc.get("elements", type=Map)[note_id] = Map(values)
+
+    app.state.rooms.server_change(board_id, change)
+
+
+def json_endpoints(client: TestClient) -> list[tuple[str, str, dict[str, str]]]:
+    """Every endpoint that reads a JSON body, with a token that gets it past its checks."""
+    open_board = new_board(client)
+    final = new_board(client)
+    assert client.post(f"/api/boards/{final['id']}/finalize", headers=bearer(final)).status_code \
+        == 200
+    voting = new_board(client)
+    opened = client.post(f"/api/boards/{voting['id']}/voting", headers=bearer(voting),
+                         json={"votes_per_participant": 3})
+    assert opened.status_code == 201
+    return [
+        ("POST", "/api/boards", {}),
+        ("POST", "/api/boards/merge", {}),
+        ("POST", "/api/covenants", {}),
+        ("POST", f"/api/boards/{final['id']}/signatures", bearer(final, "participant")),
+        ("POST", f"/api/boards/{open_board['id']}/voting", bearer(open_board)),
+        ("POST", f"/api/boards/{voting['id']}/votes", bearer(voting, "participant")),
+        ("DELETE", f"/api/boards/{voting['id']}/votes", bearer(voting, "participant")),
+    ]
+
+
+def test_depth_is_measured_without_the_parser():
+    assert json_depth(DEEP_ARRAY) == MAX_DEPTH + 1  # stops counting past the limit
+    assert json_depth(b'{"a": [1, {"b": "[[[[[[[[[[[[[[[[["}]}') == 3
+    assert json_depth(b'["\\"[[[[", {"x": []}]') == 3
+    assert json_depth(b"[" * 64 + b"]" * 64) == 64
+
+
+@pytest.mark.parametrize("body", [DEEP_ARRAY, DEEP_OBJECT], ids=["array", "object"])
+def test_deeply_nested_json_is_400_on_every_json_endpoint(client, body):
+    for method, path, headers in json_endpoints(client):
+        answer = client.request(method, path, content=body,
+                                headers={**headers, "content-type": "application/json"})
+        assert answer.status_code == 400, (method, path, answer.text)
+        assert "deeper than 64" in answer.json()["error"]
+
+
+def test_nesting_up_to_the_limit_is_parsed():
+    body = b'{"canvas": "partnership-map", "title": "t", "x": ' + b"[" * 62 + b"]" * 62 + b"}"
+    assert json_depth(body) == 63
+
+
+def test_lone_surrogates_are_400_everywhere(client):
+    raw = b'"x\\ud800"'
+    for method, path, headers in json_endpoints(client):
+        for body in (b'{"title": ' + raw + b"}", b'{' + raw + b': 1}', b'[' + raw + b"]"):
+            answer = client.request(method, path, content=body,
+                                    headers={**headers, "content-type": "application/json"})
+            assert answer.status_code == 400, (method, path, body, answer.text)
+            assert "surrogate" in answer.json()["error"]
+    # The endpoints' own fields, with everything else right.
+    final = new_board(client)
+    client.post(f"/api/boards/{final['id']}/finalize", headers=bearer(final))
+    sign = client.post(f"/api/boards/{final['id']}/signatures", headers={
+        **bearer(final, "participant"), "content-type": "application/json",
+    }, content=b'{"name": "Ann\\udfff", "organisation": "Gemeente"}')
+    assert sign.status_code == 400
+    create = client.post("/api/boards", headers={"content-type": "application/json"},
+                         content=b'{"canvas": "partnership-map", "title": "t",'
+                                 b' "partners": [{"name": "\\ud83d"}]}')
+    assert create.status_code == 400
+    # A real astral character written as a surrogate pair is fine.
+    pair = client.post("/api/boards", headers={"content-type": "application/json"},
+                       content=b'{"canvas": "partnership-map", "title": "\\ud83d\\ude00"}')
+    assert pair.status_code == 201 and pair.json()["title"] == "\U0001f600"
+
+
+def test_not_utf8_and_not_json_are_400(client):
+    for body in (b"\xff\xfe{", b"{", b"", b"   ", b"NaN-ish"):
+        answer = client.post("/api/boards", content=body,
+                             headers={"content-type": "application/json"})
+        assert answer.status_code == 400, (body, answer.text)
+
+
+def test_docx_covenant_cleans_text_xml_cannot_hold_and_json_keeps_it(app, client):
+    board = new_board(client, title=f"Wijk{NOT_XML}",
+                      partners=[{"name": f"Gemeente{NOT_XML}"}, {"name": "Zorg"}])
+    add_note(app, board["id"], "n1", f"Samen{NOT_XML}spelen", org=f"Gemeente{NOT_XML}")
+    assert client.post(f"/api/boards/{board['id']}/finalize",
+                       headers=bearer(board)).status_code == 200
+    signed = client.post(f"/api/boards/{board['id']}/signatures", headers=bearer(board),
+                         json={"name": f"Ann{NOT_XML}", "organisation": f"Gemeente{NOT_XML}"})
+    assert signed.status_code == 201, signed.text
+    covenant = client.get(f"/api/boards/{board['id']}/covenant", headers=bearer(board)).json()
+    assert covenant["title"] == f"Wijk{NOT_XML}"
+    assert covenant["signatures"][0]["name"] == f"Ann{NOT_XML}"
+    for fmt in ("docx", "html", "md"):
+        answer = client.get(f"/api/boards/{board['id']}/covenant?format={fmt}",
+                            headers=bearer(board))
+        assert answer.status_code == 200, (fmt, answer.text[:200])
+    docx = client.get(f"/api/boards/{board['id']}/covenant?format=docx", headers=bearer(board))
+    document = Document(io.BytesIO(docx.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "Wijk" in text and "Samenspelen" in text
+    assert "Ann" in cells and "Gemeente" in cells
+    assert not any(ch in text + "".join(cells) for ch in NOT_XML)
+
+
+def binary_property_update(client_id: int, parent: tuple[int, int], key: str, data: bytes) -> bytes:
+    """A Yjs update setting ``key`` of the map item ``parent`` to binary content (as a Yjs
+    client's ``ymap.set(key, new Uint8Array(...))`` does); pycrdt itself cannot write one."""
+
+    def var_uint(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            byte, n = n & 0x7F, n >> 7
+            out.append(byte | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+
+    def string(text: str) -> bytes:
+        return var_uint(len(text.encode())) + text.encode()
+
+    content_binary, has_parent_sub = 3, 0x20
+    struct = (bytes([content_binary | has_parent_sub]) + var_uint(0)  # parent is an item id
+              + var_uint(parent[0]) + var_uint(parent[1]) + string(key)
+              + var_uint(len(data)) + data)
+    return var_uint(1) + var_uint(1) + var_uint(client_id) + var_uint(0) + struct + var_uint(0)
+
+
+def test_a_board_with_binary_values_merges_compares_and_finalizes(app, client):
+    first, second = new_board(client), new_board(client)
+    add_note(app, first["id"], "n1", "Samen spelen")
+    add_note(app, second["id"], "n2", "Samen spelen")
+    doc = app.state.rooms.document(first["id"])
+    client_id, clock = _item_id(doc, "n1")
+    app.state.store.append_update(
+        first["id"], binary_property_update(client_id + 1, (client_id, clock), "blob", b"\0\1")
+    )
+    stored = app.state.rooms.document(first["id"]).get("elements", type=Map)["n1"]
+    assert stored["blob"] == b"\0\1"  # the update landed as the attacker meant it
+
+    sources = [{"id": b["id"], "token": b["tokens"]["facilitator"]} for b in (first, second)]
+    merged = client.post("/api/boards/merge", json={"title": "Samen", "boards": sources})
+    assert merged.status_code == 201, merged.text
+    compare = client.get(f"/api/boards/{first['id']}/compare", headers=bearer(first))
+    assert compare.status_code == 200
+    preview = client.get(f"/api/boards/{first['id']}/covenant/preview", headers=bearer(first))
+    assert preview.status_code == 200
+    assert client.post(f"/api/boards/{first['id']}/finalize",
+                       headers=bearer(first)).status_code == 200
+    for fmt in ("json", "docx", "html", "md"):
+        answer = client.get(f"/api/boards/{first['id']}/covenant?format={fmt}",
+                            headers=bearer(first))
+        assert answer.status_code == 200, fmt
+
+
+def _item_id(doc: Doc, key: str) -> tuple[int, int]:
+    """The (client, clock) of the map item of element ``key``: the candidate id that a probe
+    update, applied to a copy of the document, lands on."""
+    for client_id, clock in state_vector(doc).items():
+        for candidate in range(clock):
+            copy = Doc()
+            copy.apply_update(doc.get_update())
+            try:
+                copy.apply_update(binary_property_update(client_id + 1, (client_id, candidate),
+                                                         "probe", b"!"))
+            except RuntimeError:  # that id is not a map item
+                continue
+            if copy.get("elements", type=Map)[key].get("probe") == b"!":
+                return client_id, candidate
+    raise AssertionError(f"no map item found for {key!r}")
