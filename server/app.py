@@ -17,7 +17,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerboard.plugins.manager import PluginRegistry, build_registry
 
-from . import api, covenant_api, merge, metrics, pages, participation, plugin_static, voting
+from . import (
+    api,
+    covenant_api,
+    links_api,
+    merge,
+    metrics,
+    pages,
+    participation,
+    plugin_static,
+    seats,
+    signatures,
+    voting,
+)
 from .boards import Boards
 from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
@@ -113,6 +125,9 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         *api.routes,
         *covenant_api.routes,
         *voting.routes,
+        *signatures.routes,
+        *seats.routes,
+        *links_api.routes,
         *participation.routes,
         *plugin_static.routes,
         *pages.routes,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from importlib import resources
 from typing import Any
 
@@ -16,7 +15,7 @@ from partnerboard.plugins.covenant_build import combine_covenants
 
 from .api import authorize, board_answer, text_field
 from .boards import Boards
-from .finalize import covenant_of, document_of, final_board, finalize, iso
+from .finalize import covenant_of, document_of, final_board, finalize
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
@@ -98,29 +97,6 @@ async def preview(request: Request) -> JSONResponse:
     return JSONResponse(draft)
 
 
-async def sign(request: Request) -> JSONResponse:
-    record, _role = authorize(request, Role.FACILITATOR, Role.PARTICIPANT)
-    if record.state != "finalized":
-        raise HTTPProblem(409, "only a finalized board can be signed")
-    body = await read_json(request, request.app.state.settings.max_message_bytes)
-    if not isinstance(body, dict):
-        raise HTTPProblem(400, "request body must be a JSON object")
-    name = text_field(body, "name", 100)
-    organisation = text_field(body, "organisation", 100)
-    parties = {p["name"].casefold(): p["name"] for p in record.partners}
-    if parties and organisation.casefold() not in parties:
-        raise HTTPProblem(400, f"{organisation!r} is not one of this board's parties")
-    signature = {
-        "name": name,
-        "organisation": parties.get(organisation.casefold(), organisation),
-        "signed_at": iso(time.time()),
-        "snapshot_sha256": record.snapshot_sha256 or "",
-    }
-    if not request.app.state.store.add_signature(record.id, signature):
-        raise HTTPProblem(409, f"{signature['organisation']} has already signed this version")
-    return JSONResponse(signature, status_code=201)
-
-
 async def new_version(request: Request) -> JSONResponse:
     record, _role = authorize(request, Role.FACILITATOR)
     if record.state != "finalized":
@@ -172,6 +148,5 @@ routes = [
     Route("/api/boards/{board_id}/finalize", finalize_board, methods=["POST"]),
     Route("/api/boards/{board_id}/covenant", get_covenant),
     Route("/api/boards/{board_id}/covenant/preview", preview),
-    Route("/api/boards/{board_id}/signatures", sign, methods=["POST"]),
     Route("/api/boards/{board_id}/versions", new_version, methods=["POST"]),
 ]

@@ -21,7 +21,8 @@ from partnerboard.plugins.manager import PluginRegistry
 from .rooms import Rooms
 from .store import BoardFrozen, BoardRecord, Store, board_transaction
 
-__all__ = ["finalize", "covenant_of", "iso", "document_of", "final_board"]
+__all__ = ["finalize", "covenant_of", "iso", "document_of", "final_board", "signed_hash",
+           "signatures_of"]
 
 
 def iso(timestamp: float) -> str:
@@ -49,6 +50,27 @@ def finalize(store: Store, rooms: Rooms, record: BoardRecord) -> str:
         store.finalize(record.id, snapshot, digest, time.time())
     rooms.announce_frozen(record.id)
     return digest
+
+
+def signed_hash(record: BoardRecord) -> str:
+    """The hash a signature of this finalized board carries: its covenant's."""
+    return str(getattr(record, "covenant_sha256", None) or record.snapshot_sha256 or "")
+
+
+def signatures_of(store: Store, record: BoardRecord) -> list[dict[str, Any]]:
+    """The board's signatures as the covenant lists them: signatures made with party links,
+    then any made before party links existed (those name their organisation as typed)."""
+    digest = signed_hash(record)
+    by_party = [
+        {"organisation": s["party_name"], "party": s["party_id"], "name": s["name"],
+         "signed_at": s["signed_at"], "covenant_sha256": s["covenant_sha256"],
+         # the covenant builder keeps the signatures of the version it describes
+         "snapshot_sha256": record.snapshot_sha256 if s["covenant_sha256"] == digest else ""}
+        for s in store.party_signatures(record.id)
+    ]
+    signed = {s["organisation"] for s in by_party}
+    older = [s for s in store.signatures(record.id) if s["organisation"] not in signed]
+    return [*by_party, *older]
 
 
 def document_of(store: Store, board_id: str) -> Doc:
@@ -86,7 +108,7 @@ def covenant_of(
         spec,
         finalized_at=iso(record.finalized_at or time.time()),
         snapshot_sha256=record.snapshot_sha256 or "",
-        signatures=store.signatures(record.id),
+        signatures=signatures_of(store, record),
     )
     if preview:
         covenant["preview"] = True

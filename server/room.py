@@ -19,7 +19,6 @@ Protocol decisions:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
@@ -31,6 +30,7 @@ from pycrdt import Doc, Map
 from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
+from .attribution import Attribution, Speaker, activity_key
 from .guard import UpdateGuard
 from .metrics import count_limit, count_rejected
 from .store import BoardFrozen, Store
@@ -105,8 +105,10 @@ class Peer:
         self.queue_limit = queue_limit
         self.wakeup = asyncio.Event()
         self.awareness_ids: set[int] = set()
-        #: The organisation the peer's presence names; edits are counted under it.
-        self.org = ""
+        #: Who the server knows is behind the connection (link, party, seat): edits are
+        #: attributed and counted by this, never by what presence states claim.
+        self.speaker: Speaker | None = None
+        self.seat: str | None = None
         self.closing: tuple[int, str] | None = None
         #: The sender task is waiting in an awaited send: later frames must queue behind it.
         self.sending = False
@@ -150,16 +152,6 @@ def load_document(store: Store, board_id: str) -> tuple[Doc, int, int]:
     return doc, last_update_id, len(updates)
 
 
-def _org_of(state: str) -> str:
-    """The organisation a y-websocket presence state names (``{"user": {"org": ...}}``)."""
-    try:
-        user = json.loads(state).get("user")
-    except (ValueError, AttributeError):
-        return ""
-    org = user.get("org") if isinstance(user, dict) else None
-    return org[:100] if isinstance(org, str) else ""
-
-
 class Room:
     """A loaded board: its document, its peers and their presence."""
 
@@ -197,6 +189,7 @@ class Room:
         #: The document holds an update the store refused: it must never be stored.
         self.stale = False
         self.guard = UpdateGuard(self.doc, spec)
+        self.attribution = Attribution(self.doc)
         self.meta = self.doc.get("meta", type=Map)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -302,9 +295,17 @@ class Room:
 
     # -- serving a connection ----------------------------------------------------------------
 
-    async def serve(self, transport: Transport, role: Role) -> None:
+    async def serve(
+        self,
+        transport: Transport,
+        role: Role,
+        *,
+        speaker: Speaker | None = None,
+        seat: str | None = None,
+    ) -> None:
         """Run one connection until it closes. Never raises for anything the client sent."""
         peer = Peer(transport, role, self.queue_limit)
+        peer.speaker, peer.seat = speaker, seat
         self.peers.add(peer)
         sender = asyncio.create_task(peer.drain())
         try:
@@ -371,6 +372,7 @@ class Room:
             return
         facilitator = peer.role is Role.FACILITATOR
         reversal = None
+        self.attribution.begin(peer.speaker)
         try:
             if facilitator and self.guard.locked_zone() is None:
                 self.doc.apply_update(update)
@@ -386,13 +388,17 @@ class Room:
             if type(error).__name__ != "PanicException":
                 raise
             raise yp.ProtocolError("update rejected by the CRDT decoder") from None
+        finally:
+            correction = self.attribution.finish()
         if not self._store_and_send(update, skip=peer):
             return
         step = self.meta.get("step")
-        key = (peer.org, int(step) if isinstance(step, int | float) else 0)
+        key = (activity_key(peer.speaker), int(step) if isinstance(step, int | float) else 0)
         self.activity[key] = self.activity.get(key, 0) + 1
         if reversal is not None:
             self._store_and_send(reversal, skip=None)
+        if correction is not None:
+            self.server_change(correction)
 
     def _store_and_send(self, update: bytes, skip: Peer | None) -> bool:
         """Append an update to the store, then queue it to every peer but ``skip``.
@@ -431,7 +437,6 @@ class Room:
                 self.awareness[entry.client_id] = entry
                 self.awareness_owner[entry.client_id] = peer
                 peer.awareness_ids.add(entry.client_id)
-                peer.org = _org_of(entry.state) or peer.org
         message = yp.awareness_message(payload)
         for other in self.peers:
             if other is not peer:

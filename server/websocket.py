@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from . import yprotocol as yp
 from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, TransportClosed
+from .seats import speaker_of
 
 __all__ = ["BoardSocket", "StarletteTransport"]
 
@@ -76,7 +77,7 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
     board_id = websocket.path_params["board_id"]
     token = websocket.query_params.get("token", "")
     app_state = websocket.app.state
-    found = app_state.boards.authenticate(board_id, token) if token else None
+    found = app_state.boards.access(board_id, token) if token else None
     await websocket.accept()
     if found is None:
         # y-websocket clients understand the auth message; then the policy-violation close.
@@ -85,12 +86,13 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
         await websocket.send_bytes(yp.auth_denied())
         await websocket.close(CloseCode.POLICY, "permission denied")
         return
-    record, role = found
+    record, role = found.record, found.role
+    speaker, seat = speaker_of(app_state.store, found, websocket.query_params.get("seat", ""))
     room = app_state.rooms.acquire(
         record.id,
         finalized=record.state == "finalized",
         spec=app_state.registry.canvas(record.canvas),
     )
     transport = StarletteTransport(websocket, asgi_send, app_state.settings.max_message_bytes)
-    await room.serve(transport, role)
+    await room.serve(transport, role, speaker=speaker, seat=seat)
     await transport.close(CloseCode.NORMAL)

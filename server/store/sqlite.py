@@ -12,9 +12,10 @@ from pathlib import Path
 from . import BoardRecord
 from .migrations import StoreError
 from .sqlite_migrate import migrate_sqlite
+from .sqlite_parties import PartyTables
 
 
-class SQLiteStore:
+class SQLiteStore(PartyTables):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path

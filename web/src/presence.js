@@ -24,8 +24,8 @@ export class Presence {
     onLanguage(() => { this._listKey = null; this._render() })
   }
 
-  setUser ({ name, org }) {
-    this.awareness.setLocalStateField('user', { name, org, color: this.app.colorOf(org) })
+  setUser ({ name, org, guest = false }) {
+    this.awareness.setLocalStateField('user', { name, org, guest, color: this.app.colorOf(org) })
   }
 
   /** Share the pointer position (board coordinates), at most every CURSOR_INTERVAL ms. */
@@ -145,6 +145,7 @@ export class Presence {
 function describe (user) {
   return {
     name: typeof user.name === 'string' ? user.name.slice(0, 80) : '?',
-    org: typeof user.org === 'string' ? user.org.slice(0, 100) : ''
+    // A guest's organisation is only what they typed: shown marked as a guest's.
+    org: typeof user.org === 'string' ? user.org.slice(0, 100) + (user.guest === true && user.org ? ` (${t('guest')})` : '') : ''
   }
 }

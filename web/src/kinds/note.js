@@ -4,7 +4,7 @@
 import { h, setText } from '../dom.js'
 import { registerKind } from '../kinds.js'
 import { t } from '../i18n.js'
-import { geometry, NOTE_COLORS, str, textOf, zoneOf } from '../model.js'
+import { editorsLabel, geometry, NOTE_COLORS, orgLabel, str, textOf, zoneOf } from '../model.js'
 
 const HEX = /^#[0-9a-f]{3,8}$/i
 
@@ -55,13 +55,14 @@ export const noteKind = {
     const { x, y, w, h: height } = geometry(ymap)
     place(node, x, y, w, height)
     node.style.setProperty('--note', safeColor(ymap.get('color')))
-    const org = str(ymap, 'org')
+    const org = orgLabel(ymap, t)
     const author = str(ymap, 'author')
-    node.style.setProperty('--org', app.colorOf(org))
+    const edited = editorsLabel(ymap, t)
+    node.style.setProperty('--org', app.colorOf(str(ymap, 'org')))
     const parts = node.parts
     if (app.editor.editingId !== id) setText(parts.text, textOf(ymap))
-    setText(parts.org, [org, author].filter(Boolean).join(' · '))
-    node.setAttribute('aria-label', `${t('note_by', { author: author || '?' })}${org ? ` (${org})` : ''}: ${textOf(ymap)}`)
+    setText(parts.org, [org, author, edited].filter(Boolean).join(' · '))
+    node.setAttribute('aria-label', `${t('note_by', { author: author || '?' })}${org ? ` (${org})` : ''}${edited ? `, ${edited}` : ''}: ${textOf(ymap)}`)
     const withFields = showsFields(app, ymap)
     node.classList.toggle('with-fields', withFields)
     if (withFields) {
