@@ -53,8 +53,13 @@ def open_board(browser: Browser) -> Iterator[OpenBoard]:
               org: str = "Gemeente", wait: bool = True, clock_skew_ms: int = 0,
               party: str | None = None) -> Page:
         """``party``: open that partner's own link (its holder belongs to it) instead of
-        the ``role`` link; a participant without it holds the guest link."""
+        the ``role`` link. A remembered participant whose ``org`` is one of the board's
+        partners comes through that partner's link, as such a person would; anyone else
+        holds the guest link."""
         link = board["links"][role]
+        partners = [p["name"] for p in board.get("parties", [])]
+        if party is None and role == "participant" and name is not None and org in partners:
+            party = org
         if party is not None:
             link = next(p["link"] for p in board["parties"] if p["name"] == party)
             org = party

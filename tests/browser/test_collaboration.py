@@ -8,7 +8,9 @@ from browser.board_helpers import add_note, note_text, to_page
 
 
 def test_join_dialog_asks_once_and_is_remembered(open_board, board):
-    page = open_board(board, name=None, wait=False)
+    # The facilitator's link: partners are offered (a guest is not offered them, a partner's
+    # own link is not asked; see test_parties.py).
+    page = open_board(board, role="facilitator", name=None, wait=False)
     dialog = page.locator("dialog.join")
     expect(dialog).to_be_visible()
     page.get_by_label("Your name").fill("Anna")

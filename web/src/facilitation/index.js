@@ -17,6 +17,7 @@ import { installMarks } from './marks.js'
 import { installParticipation } from './participation.js'
 import { installCovenant } from './covenant.js'
 import { installGroups } from './groups.js'
+import { installShare } from './share.js'
 
 const STYLESHEET = '/static/facilitation.css'
 
@@ -92,6 +93,7 @@ export function installFacilitation (app) {
   installParticipation(fac)
   installGroups(fac)
   installCovenant(fac)
+  if (fac.isFacilitator) installShare(fac)
 
   app.roots.meta.observe(() => fac.refresh())
   app.on('readonly', () => fac.refresh())
