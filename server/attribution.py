@@ -9,8 +9,9 @@ when the browser presents its seat, the person's name. After a participant's upd
   claim another organisation), ``author`` (the seat's name, when known) and, for the guest link,
   ``guest: true``;
 * on an element it edited, the bookkeeping keys (``org``, ``author``, ``guest``, ``editors``)
-  are put back as they were, and when the element belongs to another organisation, the speaker
-  is added to its ``editors``: the original author stays, the editors are listed.
+  are put back as they were, and when it changed the content (text or any other key but the
+  position and size: sorting notes on the board is not editing them) of an element of another
+  organisation, the speaker is added to its ``editors``: the original author stays.
 
 The corrections are one server update, stored and sent to everyone (the sender included), so
 every replica ends with the honest values. Edit counts per organisation are keyed by the
@@ -29,6 +30,8 @@ __all__ = ["Speaker", "Attribution", "close_link", "PROTECTED_KEYS", "activity_k
 
 #: Element keys that only the server writes for participants.
 PROTECTED_KEYS = ("org", "author", "guest", "editors")
+#: Keys that place an element; moving someone's note does not make one its editor.
+GEOMETRY_KEYS = frozenset({"x", "y", "w", "h"})
 #: Editors listed on one element at most (a note edited by everyone stays small).
 MAX_EDITORS = 40
 
@@ -70,6 +73,8 @@ class _Batch:
     speaker: Speaker
     created: set[str] = field(default_factory=set)
     edited: set[str] = field(default_factory=set)
+    #: Elements whose content (not only place or bookkeeping) changed.
+    content: set[str] = field(default_factory=set)
     #: element id -> protected key -> (existed before, value before); first change wins.
     before: dict[str, dict[str, tuple[bool, Any]]] = field(default_factory=dict)
 
@@ -105,8 +110,12 @@ class Attribution:
                 continue
             element_id = str(path[0])
             batch.edited.add(element_id)
-            if len(path) == 1:
+            if len(path) > 1:
+                batch.content.add(element_id)  # inside a value: the text of a note
+            else:
                 keys = getattr(event, "keys", {}) or {}
+                if set(keys) - GEOMETRY_KEYS - set(PROTECTED_KEYS):
+                    batch.content.add(element_id)
                 saved = batch.before.setdefault(element_id, {})
                 for key in PROTECTED_KEYS:
                     if key in keys and key not in saved:
@@ -128,8 +137,9 @@ class Attribution:
             element = self.elements.get(element_id)
             if isinstance(element, Map):
                 fixes += _restore(element_id, element, batch.before.get(element_id, {}))
-                fixes += _note_editor(element_id, element, batch.before.get(element_id, {}),
-                                      speaker)
+                if element_id in batch.content:
+                    fixes += _note_editor(element_id, element,
+                                          batch.before.get(element_id, {}), speaker)
         if not fixes:
             return None
 

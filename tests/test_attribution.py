@@ -97,11 +97,20 @@ def test_editing_another_partys_note_lists_the_editor_and_keeps_the_author(serve
                            and e.get("org") == "Gemeente" and e.get("author") == "Bram",
                            what=lambda: f"editor listed: {dict(watcher.elements['g1'])}")
             assert str(watcher.elements["g1"]["text"]) == "Safe streets for children"
-            # The owner's own edits add no editor.
+            # The owner's own edits add no editor, and moving a note is not editing it.
             owner.elements["g1"]["text"].insert(0, "Really ")
             await owner.flush()
+            async with connected(url(server, board, party(board, "Gemeente"))) as mover:
+                mover.add_note("z9", "mine")  # a note of Gemeente's for Zorg to move
+                await mover.flush()
+                await wait_for(lambda: element(editor, "z9") is not None, what="z9 at Zorg")
+                editor.elements["z9"]["x"] = 400.0
+                await editor.flush()
+                await wait_for(lambda: has_everything_of(watcher.doc, editor.doc))
             await wait_for(lambda: str(watcher.elements["g1"]["text"]).startswith("Really"))
             assert watcher.elements["g1"]["editors"] == [{"name": "Ayla", "org": "Zorg"}]
+            assert watcher.elements["z9"]["x"] == 400.0 and "editors" not in \
+                watcher.elements["z9"]
 
     asyncio.run(scenario())
     facilitator = board["tokens"]["facilitator"]

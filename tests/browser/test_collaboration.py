@@ -15,7 +15,7 @@ def test_join_dialog_asks_once_and_is_remembered(open_board, board):
     expect(dialog).to_be_visible()
     page.get_by_label("Your name").fill("Anna")
     dialog.get_by_role("button", name="Zorg").click()  # one of the board's partners
-    expect(page.get_by_label("Organisation")).to_have_value("Zorg")
+    expect(dialog.get_by_label("Organisation")).to_have_value("Zorg")
     dialog.get_by_role("button", name="Start").click()
     expect(dialog).to_have_count(0)
     expect(page.locator(".person", has_text="Anna")).to_contain_text("Zorg")
