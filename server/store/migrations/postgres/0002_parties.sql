@@ -1,7 +1,7 @@
 -- Who speaks for whom: a participant link per partner (party_links), every link's token sealed
 -- for the facilitator (sealed_links), the seats people take when they join (votes name a seat),
 -- and signatures made with a party's own link, bound to the covenant's hash. Role tokens stay
--- in `tokens`; signatures from before party links stay in `signatures`.
+-- in `tokens`, and signatures from before party links stay in `signatures`.
 CREATE TABLE IF NOT EXISTS party_links (
     board_id TEXT NOT NULL,
     party_id TEXT NOT NULL,
