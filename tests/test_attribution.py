@@ -137,6 +137,7 @@ def test_a_guest_is_marked_and_cannot_drop_the_mark(server):
             await wait_for(lambda: (e := element(watcher, "o1")) is not None
                            and e.get("guest") is True and e.get("org") == "Omega",
                            what="the guest mark")
+            await wait_for(lambda: guest.elements["o1"].get("guest") is True, what="mark at home")
             del guest.elements["o1"]["guest"]
             await guest.flush()
             await wait_for(lambda: has_everything_of(watcher.doc, guest.doc), what="the attempt")

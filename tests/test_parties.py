@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import sqlite3
 
 import httpx
+import pytest
 from pycrdt import Map
 from yclient import YClient, connected, wait_for
 
@@ -43,6 +45,12 @@ def test_create_answer_has_one_link_per_partner_in_request_order(server):
     assert server.create_board(partners=[])["parties"] == []
 
 
+#: These tests read the SQLite file itself.
+sqlite_only = pytest.mark.skipif(os.environ.get("PARTNERBOARD_TEST_STORE") == "postgres",
+                                 reason="reads the SQLite file directly")
+
+
+@sqlite_only
 def test_the_store_holds_no_token_in_the_clear(server):
     board = server.create_board()
     raw = b""
@@ -129,6 +137,7 @@ def test_a_partner_added_later_gets_its_own_link(server):
     asyncio.run(scenario())
 
 
+@sqlite_only
 def test_a_board_made_before_party_links_keeps_working(server):
     board = server.create_board()
     base = f"/api/boards/{board['id']}"
