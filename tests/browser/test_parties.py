@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from browser.facilitation_helpers import IN_RELATIONS, IN_VALUES, fit, note_at
@@ -29,6 +30,7 @@ def test_join_dialog_asks_a_party_link_only_for_a_name(open_board, board):
     expect(dialog.locator(".partner-pick")).to_have_count(0)  # partners have their own links
 
 
+@pytest.mark.timeout(360)  # five browsers through a whole session: long on a loaded machine
 def test_two_parties_and_a_guest_write_vote_and_sign(open_board, board, server):
     fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
     bram = open_board(board, party="Gemeente", name="Bram")
