@@ -32,13 +32,31 @@ SCHEMA_VERSION = 1
 NOT_IN_PLACE, PARTLY, FULLY = "not_in_place", "partly", "fully"
 
 
-def participants(board: BoardSnapshot) -> list[dict[str, str]]:
-    """Everyone who wrote on the board, by name and organisation, in order of appearance."""
-    seen: dict[tuple[str, str], None] = {}
+def participants(board: BoardSnapshot) -> list[dict[str, Any]]:
+    """Everyone who wrote on the board, by name and organisation, in order of appearance.
+
+    Guests (the board's guest link) declared their organisation themselves: marked ``guest``.
+    """
+    seen: dict[tuple[str, str, bool], None] = {}
     for element in board.ordered():
         if element.author.strip():
-            seen.setdefault((element.author.strip(), element.org.strip()), None)
-    return [{"name": name, "organisation": org} for name, org in seen]
+            guest = element.get("guest") is True
+            seen.setdefault((element.author.strip(), element.org.strip(), guest), None)
+    return [{"name": name, "organisation": org, **({"guest": True} if guest else {})}
+            for name, org, guest in seen]
+
+
+def editors_of(element: Any) -> str:
+    """"Name (Org), ..." of the people from other organisations who edited an element."""
+    editors = element.get("editors") if element is not None else None
+    if not isinstance(editors, list | tuple):
+        return ""
+    names = []
+    for editor in editors:
+        if isinstance(editor, dict) and isinstance(editor.get("name"), str):
+            org = editor.get("org") if isinstance(editor.get("org"), str) else ""
+            names.append(f"{editor['name'] or '?'} ({org})" if org else editor["name"] or "?")
+    return ", ".join(names)
 
 
 #: Kinds the facilitator marks agreed or parked during a session.
@@ -144,7 +162,8 @@ def build_covenant(
     }
     sections = registry.covenant_sections(agreed_view(board, canvas), canvas, dict(covenant))
     covenant["sections"] = {
-        name: [{**item, "source": board.id} for item in items] for name, items in sections.items()
+        name: [_with_editors({**item, "source": board.id}, board) for item in items]
+        for name, items in sections.items()
     }
     covenant["section_titles"] = section_titles(sections, canvas, board.language)
     filtered = agreed_only(board, canvas)
@@ -157,6 +176,14 @@ def build_covenant(
     ]
     covenant["completeness"] = completeness(covenant)
     return covenant
+
+
+def _with_editors(item: dict[str, Any], board: BoardSnapshot) -> dict[str, Any]:
+    """An item from an element that people of other organisations edited names them."""
+    edited = editors_of(board.elements.get(item.get("element") or ""))
+    if edited:
+        item["edited_by"] = edited
+    return item
 
 
 #: The checklist's notes, in the covenant's language.

@@ -15,6 +15,7 @@ from partnerboard.plugins.manager import PluginRegistry
 
 from .boards import Boards, NewBoard, snapshot_of_record
 from .covenant_store import covenant_sha256_of
+from .links import Access
 from .ratelimit import RateLimiter
 from .requests import HTTPProblem, bearer_token, read_json, text_field
 from .settings import Settings
@@ -22,7 +23,8 @@ from .store import BoardRecord
 from .tokens import Role
 
 __all__ = [
-    "routes", "authorize", "board_answer", "check_create_key", "check_create_rate", "text_field",
+    "routes", "authorize", "authorize_access", "board_answer", "board_link", "check_create_key",
+    "check_create_rate", "text_field",
 ]
 
 log = logging.getLogger("partnerboard.api")
@@ -141,10 +143,16 @@ def check_create_rate(request: Request) -> None:
         )
 
 
+def board_link(request: Request, board_id: str, token: str) -> str:
+    """The address of the board page that a token opens."""
+    return f"{str(request.base_url).rstrip('/')}/b/{board_id}?token={token}"
+
+
 def board_answer(request: Request, created: NewBoard) -> dict[str, Any]:
-    """The answer to creating a board: its data, the three tokens and their links."""
+    """The answer to creating a board: its data, the role tokens and links, the party links."""
     base = str(request.base_url).rstrip("/")
     record = created.record
+    names = {partner["id"]: partner["name"] for partner in record.partners}
     return {
         "id": record.id,
         "canvas": record.canvas,
@@ -158,24 +166,36 @@ def board_answer(request: Request, created: NewBoard) -> dict[str, Any]:
             role.value: f"{base}/b/{record.id}?token={token}"
             for role, token in created.tokens.items()
         },
+        "parties": [
+            {"id": party_id, "name": names[party_id], "token": token,
+             "link": board_link(request, record.id, token)}
+            for party_id, token in created.party_tokens.items()
+        ],
     }
 
 
 def authorize(request: Request, *roles: Role) -> tuple[BoardRecord, Role]:
     """The board and role of the request's token; 401 without one, 403 for a wrong one."""
+    access = authorize_access(request, *roles)
+    return access.record, access.role
+
+
+def authorize_access(request: Request, *roles: Role) -> Access:
+    """What the request's token grants (board, role, link, party); 401/403 as :func:`authorize`."""
     token = bearer_token(request)
     if token is None:
         raise HTTPProblem(401, "this needs a board token (Authorization: Bearer … or ?token=…)")
-    found = request.app.state.boards.authenticate(request.path_params["board_id"], token)
+    found = request.app.state.boards.access(request.path_params["board_id"], token)
     if found is None:
         raise HTTPProblem(403, "the token is not valid for this board")
-    if roles and found[1] not in roles:
-        raise HTTPProblem(403, f"a {found[1].value} may not do this")
+    if roles and found.role not in roles:
+        raise HTTPProblem(403, f"a {found.role.value} may not do this")
     return found
 
 
 async def get_board(request: Request) -> JSONResponse:
-    record, role = authorize(request)
+    access = authorize_access(request)
+    record, role = access.record, access.role
     return JSONResponse(
         {
             "id": record.id,
@@ -192,6 +212,8 @@ async def get_board(request: Request) -> JSONResponse:
             # Browsers' clocks drift; a shared countdown is computed on the server's clock.
             "server_time": int(time.time() * 1000),
             "partners": list(record.partners),
+            "party": access.party_json(),
+            "guest": access.is_guest,
         }
     )
 

@@ -6,12 +6,13 @@ import base64
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pycrdt import Doc, Map
 
 from partnerboard.plugins import BoardSnapshot, CanvasSpec, Partner
 
+from .links import Access, link_of_party, seal
 from .store import BoardRecord, Store
 from .tokens import Role, hash_token, matches, new_token
 
@@ -29,6 +30,8 @@ _DUMMY_HASH = hash_token("no board has this token")
 class NewBoard:
     record: BoardRecord
     tokens: dict[Role, str]
+    #: Partner id -> the token of its party link, in the order of the partners.
+    party_tokens: dict[str, str] = field(default_factory=dict)
 
 
 def initial_document(record: BoardRecord, spec: CanvasSpec) -> bytes:
@@ -124,21 +127,54 @@ class Boards:
         return self.store_new(record, copy.get_update())
 
     def store_new(self, record: BoardRecord, document: bytes) -> NewBoard:
+        """Store a new board with its role links and one party link per partner."""
         tokens = {role: new_token() for role in Role}
         record = replace(
             record, token_hashes={role.value: hash_token(t) for role, t in tokens.items()}
         )
         self.store.create_board(record, document)
-        return NewBoard(record, tokens)
+        party_tokens = {partner["id"]: new_token() for partner in record.partners}
+        facilitator = tokens[Role.FACILITATOR]
+        for role, token in tokens.items():
+            self._seal(record.id, role.value, token, facilitator)
+        for party_id, token in party_tokens.items():
+            self.issue(record.id, link_of_party(party_id), token, facilitator)
+        return NewBoard(record, tokens, party_tokens)
+
+    def _seal(self, board_id: str, link: str, token: str, facilitator_token: str) -> None:
+        sealed = seal(token, facilitator_token=facilitator_token, board_id=board_id, link=link)
+        self.store.set_link(board_id, link, hash_token(token), sealed)
+
+    def issue(self, board_id: str, link: str, token: str, facilitator_token: str) -> None:
+        """Make ``token`` the link's only valid token (an older one stops working)."""
+        self._seal(board_id, link, token, facilitator_token)
 
     def authenticate(self, board_id: str, token: str) -> tuple[BoardRecord, Role] | None:
         """The board and the role the token grants, or None. Unknown boards take as long."""
+        access = self.access(board_id, token)
+        return (access.record, access.role) if access else None
+
+    def access(self, board_id: str, token: str) -> Access | None:
+        """What the token grants on the board (role, link, party), or None.
+
+        Every stored hash is compared (in constant time each), so the time taken does not
+        tell which link matched; an unknown board is compared against a dummy hash.
+        """
         record = self.store.get_board(board_id) if len(board_id) <= 64 else None
-        hashes = record.token_hashes if record else {"none": _DUMMY_HASH}
-        found: Role | None = None
-        for role, digest in hashes.items():
+        hashes = dict(record.token_hashes) if record else {"none": _DUMMY_HASH}
+        if record is not None:
+            for party_id, digest in self.store.party_token_hashes(record.id).items():
+                hashes[link_of_party(party_id)] = digest
+        found: str | None = None
+        for link, digest in hashes.items():
             if matches(token, digest) and record is not None:
-                found = Role(role)
+                found = link
         if record is None or found is None:
             return None
-        return record, found
+        if found.startswith("party:"):
+            party_id = found.removeprefix("party:")
+            party = next((p for p in record.partners if p["id"] == party_id), None)
+            if party is None:
+                return None
+            return Access(record, Role.PARTICIPANT, found, dict(party))
+        return Access(record, Role(found), found)

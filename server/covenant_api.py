@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from importlib import resources
 from typing import Any
 
@@ -24,6 +23,7 @@ from .finalize import (
     document_of,
     final_snapshot,
     finalize,
+    signatures_of,
     iso,
 )
 from .requests import HTTPProblem, read_json
@@ -70,7 +70,7 @@ def _covenant(request: Request, record: BoardRecord) -> dict[str, Any]:
         stored, digest = board_covenant(store, request.app.state.registry, record)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
-    return covenant_document(stored, digest, store.signatures(record.id))
+    return covenant_document(stored, digest, signatures_of(store, record))
 
 
 async def finalize_board(request: Request) -> Response:
@@ -105,34 +105,10 @@ async def preview(request: Request) -> Response:
     live = await heavy.board_snapshot(state.rooms, record.id)
     try:
         draft = await heavy.run(covenant_of, state.store, state.registry, record, live,
-                                preview=True, signatures=state.store.signatures(record.id))
+                                preview=True, signatures=signatures_of(state.store, record))
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
     return await heavy.json_response(draft)
-
-
-async def sign(request: Request) -> JSONResponse:
-    record, _role = authorize(request, Role.FACILITATOR, Role.PARTICIPANT)
-    if record.state != "finalized":
-        raise HTTPProblem(409, "only a finalized board can be signed")
-    body = await read_json(request, request.app.state.settings.max_message_bytes)
-    if not isinstance(body, dict):
-        raise HTTPProblem(400, "request body must be a JSON object")
-    name = text_field(body, "name", 100)
-    organisation = text_field(body, "organisation", 100)
-    parties = {p["name"].casefold(): p["name"] for p in record.partners}
-    if parties and organisation.casefold() not in parties:
-        raise HTTPProblem(400, f"{organisation!r} is not one of this board's parties")
-    signature = {
-        "name": name,
-        "organisation": parties.get(organisation.casefold(), organisation),
-        "signed_at": iso(time.time()),
-        "snapshot_sha256": record.snapshot_sha256 or "",
-        "covenant_sha256": _covenant(request, record)["covenant_sha256"],
-    }
-    if not request.app.state.store.add_signature(record.id, signature):
-        raise HTTPProblem(409, f"{signature['organisation']} has already signed this version")
-    return JSONResponse(signature, status_code=201)
 
 
 async def new_version(request: Request) -> JSONResponse:
@@ -191,6 +167,5 @@ routes = [
     Route("/api/boards/{board_id}/finalize", finalize_board, methods=["POST"]),
     Route("/api/boards/{board_id}/covenant", get_covenant),
     Route("/api/boards/{board_id}/covenant/preview", preview),
-    Route("/api/boards/{board_id}/signatures", sign, methods=["POST"]),
     Route("/api/boards/{board_id}/versions", new_version, methods=["POST"]),
 ]

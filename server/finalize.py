@@ -24,7 +24,7 @@ from .store import BoardDamaged, BoardFrozen, BoardRecord, Store, board_transact
 
 __all__ = [
     "finalize", "covenant_of", "iso", "document_of", "final_board", "final_snapshot",
-    "board_of_snapshot",
+    "board_of_snapshot", "signed_hash", "signatures_of",
 ]
 
 
@@ -76,6 +76,27 @@ def final_snapshot(store: Store, board_id: str) -> bytes:
     return snapshot
 
 
+def signed_hash(record: BoardRecord) -> str:
+    """The hash a signature of this finalized board carries: its covenant's."""
+    return str(getattr(record, "covenant_sha256", None) or record.snapshot_sha256 or "")
+
+
+def signatures_of(store: Store, record: BoardRecord) -> list[dict[str, Any]]:
+    """The board's signatures as the covenant lists them: signatures made with party links,
+    then any made before party links existed (those name their organisation as typed)."""
+    digest = signed_hash(record)
+    by_party = [
+        {"organisation": s["party_name"], "party": s["party_id"], "name": s["name"],
+         "signed_at": s["signed_at"], "covenant_sha256": s["covenant_sha256"],
+         # the covenant builder keeps the signatures of the version it describes
+         "snapshot_sha256": record.snapshot_sha256 if s["covenant_sha256"] == digest else ""}
+        for s in store.party_signatures(record.id)
+    ]
+    signed = {s["organisation"] for s in by_party}
+    older = [s for s in store.signatures(record.id) if s["organisation"] not in signed]
+    return [*by_party, *older]
+
+
 def document_of(store: Store, board_id: str) -> Doc:
     """The finalized board's document, from its immutable snapshot."""
     return decode_stored(board_id, [final_snapshot(store, board_id)])
@@ -113,7 +134,7 @@ def covenant_of(
         spec,
         finalized_at=iso(record.finalized_at or time.time()),
         snapshot_sha256=record.snapshot_sha256 or "",
-        signatures=store.signatures(record.id) if signatures is None else signatures,
+        signatures=signatures_of(store, record) if signatures is None else signatures,
     )
     if preview:
         covenant["preview"] = True

@@ -26,7 +26,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "created_intro": "Deel elke link alleen met wie die rol krijgt. Wie een link heeft, "
         "kan het bord openen zonder account.",
         "role_facilitator": "Begeleider: leidt de sessie, kan alles wijzigen en het bord afronden.",
-        "role_participant": "Deelnemer: kan notities maken, bewerken en verplaatsen.",
+        "role_participant": "Gasten: deelnemers buiten de partners. Ze kunnen notities maken, "
+        "bewerken en verplaatsen; hun organisatie staat erbij als gast en ze tekenen niet.",
+        "party_links": "Een link per partner",
+        "party_links_intro": "Geef elke partner alleen de eigen link. Wie die opent, doet mee "
+        "namens die organisatie, en alleen met die link kan de partner het convenant tekenen.",
+        "qr_of": "QR-code van de link voor {name}",
         "role_observer": "Toeschouwer: ziet alles live, maar kan niets veranderen.",
         "copy": "Kopiëren",
         "open": "Openen",
@@ -61,7 +66,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "link can open the board without an account.",
         "role_facilitator": "Facilitator: runs the session, can change everything and finalize "
         "the board.",
-        "role_participant": "Participant: can add, edit and move notes.",
+        "role_participant": "Guests: participants from outside the partners. They can add, "
+        "edit and move notes; their organisation is shown as a guest's and they do not sign.",
+        "party_links": "A link per partner",
+        "party_links_intro": "Give each partner only its own link. Whoever opens it takes part "
+        "on behalf of that organisation, and only with it can the partner sign the covenant.",
+        "qr_of": "QR code of the link for {name}",
         "role_observer": "Observer: sees everything live, but cannot change anything.",
         "copy": "Copy",
         "open": "Open",

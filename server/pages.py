@@ -10,9 +10,10 @@ from starlette.routing import Route
 from partnerboard.plugins.manager import PluginRegistry
 
 from . import heavy
-from .api import MAX_PARTNERS
+from .api import MAX_PARTNERS, board_link
 from .boards import unique_names
 from .i18n import TEXTS, pick_language
+from .links_api import qr_data_uri
 from .ratelimit import RateLimiter
 from .web_files import web_dir
 
@@ -103,12 +104,19 @@ async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
         response.headers["retry-after"] = RateLimiter.retry_after(wait)
         return response
     created = request.app.state.boards.create(spec, title, language, names)
-    base = str(request.base_url).rstrip("/")
+    board_id = created.record.id
     links = {
-        role.value: f"{base}/b/{created.record.id}?token={token}"
-        for role, token in created.tokens.items()
+        role.value: board_link(request, board_id, token) for role, token in created.tokens.items()
     }
-    return render("created.html", lang=lang, board=created.record, links=links, spec=spec.to_json())
+    qr = {role: qr_data_uri(link) for role, link in links.items()}
+    names_by_id = {partner["id"]: partner["name"] for partner in created.record.partners}
+    parties = []
+    for party_id, token in created.party_tokens.items():
+        link = board_link(request, board_id, token)
+        parties.append({"id": party_id, "name": names_by_id[party_id], "link": link,
+                        "qr": qr_data_uri(link)})
+    return render("created.html", lang=lang, board=created.record, links=links, qr=qr,
+                  parties=parties, spec=spec.to_json())
 
 
 async def board_page(request: Request) -> HTMLResponse:

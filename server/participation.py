@@ -2,6 +2,10 @@
 
 The method asks that every partner takes an active part, and warns that an outer ring of
 partners easily goes unheard; this gives the facilitator the numbers to act on it.
+
+Edits are counted per connection by the server (a party link's partner, or a guest link's
+typed organisation, kept apart and marked ``guest``), never from presence states. Notes count
+for the organisation the server stamped on them; a guest's note counts for the guest entry.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from .tokens import Role
 
 __all__ = ["participation", "routes"]
 
+#: How a guest's self-declared organisation is keyed (it is never a partner's).
+GUEST = "guest:"
 #: Element kinds that are content, not connectors or markers of the facilitator.
 CONTENT_KINDS = ("note", "rule", "situation", "partner", "score")
 
@@ -37,18 +43,21 @@ def participation(
         for name in partners
     }
 
-    def entry(name: str) -> dict[str, Any]:
-        if name not in organisations:
-            organisations[name] = {"name": name, "invited": False, "notes": 0, "edits": 0,
-                                   "notes_per_step": {}}
-        return organisations[name]
+    def entry(key: str) -> dict[str, Any]:
+        if key not in organisations:
+            guest = key.startswith(GUEST)
+            organisations[key] = {"name": key.removeprefix(GUEST), "invited": False,
+                                  "notes": 0, "edits": 0, "notes_per_step": {}}
+            if guest:
+                organisations[key]["guest"] = True
+        return organisations[key]
 
     steps = {index + 1: {"step": index + 1, "zone": zone_id, "notes": 0, "edits": 0}
              for index, zone_id in enumerate(spec.steps)}
     for element in board.of_kind(*CONTENT_KINDS):
         if not element.org:
             continue
-        row = entry(element.org)
+        row = entry(GUEST + element.org if element.get("guest") is True else element.org)
         row["notes"] += 1
         zone = zone_of(element, spec)
         step = step_of_zone.get(zone.id) if zone else None

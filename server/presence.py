@@ -35,16 +35,6 @@ MAX_IDS_PER_CONNECTION = 16
 REMOTE_PRESENCE_SECONDS = 30.0
 
 
-def org_of(state: str) -> str:
-    """The organisation a y-websocket presence state names (``{"user": {"org": ...}}``)."""
-    try:
-        user = json.loads(state).get("user")
-    except (ValueError, AttributeError):
-        return ""
-    org = user.get("org") if isinstance(user, dict) else None
-    return org[:100] if isinstance(org, str) else ""
-
-
 class Presence:
     def __init__(self, board_id: str, client_ids: ClientIds) -> None:
         self.board_id = board_id
@@ -111,7 +101,6 @@ class Presence:
                 self.states[client_id] = entry
                 self.holders[client_id] = peer
                 peer.awareness_ids.add(client_id)
-                peer.org = org_of(entry.state) or peer.org
             accepted.append(entry)
         if not accepted:
             return None

@@ -32,6 +32,7 @@ from pycrdt import Doc, Map
 from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
+from .attribution import Attribution, Speaker, activity_key
 from .client_ids import PENDING_LIMIT_BYTES, Claim, ClientIds, Refused
 from .guard import UpdateGuard
 from .limits import RoomLimits
@@ -82,8 +83,10 @@ class Peer:
         self.queued_bytes = 0
         self.wakeup = asyncio.Event()
         self.awareness_ids: set[int] = set()
-        #: The organisation the peer's presence names; edits are counted under it.
-        self.org = ""
+        #: Who the server knows is behind the connection (link, party, seat): edits are
+        #: attributed and counted by this, never by what presence states claim.
+        self.speaker: Speaker | None = None
+        self.seat: str | None = None
         self.closing: tuple[int, str] | None = None
         #: The sender task is waiting in an awaited send: later frames must queue behind it.
         self.sending = False
@@ -187,6 +190,7 @@ class Room:
         self.stale = False
         self.spec = spec
         self.guard = UpdateGuard(self.doc, spec)
+        self.attribution = Attribution(self.doc)
         self.meta = self.doc.get("meta", type=Map)
         self.client_ids = ClientIds(store, board_id, self.doc.get_state(), self.doc.client_id)
         self.presence = Presence(board_id, self.client_ids)
@@ -290,13 +294,23 @@ class Room:
 
     # -- serving a connection ----------------------------------------------------------------
 
-    async def serve(self, transport: Transport, role: Role, link: str = "") -> None:
+    async def serve(
+        self,
+        transport: Transport,
+        role: Role,
+        link: str = "",
+        *,
+        speaker: Speaker | None = None,
+        seat: str | None = None,
+    ) -> None:
         """Run one connection until it closes. Never raises for anything the client sent.
 
         ``link`` identifies the token the connection came with (its hash): the client ids it
-        writes with become that link's.
+        writes with become that link's. ``speaker`` and ``seat`` are who the server knows is
+        behind it: edits are attributed and counted by them.
         """
         peer = Peer(transport, role, self.limits, link)
+        peer.speaker, peer.seat = speaker, seat
         self.peers.add(peer)
         sender = asyncio.create_task(peer.drain())
         try:
@@ -384,15 +398,19 @@ class Room:
                 peer.waiting[client] = max(peer.waiting.get(client, 0), end)
         facilitator = peer.role is Role.FACILITATOR
         reversal = None
+        self.attribution.begin(peer.speaker)
         try:
-            if facilitator and self.guard.locked_zone() is None:
-                self.doc.apply_update(update)
-            else:
-                reversal, reason = self.guard.apply(update, facilitator=facilitator)
-                if reason:
-                    count_rejected("guard")
-                    log.info("board %s: reverted a %s's update: %s", self.board_id,
-                             peer.role.value, reason)
+            try:
+                if facilitator and self.guard.locked_zone() is None:
+                    self.doc.apply_update(update)
+                else:
+                    reversal, reason = self.guard.apply(update, facilitator=facilitator)
+                    if reason:
+                        count_rejected("guard")
+                        log.info("board %s: reverted a %s's update: %s", self.board_id,
+                                 peer.role.value, reason)
+            finally:
+                correction = self.attribution.finish()
         except BaseException as error:
             # pycrdt turns a Rust panic into a BaseException; anything else is a failed check.
             if isinstance(error, KeyboardInterrupt | SystemExit | asyncio.CancelledError):
@@ -406,12 +424,13 @@ class Room:
         if not self._store_and_send(update, skip=peer, by=peer.role.value):
             return
         step = self.meta.get("step")
-        # Facilitation (steps, timer, marks) is not the facilitator's organisation taking part.
-        org = "" if facilitator else peer.org
-        key = (org, int(step) if isinstance(step, int | float) else 0)
+        key = (activity_key(peer.speaker), int(step) if isinstance(step, int | float) else 0)
         self.activity[key] = self.activity.get(key, 0) + 1
         if reversal is not None:
             self._server_update(reversal)
+        if correction is not None:
+            # The server's stamp of who wrote it belongs, in the history, to the same edit.
+            self.server_change(correction, by=peer.role.value)
 
     def _over_board_limits(self, summary: UpdateSummary, size: int) -> str | None:
         limits = self.limits
@@ -443,6 +462,7 @@ class Room:
         self.doc, self.last_update_id, stored = load_document(self.store, self.board_id)
         self.pending_updates = max(stored - 1, 0)
         self.guard = UpdateGuard(self.doc, self.spec)
+        self.attribution = Attribution(self.doc)
         self.meta = self.doc.get("meta", type=Map)
         self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
         self.stored_bytes = len(self.doc.get_update())

@@ -2,8 +2,10 @@
 
 Votes are kept in the store, outside the board document, so nobody can read the totals while a
 round is open; closing the round writes the results into ``meta.voting`` for everyone to see.
-A participant is identified by the voter id their browser made; the server holds each voter to
-N votes per round and refuses observers outright.
+Votes are cast by seats (see :mod:`.seats`): a voter must be a seat the server issued through
+the same link, so made-up voter ids count for nothing and nobody reads another seat's votes.
+Each seat has N votes per round; a round may also cap the votes per organisation (a party link's
+partner, or a guest's typed organisation), for rounds where each party has one voice.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .api import authorize, text_field
+from .api import authorize, authorize_access, text_field
 from .requests import HTTPProblem, read_json
+from .seats import org_key, seat_of
 from .store import board_transaction
 from .tokens import Role
 
 __all__ = ["routes"]
 
 MAX_VOTES = 20
+MAX_ORG_VOTES = 200
 
 
 def _voting(doc: Doc) -> dict[str, Any]:
@@ -63,7 +67,14 @@ async def open_round(request: Request) -> JSONResponse:
     current = _voting(rooms.document(record.id))
     if current.get("open"):
         raise HTTPProblem(409, "a voting round is already open; close it first")
+    per_org = body.get("votes_per_organisation")
+    if per_org is not None and (not isinstance(per_org, int) or isinstance(per_org, bool)
+                                or not 1 <= per_org <= MAX_ORG_VOTES):
+        raise HTTPProblem(400, "field 'votes_per_organisation' must be left out or a number "
+                               f"1-{MAX_ORG_VOTES}")
     state = {"open": True, "round": int(current.get("round", 0)) + 1, "votes_per_participant": per}
+    if per_org is not None:
+        state["votes_per_organisation"] = per_org
     rooms.server_change(record.id, _set_voting(state))
     return JSONResponse(state, status_code=201)
 
@@ -83,11 +94,31 @@ def _writable(record: Any) -> None:
         raise HTTPProblem(409, "the board is finalized")
 
 
+def _seat(request: Request, access: Any, seat_id: str) -> str:
+    """The voting seat's id; 403 unless the server issued it through this very link."""
+    seat = seat_of(request.app.state.store, access, seat_id)
+    if seat is None:
+        raise HTTPProblem(403, "votes are cast by a seat of this link: join the board first "
+                               "(POST /api/boards/{id}/seats)")
+    return str(seat["id"])
+
+
+def _organisation_votes(store: Any, record: Any, round_: int, seat_id: str) -> int | None:
+    """Votes the seat's organisation has cast this round, or None when it has none."""
+    seats = {s["id"]: s for s in store.seats(record.id)}
+    key = org_key(seats[seat_id]) if seat_id in seats else None
+    if key is None:
+        return None
+    used = store.votes_by_voter(record.id, round_)
+    return sum(n for voter, n in used.items() if voter in seats and org_key(seats[voter]) == key)
+
+
 async def vote(request: Request) -> JSONResponse:
-    record, _role = authorize(request, Role.FACILITATOR, Role.PARTICIPANT)
+    access = authorize_access(request, Role.FACILITATOR, Role.PARTICIPANT)
+    record = access.record
     _writable(record)
     body = await _body(request)
-    voter = text_field(body, "voter", 64)
+    voter = _seat(request, access, text_field(body, "seat" if "seat" in body else "voter", 64))
     element = text_field(body, "element", 64)
     doc = request.app.state.rooms.document(record.id)
     voting = _open_round(doc)
@@ -106,6 +137,11 @@ async def vote(request: Request) -> JSONResponse:
                 raise HTTPProblem(404, f"there is no element {element!r} on this board")
             if sum(mine.values()) >= voting["votes_per_participant"]:
                 raise HTTPProblem(409, "you have used all your votes in this round")
+            cap = voting.get("votes_per_organisation")  # the document keeps numbers as floats
+            if isinstance(cap, int | float) and not isinstance(cap, bool):
+                spent = _organisation_votes(store, record, voting["round"], voter)
+                if spent is not None and spent >= cap:
+                    raise HTTPProblem(409, "your organisation has used all its votes in this round")
             store.add_vote(record.id, voting["round"], voter, element)
             mine[element] = mine.get(element, 0) + 1
     return _answer(voting, mine)
@@ -121,10 +157,12 @@ def _answer(voting: dict[str, Any], mine: dict[str, int]) -> JSONResponse:
 
 
 async def my_votes(request: Request) -> JSONResponse:
-    record, _role = authorize(request, Role.FACILITATOR, Role.PARTICIPANT)
-    voter = request.query_params.get("voter", "")
-    if not voter or len(voter) > 64:
-        raise HTTPProblem(400, "query parameter 'voter' is required")
+    access = authorize_access(request, Role.FACILITATOR, Role.PARTICIPANT)
+    record = access.record
+    voter = request.query_params.get("seat") or request.query_params.get("voter", "")
+    if not voter:
+        raise HTTPProblem(400, "query parameter 'seat' is required")
+    voter = _seat(request, access, voter)
     voting = _open_round(request.app.state.rooms.document(record.id))
     return _answer(voting, request.app.state.store.votes(record.id, voting["round"], voter))
 

@@ -11,8 +11,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from . import yprotocol as yp
 from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, TransportClosed
-from .store import BoardDamaged, BoardRecord
-from .tokens import Role, hash_token
+from .links import Access
+from .seats import speaker_of
+from .store import BoardDamaged
+from .tokens import hash_token
 
 __all__ = ["BoardSocket", "StarletteTransport"]
 
@@ -81,7 +83,7 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
     board_id = websocket.path_params["board_id"]
     token = websocket.query_params.get("token", "")
     app_state = websocket.app.state
-    found = app_state.boards.authenticate(board_id, token) if token else None
+    found = app_state.boards.access(board_id, token) if token else None
     try:
         await websocket.accept()
     except (WebSocketDisconnect, RuntimeError, OSError):
@@ -94,7 +96,7 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
             await websocket.send_bytes(yp.auth_denied())
             await websocket.close(CloseCode.POLICY, "permission denied")
         return
-    record, role = found
+    record = found.record
     address = websocket.client.host if websocket.client else ""
     refused = app_state.connections.admit(address, record.id)
     if refused:
@@ -104,15 +106,17 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
             await websocket.close(CloseCode.TRY_AGAIN, refused)
         return
     try:
-        await _serve(websocket, asgi_send, record, role, token)
+        await _serve(websocket, asgi_send, found, token)
     finally:
         app_state.connections.release(address, record.id)
 
 
 async def _serve(
-    websocket: WebSocket, asgi_send: Send, record: BoardRecord, role: Role, token: str
+    websocket: WebSocket, asgi_send: Send, found: Access, token: str
 ) -> None:
     app_state = websocket.app.state
+    record, role = found.record, found.role
+    speaker, seat = speaker_of(app_state.store, found, websocket.query_params.get("seat", ""))
     try:
         room = app_state.rooms.acquire(
             record.id,
@@ -125,5 +129,5 @@ async def _serve(
             await websocket.close(CloseCode.INTERNAL, "board data is damaged; ask the operator")
         return
     transport = StarletteTransport(websocket, asgi_send, app_state.settings.max_message_bytes)
-    await room.serve(transport, role, link=hash_token(token))
+    await room.serve(transport, role, link=hash_token(token), speaker=speaker, seat=seat)
     await transport.close(CloseCode.NORMAL)

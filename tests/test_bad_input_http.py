@@ -71,7 +71,9 @@ def json_endpoints(client: TestClient) -> list[tuple[str, str, dict[str, str]]]:
         ("POST", "/api/boards", {}),
         ("POST", "/api/boards/merge", {}),
         ("POST", "/api/covenants", {}),
-        ("POST", f"/api/boards/{final['id']}/signatures", bearer(final, "participant")),
+        # only a party's own link signs
+        ("POST", f"/api/boards/{final['id']}/signatures",
+         {"authorization": f"Bearer {final['parties'][0]['token']}"}),
         ("POST", f"/api/boards/{open_board['id']}/voting", bearer(open_board)),
         ("POST", f"/api/boards/{voting['id']}/votes", bearer(voting, "participant")),
         ("DELETE", f"/api/boards/{voting['id']}/votes", bearer(voting, "participant")),
@@ -111,8 +113,9 @@ def test_lone_surrogates_are_400_everywhere(client):
     final = new_board(client)
     client.post(f"/api/boards/{final['id']}/finalize", headers=bearer(final))
     sign = client.post(f"/api/boards/{final['id']}/signatures", headers={
-        **bearer(final, "participant"), "content-type": "application/json",
-    }, content=b'{"name": "Ann\\udfff", "organisation": "Gemeente"}')
+        "authorization": f"Bearer {final['parties'][0]['token']}",
+        "content-type": "application/json",
+    }, content=b'{"name": "Ann\\udfff"}')
     assert sign.status_code == 400
     create = client.post("/api/boards", headers={"content-type": "application/json"},
                          content=b'{"canvas": "partnership-map", "title": "t",'
@@ -137,8 +140,9 @@ def test_docx_covenant_cleans_text_xml_cannot_hold_and_json_keeps_it(app, client
     add_note(app, board["id"], "n1", f"Samen{NOT_XML}spelen", org=f"Gemeente{NOT_XML}")
     assert client.post(f"/api/boards/{board['id']}/finalize",
                        headers=bearer(board)).status_code == 200
-    signed = client.post(f"/api/boards/{board['id']}/signatures", headers=bearer(board),
-                         json={"name": f"Ann{NOT_XML}", "organisation": f"Gemeente{NOT_XML}"})
+    party = {"authorization": f"Bearer {board['parties'][0]['token']}"}
+    signed = client.post(f"/api/boards/{board['id']}/signatures", headers=party,
+                         json={"name": f"Ann{NOT_XML}"})
     assert signed.status_code == 201, signed.text
     covenant = client.get(f"/api/boards/{board['id']}/covenant", headers=bearer(board)).json()
     assert covenant["title"] == f"Wijk{NOT_XML}"

@@ -34,12 +34,23 @@ def add_notes(server, board, notes: dict[str, tuple[str, str]]) -> None:
     asyncio.run(scenario())
 
 
+def join(server, board, token: str, name: str, org: str = "") -> str:
+    """A seat for ``name`` through the link of ``token``: votes are cast by seats."""
+    answer = call(server, "POST", f"/api/boards/{board['id']}/seats", token,
+                  {"name": name, "org": org})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
 def test_voting_round_rules_and_hidden_results(server):
     board = server.create_board()
     add_notes(server, board, {"a": ("values", "Gemeente"), "b": ("values", "Zorg")})
     tokens = board["tokens"]
     base = f"/api/boards/{board['id']}"
-    vote = {"element": "a", "voter": "voter-1"}
+    voter_1 = join(server, board, tokens["participant"], "Ayla")
+    voter_2 = join(server, board, tokens["participant"], "Bram")
+    voter_f = join(server, board, tokens["facilitator"], "Fenna")
+    vote = {"element": "a", "seat": voter_1}
     assert call(server, "POST", base + "/votes", tokens["participant"], vote).status_code == 409
     assert call(server, "POST", base + "/voting", tokens["participant"],
                 {"votes_per_participant": 2}).status_code == 403
@@ -56,18 +67,18 @@ def test_voting_round_rules_and_hidden_results(server):
     first = call(server, "POST", base + "/votes", tokens["participant"], vote)
     assert first.status_code == 200 and first.json()["remaining"] == 1
     second = call(server, "POST", base + "/votes", tokens["participant"],
-                  {"element": "b", "voter": "voter-1"})
+                  {"element": "b", "seat": voter_1})
     assert second.json() == {"round": 1, "mine": {"a": 1, "b": 1}, "remaining": 0}
     third = call(server, "POST", base + "/votes", tokens["participant"], vote)
     assert third.status_code == 409 and "all your votes" in third.json()["error"]
     missing = call(server, "POST", base + "/votes", tokens["participant"],
-                   {"element": "nope", "voter": "voter-2"})
+                   {"element": "nope", "seat": voter_2})
     assert missing.status_code == 404
     taken_back = call(server, "DELETE", base + "/votes", tokens["participant"],
-                      {"element": "b", "voter": "voter-1"})
+                      {"element": "b", "seat": voter_1})
     assert taken_back.json()["remaining"] == 1
     call(server, "POST", base + "/votes", tokens["participant"], vote)
-    call(server, "POST", base + "/votes", tokens["facilitator"], {"element": "b", "voter": "f"})
+    call(server, "POST", base + "/votes", tokens["facilitator"], {"element": "b", "seat": voter_f})
 
     async def hidden_then_shown() -> None:
         async with connected(server.board_ws(board, "observer")) as watcher:
@@ -89,12 +100,16 @@ def test_voting_round_rules_and_hidden_results(server):
 def test_participation_counts_notes_and_edits_per_organisation_and_step(server):
     board = server.create_board(partners=[{"name": "Gemeente"}, {"name": "Zorg"},
                                           {"name": "School"}])
+    zorg = next(p for p in board["parties"] if p["name"] == "Zorg")
+    zorg_url = f"{server.ws_url}/{board['id']}?token={zorg['token']}"
 
     async def scenario() -> None:
-        async with connected(server.board_ws(board, "participant")) as client:
+        async with connected(zorg_url) as client:
             await client.set_presence(101, 1, {"user": {"name": "Ayla", "org": "Zorg"}})
-            client.add_note("z1", "a", org="Zorg", **spot("values"))
-            client.add_note("z2", "b", org="Zorg", **spot("relations"))
+            client.add_note("z1", "a", **spot("values"))
+            client.add_note("z2", "b", **spot("relations"))
+            await client.flush()
+        async with connected(server.board_ws(board, "facilitator")) as client:
             client.add_note("g1", "c", org="Gemeente", **spot("values", 120))
             client.add_note("w1", "d", org="Wijkbewoners", **spot("parking"))
             await client.flush()
@@ -108,7 +123,7 @@ def test_participation_counts_notes_and_edits_per_organisation_and_step(server):
     data = answer.json()
     rows = {row["name"]: row for row in data["organisations"]}
     assert rows["Zorg"]["notes"] == 2 and rows["Zorg"]["notes_per_step"] == {"1": 1, "2": 1}
-    assert rows["Zorg"]["edits"] == 4  # every update came over Ayla's connection
+    assert rows["Zorg"]["edits"] == 2  # the two updates that came over Zorg's link
     assert rows["Gemeente"]["notes"] == 1 and rows["Gemeente"]["edits"] == 0
     assert rows["Wijkbewoners"]["invited"] is False
     assert data["silent_partners"] == ["School"]

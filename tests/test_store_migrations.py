@@ -85,11 +85,19 @@ def test_a_data_dir_of_release_0_1_0_opens_with_every_board_and_covenant(tmp_pat
         last = _get(server, f"/api/boards/{open_board['id']}/history/{points[-1]['seq']}", token)
         assert {k: v["text"] for k, v in last.json()["elements"].items()} == (
             EXPECTED["boards"][0]["notes"])
-        # The votes of the round still open when 0.1.0 stopped are still counted.
+        # The votes of the round still open when 0.1.0 stopped are still counted. Their voter
+        # ids were made up by browsers, not seats: nobody reads them one by one any more.
         open_board = EXPECTED["boards"][0]["board"]
         mine = _get(server, f"/api/boards/{open_board['id']}/votes?voter=anna",
                     open_board["tokens"]["participant"])
-        assert mine.json()["mine"] == EXPECTED["boards"][0]["votes"]["2"]
+        assert mine.status_code == 403
+        closed = httpx.post(f"{server.url}/api/boards/{open_board['id']}/voting/close",
+                            headers={"Authorization":
+                                     f"Bearer {open_board['tokens']['facilitator']}"},
+                            timeout=10)
+        results = closed.json()["results"]
+        for element, count in EXPECTED["boards"][0]["votes"]["2"].items():
+            assert results[element] >= count
     finally:
         server.stop()
     assert _version(data / "partnerboard.sqlite3") == LATEST

@@ -120,7 +120,7 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
         row = table.add_row().cells
         row[0].text = party["name"]
         signature = signed.get(party["name"])
-        row[1].text = signature["name"] if signature else ""
+        row[1].text = signature["name"] if signature else w["not_signed"]
         row[2].text = format_date(signature["signed_at"], language) if signature else ""
     buffer = io.BytesIO()
     document.save(buffer)

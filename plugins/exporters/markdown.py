@@ -46,7 +46,9 @@ def _header(covenant: dict[str, Any], w: dict[str, str], language: str) -> list[
     lines += [f"- {escape(party['name'])}" for party in covenant["parties"]] or [f"- {w['empty']}"]
     if covenant["participants"]:
         people = ", ".join(
-            escape(p["name"]) + (f" ({escape(p['organisation'])})" if p["organisation"] else "")
+            escape(p["name"]) + (f" ({escape(p['organisation'])}"
+                                 + (f", {w['guest']}" if p.get("guest") else "") + ")"
+                                 if p["organisation"] else "")
             for p in covenant["participants"]
         )
         lines += ["", f"{w['participants']}: {people}"]
@@ -93,6 +95,7 @@ def render_markdown(covenant: dict[str, Any]) -> str:
                 f"{escape(format_date(signature['signed_at'], language))}"
             )
         else:
+            lines.append(f"*{w['not_signed']}*  ")
             lines.append(f"{w['name']}: ______________________  {w['date']}: ____________  ")
             lines.append(f"{w['signature']}: ______________________")
         lines.append("")

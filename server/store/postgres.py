@@ -37,12 +37,13 @@ from psycopg_pool import ConnectionPool
 from pycrdt import Doc
 
 from . import BoardFrozen, BoardRecord, HistoryUpdate, StoreError
+from .postgres_parties import PostgresPartyTables
 from .postgres_schema import migrate_postgres
 
 __all__ = ["PostgresStore"]
 
 
-class PostgresStore:
+class PostgresStore(PostgresPartyTables):
     def __init__(self, url: str, *, max_connections: int = 4) -> None:
         self.url = url
         where = f"the database {conninfo_to_dict(url).get('dbname', '')!r}"

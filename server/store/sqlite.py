@@ -13,6 +13,7 @@ from pathlib import Path
 from . import BoardRecord, HistoryUpdate, StoreDamaged
 from .migrations import StoreError
 from .sqlite_migrate import migrate_sqlite
+from .sqlite_parties import PartyTables
 
 
 def damaged_message(path: Path, detail: str) -> str:
@@ -26,7 +27,7 @@ def damaged_message(path: Path, detail: str) -> str:
     )
 
 
-class SQLiteStore:
+class SQLiteStore(PartyTables):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path

@@ -50,7 +50,19 @@ def open_board(browser: Browser) -> Iterator[OpenBoard]:
     errors: list[str] = []
 
     def open_(board: dict, role: str = "participant", name: str | None = "Anna",
-              org: str = "Gemeente", wait: bool = True, clock_skew_ms: int = 0) -> Page:
+              org: str = "Gemeente", wait: bool = True, clock_skew_ms: int = 0,
+              party: str | None = None) -> Page:
+        """``party``: open that partner's own link (its holder belongs to it) instead of
+        the ``role`` link. A remembered participant whose ``org`` is one of the board's
+        partners comes through that partner's link, as such a person would; anyone else
+        holds the guest link."""
+        link = board["links"][role]
+        partners = [p["name"] for p in board.get("parties", [])]
+        if party is None and role == "participant" and name is not None and org in partners:
+            party = org
+        if party is not None:
+            link = next(p["link"] for p in board["parties"] if p["name"] == party)
+            org = party
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         contexts.append(context)
         if clock_skew_ms:
@@ -67,7 +79,7 @@ def open_board(browser: Browser) -> Iterator[OpenBoard]:
             )
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{role}/{name}: {error}"))
-        page.goto(board["links"][role])
+        page.goto(link)
         if wait:
             expect(page.locator("#app")).to_have_attribute("data-rendered", "true")
             if name is not None:

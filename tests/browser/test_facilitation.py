@@ -182,7 +182,7 @@ def test_voting_round_hides_results_until_closed_and_marks_show_to_all(open_boar
 
 def test_participation_panel_done_signals_and_anonymous_mode(open_board, board):
     fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
-    anna = open_board(board, name="Anna", org="Zorg")
+    anna = open_board(board, name="Anna", party="Zorg")
     fac.get_by_role("button", name="Start with step 1").click()
     expect(fac.locator(".done-count")).to_have_text("0 of 1 participant done")
     anna.get_by_role("button", name="I'm done with this step").click()

@@ -12,7 +12,7 @@ from browser.facilitation_helpers import IN_VALUES, note_at
 
 def test_finalize_shows_the_checklist_then_freezes_every_page_with_the_covenant(open_board, board):
     fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
-    anna = open_board(board, name="Anna", org="Zorg")
+    anna = open_board(board, name="Anna", party="Zorg")
     note_at(anna, "Children grow up safely", IN_VALUES)
     expect(fac.locator(".note", has_text="Children grow up safely")).to_be_visible()
 
@@ -48,10 +48,10 @@ def test_finalize_shows_the_checklist_then_freezes_every_page_with_the_covenant(
     assert "/covenant?format=html" in covenant.url
     covenant.close()
 
-    # Sign-off: name from the join dialog, organisation among the partners.
+    # Sign-off: name from the join dialog, for the partner whose link this is.
     sign = anna.locator("form.sign")
     expect(sign.get_by_label("Your name")).to_have_value("Anna")
-    expect(sign.get_by_label("Organisation")).to_have_value("Zorg")
+    expect(sign.locator(".sign-party")).to_have_text("You sign on behalf of Zorg.")
     sign.get_by_role("button", name="Sign").click()
     expect(anna.locator(".sign-result")).to_have_text("Signed by Anna on behalf of Zorg.")
 
@@ -63,7 +63,11 @@ def test_finalize_shows_the_checklist_then_freezes_every_page_with_the_covenant(
     assert board["id"] not in new_link.input_value()
 
     # Someone opening the board afterwards finds it finalized, the sign-off ready for them.
-    bram = open_board(board, name="Bram", org="Gemeente")
+    bram = open_board(board, name="Bram", party="Gemeente")
     expect(bram.locator(".banner.finalized")).to_be_visible()
     expect(bram.locator("form.sign").get_by_label("Your name")).to_have_value("Bram")
-    expect(bram.locator("form.sign").get_by_label("Organisation")).to_have_value("Gemeente")
+    expect(bram.locator("form.sign .sign-party")).to_have_text("You sign on behalf of Gemeente.")
+    # The guest link does not sign: nobody speaks for a partner but its own link.
+    guest = open_board(board, name="Gijs", org="Omega")
+    expect(guest.locator(".banner.finalized")).to_be_visible()
+    expect(guest.locator("form.sign")).to_have_count(0)

@@ -25,6 +25,12 @@ def test_create_a_board_from_the_landing_page_and_open_a_link(browser: Browser, 
         rows = page.locator(".link-row")
         expect(rows).to_have_count(3)
         expect(rows.nth(2)).to_contain_text("cannot change anything")
+        parties = page.locator(".party-row")
+        expect(parties).to_have_count(2)
+        expect(parties.nth(1).locator("dt")).to_have_text("Politie")
+        expect(parties.nth(1).locator("img.qr")).to_have_attribute(
+            "src", re.compile("^data:image/svg"))
+        politie = parties.nth(1).locator("input").input_value()
         participant = page.locator(".link-row[data-role=participant] input").input_value()
         assert re.search(r"/b/\w+\?token=[\w-]{32}$", participant)
         page.bring_to_front()  # the clipboard is only there for the focused page
@@ -35,7 +41,9 @@ def test_create_a_board_from_the_landing_page_and_open_a_link(browser: Browser, 
 
         page.goto(participant)
         expect(page.locator("#app")).to_have_attribute("data-rendered", "true")
-        expect(page.get_by_role("dialog")).to_contain_text("Politie")  # the join dialog
+        expect(page.get_by_role("dialog")).to_contain_text("guest")  # the join dialog
+        page.goto(politie)
+        expect(page.get_by_role("dialog")).to_contain_text("on behalf of Politie")
     finally:
         context.close()
 

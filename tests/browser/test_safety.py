@@ -72,7 +72,7 @@ def test_script_payload_in_a_note_shows_as_text_and_runs_nothing(open_board, boa
     bram.keyboard.press("o")
     expect(bram.locator(".outline-text", has_text="onerror")).to_have_text(PAYLOAD)
     anna.mouse.move(*to_page(anna, 900, 500))
-    expect(bram.locator(".cursor-label")).to_have_text(f"{PAYLOAD} (<b>Org</b>)")
+    expect(bram.locator(".cursor-label")).to_have_text(f"{PAYLOAD} (<b>Org</b> (guest))")
     expect(bram.locator(".person-org", has_text="<b>Org</b>")).to_be_visible()
     for page in (anna, bram):
         assert page.locator("#app img, #app script, #app b").count() == 0

@@ -10,7 +10,7 @@ import { Editor } from './editor.js'
 import { Emitter } from './events.js'
 import { installFacilitation } from './facilitation/index.js'
 import { getLanguage, LANGUAGES, onLanguage, setLanguage, t } from './i18n.js'
-import { askIdentity } from './join.js'
+import { askIdentity, storedSeat, takeSeat } from './join.js'
 import { installKeyboard } from './keyboard.js'
 import { LOCAL, NOTE_COLORS, orgColor, partnerNames, roots } from './model.js'
 import { Outline } from './outline.js'
@@ -55,7 +55,9 @@ class Board extends Emitter {
     this.readOnly = this.role === 'observer' || this.finalized
     this._colors = new Map()
     this.roots.partners.observeDeep(() => { this._colors.clear(); this.renderer && this.renderer.refreshAll() })
-    this.connection = new Connection({ boardId: this.boardId, token, doc: this.doc })
+    this.seat = null
+    const seat = storedSeat(this)
+    this.connection = new Connection({ boardId: this.boardId, token, seat: seat && seat.id, doc: this.doc })
     this.undo = new Y.UndoManager(this.roots.elements, { trackedOrigins: new Set([LOCAL]), captureTimeout: 500 })
   }
 
@@ -148,8 +150,15 @@ class Board extends Emitter {
 
   async join ({ force = false } = {}) {
     this.identity = await askIdentity(this, { force })
+    try {
+      this.seat = await takeSeat(this, this.identity)
+    } catch (_error) {
+      this.seat = null // voting says so when it needs a seat
+    }
+    if (this.seat) this.connection.useSeat(this.seat.id)
     this.root.dataset.joined = 'true'
-    this.presence.setUser(this.identity)
+    this.presence.setUser({ ...this.identity, guest: Boolean(this.info.guest) })
+    this.emit('seat', this.seat)
     this.container.focus({ preventScroll: true })
   }
 

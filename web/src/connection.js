@@ -9,7 +9,7 @@ import { Emitter } from './events.js'
 const POLICY_VIOLATION = 1008
 
 export class Connection extends Emitter {
-  constructor ({ boardId, token, doc }) {
+  constructor ({ boardId, token, seat, doc }) {
     super()
     this.doc = doc
     this.status = 'connecting'
@@ -18,7 +18,8 @@ export class Connection extends Emitter {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
     this.persistence = new IndexeddbPersistence(`partnerboard-${boardId}`, doc)
     this.provider = new WebsocketProvider(`${scheme}://${location.host}/ws`, boardId, doc, {
-      params: { token },
+      // The seat tells the server whose edits arrive on this connection (see useSeat).
+      params: seat ? { token, seat } : { token },
       // Tabs of one browser would otherwise sync among themselves even for an observer.
       disableBc: true
     })
@@ -56,6 +57,16 @@ export class Connection extends Emitter {
     window.addEventListener('offline', this._offline)
     window.addEventListener('online', this._online)
     if (navigator.onLine === false) this._offline()
+  }
+
+  /** Present this seat from now on: reconnects once when the connection used another. */
+  useSeat (seat) {
+    if (this.provider.params.seat === seat) return
+    this.provider.params = { ...this.provider.params, seat }
+    if (this.provider.wsconnected || this.provider.wsconnecting) {
+      this.provider.disconnect()
+      if (this.status !== 'denied') this.provider.connect()
+    }
   }
 
   /** Resolves when the offline copy has been loaded into the document. */

@@ -175,6 +175,27 @@ export function orgColor (partners, org, fallbackList = []) {
   return `hsl(${Math.abs(hash) % 360} 45% 45%)`
 }
 
+/**
+ * The organisation as shown with an element: a guest's self-declared one is marked as such
+ * (the server sets `guest` on what the guest link creates), and editors from other
+ * organisations are named. `t` is the text lookup of i18n.js.
+ */
+export function orgLabel (ymap, t) {
+  const org = str(ymap, 'org')
+  return org && ymap.get('guest') === true ? `${org} (${t('guest')})` : org
+}
+
+/** "edited by Name (Org), ..." for an element others have edited, else ''. */
+export function editorsLabel (ymap, t) {
+  const editors = ymap.get('editors')
+  if (!Array.isArray(editors) || !editors.length) return ''
+  const names = editors.filter(e => e && typeof e === 'object').slice(0, 10).map(e => {
+    const org = typeof e.org === 'string' && e.org ? ` (${e.org}${e.guest ? `, ${t('guest')}` : ''})` : ''
+    return `${typeof e.name === 'string' && e.name ? e.name : '?'}${org}`
+  })
+  return t('edited_by', { names: names.join(', ') })
+}
+
 /** The names of the board's partners, from the document or the API answer. */
 export function partnerNames (partners, fallbackList = []) {
   const names = []

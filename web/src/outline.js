@@ -5,7 +5,7 @@
 import { clear, h } from './dom.js'
 import { kindFor } from './kinds.js'
 import { onLanguage, pick, t } from './i18n.js'
-import { geometry, str, textOf, zoneOf } from './model.js'
+import { geometry, orgLabel, str, textOf, zoneOf } from './model.js'
 
 /** The kinds the covenant's "only agreed notes" rule applies to (MARKABLE_KINDS on the server). */
 const MARKABLE = new Set(['note', 'rule', 'situation'])
@@ -95,7 +95,7 @@ export class Outline {
     const impl = kindFor(kind)
     const text = impl.label ? impl.label(app, ymap) : textOf(ymap)
     // In the facilitator's anonymous mode, ideas are listed without their sender too.
-    const org = app.root.classList.contains('pb-anonymous') ? '' : str(ymap, 'org')
+    const org = app.root.classList.contains('pb-anonymous') ? '' : orgLabel(ymap, t)
     const details = []
     if (org) details.push(org)
     if (str(ymap, 'owner')) details.push(`${t('owner')}: ${str(ymap, 'owner')}`)

@@ -31,10 +31,10 @@ export class Presence {
     window.addEventListener('pageshow', event => { if (event.persisted && this._user) this.setUser(this._user) })
   }
 
-  setUser ({ name, org }) {
-    this._user = { name, org }
+  setUser ({ name, org, guest = false }) {
+    this._user = { name, org, guest }
     if (this.awareness.getLocalState() === null) this.awareness.setLocalState({})
-    this.awareness.setLocalStateField('user', { name, org, color: this.app.colorOf(org) })
+    this.awareness.setLocalStateField('user', { name, org, guest, color: this.app.colorOf(org) })
   }
 
   /** Share the pointer position (board coordinates), at most every CURSOR_INTERVAL ms. */
@@ -154,6 +154,7 @@ export class Presence {
 function describe (user) {
   return {
     name: typeof user.name === 'string' ? user.name.slice(0, 80) : '?',
-    org: typeof user.org === 'string' ? user.org.slice(0, 100) : ''
+    // A guest's organisation is only what they typed: shown marked as a guest's.
+    org: typeof user.org === 'string' ? user.org.slice(0, 100) + (user.guest === true && user.org ? ` (${t('guest')})` : '') : ''
   }
 }

@@ -131,7 +131,8 @@ export function installCovenant (fac) {
         text: t(key)
       }))))
     panel.append(h('h2', { attrs: { id: 'covenant-heading' }, text: t('fac_covenant') }), links)
-    if (app.role !== 'observer') panel.append(signForm())
+    // Only a partner's own link signs, for its own partner (the server holds to it too).
+    if (app.info.party) panel.append(signForm())
     if (fac.isFacilitator) panel.append(versionBlock())
   }
 
@@ -140,31 +141,25 @@ export function installCovenant (fac) {
     if (signed) { result.textContent = t('fac_signed', signed); return h('div', { className: 'sign' }, result) }
     const name = h('input', { attrs: { name: 'name', required: true, maxlength: 100, autocomplete: 'name' } })
     name.value = app.identity.name || ''
-    const partners = app.partnerNames()
-    const org = h('select', { attrs: { name: 'organisation', required: true } },
-      partners.map(p => h('option', { attrs: { value: p }, text: p })))
-    if (partners.includes(app.identity.org)) org.value = app.identity.org
+    const party = app.info.party
     // On a board opened already finalized, the name may be known only after the join dialog.
     prefill = () => {
       if (!name.value && document.activeElement !== name) name.value = app.identity.name || ''
-      if (!org.dataset.touched && partners.includes(app.identity.org)) org.value = app.identity.org
     }
-    org.addEventListener('change', () => { org.dataset.touched = 'true' })
     const submit = h('button', { className: 'primary', attrs: { type: 'submit' }, text: t('fac_sign_submit') })
     const form = h('form', { className: 'sign' },
       h('h3', { text: t('fac_sign_title') }),
       h('p', { className: 'hint', text: t('fac_sign_intro') }),
       h('label', {}, h('span', { text: t('join_name') }), name),
-      h('label', {}, h('span', { text: t('join_org') }), org),
+      h('p', { className: 'sign-party', text: t('fac_sign_for', { org: party.name }) }),
       submit, result)
-    if (!partners.length) { submit.disabled = true; result.textContent = t('fac_sign_no_parties') }
     form.addEventListener('submit', async event => {
       event.preventDefault()
       if (!name.value.trim()) { name.focus(); return }
       submit.disabled = true
       try {
-        const answer = await api(app, 'POST', 'signatures', { name: name.value.trim(), organisation: org.value })
-        signed = { name: answer.name, org: answer.organisation }
+        const answer = await api(app, 'POST', 'signatures', { name: name.value.trim() })
+        signed = { name: answer.name, org: answer.party.name }
         form.replaceWith(signForm())
       } catch (error) {
         // The server's words are English; a refusal people can expect gets a text of our own.

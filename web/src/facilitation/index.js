@@ -18,6 +18,7 @@ import { installParticipation } from './participation.js'
 import { installCovenant } from './covenant.js'
 import { installGroups } from './groups.js'
 import { installHistory } from './history.js'
+import { installShare } from './share.js'
 
 const STYLESHEET = '/static/facilitation.css'
 
@@ -94,6 +95,7 @@ export function installFacilitation (app) {
   installGroups(fac)
   installCovenant(fac)
   installHistory(fac)
+  if (fac.isFacilitator) installShare(fac)
 
   app.roots.meta.observe(() => fac.refresh())
   app.on('readonly', () => fac.refresh())

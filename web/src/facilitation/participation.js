@@ -87,8 +87,11 @@ export function installParticipation (fac) {
         h('th', { attrs: { scope: 'col' }, text: t('fac_edits') }),
         steps.map(s => h('th', { attrs: { scope: 'col', title: titleOf(s.zone) }, text: t('fac_step_short', { n: s.step }) })))
       const rows = orgs.map(org => {
-        const row = h('tr', { className: silent.includes(org.name) ? 'silent' : '', dataset: { org: org.name } },
-          h('th', { attrs: { scope: 'row' } }, org.name, org.invited ? null : h('span', { className: 'not-invited', text: ` (${t('fac_not_invited')})` })),
+        // A guest's organisation is self-declared: its row is marked and kept apart.
+        const row = h('tr', { className: silent.includes(org.name) ? 'silent' : '', dataset: { org: org.guest ? `guest:${org.name}` : org.name } },
+          h('th', { attrs: { scope: 'row' } }, org.name,
+            org.guest ? h('span', { className: 'guest-mark', text: ` (${t('guest')})` })
+              : org.invited ? null : h('span', { className: 'not-invited', text: ` (${t('fac_not_invited')})` })),
           h('td', { text: String(org.notes) }),
           h('td', { text: String(org.edits) }),
           steps.map(s => h('td', { text: String((org.notes_per_step || {})[String(s.step)] || 0) })))

@@ -1,30 +1,17 @@
 // Dot voting. The server keeps the votes and writes meta.voting ({open, round,
 // votes_per_participant, results}); results appear only after the facilitator closes the
-// round. Each browser votes under a random voter id kept per board in localStorage.
+// round. Votes are cast by the seat the server issued when this person joined (app.seat):
+// the server counts nothing else, and shows a seat only its own votes.
 
 import { h, setText } from '../dom.js'
 import { t } from '../i18n.js'
 import { api } from './api.js'
 import { eachDecorated } from './decor.js'
 
-function voterId (boardId) {
-  const key = `partnerboard-voter-${boardId}`
-  try {
-    let id = localStorage.getItem(key)
-    if (!id) {
-      id = Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('')
-      localStorage.setItem(key, id)
-    }
-    return id
-  } catch (_error) {
-    return `tab-${Math.random().toString(36).slice(2)}` // private mode: one voter per tab
-  }
-}
-
 export function installVoting (fac) {
   const { app } = fac
   const canVote = app.role === 'facilitator' || app.role === 'participant'
-  const voter = voterId(app.boardId)
+  const seat = () => (app.seat ? app.seat.id : '')
   let mine = {} // element id -> my votes this round
   let remaining = 0
   let loadedRound = null
@@ -35,13 +22,20 @@ export function installVoting (fac) {
 
   const perLabel = h('span')
   const per = h('input', { className: 'vote-per', attrs: { type: 'number', min: 1, max: 20, step: 1, value: 3 } })
+  // Optional: one voice per party (e.g. 5 votes per organisation, however many people it sent).
+  const perOrgLabel = h('span')
+  const perOrg = h('input', { className: 'vote-per-org', attrs: { type: 'number', min: 0, max: 200, step: 1, value: '' } })
   const open = fac.button('voting-open', () => call(async () => {
     const n = Math.min(20, Math.max(1, Math.round(Number(per.value) || 3)))
-    await api(app, 'POST', 'voting', { votes_per_participant: n })
+    const body = { votes_per_participant: n }
+    const orgCap = Math.round(Number(perOrg.value) || 0)
+    if (orgCap >= 1) body.votes_per_organisation = Math.min(200, orgCap)
+    await api(app, 'POST', 'voting', body)
   }))
   const close = fac.button('voting-close', () => call(() => api(app, 'POST', 'voting/close')))
   const group = h('div', { className: 'tool-group fac-voting', attrs: { role: 'group' } },
-    h('label', { className: 'inline-label' }, perLabel, per), open, close)
+    h('label', { className: 'inline-label' }, perLabel, per),
+    h('label', { className: 'inline-label' }, perOrgLabel, perOrg), open, close)
   fac.tools.append(group)
 
   async function call (run) {
@@ -52,8 +46,9 @@ export function installVoting (fac) {
 
   async function load (round) {
     loadedRound = round
+    if (!seat()) return // joined without a seat yet: loaded when the seat arrives
     try {
-      const answer = await api(app, 'GET', `votes?voter=${encodeURIComponent(voter)}`)
+      const answer = await api(app, 'GET', `votes?seat=${encodeURIComponent(seat())}`)
       if (answer.round === round) { mine = answer.mine || {}; remaining = answer.remaining; renderAll() }
     } catch (_error) { /* the round closed meanwhile */ }
   }
@@ -61,13 +56,16 @@ export function installVoting (fac) {
   function vote (id, method) {
     return call(async () => {
       try {
-        const answer = await api(app, method, 'votes', { element: id, voter })
+        if (!seat()) { fac.say(t('fac_votes_no_seat')); return }
+        const answer = await api(app, method, 'votes', { element: id, seat: seat() })
         mine = answer.mine || {}
         remaining = answer.remaining
         renderAll()
         fac.say(t('fac_votes_left', { n: remaining, total: fac.state.voting.votes_per_participant }))
       } catch (error) {
-        if (error.status === 409 && fac.state.voting && fac.state.voting.open) fac.say(t('fac_votes_used'))
+        if (error.status === 409 && /organisation/.test(error.message)) fac.say(t('fac_votes_org_used'))
+        else if (error.status === 409 && fac.state.voting && fac.state.voting.open) fac.say(t('fac_votes_used'))
+        else if (error.status === 403) fac.say(t('fac_votes_no_seat'))
         else throw error
       }
     })
@@ -126,10 +124,17 @@ export function installVoting (fac) {
     open.hidden = isOpen
     close.hidden = !isOpen
     per.disabled = isOpen
+    perOrg.disabled = isOpen
     setText(perLabel, t('fac_votes_per'))
+    setText(perOrgLabel, t('fac_votes_per_org'))
     setText(open, t('fac_voting_start'))
     setText(close, t('fac_voting_stop'))
   }
+
+  app.on('seat', () => {
+    const voting = fac.state.voting
+    if (voting && voting.open && canVote) load(voting.round)
+  })
 
   fac.watch(state => {
     const voting = state.voting

@@ -4,7 +4,7 @@
 import { h, setText } from '../dom.js'
 import { registerKind } from '../kinds.js'
 import { t } from '../i18n.js'
-import { geometry, NOTE_COLORS, str, textOf, zoneOf } from '../model.js'
+import { editorsLabel, geometry, NOTE_COLORS, orgLabel, str, textOf, zoneOf } from '../model.js'
 
 const HEX = /^#[0-9a-f]{3,8}$/i
 /** How tall (board px) a note may grow with its text before the text scrolls. */
@@ -61,13 +61,14 @@ export const noteKind = {
     node.style.minHeight = `${height}px`
     node.style.maxHeight = `${Math.max(height, GROW_LIMIT)}px`
     node.style.setProperty('--note', safeColor(ymap.get('color')))
-    const org = str(ymap, 'org')
+    const org = orgLabel(ymap, t)
     const author = str(ymap, 'author')
-    node.style.setProperty('--org', app.colorOf(org))
+    const edited = editorsLabel(ymap, t)
+    node.style.setProperty('--org', app.colorOf(str(ymap, 'org')))
     const parts = node.parts
     if (app.editor.editingId !== id) setText(parts.text, textOf(ymap))
-    setText(parts.org, [org, author].filter(Boolean).join(' · '))
-    node.setAttribute('aria-label', `${t('note_by', { author: author || '?' })}${org ? ` (${org})` : ''}: ${textOf(ymap)}`)
+    setText(parts.org, [org, author, edited].filter(Boolean).join(' · '))
+    node.setAttribute('aria-label', `${t('note_by', { author: author || '?' })}${org ? ` (${org})` : ''}${edited ? `, ${edited}` : ''}: ${textOf(ymap)}`)
     const withFields = showsFields(app, ymap)
     node.classList.toggle('with-fields', withFields)
     if (withFields) {

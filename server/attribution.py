@@ -1,0 +1,228 @@
+"""Who wrote what, decided by the server from the connection, never from what a client claims.
+
+Each connection knows its *speaker*: the link it was opened with (a party link names the
+partner organisation; the guest link only has what its holder typed, marked as a guest's) and,
+when the browser presents its seat, the person's name. After a participant's update is applied,
+:class:`Attribution` looks at what it did to ``elements``:
+
+* an element it created gets the speaker's ``org`` (a party link's partner; a client cannot
+  claim another organisation), ``author`` (the seat's name, when known) and, for the guest link,
+  ``guest: true``;
+* on an element it edited, the bookkeeping keys (``org``, ``author``, ``guest``, ``editors``)
+  are put back as they were, and when it changed the content (text or any other key but the
+  position and size: sorting notes on the board is not editing them) of an element of another
+  organisation, the speaker is added to its ``editors``: the original author stays.
+
+The corrections are one server update, stored and sent to everyone (the sender included), so
+every replica ends with the honest values. Edit counts per organisation are keyed by the
+speaker too: presence (awareness) states are what a client says about itself and never count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycrdt import Doc, Map
+
+__all__ = ["Speaker", "Attribution", "close_link", "PROTECTED_KEYS", "activity_key"]
+
+#: Element keys that only the server writes for participants.
+PROTECTED_KEYS = ("org", "author", "guest", "editors")
+#: Keys that place an element; moving someone's note does not make one its editor.
+GEOMETRY_KEYS = frozenset({"x", "y", "w", "h"})
+#: Editors listed on one element at most (a note edited by everyone stays small).
+MAX_EDITORS = 40
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who is behind one connection, as far as the server knows."""
+
+    link: str
+    role: str
+    #: The partner name of a party link.
+    party: str | None = None
+    #: The seat's name (and, for a guest, the organisation they typed), when presented.
+    name: str = ""
+    org: str = ""
+
+    @property
+    def guest(self) -> bool:
+        return self.link == "participant"
+
+    @property
+    def organisation(self) -> str:
+        return self.party or (self.org if self.guest else "")
+
+
+def activity_key(speaker: Speaker | None) -> str:
+    """The organisation an edit counts for: the party, or a guest's typed one marked as such."""
+    if speaker is None:
+        return ""
+    if speaker.party:
+        return speaker.party
+    if speaker.guest and speaker.org:
+        return f"guest:{speaker.org}"
+    return ""
+
+
+@dataclass
+class _Batch:
+    speaker: Speaker
+    created: set[str] = field(default_factory=set)
+    edited: set[str] = field(default_factory=set)
+    #: Elements whose content (not only place or bookkeeping) changed.
+    content: set[str] = field(default_factory=set)
+    #: element id -> protected key -> (existed before, value before); first change wins.
+    before: dict[str, dict[str, tuple[bool, Any]]] = field(default_factory=dict)
+
+
+def _same_org(a: object, b: str) -> bool:
+    return isinstance(a, str) and " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+class Attribution:
+    """Watches the room's elements and corrects participants' bookkeeping keys."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.elements = doc.get("elements", type=Map)
+        self._batch: _Batch | None = None
+        # Subscribed once (subscribing per update costs more than the check).
+        self._subscription = self.elements.observe_deep(self._on_change)
+
+    def begin(self, speaker: Speaker | None) -> None:
+        """Start watching an update from ``speaker`` (participants only; others untouched)."""
+        self._batch = _Batch(speaker) if speaker is not None and speaker.role == "participant" \
+            else None
+
+    def _on_change(self, events: Iterable[Any]) -> None:
+        batch = self._batch
+        if batch is None:
+            return
+        for event in events:
+            path = list(event.path)
+            if not path:
+                for key, change in event.keys.items():
+                    if change["action"] in ("add", "update"):
+                        batch.created.add(str(key))
+                continue
+            element_id = str(path[0])
+            batch.edited.add(element_id)
+            if len(path) > 1:
+                batch.content.add(element_id)  # inside a value: the text of a note
+            else:
+                keys = getattr(event, "keys", {}) or {}
+                if set(keys) - GEOMETRY_KEYS - set(PROTECTED_KEYS):
+                    batch.content.add(element_id)
+                saved = batch.before.setdefault(element_id, {})
+                for key in PROTECTED_KEYS:
+                    if key in keys and key not in saved:
+                        change = keys[key]
+                        saved[key] = (change["action"] != "add", change.get("oldValue"))
+
+    def finish(self) -> Callable[[Doc], None] | None:
+        """The correction for the watched update, or None when nothing needs correcting."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return None
+        fixes: list[tuple[str, str, Any]] = []  # (element id, key, value or _DELETE)
+        speaker = batch.speaker
+        for element_id in batch.created:
+            element = self.elements.get(element_id)
+            if isinstance(element, Map):
+                fixes += _stamp_new(element_id, element, speaker)
+        for element_id in batch.edited - batch.created:
+            element = self.elements.get(element_id)
+            if isinstance(element, Map):
+                fixes += _restore(element_id, element, batch.before.get(element_id, {}))
+                if element_id in batch.content:
+                    fixes += _note_editor(element_id, element,
+                                          batch.before.get(element_id, {}), speaker)
+        if not fixes:
+            return None
+
+        def correct(doc: Doc) -> None:
+            elements = doc.get("elements", type=Map)
+            for element_id, key, value in fixes:
+                element = elements.get(element_id)
+                if not isinstance(element, Map):
+                    continue
+                if value is _DELETE:
+                    if key in element:
+                        del element[key]
+                else:
+                    element[key] = value
+
+        return correct
+
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "<delete>"
+
+
+_DELETE = _Delete()
+
+
+def _stamp_new(element_id: str, element: Map, speaker: Speaker) -> list[tuple[str, str, Any]]:
+    fixes: list[tuple[str, str, Any]] = []
+    if speaker.party and element.get("org") != speaker.party:
+        fixes.append((element_id, "org", speaker.party))
+    if speaker.guest:
+        if element.get("guest") is not True:
+            fixes.append((element_id, "guest", True))
+        if speaker.org and element.get("org") != speaker.org:
+            fixes.append((element_id, "org", speaker.org))
+    elif "guest" in element:
+        fixes.append((element_id, "guest", _DELETE))
+    if speaker.name and element.get("author") != speaker.name:
+        fixes.append((element_id, "author", speaker.name))
+    if "editors" in element:
+        fixes.append((element_id, "editors", _DELETE))
+    return fixes
+
+
+def _restore(
+    element_id: str, element: Map, before: dict[str, tuple[bool, Any]]
+) -> list[tuple[str, str, Any]]:
+    fixes: list[tuple[str, str, Any]] = []
+    for key, (existed, value) in before.items():
+        if not existed:
+            if key in element:
+                fixes.append((element_id, key, _DELETE))
+        elif element.get(key) != value:
+            fixes.append((element_id, key, value))
+    return fixes
+
+
+def _note_editor(
+    element_id: str, element: Map, before: dict[str, tuple[bool, Any]], speaker: Speaker
+) -> list[tuple[str, str, Any]]:
+    """Add the speaker to the element's editors when it belongs to someone else."""
+    org = before["org"][1] if "org" in before else element.get("org")
+    guest_made = before["guest"][1] if "guest" in before else element.get("guest")
+    if _same_org(org, speaker.organisation) and bool(guest_made) == speaker.guest:
+        return []  # its own organisation's element
+    editors = before["editors"][1] if "editors" in before else element.get("editors")
+    listed = [e for e in editors if isinstance(e, dict)] if isinstance(editors, list) else []
+    entry: dict[str, Any] = {"name": speaker.name, "org": speaker.organisation}
+    if speaker.guest:
+        entry["guest"] = True
+    if entry in listed or len(listed) >= MAX_EDITORS:
+        return []
+    return [(element_id, "editors", [*listed, entry])]
+
+
+def close_link(rooms: Any, board_id: str, link: str, code: int = 1008) -> int:
+    """Close every open connection of ``board_id`` made with ``link`` (it was revoked)."""
+    room = rooms.loaded.get(board_id)
+    closed = 0
+    for peer in list(room.peers) if room is not None else []:
+        speaker = getattr(peer, "speaker", None)
+        if speaker is not None and speaker.link == link:
+            peer.closing = (code, "this link was replaced by a new one")
+            peer.wakeup.set()
+            closed += 1
+    return closed

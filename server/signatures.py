@@ -1,0 +1,75 @@
+"""Signing a finalized board: only a party link signs, only for its own party, once per version.
+
+The facilitator, an observer and the guest participant link cannot sign: nobody speaks for an
+organisation but the holder of its own link. A signature records the party, the name as typed,
+the time and the hash of the covenant that was signed. Names are compared in a normalised
+form (Unicode NFKC, invisible characters removed, white space collapsed, case folded), so the
+same person cannot sign twice for one version by adding a space or a zero-width character.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .api import authorize_access, text_field
+from .finalize import iso, signed_hash
+from .requests import HTTPProblem, read_json
+from .tokens import Role
+
+__all__ = ["routes", "name_key", "MAX_SIGNER_NAME"]
+
+MAX_SIGNER_NAME = 100
+
+
+def name_key(name: str) -> str:
+    """A name as compared: NFKC, without invisible (format/control) characters, spaces
+    collapsed, case folded. Two names with the same key are the same name."""
+    text = unicodedata.normalize("NFKC", name)
+    visible = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co", "Cn")
+    )
+    return " ".join(visible.split()).casefold()
+
+
+async def sign(request: Request) -> JSONResponse:
+    access = authorize_access(request)
+    if access.party is None:
+        who = "the guest participant link" if access.is_guest else f"a {access.role.value}"
+        raise HTTPProblem(403, f"{who} cannot sign: only a partner's own link signs for it")
+    if access.role is not Role.PARTICIPANT:  # a party link is always a participant's
+        raise HTTPProblem(403, "only a partner's own link signs for it")
+    record = access.record
+    if record.state != "finalized":
+        raise HTTPProblem(409, "only a finalized board can be signed")
+    body = await read_json(request, request.app.state.settings.max_message_bytes)
+    if not isinstance(body, dict):
+        raise HTTPProblem(400, "request body must be a JSON object")
+    name = text_field(body, "name", MAX_SIGNER_NAME)
+    key = name_key(name)
+    if not key:
+        raise HTTPProblem(400, "field 'name' has no visible characters")
+    digest = signed_hash(record)
+    party = {"id": access.party["id"], "name": access.party["name"]}
+    signed_at = iso(time.time())
+    clash = request.app.state.store.add_party_signature(record.id, {
+        "party_id": party["id"], "party_name": party["name"], "name": name, "name_key": key,
+        "signed_at": signed_at, "covenant_sha256": digest,
+    })
+    if clash == "party":
+        raise HTTPProblem(409, f"{party['name']} has already signed this version")
+    if clash == "name":
+        raise HTTPProblem(409, f"{name!r} has already signed this version for another party")
+    return JSONResponse(
+        {"party": party, "name": name, "signed_at": signed_at, "covenant_sha256": digest},
+        status_code=201,
+    )
+
+
+routes = [Route("/api/boards/{board_id}/signatures", sign, methods=["POST"])]
