@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from partnerboard.plugins import snapshot_from_doc
 from partnerboard.plugins.covenant_build import combine_covenants
 
 from . import heavy
@@ -24,7 +23,6 @@ from .finalize import (
     final_snapshot,
     finalize,
     signatures_of,
-    iso,
 )
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord

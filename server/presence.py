@@ -14,7 +14,6 @@ What is accepted is re-encoded for the others, so a dropped entry is never forwa
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import TYPE_CHECKING

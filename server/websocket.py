@@ -9,9 +9,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import yprotocol as yp
+from .links import Access
 from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, TransportClosed
-from .links import Access
 from .seats import speaker_of
 from .store import BoardDamaged
 from .tokens import hash_token
