@@ -181,13 +181,60 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "the covenant the board would give now, with its checklist",
         (200, "draft covenant", ANY_OBJECT), "facilitator", responses=CONFLICT),
     ("POST", "/api/boards/{board_id}/signatures"): _board_op(
-        "sign the finalized board for one of its parties",
+        "sign the finalized board for the party whose own link this is",
         (201, "the signature", {"type": "object", "properties": {
-            "name": {"type": "string"}, "organisation": {"type": "string"},
-            "signed_at": {"type": "string"}, "snapshot_sha256": {"type": "string"}}}),
+            "party": ANY_OBJECT, "name": {"type": "string"},
+            "signed_at": {"type": "string"}, "covenant_sha256": {"type": "string"}}}),
+        "party link",
+        body={"type": "object", "required": ["name"], "properties": {"name": _string(100)}},
+        responses={**BAD, **CONFLICT}),
+    ("GET", "/api/boards/{board_id}/export"): _board_op(
+        "the board as one file: document, history, metadata, covenant",
+        (200, "a zip file", None), "facilitator", media="application/zip"),
+    ("GET", "/api/boards/{board_id}/history"): _board_op(
+        "points in the board's life that can be shown, oldest first",
+        (200, "points", {"type": "array", "items": ANY_OBJECT}), "facilitator"),
+    ("GET", "/api/boards/{board_id}/history/{seq}"): _board_op(
+        "the board as it was at one point", (200, "meta, partners, elements", ANY_OBJECT),
+        "facilitator", responses={400: ("not a point of the history", ERROR),
+                                  404: ("history does not reach back that far", ERROR)}),
+    ("GET", "/api/boards/{board_id}/history/elements/{element_id}"): _board_op(
+        "one element over time (texts and positions)",
+        (200, "the element's history", ANY_OBJECT), "facilitator",
+        responses={400: ("element id too long", ERROR)}),
+    ("POST", "/api/boards/{board_id}/restore"): _board_op(
+        "bring the open board back to an earlier point, as a new update",
+        (200, "restored", ANY_OBJECT), "facilitator",
+        body={"type": "object", "required": ["seq"], "properties": {"seq": {"type": "integer"}}},
+        responses={**BAD, **CONFLICT, 404: ("history does not reach back that far", ERROR)}),
+    ("POST", "/api/boards/{board_id}/seats"): _board_op(
+        "take a seat (a voter) when joining", (201, "the seat", ANY_OBJECT),
         "facilitator", "participant",
-        body={"type": "object", "required": ["name", "organisation"],
-              "properties": {"name": _string(100), "organisation": _string(100)}},
+        body={"type": "object", "required": ["name"],
+              "properties": {"name": _string(100), "org": _string(100)}},
+        responses={**BAD, 409: ("this link has all its seats", ERROR)}),
+    ("GET", "/api/boards/{board_id}/seats"): _board_op(
+        "every seat: name, organisation, votes used",
+        (200, "seats", {"type": "array", "items": ANY_OBJECT}), "facilitator"),
+    ("GET", "/api/boards/{board_id}/seats/{seat_id}"): _board_op(
+        "one's own seat", (200, "the seat", ANY_OBJECT),
+        responses={404: ("no such seat for this link", ERROR)}),
+    ("DELETE", "/api/boards/{board_id}/seats/{seat_id}"): _board_op(
+        "remove a seat and its votes", (200, "removed", ANY_OBJECT), "facilitator",
+        responses={404: ("no such seat", ERROR)}),
+    ("GET", "/api/boards/{board_id}/links"): _board_op(
+        "every link of the board, party links included", (200, "links", ANY_OBJECT),
+        "facilitator"),
+    ("POST", "/api/boards/{board_id}/links"): _board_op(
+        "issue a link again: the old token stops working at once",
+        (201, "the new link", ANY_OBJECT), "facilitator",
+        body={"type": "object", "required": ["link"], "properties": {"link": _string(80)}},
+        responses=BAD),
+    ("POST", "/api/boards/{board_id}/partners"): _board_op(
+        "add a partner, with a link of its own", (201, "the partner and its link", ANY_OBJECT),
+        "facilitator",
+        body={"type": "object", "required": ["name"],
+              "properties": {"name": _string(MAX_PARTNER_NAME)}},
         responses={**BAD, **CONFLICT}),
     ("POST", "/api/boards/{board_id}/versions"): _board_op(
         "start a new open version of a finalized board", (201, "created", BOARD_ANSWER),
@@ -211,6 +258,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "a voter's votes in the open round", (200, "your votes", MY_VOTES),
         "facilitator", "participant", query=(VOTER_QUERY,),
         responses={400: ("no voter", ERROR), **CONFLICT}),
+    ("POST", "/api/boards/import"): Operation(
+        "a new board (new id and links) from a board file",
+        {201: ("created", BOARD_ANSWER),
+         400: ("not a board file", ERROR), 413: ("the file is too large", ERROR),
+         422: ("a damaged board file or one from a newer release", ERROR)},
+        tags=("boards",)),
     ("POST", "/api/covenants"): Operation(
         "one covenant combining several finalized boards",
         {200: ("the combined covenant", None), **BAD,
