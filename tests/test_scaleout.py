@@ -16,9 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pgutil import create_database, drop_database
 from pycrdt import Doc, Map
+from test_client_ids import closed_with, forged, set_step
 from test_metrics import scrape
 from test_sync_interleavings import interleave, operation
 from yclient import YClient, connected, has_everything_of, note_texts, wait_for
+
+from partnerboard.server import yprotocol as yp
 
 
 @pytest.fixture
@@ -273,3 +276,29 @@ def test_random_interleavings_across_two_nodes_converge(cluster: Cluster, operat
     # Each client starts on its own node and moves to the other one at every reconnect.
     urls = (a.board_ws(board), b.board_ws(board))
     run(interleave(operations, lambda who, connection: urls[(who + connection) % 2]))
+
+
+def test_a_client_id_tied_on_one_node_cannot_be_taken_on_another(cluster: Cluster):
+    """The client-id attack across nodes: the facilitator writes through node a; a participant
+    on node b, whose room was open before that and learned of it only through the fan-out,
+    writes under the facilitator's client id one clock ahead. Node b refuses it (1008)."""
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+
+    async def scenario() -> None:
+        async with connected(b.board_ws(board, "observer")) as watcher, \
+                connected(a.board_ws(board, "facilitator")) as facilitator:
+            seen = watcher.doc.get("meta", type=Map)
+            meta = facilitator.doc.get("meta", type=Map)
+            meta["step"] = 1
+            await wait_for(lambda: seen.get("step") == 1, 15, what="the change through a")
+            for ahead in (0, 1):
+                attacker = await YClient(b.board_ws(board, "participant")).connect()
+                await asyncio.wait_for(attacker.synced.wait(), 10)
+                frame = yp.sync_update(forged(facilitator.doc, set_step(9), ahead))
+                assert await closed_with(attacker, frame) == 1008
+                await attacker.close()
+            meta["step"] = 2
+            await wait_for(lambda: seen.get("step") == 2, 15, what="the next change")
+
+    run(scenario())
