@@ -88,7 +88,8 @@ def test_a_damaged_board_answers_503_and_the_others_work(tmp_path):
         reads = [("GET", "/compare", {}), ("GET", "/participation", {}),
                  ("GET", "/covenant/preview", {}),
                  ("POST", "/voting", {"json": {"votes_per_participant": 3}}),
-                 ("GET", "/votes?voter=v1", {}), ("POST", "/finalize", {})]
+                 ("POST", "/finalize", {})]
+        # (Reading votes needs a seat the server issued; a made-up voter is refused first.)
         for board in (damaged, broken_update):
             for method, path, kwargs in reads:
                 answer = call(board, method, path, **kwargs)
