@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .store import Store
+from .yprotocol import decode_state_vector
 from .yupdate import UpdateSummary
 
-__all__ = ["ClientIds", "Claim", "Refused", "decode_state_vector", "PENDING_LIMIT_BYTES"]
+__all__ = ["ClientIds", "Claim", "Refused", "PENDING_LIMIT_BYTES"]
 
 #: Bytes of updates a connection may have waiting for their missing parts.
 PENDING_LIMIT_BYTES = 4 * 1024 * 1024
@@ -44,24 +45,6 @@ class Claim:
 
     new_clients: list[int] = field(default_factory=list)
     pending: bool = False
-
-
-def decode_state_vector(data: bytes) -> dict[int, int]:
-    """A state vector (client id -> clock) from pycrdt's ``get_state()`` bytes."""
-    pos = 0
-
-    def uint() -> int:
-        nonlocal pos
-        value = shift = 0
-        while True:
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return value
-            shift += 7
-
-    return {uint(): uint() for _ in range(uint())}
 
 
 class ClientIds:

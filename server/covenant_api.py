@@ -1,4 +1,4 @@
-"""HTTP routes for finalizing boards, their covenants, signatures and new versions."""
+"""HTTP routes for finalizing boards, their covenants and new versions."""
 
 from __future__ import annotations
 

@@ -45,7 +45,10 @@ class TimedStore:
         attribute = getattr(self._store, name)
         if not callable(attribute) or name.startswith("_") or name == "board_transaction":
             return attribute
-        return self._timed(name, attribute)
+        # Kept on the instance: the next call (appends run per update) finds it directly.
+        timed = self._timed(name, attribute)
+        setattr(self, name, timed)
+        return timed
 
     def _timed(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:

@@ -21,6 +21,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .json_depth import MAX_DEPTH, json_depth
+
 __all__ = [
     "HTTPProblem",
     "MAX_DEPTH",
@@ -33,11 +35,6 @@ __all__ = [
     "text_field",
 ]
 
-#: Deepest nesting of arrays and objects a request body may have; ours need 3.
-MAX_DEPTH = 64
-
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -53,28 +50,6 @@ def problem_response(problem: HTTPProblem) -> JSONResponse:
     return JSONResponse(
         {"error": problem.message}, status_code=problem.status, headers=problem.headers
     )
-
-
-def json_depth(body: bytes, limit: int = MAX_DEPTH) -> int:
-    """How deep arrays and objects nest in ``body`` (stops counting past ``limit``).
-
-    Strings are cut out first (brackets inside them do not count), then only the brackets are
-    kept; a body with few opening brackets cannot be deep, so most bodies skip the loop.
-    """
-    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
-    if brackets.count(b"[") + brackets.count(b"{") <= limit:
-        return min(limit, brackets.count(b"[") + brackets.count(b"{"))
-    depth = deepest = 0
-    for byte in brackets:
-        if byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    break
-        else:
-            depth -= 1
-    return deepest
 
 
 def _check_strings(value: Any) -> None:

@@ -173,9 +173,8 @@ class Room:
     ) -> None:
         self.board_id = board_id
         self.store = store
-        self.doc, self.last_update_id, stored = load_document(store, board_id)
-        #: Stored updates not yet folded into the snapshot (the snapshot itself is not one).
-        self.pending_updates = max(stored - 1, 0)
+        self.spec = spec
+        self._load()
         self.finalized = finalized
         self.compact_every = compact_every
         self.limits = limits or RoomLimits(queue_frames=queue_limit)
@@ -188,12 +187,17 @@ class Room:
         self.closed = False
         #: The document holds an update the store refused: it must never be stored.
         self.stale = False
-        self.spec = spec
-        self.guard = UpdateGuard(self.doc, spec)
-        self.attribution = Attribution(self.doc)
-        self.meta = self.doc.get("meta", type=Map)
         self.client_ids = ClientIds(store, board_id, self.doc.get_state(), self.doc.client_id)
         self.presence = Presence(board_id, self.client_ids)
+
+    def _load(self) -> None:
+        """The board's document from the store, with everything that watches or measures it."""
+        self.doc, self.last_update_id, stored = load_document(self.store, self.board_id)
+        #: Stored updates not yet folded into the snapshot (the snapshot itself is not one).
+        self.pending_updates = max(stored - 1, 0)
+        self.guard = UpdateGuard(self.doc, self.spec)
+        self.attribution = Attribution(self.doc)
+        self.meta = self.doc.get("meta", type=Map)
         #: The board's stored size, as far as the limit is concerned: the document's encoding
         #: at load or compaction, plus every update stored since.
         self.stored_bytes = len(self.doc.get_update())
@@ -459,13 +463,8 @@ class Room:
         Everything the room kept was stored before anyone saw it, so the stored document is
         exactly the document as it was before the update that failed.
         """
-        self.doc, self.last_update_id, stored = load_document(self.store, self.board_id)
-        self.pending_updates = max(stored - 1, 0)
-        self.guard = UpdateGuard(self.doc, self.spec)
-        self.attribution = Attribution(self.doc)
-        self.meta = self.doc.get("meta", type=Map)
+        self._load()
         self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
-        self.stored_bytes = len(self.doc.get_update())
 
     def _store_and_send(
         self, update: bytes, skip: Peer | None, by: str = "server", note: str = ""

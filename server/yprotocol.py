@@ -20,6 +20,7 @@ __all__ = [
     "UnknownMessage",
     "Message",
     "parse_message",
+    "decode_state_vector",
     "sync_step1",
     "sync_step2",
     "sync_update",
@@ -98,6 +99,14 @@ class _Reader:
     def end(self) -> None:
         if self.pos != len(self.data):
             raise ProtocolError(f"{len(self.data) - self.pos} unexpected bytes after the message")
+
+
+def decode_state_vector(data: bytes) -> dict[int, int]:
+    """A state vector (client id -> clock), e.g. pycrdt's ``get_state()`` bytes."""
+    reader = _Reader(data)
+    vector = {reader.var_uint(): reader.var_uint() for _ in range(reader.var_uint())}
+    reader.end()
+    return vector
 
 
 def var_uint(value: int) -> bytes:

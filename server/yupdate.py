@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .json_depth import MAX_DEPTH, json_depth_exceeds
+
 __all__ = ["MAX_DEPTH", "UpdateRejected", "UpdateTooBig", "UpdateSummary", "read_update",
            "json_depth_exceeds"]
 
-#: Deepest nesting of content (any values, JSON text, types created in one update) accepted.
-MAX_DEPTH = 64
 #: yrs keeps clocks and lengths in 32 bits; Yjs client ids are at most 53 bits.
 MAX_CLOCK = 2**32 - 1
 MAX_CLIENT = 2**53 - 1
@@ -79,36 +79,6 @@ class UpdateSummary:
 
     def written_clients(self) -> set[int]:
         return set(self.writes)
-
-
-def json_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
-    """True when JSON text nests arrays/objects deeper than ``limit``.
-
-    Checked before ``json.loads``, whose recursion would otherwise end in RecursionError. A
-    text with fewer brackets than the limit cannot be too deep, which skips the scan for
-    nearly every real value; otherwise brackets inside strings are not counted.
-    """
-    if text.count("[") + text.count("{") <= limit:
-        return False
-    depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
 
 
 class _Reader:

@@ -152,20 +152,7 @@ async def connected(url: str, doc: Doc | None = None) -> AsyncIterator[YClient]:
 def state_vector(doc: Doc) -> dict[int, int]:
     """The document's state vector decoded (client id -> clock): its encoded bytes list the
     clients in no fixed order, so two equal states may encode differently."""
-    data, pos = doc.get_state(), 0
-
-    def var_uint() -> int:
-        nonlocal pos
-        value = shift = 0
-        while True:
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return value
-            shift += 7
-
-    return {var_uint(): var_uint() for _ in range(var_uint())}
+    return yp.decode_state_vector(doc.get_state())
 
 
 def has_everything_of(reader: Doc, writer: Doc) -> bool:
