@@ -17,10 +17,8 @@ from .api import authorize, board_answer, text_field
 from .boards import Boards
 from .covenant_store import board_covenant, covenant_document, store_combined
 from .finalize import (
-    board_of_snapshot,
     covenant_of,
     document_of,
-    final_snapshot,
     finalize,
     signatures_of,
 )
@@ -77,16 +75,16 @@ async def finalize_board(request: Request) -> Response:
         raise HTTPProblem(409, "this board is already finalized; start a new version instead")
     state = request.app.state
     try:
-        digest, covenant_sha256 = finalize(state.store, state.rooms, state.registry, record)
+        done = finalize(state.store, state.rooms, state.registry, record)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
     record = state.store.get_board(record.id)
-    snapshot = final_snapshot(state.store, record.id)
-    board = await heavy.on_updates(board_of_snapshot, record.id, [snapshot])
     covenant = _covenant(request, record)
-    state.registry.call_each("partnerboard_board_finalized", board=board, covenant=covenant)
-    return await heavy.json_response({"state": "finalized", "snapshot_sha256": digest,
-                                      "covenant_sha256": covenant_sha256, "covenant": covenant})
+    state.registry.call_each("partnerboard_board_finalized", board=done.board, covenant=covenant)
+    return await heavy.json_response({
+        "state": "finalized", "snapshot_sha256": done.snapshot_sha256,
+        "covenant_sha256": done.covenant_sha256, "covenant": covenant,
+    })
 
 
 async def get_covenant(request: Request) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -23,8 +24,8 @@ from .rooms import Rooms
 from .store import BoardDamaged, BoardFrozen, BoardRecord, Store, board_transaction
 
 __all__ = [
-    "finalize", "covenant_of", "iso", "document_of", "final_board", "final_snapshot",
-    "board_of_snapshot", "signed_hash", "signatures_of",
+    "Finalized", "finalize", "covenant_of", "iso", "document_of", "final_snapshot",
+    "signed_hash", "signatures_of",
 ]
 
 
@@ -32,10 +33,19 @@ def _mark_finalized(doc: Doc) -> None:
     doc.get("meta", type=Map)["finalized"] = True
 
 
+@dataclass(frozen=True)
+class Finalized:
+    """What finalizing gave: the hashes of the snapshot and the covenant, and the board."""
+
+    snapshot_sha256: str
+    covenant_sha256: str
+    board: BoardSnapshot
+
+
 def finalize(
     store: Store, rooms: Rooms, registry: PluginRegistry, record: BoardRecord
-) -> tuple[str, str]:
-    """Freeze the board, build its covenant, store both; return (snapshot, covenant) sha256.
+) -> Finalized:
+    """Freeze the board, build its covenant, store both.
 
     Runs without awaiting, so no update can slip in between freezing and the snapshot. With
     several nodes the board row stays locked from the check to the commit: updates other
@@ -50,18 +60,15 @@ def finalize(
         if state != "open":
             raise BoardFrozen(record.id)
         rooms.catch_up(record.id)
-        snapshot = rooms.server_change(record.id, _mark_finalized, freeze=True).get_update()
+        doc = rooms.server_change(record.id, _mark_finalized, freeze=True)
+        snapshot = doc.get_update()
         digest = hashlib.sha256(snapshot).hexdigest()
         at = time.time()
-        frozen = Doc()
-        frozen.apply_update(snapshot)
-        covenant = build_stored(
-            registry, spec, snapshot_from_doc(frozen, record.id), finalized_at=at,
-            snapshot_sha256=digest,
-        )
+        board = snapshot_from_doc(doc, record.id)  # the frozen document: the snapshot's state
+        covenant = build_stored(registry, spec, board, finalized_at=at, snapshot_sha256=digest)
         store.finalize(record.id, snapshot, digest, at, covenant)
     rooms.announce_frozen(record.id)
-    return digest, covenant[1]
+    return Finalized(digest, covenant[1], board)
 
 
 def final_snapshot(store: Store, board_id: str) -> bytes:
@@ -102,16 +109,6 @@ def document_of(store: Store, board_id: str) -> Doc:
     return decode_stored(board_id, [final_snapshot(store, board_id)])
 
 
-def final_board(store: Store, board_id: str) -> BoardSnapshot:
-    """The finalized board as plugin data, read from its immutable snapshot."""
-    return snapshot_from_doc(document_of(store, board_id), board_id)
-
-
-def board_of_snapshot(board_id: str, snapshot: list[bytes]) -> BoardSnapshot:
-    """A final snapshot (``[final_snapshot(...)]``) as plugin data; safe in another thread."""
-    return snapshot_from_doc(decode_stored(board_id, snapshot), board_id)
-
-
 def covenant_of(
     store: Store,
     registry: PluginRegistry,
@@ -121,7 +118,7 @@ def covenant_of(
     preview: bool = False,
     signatures: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """Build the covenant of a board: ``board`` is its final snapshot (:func:`final_board`),
+    """Build the covenant of a board: ``board`` is its final snapshot,
     or, with ``preview``, its live state, so the group sees the completeness checklist before
     the facilitator finalizes. ``signatures`` given (read beforehand) leaves the store alone,
     so the covenant can be built in another thread."""
