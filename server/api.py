@@ -103,12 +103,12 @@ def check_create_key(request: Request) -> None:
             raise HTTPProblem(401, "creating boards needs the create key as a Bearer token")
         if not hmac.compare_digest(key.encode(), settings.create_key.encode()):
             raise HTTPProblem(403, "the create key is wrong")
-    check_create_rate(request)
 
 
 async def create_board(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     check_create_key(request)
+    check_create_rate(request)
     body = await read_json(request, settings.max_message_bytes)
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .api import authorize, board_answer, check_create_key
+from .api import authorize, board_answer, check_create_key, check_create_rate
 from .boards import NewBoard, _new_board_id
 from .history import board_at
 from .requests import HTTPProblem
@@ -254,6 +254,7 @@ async def export_board(request: Request) -> Response:
 
 async def import_board(request: Request) -> JSONResponse:
     check_create_key(request)
+    check_create_rate(request)
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_FILE:
         raise HTTPProblem(413, f"a board file may be at most {MAX_FILE} bytes")
