@@ -30,10 +30,12 @@ from partnerboard.plugins import CanvasSpec, Element, zone_of
 
 from .element_rules import COMMON_KEYS, MAX_KEYS, MAX_TEXT, element_problem, value_problem
 
-__all__ = ["UpdateGuard", "GuardFailed", "FACILITATOR_KEYS"]
+__all__ = ["UpdateGuard", "GuardFailed", "FACILITATOR_KEYS", "BOARD_ROOTS"]
 
 #: Element keys only the facilitator may set.
 FACILITATOR_KEYS = frozenset({"status"})
+#: The root types of a board (DESIGN §6); a client writes nowhere else.
+BOARD_ROOTS = frozenset({"meta", "partners", "elements"})
 _GUARDED = "partnerboard.guarded-update"
 
 

@@ -34,7 +34,7 @@ from partnerboard.plugins import CanvasSpec
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
 from .client_ids import PENDING_LIMIT_BYTES, Claim, ClientIds, Refused
-from .guard import UpdateGuard
+from .guard import BOARD_ROOTS, UpdateGuard
 from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
 from .presence import Presence
@@ -387,6 +387,12 @@ class Room:
             return
         except Refused as refused:
             self._reject(peer, refused.code, f"update refused: {refused.reason}")
+            return
+        outside = summary.roots - BOARD_ROOTS
+        if outside:
+            # The guard watches the board's own roots only: anything else would pass unseen.
+            self._reject(peer, CloseCode.POLICY,
+                         f"update refused: it writes {min(outside)!r}, outside the board")
             return
         problem = self._over_board_limits(summary, len(update))
         if problem:

@@ -74,6 +74,8 @@ class UpdateSummary:
     deletes: dict[int, int] = field(default_factory=dict)
     #: root type name -> how many items are added directly under a key of that root map.
     root_keys: dict[str, int] = field(default_factory=dict)
+    #: Every root type the update places an item in directly (map entries and sequences).
+    roots: set[str] = field(default_factory=set)
     #: How many items the update carries (GC and Skip not counted).
     items: int = 0
 
@@ -245,6 +247,7 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
             if not info & 0xC0:
                 if reader.uint() == 1:
                     root = reader.string()
+                    summary.roots.add(root)
                     if info & 0x20:
                         reader.string()
                         root_keys[root] = root_keys.get(root, 0) + 1

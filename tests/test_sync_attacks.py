@@ -225,3 +225,26 @@ def test_pycrdt_document_for_reference_is_unchanged() -> None:
     doc = Doc()
     doc.apply_update(deep_any_update(3))
     assert doc.get("elements", type=Map)["deep"] == [[[None]]]
+
+
+
+@pytest.mark.parametrize("kind", [Map, Text], ids=["map", "text"])
+def test_a_participant_cannot_write_to_a_root_type_outside_the_board(server, kind):
+    """A board is meta, partners and elements; an update that writes any other root type (a
+    map entry, or text placed straight in a root) is refused, and nobody ever receives it."""
+    board = server.create_board()
+    attacker_doc = Doc()
+    stash = attacker_doc.get("stash", type=kind)
+    if kind is Map:
+        stash["x"] = "hidden payload"
+    else:
+        stash.insert(0, "hidden payload")
+    frame = yp.sync_update(attacker_doc.get_update())
+
+    async def scenario() -> None:
+        assert await refused(server.board_ws(board, "participant"), frame) == 1008
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            assert "hidden payload" not in str(fresh.doc.get("stash", type=kind))
+
+    run(scenario())
+    assert "outside the board" in server.log_path.read_text()
