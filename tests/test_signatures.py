@@ -106,3 +106,24 @@ def test_every_covenant_document_lists_each_party_signed_or_not(server):
     text = "\n".join(cell.text for table in Document(io.BytesIO(docx)).tables
                      for row in table.rows for cell in row.cells)
     assert "Ayla" in text and "not signed yet" in text
+
+
+def test_a_party_racing_itself_signs_exactly_once(server):
+    """Twelve signatures for one party sent at the same moment: the store decides, one wins."""
+    board = finalized_board(server, ["Gemeente", "Zorg"])
+    path = f"/api/boards/{board['id']}/signatures"
+    token = board["parties"][0]["token"]
+
+    async def race() -> list[int]:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as client:
+            answers = await asyncio.gather(*(
+                client.post(path, json={"name": f"Signer {n}"},
+                            headers={"Authorization": f"Bearer {token}"})
+                for n in range(12)
+            ))
+        return sorted(answer.status_code for answer in answers)
+
+    assert asyncio.run(race()) == [201] + [409] * 11
+    covenant = call(server, "GET", f"/api/boards/{board['id']}/covenant",
+                    board["tokens"]["observer"]).json()
+    assert [s["organisation"] for s in covenant["signatures"]] == ["Gemeente"]
