@@ -118,6 +118,31 @@ def test_updates_after_finalize_are_never_applied_and_clients_see_the_freeze(ser
     asyncio.run(scenario())
 
 
+def test_finalizing_twice_at_the_same_moment_freezes_once(server):
+    """Eight finalize requests racing while a participant types: one 200, the rest 409, and
+    the stored covenant is the one the winner answered with."""
+    board = server.create_board()
+
+    async def scenario() -> list[httpx.Response]:
+        async with connected(server.board_ws(board)) as typist:
+            typist.add_note("n0", "first")
+            await typist.flush()
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+                headers = {"Authorization": f"Bearer {board['tokens']['facilitator']}"}
+                typist.add_note("n1", "while finalizing")
+                return await asyncio.gather(*(
+                    client.post(f"/api/boards/{board['id']}/finalize", headers=headers)
+                    for _ in range(8)
+                ))
+
+    answers = asyncio.run(scenario())
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 7
+    [winner] = [a.json() for a in answers if a.status_code == 200]
+    info = api(server, "GET", f"/api/boards/{board['id']}", board["tokens"]["observer"]).json()
+    assert info["state"] == "finalized"
+    assert info["covenant_sha256"] == winner["covenant_sha256"]
+
+
 def test_snapshot_hash_is_stable_across_a_restart(own_server):
     server = own_server.start()
     board = server.create_board()
