@@ -170,7 +170,7 @@ def _updates(text: bytes) -> list[tuple[float | None, str, str, bytes]]:
 
 
 def _text(value: Any, name: str, limit: int = 200) -> str:
-    if not isinstance(value, str) or not value or len(value) > limit:
+    if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
         raise BoardFileError(422, f"the board file is damaged: board.{name} is not valid")
     return value
 

@@ -13,7 +13,7 @@ from pycrdt import Doc, Map
 from partnerboard.plugins import BoardSnapshot, CanvasSpec, Partner
 
 from .links import Access, link_of_party, seal
-from .store import BoardRecord, Store
+from .store import BoardRecord, Store, could_be_stored_id
 from .tokens import Role, hash_token, matches, new_token
 
 __all__ = ["Boards", "NewBoard", "PARTNER_COLORS", "initial_document", "snapshot_of_record"]
@@ -160,7 +160,7 @@ class Boards:
         Every stored hash is compared (in constant time each), so the time taken does not
         tell which link matched; an unknown board is compared against a dummy hash.
         """
-        record = self.store.get_board(board_id) if len(board_id) <= 64 else None
+        record = self.store.get_board(board_id) if could_be_stored_id(board_id) else None
         hashes = dict(record.token_hashes) if record else {"none": _DUMMY_HASH}
         if record is not None:
             for party_id, digest in self.store.party_token_hashes(record.id).items():

@@ -101,7 +101,10 @@ async def read_json_object(request: Request) -> dict[str, Any]:
 
 
 def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
-    """A non-empty string field of at most ``limit`` characters, stripped."""
+    """A non-empty string field of at most ``limit`` characters, stripped.
+
+    NUL is refused: no name or title needs it, and PostgreSQL text cannot store it.
+    """
     value = body.get(name)
     if value is None and not required:
         return ""
@@ -109,6 +112,8 @@ def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = 
         raise HTTPProblem(400, f"field {name!r} is required and must be a non-empty string")
     if len(value) > limit:
         raise HTTPProblem(400, f"field {name!r} is longer than {limit} characters")
+    if "\x00" in value:
+        raise HTTPProblem(400, f"field {name!r} must not contain NUL characters")
     return value.strip()
 
 

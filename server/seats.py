@@ -22,7 +22,7 @@ from .api import authorize_access, text_field
 from .attribution import Speaker
 from .links import Access
 from .requests import HTTPProblem, read_json
-from .store import Store
+from .store import Store, could_be_stored_id
 from .tokens import Role
 
 __all__ = ["routes", "speaker_of", "seat_of", "org_key", "MAX_SEATS_PER_LINK"]
@@ -49,7 +49,7 @@ def speaker_of(store: Store, access: Access, seat_id: str) -> tuple[Speaker, str
 
 def seat_of(store: Store, access: Access, seat_id: str) -> dict[str, Any] | None:
     """The seat, when it exists and was issued through the same link as ``access``."""
-    if not seat_id or len(seat_id) > 64:
+    if not could_be_stored_id(seat_id):
         return None
     seat = store.seat(access.record.id, seat_id)
     return seat if seat is not None and seat["link"] == access.link else None
@@ -134,7 +134,8 @@ async def list_seats(request: Request) -> JSONResponse:
 async def remove_seat(request: Request) -> JSONResponse:
     access = authorize_access(request, Role.FACILITATOR)
     seat_id = request.path_params["seat_id"]
-    if len(seat_id) > 64 or not request.app.state.store.remove_seat(access.record.id, seat_id):
+    if not could_be_stored_id(seat_id) or not request.app.state.store.remove_seat(
+            access.record.id, seat_id):
         raise HTTPProblem(404, "there is no such seat on this board")
     return JSONResponse({"removed": seat_id})
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pgutil import create_database, drop_database
+from pgutil import create_database, database_for_test, drop_database
+
+from partnerboard.server.settings import Settings, load_settings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -127,16 +129,29 @@ class ServerProcess:
             drop_database(self.own_database)
             self.own_database = ""
 
-    def query(self, sql: str) -> list[tuple]:
-        """Rows of a query (no parameters) on this server's store, SQLite or PostgreSQL."""
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        """Rows of a query on this server's store, SQLite or PostgreSQL (``?`` placeholders)."""
         if self.own_database:
             import psycopg
 
             with psycopg.connect(self.own_database) as conn:
+                cursor = conn.execute(sql.replace("?", "%s"), params)
+                rows = cursor.fetchall() if cursor.description else []
                 return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
-                        for row in conn.execute(sql).fetchall()]
-        with sqlite3.connect(self.data_dir / "partnerboard.sqlite3") as db:
-            return db.execute(sql).fetchall()
+                        for row in rows]
+        db = sqlite3.connect(self.data_dir / "partnerboard.sqlite3", timeout=30)
+        try:
+            with db:
+                return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
+    def raw_store(self) -> bytes:
+        """Everything the store holds, as bytes: the SQLite files, or a dump of the database."""
+        if self.own_database:
+            return subprocess.run(["pg_dump", self.own_database], capture_output=True,
+                                  check=True).stdout
+        return b"".join(path.read_bytes() for path in self.data_dir.glob("*.sqlite3*"))
 
     def create_board(self, canvas: str = "partnership-map", **body: object) -> dict:
         payload = {"canvas": canvas, "title": "Test board", "language": "en",
@@ -147,6 +162,25 @@ class ServerProcess:
 
     def board_ws(self, board: dict, role: str = "participant") -> str:
         return f"{self.ws_url}/{board['id']}?token={board['tokens'][role]}"
+
+
+def sqlite_file_only(reason: str) -> pytest.MarkDecorator:
+    """For a test about the SQLite file itself, with no PostgreSQL counterpart."""
+    return pytest.mark.skipif("os.environ.get('PARTNERBOARD_TEST_STORE') == 'postgres'",
+                              reason=f"SQLite only: {reason}")
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """A PostgreSQL database of this test's own when the suite runs on PostgreSQL, else ""."""
+    with database_for_test() as url:
+        yield url
+
+
+def app_settings(data_dir: Path, database_url: str = "", **overrides: object) -> Settings:
+    """Settings of an in-process app on the suite's store (see the ``database_url`` fixture)."""
+    return load_settings({"data_dir": data_dir, "database_url": database_url or None,
+                          **overrides}, environ={})
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pgutil import database_for_test
 from starlette.testclient import TestClient
 
 from partnerboard.canvases import partnership_map
@@ -21,12 +20,6 @@ BOARD = {
     "language": "nl",
     "partners": [{"name": "Gemeente"}, {"name": "Bibliotheek"}],
 }
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    with database_for_test() as url:
-        yield url
 
 
 def make_client(tmp_path: Path, **overrides: object) -> TestClient:

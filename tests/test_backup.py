@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import httpx
-from conftest import ServerProcess
+from conftest import ServerProcess, sqlite_file_only
 from yclient import connected, note_texts, wait_for
 
 
@@ -16,6 +16,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
+@sqlite_file_only("SQLite's online backup; on PostgreSQL, pg_dump backs up")
 def test_backup_of_a_running_server_while_edits_arrive_restores_to_a_consistent_board(tmp_path):
     live = ServerProcess(tmp_path / "live").start()
     backup_file = tmp_path / "copy.sqlite3"

@@ -7,25 +7,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import app_settings
 from docx import Document
 from pycrdt import Doc, Map, Text
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 from yclient import state_vector
 
 from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.server.app import create_app
 from partnerboard.server.requests import MAX_DEPTH, json_depth
-from partnerboard.server.settings import load_settings
 
 DEEP_ARRAY = b"[" * 2000 + b"]" * 2000
 DEEP_OBJECT = b'{"a":' * 2000 + b"1" + b"}" * 2000
 #: Text XML 1.0 cannot hold: NUL, other C0 controls, U+FFFE and U+FFFF.
 NOT_XML = "\x00\x01\x0b\x1f\ufffe\uffff"
+#: The same in a request's text field, which refuses NUL (no store can hold it everywhere).
+FIELD_NOT_XML = NOT_XML.replace("\x00", "")
 
 
 @pytest.fixture
-def app(tmp_path: Path):  # noqa: ANN201 - a Starlette app
-    return create_app(load_settings({"data_dir": tmp_path}, environ={}))
+def app(tmp_path: Path, database_url: str):  # noqa: ANN201 - a Starlette app
+    return create_app(app_settings(tmp_path, database_url))
 
 
 @pytest.fixture
@@ -127,6 +130,32 @@ def test_lone_surrogates_are_400_everywhere(client):
     assert pair.status_code == 201 and pair.json()["title"] == "\U0001f600"
 
 
+def test_nul_in_a_field_is_400_and_in_an_id_is_not_found_on_every_store(client):
+    # PostgreSQL text cannot hold NUL: found by the OpenAPI fuzzer as a 500 there.
+    create = client.post("/api/boards", json={"canvas": "partnership-map", "title": "a\x00b"})
+    assert create.status_code == 400 and "NUL" in create.json()["error"]
+    partner = client.post("/api/boards", json={"canvas": "partnership-map", "title": "t",
+                                                "partners": [{"name": "Zorg\x00"}]})
+    assert partner.status_code == 400
+    board = new_board(client)
+    base = f"/api/boards/{board['id']}"
+    assert client.get("/api/boards/a%00b", headers=bearer(board)).status_code == 403
+    assert client.get(f"/b/a%00b?token={board['tokens']['observer']}").status_code == 403
+    combined = client.post("/api/covenants", json={"title": "t", "boards": [
+        {"id": "a\x00", "token": "x"}, {"id": board["id"], "token": "y"}]})
+    assert combined.status_code == 400
+    participant = {"authorization": f"Bearer {board['parties'][0]['token']}"}
+    assert client.get(f"{base}/seats/a%00b", headers=participant).status_code == 404
+    assert client.delete(f"{base}/seats/a%00b", headers=bearer(board)).status_code == 404
+    seat = client.post(f"{base}/seats", headers=participant, json={"name": "Ann\x00"})
+    assert seat.status_code == 400
+    with client.websocket_connect(f"/ws/a%00b?token={board['tokens']['observer']}") as socket:
+        socket.receive_bytes()  # the y-websocket "permission denied" message, then the close
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_bytes()
+    assert closed.value.code == 1008
+
+
 def test_not_utf8_and_not_json_are_400(client):
     for body in (b"\xff\xfe{", b"{", b"", b"   ", b"NaN-ish"):
         answer = client.post("/api/boards", content=body,
@@ -135,18 +164,18 @@ def test_not_utf8_and_not_json_are_400(client):
 
 
 def test_docx_covenant_cleans_text_xml_cannot_hold_and_json_keeps_it(app, client):
-    board = new_board(client, title=f"Wijk{NOT_XML}",
-                      partners=[{"name": f"Gemeente{NOT_XML}"}, {"name": "Zorg"}])
+    board = new_board(client, title=f"Wijk{FIELD_NOT_XML}",
+                      partners=[{"name": f"Gemeente{FIELD_NOT_XML}"}, {"name": "Zorg"}])
     add_note(app, board["id"], "n1", f"Samen{NOT_XML}spelen", org=f"Gemeente{NOT_XML}")
     assert client.post(f"/api/boards/{board['id']}/finalize",
                        headers=bearer(board)).status_code == 200
     party = {"authorization": f"Bearer {board['parties'][0]['token']}"}
     signed = client.post(f"/api/boards/{board['id']}/signatures", headers=party,
-                         json={"name": f"Ann{NOT_XML}"})
+                         json={"name": f"Ann{FIELD_NOT_XML}"})
     assert signed.status_code == 201, signed.text
     covenant = client.get(f"/api/boards/{board['id']}/covenant", headers=bearer(board)).json()
-    assert covenant["title"] == f"Wijk{NOT_XML}"
-    assert covenant["signatures"][0]["name"] == f"Ann{NOT_XML}"
+    assert covenant["title"] == f"Wijk{FIELD_NOT_XML}"
+    assert covenant["signatures"][0]["name"] == f"Ann{FIELD_NOT_XML}"
     for fmt in ("docx", "html", "md"):
         answer = client.get(f"/api/boards/{board['id']}/covenant?format={fmt}",
                             headers=bearer(board))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from conftest import app_settings
 from docx import Document
 from pycrdt import Doc, Map, Text
 from starlette.testclient import TestClient
@@ -20,7 +21,6 @@ from partnerboard.plugins import exporters, hookimpl
 from partnerboard.plugins.manager import PluginRegistry
 from partnerboard.server.app import create_app
 from partnerboard.server.covenant_store import canonical
-from partnerboard.server.settings import load_settings
 
 FORMATS = ("json", "md", "html", "docx")
 
@@ -48,8 +48,9 @@ def registry(extra_version: str, *, with_canvas: bool = True) -> PluginRegistry:
 
 
 @contextmanager
-def running(data: Path, plugins: PluginRegistry) -> Iterator[tuple[TestClient, object]]:
-    app = create_app(load_settings({"data_dir": data}, environ={}), plugins)
+def running(data: Path, plugins: PluginRegistry,
+            database_url: str) -> Iterator[tuple[TestClient, object]]:
+    app = create_app(app_settings(data, database_url), plugins)
     with TestClient(app) as client:
         yield client, app
 
@@ -75,9 +76,9 @@ def downloads(client: TestClient, board: dict) -> dict[str, bytes]:
     return found
 
 
-def test_plugin_upgrades_and_removal_never_change_a_finalized_covenant(tmp_path):
+def test_plugin_upgrades_and_removal_never_change_a_finalized_covenant(tmp_path, database_url):
     data = tmp_path / "data"
-    with running(data, registry("1.0")) as (client, app):
+    with running(data, registry("1.0"), database_url) as (client, app):
         board = client.post("/api/boards", json={
             "canvas": "partnership-map", "title": "Wijkteam Oost", "language": "nl",
             "partners": [{"name": "Gemeente"}, {"name": "Zorg"}],
@@ -106,7 +107,7 @@ def test_plugin_upgrades_and_removal_never_change_a_finalized_covenant(tmp_path)
 
     # A newer plugin that builds other sections, then the canvas plugin removed altogether.
     for later in (registry("2.0"), registry("3.0", with_canvas=False)):
-        with running(data, later) as (client, _app):
+        with running(data, later, database_url) as (client, _app):
             again = downloads(client, board)
             info = client.get(f"/api/boards/{board['id']}",
                               headers={"Authorization": f"Bearer {board['tokens']['observer']}"})
@@ -114,8 +115,8 @@ def test_plugin_upgrades_and_removal_never_change_a_finalized_covenant(tmp_path)
         assert info.json()["covenant_sha256"] == digest
 
 
-def test_every_document_prints_the_covenant_hash_and_the_docx_is_fixed(tmp_path):
-    with running(tmp_path / "data", registry("1.0")) as (client, app):
+def test_every_document_prints_the_covenant_hash_and_the_docx_is_fixed(tmp_path, database_url):
+    with running(tmp_path / "data", registry("1.0"), database_url) as (client, app):
         board = client.post("/api/boards", json={
             "canvas": "partnership-map", "title": "Wijkteam Oost", "language": "en",
             "partners": [{"name": "Gemeente"}, {"name": "Zorg"}],
@@ -140,8 +141,8 @@ def test_every_document_prints_the_covenant_hash_and_the_docx_is_fixed(tmp_path)
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
 
 
-def test_a_combined_covenant_is_stored_when_created_with_its_own_hash(tmp_path):
-    with running(tmp_path / "data", registry("1.0")) as (client, app):
+def test_a_combined_covenant_is_stored_when_created_with_its_own_hash(tmp_path, database_url):
+    with running(tmp_path / "data", registry("1.0"), database_url) as (client, app):
         boards = []
         for title in ("Noord", "Zuid"):
             board = client.post("/api/boards", json={

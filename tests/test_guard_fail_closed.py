@@ -1,14 +1,18 @@
 """The guard fails closed: when checking an update fails in any way, the update leaves no trace.
 
-The room runs in-process over an in-memory transport and a real SQLite store; the failure is
-injected into the guard's check (the first round's RecursionError came from there).
+The room runs in-process over an in-memory transport and a real store (SQLite, or PostgreSQL
+when the suite runs on it); the failure is injected into the guard's check (the first round's
+RecursionError came from there).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from conftest import app_settings
 from pycrdt import Doc, Map, Text
 
 from partnerboard.canvases.partnership_map.spec import SPEC
@@ -16,7 +20,7 @@ from partnerboard.server import yprotocol as yp
 from partnerboard.server.boards import Boards
 from partnerboard.server.guard import UpdateGuard
 from partnerboard.server.room import Room, TransportClosed, load_document
-from partnerboard.server.store.sqlite import SQLiteStore
+from partnerboard.server.store import Store, open_store
 from partnerboard.server.tokens import Role
 
 
@@ -46,8 +50,16 @@ class MemoryTransport:
         self.incoming.put_nowait(None)
 
 
-def test_an_update_the_guard_cannot_check_is_not_kept(tmp_path: Path, monkeypatch) -> None:
-    store = SQLiteStore(tmp_path / "board.sqlite3")
+@pytest.fixture
+def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
+    opened = open_store(app_settings(tmp_path, database_url))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_an_update_the_guard_cannot_check_is_not_kept(store: Store, monkeypatch) -> None:
     board = Boards(store).create(SPEC, "Title", "en", ["Gemeente", "Zorg"]).record
     room = Room(board.id, store, spec=SPEC, compact_every=1_000)
     before = room.doc.get_update()
@@ -88,8 +100,7 @@ def test_an_update_the_guard_cannot_check_is_not_kept(tmp_path: Path, monkeypatc
     assert "evil" not in doc.get("partners", type=Map)
 
 
-def test_the_room_works_normally_after_a_failed_check(tmp_path: Path, monkeypatch) -> None:
-    store = SQLiteStore(tmp_path / "board.sqlite3")
+def test_the_room_works_normally_after_a_failed_check(store: Store, monkeypatch) -> None:
     board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
     room = Room(board.id, store, spec=SPEC)
     calls = {"n": 0}

@@ -8,7 +8,6 @@ on a shared machine): before, one comparison held the loop for many seconds.
 from __future__ import annotations
 
 import random
-import sqlite3
 import statistics
 import threading
 import time
@@ -107,13 +106,9 @@ def test_healthz_stays_prompt_while_clients_hammer_a_big_board(tmp_path: Path):
     server = ServerProcess(tmp_path / "data").start()
     try:
         board = server.create_board(title="Groot bord")
-        db = sqlite3.connect(server.data_dir / "partnerboard.sqlite3", timeout=30)
-        base = db.execute("SELECT data FROM snapshots WHERE board_id = ?",
-                          (board["id"],)).fetchone()[0]
+        base = server.query("SELECT data FROM snapshots WHERE board_id = ?", board["id"])[0][0]
         _doc, update = big_document(base, notes=5000)
-        with db:
-            db.execute("INSERT INTO updates (board_id, data) VALUES (?, ?)", (board["id"], update))
-        db.close()
+        server.query("INSERT INTO updates (board_id, data) VALUES (?, ?)", board["id"], update)
         token = board["tokens"]["observer"]
         url = f"{server.url}/api/boards/{board['id']}"
         first = httpx.get(f"{url}/compare?token={token}", timeout=300)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import app_settings
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -125,13 +126,12 @@ def test_built_in_canvases_without_static_files_are_listed_as_such():
 
 
 def test_board_page_loads_the_canvas_plugins_browser_module(
-    registry: PluginRegistry, plugins_dir: Path, tmp_path: Path
+    registry: PluginRegistry, plugins_dir: Path, tmp_path: Path, database_url: str
 ) -> None:
     from partnerboard.server.app import create_app
-    from partnerboard.server.settings import load_settings
 
     (plugins_dir / "pb_static_demo" / "static" / "board.js").write_text("// draws kinds\n")
-    settings = load_settings({"data_dir": tmp_path / "data"}, environ={})
+    settings = app_settings(tmp_path / "data", database_url)
     with TestClient(create_app(settings, registry)) as app_client:
         board = app_client.post(
             "/api/boards", json={"canvas": "static-demo", "title": "Demo"}

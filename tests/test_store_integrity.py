@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
-from conftest import ServerProcess
+from conftest import ServerProcess, sqlite_file_only
 from yclient import connected
 
 
@@ -35,6 +34,7 @@ def _fill(tmp_path: Path, boards: int = 40) -> Path:
     return server.data_dir / "partnerboard.sqlite3"
 
 
+@sqlite_file_only("damage to the SQLite file; PostgreSQL checks its own pages")
 @pytest.mark.parametrize("where", ["middle", "header"])
 def test_a_damaged_data_file_is_refused_at_start_with_a_clear_message(tmp_path, where):
     path = _fill(tmp_path)
@@ -52,6 +52,7 @@ def test_a_damaged_data_file_is_refused_at_start_with_a_clear_message(tmp_path, 
     assert "Traceback" not in message and "listening on" not in message
 
 
+@sqlite_file_only("the sound SQLite file beside the damaged ones")
 def test_a_sound_file_starts(tmp_path):
     path = _fill(tmp_path, boards=3)
     server = ServerProcess(path.parent).start()
@@ -68,16 +69,12 @@ def test_a_damaged_board_answers_503_and_the_others_work(tmp_path):
         assert finalized.status_code == 200
     finally:
         server.terminate()
-    db = sqlite3.connect(server.data_dir / "partnerboard.sqlite3")
-    with db:
-        db.execute("UPDATE snapshots SET data = ? WHERE board_id = ?",
-                   (b"\x01\x02garbage" * 20, damaged["id"]))
-        db.execute("INSERT INTO updates (board_id, data) VALUES (?, ?)",
-                   (broken_update["id"], b"\x05\xff\xff\xff\x0f"))
-        other = db.execute("SELECT data FROM snapshots WHERE board_id = ?",
-                           (sound["id"],)).fetchone()[0]
-        db.execute("UPDATE final_snapshots SET data = ? WHERE board_id = ?", (other, final["id"]))
-    db.close()
+    server.query("UPDATE snapshots SET data = ? WHERE board_id = ?",
+                 b"\x01\x02garbage" * 20, damaged["id"])
+    server.query("INSERT INTO updates (board_id, data) VALUES (?, ?)",
+                 broken_update["id"], b"\x05\xff\xff\xff\x0f")
+    other = server.query("SELECT data FROM snapshots WHERE board_id = ?", sound["id"])[0][0]
+    server.query("UPDATE final_snapshots SET data = ? WHERE board_id = ?", other, final["id"])
     server.start()
     try:
         def call(board: dict, method: str, path: str, **kwargs) -> httpx.Response:

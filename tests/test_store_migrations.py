@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
-from conftest import ServerProcess
+from conftest import ServerProcess, sqlite_file_only
 from yclient import connected, note_texts
 
 from partnerboard.server.store.migrations import migrations
@@ -50,6 +50,7 @@ def _version(path: Path) -> int:
         db.close()
 
 
+@sqlite_file_only("release 0.1.0 stored its boards in SQLite only")
 def test_a_data_dir_of_release_0_1_0_opens_with_every_board_and_covenant(tmp_path):
     data = _copy_fixture(tmp_path)
     server = ServerProcess(data).start()

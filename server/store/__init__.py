@@ -17,8 +17,17 @@ from .migrations import SchemaTooNew, StoreError
 
 __all__ = [
     "BoardDamaged", "BoardFrozen", "BoardRecord", "HistoryUpdate", "SchemaTooNew", "Store",
-    "StoreDamaged", "StoreError", "board_transaction", "open_store",
+    "StoreDamaged", "StoreError", "board_transaction", "could_be_stored_id", "open_store",
 ]
+
+
+def could_be_stored_id(value: str, limit: int = 64) -> bool:
+    """Whether ``value`` could be an id the store holds, before asking the store.
+
+    A NUL character is never in one (no id the server issues has one, and PostgreSQL text cannot
+    hold it): looking such an id up there is an error, where it must be "not found".
+    """
+    return 0 < len(value) <= limit and "\x00" not in value
 
 
 class BoardFrozen(Exception):
