@@ -7,12 +7,12 @@ WEB_INSTALLED := web/node_modules/.installed
 BUNDLE := web/dist/board.js
 WEB_SOURCES := $(wildcard web/src/*.js web/src/*/*.js)
 
-.PHONY: run test bench fuzz lint install web chromium clean
+.PHONY: run test bench fuzz lint install web chromium nginx clean
 
 run: install web
 	$(BIN)/partnerboard serve --data-dir ./data
 
-test: install web chromium
+test: install web chromium nginx
 	$(BIN)/pytest
 
 bench: install web chromium
@@ -53,6 +53,14 @@ chromium:
 	@if [ -z "$$PARTNERBOARD_CHROMIUM" ] && ! command -v chromium >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "Chromium is missing: install the 'chromium' package or set PARTNERBOARD_CHROMIUM"; exit 1; fi; \
+	fi
+
+# tests/test_nginx.py runs deploy/nginx.conf in the distribution's nginx (only the binary is used:
+# the test starts its own, as the current user, on a free port); without nginx it is skipped.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+		else echo "nginx is missing: install the 'nginx' package, or tests/test_nginx.py is skipped"; fi; \
 	fi
 
 clean:
