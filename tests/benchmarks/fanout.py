@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from machine import busy_seconds
@@ -41,13 +42,18 @@ class SustainedResult:
 
 
 class _Round:
-    """Receivers and writers on one board, ready to send rounds of edits."""
+    """Receivers and writers on one board, ready to send rounds of edits.
 
-    def __init__(self, server: Server, receivers: int, writers: int, per_process: int,
-                 compression: Compression) -> None:
-        self.server = server
-        self.url = server.board()
-        self.writers = Writers(self.url, writers, compression)
+    With several nodes (one shared store) the board is made on the first; writers and
+    receivers alternate between the nodes, as a round-robin balancer would place them.
+    """
+
+    def __init__(self, servers: Sequence[Server], receivers: int, writers: int,
+                 per_process: int, compression: Compression) -> None:
+        self.servers = servers
+        url = servers[0].board()
+        self.urls = [url.replace(servers[0].ws_base(), node.ws_base(), 1) for node in servers]
+        self.writers = Writers(self.urls, writers, compression)
         self.receivers = receivers
         self.per_process = per_process
         self.compression = compression
@@ -57,7 +63,9 @@ class _Round:
         # Writers first: pycrdt-websocket's WebsocketServer loses all but one of several
         # clients that open a new room at the same moment, so the room must exist already.
         await self.writers.open()
-        self.pool = ReceiverPool([self.url] * self.receivers, self.per_process, self.compression)
+        # Consecutive receivers alternate nodes, so every receiver process reads from each.
+        urls = [self.urls[index % len(self.urls)] for index in range(self.receivers)]
+        self.pool = ReceiverPool(urls, self.per_process, self.compression)
         await asyncio.to_thread(self.pool.wait_ready)
         return self
 
@@ -67,14 +75,16 @@ class _Round:
 
     async def run(self, rate: float, duration: float, drain_timeout: float
                   ) -> tuple[Latency, float, float, float, float]:
-        """One round: latency, edits/s actually sent, and CPU % of the server, the generator
-        and every other process, over the sending time."""
-        pid = self.server.pid
-        cpu0, own0, busy0 = cpu_seconds(pid), time.process_time(), busy_seconds()
+        """One round: latency, edits/s actually sent, and CPU % of the server (all nodes), the
+        generator and every other process, over the sending time."""
+        def server_cpu() -> float:
+            return sum(cpu_seconds(node.pid) for node in self.servers)
+
+        cpu0, own0, busy0 = server_cpu(), time.process_time(), busy_seconds()
         t0 = time.monotonic()
         sent, finals = await self.writers.send(rate, duration)
         t1 = time.monotonic()
-        cpu1, own1, busy1 = cpu_seconds(pid), time.process_time(), busy_seconds()
+        cpu1, own1, busy1 = server_cpu(), time.process_time(), busy_seconds()
         answers = await asyncio.to_thread(self.pool.collect, finals, drain_timeout)
         # Receivers report their CPU time at collect, slightly after t1: close enough.
         generator = sum(a.cpu_seconds for a in answers)
@@ -91,10 +101,14 @@ class _Round:
         )
 
 
-async def fanout(server: Server, receivers: int, *, rate: float, duration: float,
-                 per_process: int, compression: Compression) -> FanoutResult:
+def _nodes(server: Server | Sequence[Server]) -> Sequence[Server]:
+    return [server] if isinstance(server, Server) else server
+
+
+async def fanout(server: Server | Sequence[Server], receivers: int, *, rate: float,
+                 duration: float, per_process: int, compression: Compression) -> FanoutResult:
     """One writer sending ``rate`` edits/s to ``receivers`` clients of one board."""
-    async with _Round(server, receivers, 1, per_process, compression) as round_:
+    async with _Round(_nodes(server), receivers, 1, per_process, compression) as round_:
         await round_.run(rate, 1.0, drain_timeout=10)  # warm-up, thrown away
         measured, _rate, server_cpu, generator_cpu, other_cpu = await round_.run(
             rate, duration, drain_timeout=10
@@ -107,7 +121,8 @@ async def fanout(server: Server, receivers: int, *, rate: float, duration: float
                             other_cpu)
 
 
-async def sustained(server: Server, *, receivers: int, writers: int, first_rate: float,
+async def sustained(server: Server | Sequence[Server], *, receivers: int, writers: int,
+                    first_rate: float,
                     step_seconds: float, p99_limit_ms: float, per_process: int,
                     compression: Compression) -> SustainedResult:
     """Offer rising edit rates until the receivers stop keeping up, then narrow it down.
@@ -119,7 +134,7 @@ async def sustained(server: Server, *, receivers: int, writers: int, first_rate:
     rate actually sent in the best passing step.
     """
     result = SustainedResult()
-    async with _Round(server, receivers, writers, per_process, compression) as round_:
+    async with _Round(_nodes(server), receivers, writers, per_process, compression) as round_:
         await round_.run(first_rate, 1.0, drain_timeout=10)
 
         async def passes(rate: float) -> bool:

@@ -15,10 +15,13 @@ __all__ = ["Writers"]
 
 
 class Writers:
-    """``count`` writer connections to one board, used round-robin."""
+    """``count`` writer connections to one board, used round-robin.
 
-    def __init__(self, url: str, count: int, compression: Compression) -> None:
-        self.url = url
+    ``urls`` are the board's address on each node; the writers alternate between them.
+    """
+
+    def __init__(self, urls: list[str], count: int, compression: Compression) -> None:
+        self.urls = urls
         self.count = count
         self.compression = compression
         self.sockets: list[websockets.ClientConnection] = []
@@ -26,8 +29,9 @@ class Writers:
         self._drains: list[asyncio.Task[None]] = []
 
     async def open(self) -> Writers:
-        for _ in range(self.count):
-            ws, _state = await connect_synced(self.url, self.compression)
+        for index in range(self.count):
+            ws, _state = await connect_synced(self.urls[index % len(self.urls)],
+                                              self.compression)
             self.sockets.append(ws)
             # Servers echo edits (y-websocket) or forward the other writers' edits; read them so
             # the server never sees a writer as a slow peer.
