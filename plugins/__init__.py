@@ -10,6 +10,18 @@ from __future__ import annotations
 
 import pluggy
 
+from .agreement import (
+    ACTIVITIES,
+    AIMS,
+    CONDUCT,
+    COOPERATION,
+    HEALTH,
+    RESOURCES,
+    STRATEGY,
+    Chapter,
+    Check,
+    CovenantSection,
+)
 from .board import (
     BoardSnapshot,
     Element,
@@ -26,6 +38,16 @@ from .spec import FIELD_TYPES, LANGUAGES, CanvasSpec, ElementKind, Rect, SpecErr
 hookimpl = pluggy.HookimplMarker("partnerboard")
 
 __all__ = [
+    "ACTIVITIES",
+    "AIMS",
+    "CONDUCT",
+    "COOPERATION",
+    "HEALTH",
+    "RESOURCES",
+    "STRATEGY",
+    "Chapter",
+    "Check",
+    "CovenantSection",
     "FIELD_TYPES",
     "LANGUAGES",
     "BoardSnapshot",

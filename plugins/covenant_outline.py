@@ -2,7 +2,9 @@
 
 One outline, used by every document exporter (Markdown, HTML, DOCX), so the three formats
 cannot drift apart: chapters in the order of an agreement, each with its sections and items
-turned into display text in the covenant's language.
+turned into display text in the covenant's language. The chapters are the ones the covenant
+carries (the canvas declared them at finalize, see plugins/agreement.py); sections in none of
+them follow under "other".
 """
 
 from __future__ import annotations
@@ -22,22 +24,6 @@ from .covenant_words import (
 )
 
 __all__ = ["Chapter", "Line", "outline", "WORDS", "words"]
-
-#: (chapter title, section ids) in the order of an agreement.
-CHAPTERS: tuple[tuple[dict[str, str], tuple[str, ...]], ...] = (
-    ({"nl": "Wat we willen bereiken", "en": "What we want to achieve"}, ("values",)),
-    (
-        {"nl": "Hoe we samenwerken", "en": "How we work together"},
-        ("process_agreements", "roles_and_communication", "communication"),
-    ),
-    ({"nl": "Voorwaarden en middelen", "en": "Conditions and resources"}, ("conditions",)),
-    ({"nl": "Acties", "en": "Actions"}, ("actions",)),
-    ({"nl": "Spelregels voor de samenwerking", "en": "Game rules for working together"},
-     ("game_rules", "guardian")),
-    ({"nl": "Strategie per partner", "en": "Partner strategy"}, ("partner_strategy",)),
-    ({"nl": "Gezondheid van de samenwerking", "en": "Health of the collaboration"},
-     ("health_check", "attention_points")),
-)
 
 #: Item keys that are bookkeeping, not shown as details: ids (a block's ``block`` and
 #: ``group`` repeat its title; a partner's ``movement`` and ``relationship`` are spelled out in
@@ -117,12 +103,12 @@ def outline(covenant: Mapping[str, Any]) -> list[Chapter]:
     sections: Mapping[str, list[Mapping[str, Any]]] = covenant.get("sections", {})
     placed: set[str] = set()
     chapters = []
-    for title, section_ids in CHAPTERS:
-        present = [s for s in section_ids if s in sections]
+    for chapter in covenant.get("chapters") or ():
+        present = [s for s in chapter.get("sections", ()) if s in sections and s not in placed]
         if not present:
             continue
         placed.update(present)
-        chapters.append(Chapter(title[language], [
+        chapters.append(Chapter(str(chapter.get("title", "")), [
             Section(s, section_title(s, language, titles),
                     [line_of(i, language) for i in sections[s]])
             for s in present

@@ -14,7 +14,6 @@ from typing import Any
 
 __all__ = [
     "CHECK_TITLES",
-    "SECTION_TITLES",
     "WORDS",
     "check_title",
     "format_date",
@@ -115,35 +114,12 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Titles of the sections the built-in canvases give, worded for an agreement. Sections of
-#: other plugins take the title of the canvas zone of the same id (see covenant_build).
-SECTION_TITLES: dict[str, dict[str, str]] = {
-    "values": {"nl": "Gedeelde waarden en doelen", "en": "Shared values and aims"},
-    "process_agreements": {"nl": "Procesafspraken", "en": "Process agreements"},
-    "roles_and_communication": {"nl": "Rollen en communicatie", "en": "Roles and communication"},
-    "communication": {"nl": "Communicatie over de afspraken", "en": "Communicating the agreements"},
-    "conditions": {"nl": "Voorwaarden en middelen", "en": "Conditions and resources"},
-    "actions": {"nl": "Eerste acties", "en": "First actions"},
-    "game_rules": {"nl": "Spelregels", "en": "Game rules"},
-    "guardian": {"nl": "Hoeder van de spelregels", "en": "Guardian of the rules"},
-    "partner_strategy": {"nl": "Partners en ontwikkelrichting", "en": "Partners and direction"},
-    "health_check": {"nl": "Bouwstenen", "en": "Building blocks"},
-    "attention_points": {"nl": "Aandachtspunten", "en": "Points of attention"},
-}
-
-#: Names of the completeness checks (covenant_build.completeness gives their ids).
+#: Names of the WHO checks, which the core makes for every covenant; the WHY and WHAT checks
+#: carry the titles their canvas declared (see covenant_build.completeness).
 CHECK_TITLES: dict[str, dict[str, str]] = {
     "parties": {"nl": "Partijen", "en": "Parties"},
     "contributions": {"nl": "Inbreng van elke partner", "en": "Each partner's contribution"},
     "representatives": {"nl": "Ondertekening", "en": "Signatures"},
-    "shared_objectives": {"nl": "Gedeelde doelen en waarden", "en": "Shared objectives and values"},
-    "own_objectives": {"nl": "Eigen doelen per partner", "en": "Each partner's own objectives"},
-    "activities": {"nl": "Activiteiten", "en": "Activities"},
-    "resources": {"nl": "Middelen en voorwaarden", "en": "Resources and conditions"},
-    "roles": {"nl": "Rollen", "en": "Roles"},
-    "process_agreements": {"nl": "Procesafspraken", "en": "Process agreements"},
-    "indicators": {"nl": "Graadmeters", "en": "Indicators"},
-    "game_rules": {"nl": "Spelregels", "en": "Game rules"},
 }
 
 #: Values that items carry as ids, by the key they appear under.
@@ -183,15 +159,17 @@ def words(language: str) -> dict[str, str]:
 
 def section_title(section_id: str, language: str,
                   declared: Mapping[str, str] | None = None) -> str:
-    """A section's title: the one stored with the covenant, ours, or the id made readable."""
+    """A section's title: the one stored with the covenant, or the id made readable."""
     if declared and isinstance(declared.get(section_id), str) and declared[section_id].strip():
         return declared[section_id]
-    if section_id in SECTION_TITLES:
-        return SECTION_TITLES[section_id][language_of(language)]
     return section_id.replace("_", " ").capitalize()
 
 
-def check_title(check_id: str, language: str) -> str:
+def check_title(check: Mapping[str, Any], language: str) -> str:
+    """A checklist line's name: the title it carries, ours for WHO, or the id made readable."""
+    if isinstance(check.get("title"), str) and check["title"].strip():
+        return check["title"]
+    check_id = str(check.get("id", ""))
     if check_id in CHECK_TITLES:
         return CHECK_TITLES[check_id][language_of(language)]
     return check_id.replace("_", " ").capitalize()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from partnerboard.plugins import CanvasSpec, ElementKind, Rect, Zone
+from partnerboard.plugins import HEALTH, CanvasSpec, Check, CovenantSection, ElementKind, Rect, Zone
 
 LEFT, TOP, BLOCK_W, BLOCK_H, GAP, HEADER = 40, 120, 560, 320, 20, 60
 ROW_H = HEADER + BLOCK_H + GAP
@@ -109,8 +109,16 @@ SPEC = CanvasSpec(
     size=(2400, 1960),
     zones=_zones(),
     element_kinds=(
-        ElementKind("note", {"nl": "Notitie", "en": "Note"}),
+        ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
         ElementKind("score", {"nl": "Score (1-5)", "en": "Score (1-5)"}, {"value": "integer"}),
+    ),
+    sections=(
+        CovenantSection("health_check", {"nl": "Bouwstenen", "en": "Building blocks"}, HEALTH,
+                        checks=(Check("indicators", "what",
+                                      {"nl": "Graadmeters", "en": "Indicators"},
+                                      "complete_items", keys=("mean",)),)),
+        CovenantSection("attention_points", {"nl": "Aandachtspunten",
+                                             "en": "Points of attention"}, HEALTH),
     ),
     decorations=(
         {"type": "label", "x": LEFT, "y": 30, "size": 40,

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from partnerboard.plugins import CanvasSpec, ElementKind, Rect, Zone
+from partnerboard.plugins import (
+    CONDUCT,
+    COOPERATION,
+    CanvasSpec,
+    Check,
+    CovenantSection,
+    ElementKind,
+    Rect,
+    Zone,
+)
 
 #: A rule works at one of these levels, from the work floor up.
 LEVELS = {
@@ -90,6 +99,21 @@ THEMES = {
     ],
 }
 
+SECTIONS = (
+    CovenantSection("game_rules", {"nl": "Spelregels", "en": "Game rules"}, CONDUCT, checks=(
+        Check("game_rules", "what", {"nl": "Spelregels", "en": "Game rules"}, "with_section",
+              other="guardian", notes={
+                  "missing_other": {"nl": "de spelregels hebben geen hoeder",
+                                    "en": "the game rules have no guardian"},
+                  "empty": {"nl": "nog geen spelregels vastgelegd",
+                            "en": "no game rules recorded"}}),
+    )),
+    CovenantSection("guardian", {"nl": "Hoeder van de spelregels",
+                                 "en": "Guardian of the rules"}, CONDUCT),
+    CovenantSection("communication", {"nl": "Communicatie over de afspraken",
+                                      "en": "Communicating the agreements"}, COOPERATION),
+)
+
 SPEC = CanvasSpec(
     id="game-rules",
     version="1.0",
@@ -106,10 +130,13 @@ SPEC = CanvasSpec(
     zones=ZONES,
     steps=("never-again", "rules", "guardian", "communication"),
     element_kinds=(
-        ElementKind("note", {"nl": "Notitie", "en": "Note"}),
-        ElementKind("rule", {"nl": "Spelregel", "en": "Game rule"}, {"level": tuple(LEVELS)}),
-        ElementKind("arrow", {"nl": "Pijl", "en": "Arrow"}, {"from": "element", "to": "element"}),
+        ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
+        ElementKind("rule", {"nl": "Spelregel", "en": "Game rule"}, {"level": tuple(LEVELS)},
+                    markable=True, arranged=True),
+        ElementKind("arrow", {"nl": "Pijl", "en": "Arrow"}, {"from": "element", "to": "element"},
+                    content=False),
     ),
+    sections=SECTIONS,
     decorations=(
         {"type": "label", "x": 40, "y": 40, "size": 40,
          "text": {"nl": "Spelregels voor samenwerken onder druk",

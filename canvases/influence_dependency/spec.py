@@ -7,7 +7,7 @@ points are in ``extra["ambition"]`` and a facilitator's version in the board's m
 
 from __future__ import annotations
 
-from partnerboard.plugins import CanvasSpec, ElementKind, Rect, Zone
+from partnerboard.plugins import STRATEGY, CanvasSpec, CovenantSection, ElementKind, Rect, Zone
 
 #: The plot area in board coordinates: x = dependency 0..1, y = influence 1..0 (top is more).
 PLOT = Rect(220, 160, 1200, 1000)
@@ -138,7 +138,11 @@ SPEC = CanvasSpec(
             {"nl": "Partner", "en": "Partner"},
             {"partner": "string", "target_x": "number", "target_y": "number"},
         ),
-        ElementKind("note", {"nl": "Notitie", "en": "Note"}),
+        ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
+    ),
+    sections=(
+        CovenantSection("partner_strategy", {"nl": "Partners en ontwikkelrichting",
+                                             "en": "Partners and direction"}, STRATEGY),
     ),
     decorations=DECORATIONS,
     extra={

@@ -105,7 +105,7 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
                     _item(document, note, "List Bullet 2")
     document.add_heading(w["completeness"], level=1)
     for check in covenant["completeness"]:
-        text = f"{w[check['group']]} · {check_title(check['id'], language)}: {w[check['status']]}"
+        text = f"{w[check['group']]} · {check_title(check, language)}: {w[check['status']]}"
         if check["notes"]:
             text += " — " + "; ".join(check["notes"])
         document.add_paragraph(text, style="List Bullet")

@@ -40,6 +40,6 @@ def render_html(covenant: dict[str, Any]) -> str:
         lang=language,
         signed=signed,
         stylesheet=STYLESHEET,
-        check_title=lambda check_id: check_title(check_id, language),
+        check_title=lambda check: check_title(check, language),
         date=lambda value: format_date(str(value), language),
     )

@@ -22,9 +22,6 @@ import { banners, connectionStatus } from './status.js'
 import { toolbar } from './toolbar.js'
 import { Viewport } from './viewport.js'
 
-/** Zones whose notes carry owner and due, unless the canvas names its own (spec.extra.field_zones). */
-const DEFAULT_FIELD_ZONES = ['actions']
-
 async function fetchJSON (url) {
   const answer = await fetch(url, { headers: { accept: 'application/json' } })
   if (!answer.ok) {
@@ -45,7 +42,7 @@ class Board extends Emitter {
     this.role = info.role
     this.identity = { name: '', org: '' }
     this.noteColor = NOTE_COLORS[0][1]
-    this.fieldZones = new Set((spec.extra && spec.extra.field_zones) || DEFAULT_FIELD_ZONES)
+    this.fieldZones = new Set((spec.extra && spec.extra.field_zones) || [])
     this.pointer = null
     this.pointerInside = false
     this.spaceHeld = false

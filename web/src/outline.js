@@ -5,10 +5,8 @@
 import { clear, h } from './dom.js'
 import { kindFor } from './kinds.js'
 import { onLanguage, pick, t } from './i18n.js'
-import { geometry, orgLabel, str, textOf, zoneOf } from './model.js'
+import { geometry, kindsWith, orgLabel, str, textOf, zoneOf } from './model.js'
 
-/** The kinds the covenant's "only agreed notes" rule applies to (MARKABLE_KINDS on the server). */
-const MARKABLE = new Set(['note', 'rule', 'situation'])
 
 export class Outline {
   constructor (app) {
@@ -76,7 +74,8 @@ export class Outline {
   section (id, title, entries, zoneId) {
     entries.sort((a, b) => a.g.y - b.g.y || a.g.x - b.g.x)
     // The covenant's rule: once a note in a zone is marked agreed, only agreed notes count there.
-    const markable = entries.filter(entry => MARKABLE.has(str(entry.ymap, 'kind')))
+    const kinds = kindsWith(this.app.spec, 'markable')
+    const markable = entries.filter(entry => kinds.has(str(entry.ymap, 'kind')))
     const agreed = markable.filter(entry => str(entry.ymap, 'status') === 'agreed')
     const agreedOnly = zoneId !== 'parked' && agreed.length > 0
     const list = entries.length
