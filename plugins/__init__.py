@@ -33,6 +33,7 @@ from .board import (
 )
 from .covenant import Sections, SectionsError, check_sections, item
 from .spec import FIELD_TYPES, LANGUAGES, CanvasSpec, ElementKind, Rect, SpecError, Zone
+from .versions import BoardData, Migration, NewerVersion
 
 #: Marks a function in a plugin module as the implementation of a hook.
 hookimpl = pluggy.HookimplMarker("partnerboard")
@@ -50,9 +51,12 @@ __all__ = [
     "CovenantSection",
     "FIELD_TYPES",
     "LANGUAGES",
+    "BoardData",
     "BoardSnapshot",
     "CanvasSpec",
     "Element",
+    "Migration",
+    "NewerVersion",
     "ElementKind",
     "Partner",
     "Rect",

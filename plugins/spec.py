@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .agreement import CHECK_GROUPS, MEASURES, Chapter, Check, CovenantSection
+from .versions import Migration, version_key
 
 __all__ = [
     "FIELD_TYPES",
@@ -166,7 +167,8 @@ class CanvasSpec:
     (plugins/README.md lists the types). ``extra`` holds canvas-specific settings (e.g. the
     default ambition line), passed through to the browser as JSON. ``sections`` declares the
     covenant sections the canvas's hook returns: titles, chapters and checklist checks
-    (:mod:`partnerboard.plugins.agreement`).
+    (:mod:`partnerboard.plugins.agreement`). ``migrations`` bring boards made with an older
+    ``version`` up to date (:mod:`partnerboard.plugins.versions`).
     """
 
     id: str
@@ -180,6 +182,7 @@ class CanvasSpec:
     decorations: tuple[dict[str, Any], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     sections: tuple[CovenantSection, ...] = ()
+    migrations: tuple[Migration, ...] = ()
 
     @property
     def bounds(self) -> Rect:
@@ -283,6 +286,10 @@ def _canvas_problem(spec: CanvasSpec) -> Problem | None:
         return "id", "must be a slug of lowercase letters, digits and single dashes"
     if not isinstance(spec.version, str) or not spec.version:
         return "version", "must be a non-empty string such as '1.0'"
+    try:
+        version_key(spec.version)
+    except ValueError:
+        return "version", f"must be numbers with dots, such as '1.0', got {spec.version!r}"
     for name in ("title", "description"):
         missing = _missing_language(getattr(spec, name))
         if missing:
@@ -392,7 +399,29 @@ def _first_problem(spec: CanvasSpec) -> Problem | None:
     if not isinstance(spec.extra, dict):
         return "extra", "must be a dict"
     return (_not_json(spec.extra, "extra") or _untranslated(spec.extra, "extra")
-            or _sections_problem(spec))
+            or _sections_problem(spec) or _migrations_problem(spec))
+
+
+def _migrations_problem(spec: CanvasSpec) -> Problem | None:
+    """Migrations run in the order given: each from a version no older than where the last
+    one ended, to a newer one, none beyond the spec's version."""
+    reached: tuple[int, ...] = ()
+    for index, step in enumerate(spec.migrations):
+        where = f"migrations[{index}]"
+        if not isinstance(step, Migration) or not callable(step.migrate):
+            return where, "must be a Migration(from_version, to_version, function)"
+        try:
+            start, end = version_key(step.from_version), version_key(step.to_version)
+        except ValueError:
+            return where, "versions must be numbers with dots, such as '1.0'"
+        if not start < end:
+            return where, f"goes from {step.from_version} to {step.to_version}: not newer"
+        if start < reached:
+            return where, f"starts at {step.from_version}, before the previous one ends"
+        if end > version_key(spec.version):
+            return where, f"ends at {step.to_version}, after the canvas version {spec.version}"
+        reached = end
+    return None
 
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -25,6 +25,8 @@ from partnerboard.plugins import (
     Check,
     CovenantSection,
     ElementKind,
+    Migration,
+    NewerVersion,
     Rect,
     SpecError,
     Zone,
@@ -35,6 +37,7 @@ from partnerboard.plugins import (
 from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import build_registry
 from partnerboard.plugins.testing import build_board, element, point_in
+from partnerboard.plugins.versions import migrated, migrations_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN = (partnership_map, influence_dependency, game_rules, building_blocks)
@@ -248,3 +251,47 @@ def test_a_wrong_section_declaration_is_reported_with_its_field(section, field, 
         spec.validate()
     assert raised.value.field == field
     assert words in raised.value.problem
+
+
+def _rename(board) -> None:  # noqa: ANN001
+    for found in board["elements"].values():
+        if "table" in found:
+            found["level"] = found.pop("table")
+
+
+def _prefix(board) -> None:  # noqa: ANN001
+    for found in board["elements"].values():
+        found["text"] = "» " + found["text"]
+
+
+def test_migrations_run_in_order_from_the_boards_version_and_never_touch_the_input():
+    spec = CanvasSpec(**{**ROLES.__dict__, "version": "3.0", "migrations": (
+        Migration("1.0", "2.0", _rename), Migration("2.5", "3.0", _prefix))}).validate()
+    data = {"meta": {"canvas_version": "1.0"}, "partners": {},
+            "elements": {"a": {"kind": "seat", "text": "Wethouder", "table": "bestuur"}}}
+    assert migrated(spec, data, "1.0")["elements"]["a"] == {
+        "kind": "seat", "text": "» Wethouder", "level": "bestuur"}
+    assert migrated(spec, data, "2.0")["elements"]["a"]["text"] == "» Wethouder"
+    assert "table" in migrated(spec, data, "2.0")["elements"]["a"]  # 1.0 -> 2.0 not needed
+    assert migrated(spec, data, "3.0")["elements"]["a"] == data["elements"]["a"]
+    assert migrated(spec, data, "1.0")["meta"]["canvas_version"] == "3.0"
+    assert data["elements"]["a"]["text"] == "Wethouder"
+    with pytest.raises(NewerVersion, match="version 4.1 of the canvas 'roles-tables'"):
+        migrations_for(spec, "4.1")
+
+
+@pytest.mark.parametrize(
+    ("version", "migrations", "words"),
+    [
+        ("2.0", (Migration("2.0", "1.0", _rename),), "not newer"),
+        ("2.0", (Migration("1.0", "3.0", _rename),), "after the canvas version 2.0"),
+        ("3.0", (Migration("1.0", "2.0", _rename), Migration("1.5", "3.0", _prefix)),
+         "before the previous one ends"),
+        ("2.0", (Migration("1.0", "2.0", "not a function"),), "must be a Migration"),
+        ("two", (), "numbers with dots"),
+    ],
+)
+def test_a_wrong_migration_chain_is_reported(version, migrations, words):
+    spec = CanvasSpec(**{**ROLES.__dict__, "version": version, "migrations": migrations})
+    with pytest.raises(SpecError, match=words):
+        spec.validate()

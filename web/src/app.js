@@ -22,6 +22,17 @@ import { banners, connectionStatus } from './status.js'
 import { toolbar } from './toolbar.js'
 import { Viewport } from './viewport.js'
 
+/** True when version a ("1.10") is newer than b ("1.9"), comparing the numbers. */
+function newerVersion (a, b) {
+  const x = a.split('.').map(Number)
+  const y = String(b).split('.').map(Number)
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] || 0) - (y[i] || 0)
+    if (d) return d > 0
+  }
+  return false
+}
+
 async function fetchJSON (url) {
   const answer = await fetch(url, { headers: { accept: 'application/json' } })
   if (!answer.ok) {
@@ -49,6 +60,8 @@ class Board extends Emitter {
     this.doc = new Y.Doc()
     this.roots = roots(this.doc)
     this.finalized = info.state === 'finalized' || root.dataset.state === 'finalized'
+    /** The board was made with a newer version of its canvas than the server has: read-only. */
+    this.newerCanvas = null
     this.readOnly = this.role === 'observer' || this.finalized
     this._colors = new Map()
     this.roots.partners.observeDeep(() => { this._colors.clear(); this.renderer && this.renderer.refreshAll() })
@@ -68,7 +81,18 @@ class Board extends Emitter {
   setFinalized (finalized) {
     if (finalized === this.finalized) return
     this.finalized = finalized
-    this.readOnly = this.role === 'observer' || this.finalized
+    this.updateReadOnly()
+  }
+
+  /** The canvas version the board was made with, when newer than the server's (see versions.py). */
+  setNewerCanvas (version) {
+    if (version === this.newerCanvas) return
+    this.newerCanvas = version
+    this.updateReadOnly()
+  }
+
+  updateReadOnly () {
+    this.readOnly = this.role === 'observer' || this.finalized || this.newerCanvas !== null
     if (this.readOnly) { this.editor.close(); this.undo.clear() }
     this.root.classList.toggle('read-only', this.readOnly)
     this.root.classList.toggle('finalized', this.finalized)
@@ -133,7 +157,11 @@ class Board extends Emitter {
     this.actions.fit()
     new ResizeObserver(() => this.viewport.resized()).observe(this.container)
     const meta = this.roots.meta
-    const checkMeta = () => this.setFinalized(this.finalized || meta.get('finalized') === true)
+    const checkMeta = () => {
+      this.setFinalized(this.finalized || meta.get('finalized') === true)
+      const made = meta.get('canvas_version')
+      this.setNewerCanvas(typeof made === 'string' && newerVersion(made, this.spec.version) ? made : null)
+    }
     meta.observe(checkMeta)
     checkMeta()
     this.connection.on('synced', () => {
