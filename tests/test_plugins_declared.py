@@ -43,9 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN = (partnership_map, influence_dependency, game_rules, building_blocks)
 #: Kinds every canvas may use, drawn by the core board (DESIGN §6): not canvas-specific.
 CORE_KINDS = {"note", "arrow"}
-#: Browser code of the built-in canvases' own kinds; it moves into the canvases' static
-#: modules in the next part of issue 15, so it may still name them.
-BROWSER_CANVAS_CODE = ("web/src/kinds/", "web/src/canvas/")
 
 TABLES = Chapter("tables", {"nl": "Wie aan welke tafel zit", "en": "Who sits at which table"}, 15)
 
@@ -124,8 +121,6 @@ def test_no_generic_module_names_a_built_in_canvas_section_or_kind():
     found = []
     for path in files:
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith(BROWSER_CANVAS_CODE):
-            continue
         for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
             if pattern.search(line):
                 found.append(f"{relative}:{number}: {line.strip()}")

@@ -13,6 +13,9 @@ from partnerboard.plugins import STRATEGY, CanvasSpec, CovenantSection, ElementK
 PLOT = Rect(220, 160, 1200, 1000)
 #: The ambition line when the facilitator has not moved it: [[dependency, influence], ...].
 DEFAULT_AMBITION = [[0.0, 0.3], [1.0, 0.8]]
+#: Smaller moves than this (a share of an axis) count as staying put; the board's markers
+#: (static/board.js, through ``extra``) and the covenant's advice use the same threshold.
+STAY = 0.05
 
 MID_X, MID_Y = PLOT.x + PLOT.w / 2, PLOT.y + PLOT.h / 2
 
@@ -147,6 +150,7 @@ SPEC = CanvasSpec(
     decorations=DECORATIONS,
     extra={
         "ambition": DEFAULT_AMBITION,
+        "stay": STAY,
         "plot": "plot",
         "relationships": RELATIONSHIPS,
         "movements": {key: dict(value) for key, value in MOVEMENTS.items()},

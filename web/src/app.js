@@ -3,7 +3,7 @@
 import * as Y from 'yjs'
 import { createActions } from './actions.js'
 import { setServerTime } from './clock.js'
-import { installCanvas } from './canvas/index.js'
+import { installCanvas } from './canvases.js'
 import { Connection } from './connection.js'
 import { h, setText } from './dom.js'
 import { Editor } from './editor.js'

@@ -2,12 +2,8 @@
 // spec.extra.levels), shown as a small select on the rule and as its label when read-only.
 // Situations are plain notes; arrows between them are the ordinary arrow kind.
 
-import { h, setText } from '../dom.js'
-import { registerKind } from '../kinds.js'
-import { addTexts, pick, t } from '../i18n.js'
-import { setFields, str, textOf } from '../model.js'
-import { TEXTS } from '../canvas/texts.js'
-import { noteKind } from './note.js'
+import { addTexts, h, noteKind, pick, registerKind, setFields, setText, str, t, textOf } from 'partnerboard'
+import { TEXTS } from './texts.js'
 
 addTexts(TEXTS)
 
