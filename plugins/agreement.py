@@ -116,12 +116,33 @@ class Check:
 
 @dataclass(frozen=True)
 class CovenantSection:
-    """A covenant section a canvas's hook returns: its title, chapter and checks."""
+    """A covenant section a canvas's hook returns: its title, chapter and checks, and how its
+    items' own keys read in the documents.
+
+    :param details: item key -> its name ``{"nl": ..., "en": ...}``, or None to leave the key
+        out of the documents (an id, a position). Undeclared keys show as the key made readable.
+    :param values: item key -> value -> its words, for keys that hold ids (``"governance"`` ->
+        ``{"nl": "bestuur", "en": "governance"}``).
+    :param required: keys shown as "missing" on an item that has no value for them.
+    """
 
     id: str
     title: dict[str, str]
     chapter: Chapter
     checks: tuple[Check, ...] = ()
+    details: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+
+    def words(self, language: str) -> dict[str, Any]:
+        """The item vocabulary as the covenant keeps it, in ``language``."""
+        return {
+            "labels": {key: None if label is None else label[language]
+                       for key, label in self.details.items()},
+            "value_words": {key: {value: word[language] for value, word in words.items()}
+                       for key, words in self.values.items()},
+            "required": list(self.required),
+        }
 
 
 def _status(done: int, total: int) -> str:

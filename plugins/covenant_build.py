@@ -152,6 +152,16 @@ def chapters(sections: Iterable[str], canvas: CanvasSpec, language: str) -> list
     return sorted(found.values(), key=lambda chapter: chapter["order"])
 
 
+def item_words(sections: Iterable[str], canvas: CanvasSpec, language: str) -> dict[str, Any]:
+    """How each declared section's item keys and values read, in the covenant's language."""
+    found = {}
+    for section in sections:
+        declared = canvas.section(section)
+        if declared is not None and (declared.details or declared.values or declared.required):
+            found[section] = declared.words(language_of(language))
+    return found
+
+
 def declared_checks(
     sections: Iterable[str], canvas: CanvasSpec, language: str
 ) -> list[dict[str, Any]]:
@@ -196,6 +206,7 @@ def build_covenant(
     covenant["section_titles"] = section_titles(sections, canvas, board.language)
     covenant["chapters"] = chapters(sections, canvas, board.language)
     covenant["checks"] = declared_checks(sections, canvas, board.language)
+    covenant["item_words"] = item_words(sections, canvas, board.language)
     filtered = agreed_only(board, canvas)
     if filtered:
         covenant["agreed_only"] = filtered
@@ -289,6 +300,7 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
     titles: dict[str, str] = {}
     chapters_by_id: dict[str, dict[str, Any]] = {}
     checks: dict[tuple[str, str], dict[str, Any]] = {}
+    item_vocabulary: dict[str, Any] = {}
     for covenant in covenants:
         for name, title in (covenant.get("section_titles") or {}).items():
             titles.setdefault(name, title)
@@ -297,6 +309,8 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
             entry["sections"] += [s for s in chapter["sections"] if s not in entry["sections"]]
         for check in covenant.get("checks") or ():
             checks.setdefault((check["section"], check["id"]), check)
+        for section, vocabulary in (covenant.get("item_words") or {}).items():
+            item_vocabulary.setdefault(section, vocabulary)
         for party in covenant["parties"]:
             parties.setdefault(party["name"].casefold(), party)
         for person in covenant["participants"]:
@@ -315,6 +329,7 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
         "section_titles": {name: titles[name] for name in sections if name in titles},
         "chapters": sorted(chapters_by_id.values(), key=lambda chapter: chapter["order"]),
         "checks": list(checks.values()),
+        "item_words": item_vocabulary,
         "signatures": signatures,
     }
     combined["completeness"] = completeness(combined)

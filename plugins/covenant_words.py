@@ -1,4 +1,4 @@
-"""The words of a covenant in its own language: titles, checklist names, values, dates, numbers.
+"""The words of a covenant in its own language: headings, checklist names, dates, numbers.
 
 A covenant is read by people who sign it, so nothing in it may show an internal id
 (``roles_and_communication``), an ISO timestamp or an English word on a Dutch board. Every
@@ -21,7 +21,6 @@ __all__ = [
     "language_of",
     "plural",
     "section_title",
-    "value_word",
     "words",
 ]
 
@@ -45,19 +44,6 @@ WORDS: dict[str, dict[str, str]] = {
         "finalized": "afgerond op",
         "hash": "momentopname (sha256)",
         "covenant_hash": "Vingerafdruk van dit convenant (sha256)",
-        "owner": "wie",
-        "due": "wanneer",
-        "level": "niveau",
-        "prevents": "voorkomt",
-        "mean": "gemiddelde score",
-        "scores": "aantal scores",
-        "dependency": "afhankelijkheid",
-        "influence": "invloed",
-        "ambition": "t.o.v. ambitielijn",
-        "desired": "gewenste positie",
-        "advice": "advies",
-        "movement": "beweging",
-        "relationship": "relatievorm",
         "org": "van",
         "not_in_place": "ontbreekt",
         "partly": "deels",
@@ -67,6 +53,8 @@ WORDS: dict[str, dict[str, str]] = {
         "what": "Wat",
         "empty": "Nog niets vastgelegd.",
         "missing": "ontbreekt",
+        "yes": "ja",
+        "no": "nee",
         "agreed_only": "Alleen de notities die als akkoord zijn gemarkeerd, staan hierin.",
     },
     "en": {
@@ -88,19 +76,6 @@ WORDS: dict[str, dict[str, str]] = {
         "finalized": "finalized on",
         "hash": "snapshot (sha256)",
         "covenant_hash": "Fingerprint of this covenant (sha256)",
-        "owner": "who",
-        "due": "by",
-        "level": "level",
-        "prevents": "prevents",
-        "mean": "mean score",
-        "scores": "scores given",
-        "dependency": "dependency",
-        "influence": "influence",
-        "ambition": "against the ambition line",
-        "desired": "desired position",
-        "advice": "advice",
-        "movement": "movement",
-        "relationship": "relationship",
         "org": "from",
         "not_in_place": "not in place",
         "partly": "partly",
@@ -110,6 +85,8 @@ WORDS: dict[str, dict[str, str]] = {
         "what": "What",
         "empty": "Nothing recorded yet.",
         "missing": "missing",
+        "yes": "yes",
+        "no": "no",
         "agreed_only": "Only the notes marked as agreed are in here.",
     },
 }
@@ -120,19 +97,6 @@ CHECK_TITLES: dict[str, dict[str, str]] = {
     "parties": {"nl": "Partijen", "en": "Parties"},
     "contributions": {"nl": "Inbreng van elke partner", "en": "Each partner's contribution"},
     "representatives": {"nl": "Ondertekening", "en": "Signatures"},
-}
-
-#: Values that items carry as ids, by the key they appear under.
-VALUE_WORDS: dict[str, dict[str, dict[str, str]]] = {
-    "ambition": {
-        "above": {"nl": "erboven", "en": "above"},
-        "below": {"nl": "eronder", "en": "below"},
-    },
-    "level": {
-        "practice": {"nl": "uitvoering", "en": "practice"},
-        "management": {"nl": "management", "en": "management"},
-        "governance": {"nl": "bestuur", "en": "governance"},
-    },
 }
 
 MONTHS = {
@@ -173,12 +137,6 @@ def check_title(check: Mapping[str, Any], language: str) -> str:
     if check_id in CHECK_TITLES:
         return CHECK_TITLES[check_id][language_of(language)]
     return check_id.replace("_", " ").capitalize()
-
-
-def value_word(key: str, value: str, language: str) -> str:
-    """A value id in words (``level: governance`` reads ``bestuur``), else the value itself."""
-    known = VALUE_WORDS.get(key, {}).get(value)
-    return known[language_of(language)] if known else value
 
 
 def format_date(value: str, language: str) -> str:

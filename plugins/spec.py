@@ -453,6 +453,23 @@ def _check_problem(check: Check, where: str, sections: set[str]) -> Problem | No
     return None
 
 
+def _words_problem(section: CovenantSection, where: str) -> Problem | None:
+    for key, label in section.details.items():
+        missing = None if label is None else _missing_language(label)
+        if missing:
+            return f"{where}.details.{key}", f"{missing} (or None to leave the key out)"
+    for key, words in section.values.items():
+        if not isinstance(words, dict):
+            return f"{where}.values.{key}", "must be a dict of value -> {'nl': ..., 'en': ...}"
+        for value, word in words.items():
+            missing = _missing_language(word)
+            if missing:
+                return f"{where}.values.{key}.{value}", missing
+    if not all(isinstance(key, str) for key in section.required):
+        return f"{where}.required", "must be a tuple of item keys"
+    return None
+
+
 def _sections_problem(spec: CanvasSpec) -> Problem | None:
     declared = {s.id for s in spec.sections if isinstance(s, CovenantSection)}
     seen: set[str] = set()
@@ -475,6 +492,9 @@ def _sections_problem(spec: CanvasSpec) -> Problem | None:
         missing = _missing_language(chapter.title)
         if missing:
             return f"{where}.chapter.title", missing
+        problem = _words_problem(section, where)
+        if problem:
+            return problem
         for number, check in enumerate(section.checks):
             problem = _check_problem(check, f"{where}.checks[{number}]", declared)
             if problem:

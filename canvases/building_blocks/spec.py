@@ -114,11 +114,17 @@ SPEC = CanvasSpec(
     ),
     sections=(
         CovenantSection("health_check", {"nl": "Bouwstenen", "en": "Building blocks"}, HEALTH,
+                        # A block's id and group repeat its title.
+                        details={"block": None, "group": None,
+                                 "mean": {"nl": "gemiddelde score", "en": "mean score"},
+                                 "scores": {"nl": "aantal scores", "en": "scores given"}},
                         checks=(Check("indicators", "what",
                                       {"nl": "Graadmeters", "en": "Indicators"},
                                       "complete_items", keys=("mean",)),)),
         CovenantSection("attention_points", {"nl": "Aandachtspunten",
-                                             "en": "Points of attention"}, HEALTH),
+                                             "en": "Points of attention"}, HEALTH,
+                        details={"block": None,
+                                 "mean": {"nl": "gemiddelde score", "en": "mean score"}}),
     ),
     decorations=(
         {"type": "label", "x": LEFT, "y": 30, "size": 40,

@@ -100,7 +100,12 @@ THEMES = {
 }
 
 SECTIONS = (
-    CovenantSection("game_rules", {"nl": "Spelregels", "en": "Game rules"}, CONDUCT, checks=(
+    CovenantSection("game_rules", {"nl": "Spelregels", "en": "Game rules"}, CONDUCT,
+                    details={"level": {"nl": "niveau", "en": "level"},
+                             "prevents": {"nl": "voorkomt", "en": "prevents"}},
+                    values={"level": {level: {lang: title[lang].lower() for lang in title}
+                                      for level, title in LEVELS.items()}},
+                    checks=(
         Check("game_rules", "what", {"nl": "Spelregels", "en": "Game rules"}, "with_section",
               other="guardian", notes={
                   "missing_other": {"nl": "de spelregels hebben geen hoeder",

@@ -144,8 +144,20 @@ SPEC = CanvasSpec(
         ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
     ),
     sections=(
-        CovenantSection("partner_strategy", {"nl": "Partners en ontwikkelrichting",
-                                             "en": "Partners and direction"}, STRATEGY),
+        CovenantSection(
+            "partner_strategy",
+            {"nl": "Partners en ontwikkelrichting", "en": "Partners and direction"},
+            STRATEGY,
+            # movement and relationship are ids the advice spells out.
+            details={"movement": None, "relationship": None,
+                     "dependency": {"nl": "afhankelijkheid", "en": "dependency"},
+                     "influence": {"nl": "invloed", "en": "influence"},
+                     "ambition": {"nl": "t.o.v. ambitielijn", "en": "against the ambition line"},
+                     "desired": {"nl": "gewenste positie", "en": "desired position"},
+                     "advice": {"nl": "advies", "en": "advice"}},
+            values={"ambition": {"above": {"nl": "erboven", "en": "above"},
+                                 "below": {"nl": "eronder", "en": "below"}}},
+        ),
     ),
     decorations=DECORATIONS,
     extra={

@@ -154,6 +154,9 @@ SECTIONS = (
                   "en": "{name} has not named what it values"}}),
     )),
     CovenantSection("actions", {"nl": "Eerste acties", "en": "First actions"}, ACTIVITIES,
+                    details={"owner": {"nl": "wie", "en": "who"},
+                             "due": {"nl": "wanneer", "en": "by"}},
+                    required=("owner", "due"),
                     checks=(
         Check("activities", "what", {"nl": "Activiteiten", "en": "Activities"},
               "complete_items", keys=("owner", "due"), notes={
