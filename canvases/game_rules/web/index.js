@@ -1,14 +1,14 @@
 // The game-rules canvas in the browser, loaded as this plugin's static/board.js: rules with
 // their level (rule.js) and the "New rule" tool. Built by web/tools/build.mjs.
 import { addElementAt, addTool, freeSpot, registerCanvas } from 'partnerboard'
-import { DEFAULT_LEVEL, RULE_COLOR } from './rule.js'
+import { defaultLevel, RULE_COLOR } from './rule.js'
 
 const RULE_SIZE = { w: 200, h: 120 }
 
 registerCanvas('game-rules', app => {
   app.actions.newRule = (at = null) => {
     if (app.readOnly) return null
-    const id = addElementAt(app, 'rule', freeSpot(app, RULE_SIZE, at), RULE_SIZE, { color: RULE_COLOR, level: DEFAULT_LEVEL })
+    const id = addElementAt(app, 'rule', freeSpot(app, RULE_SIZE, at), RULE_SIZE, { color: RULE_COLOR, level: defaultLevel(app) })
     app.editor.open(id)
     return id
   }
