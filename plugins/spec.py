@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +136,9 @@ class ElementKind:
         their zone (the others keep their position).
     :param content: elements of this kind are someone's contribution: they count in the
         participation figures (connectors such as arrows do not).
+    :param picture: ``picture(element, picture)`` draws an element of this kind in the board
+        picture (:class:`~partnerboard.plugins.picture.Picture`); without it, a card with its
+        text, as a note.
     """
 
     kind: str
@@ -143,6 +147,7 @@ class ElementKind:
     markable: bool = False
     arranged: bool = False
     content: bool = True
+    picture: Callable[..., None] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -183,6 +188,9 @@ class CanvasSpec:
     extra: dict[str, Any] = field(default_factory=dict)
     sections: tuple[CovenantSection, ...] = ()
     migrations: tuple[Migration, ...] = ()
+    #: ``picture(board, canvas, picture)``: draws the canvas's own layers (quadrants, axes,
+    #: lines) in the board picture, over the zones and under the elements.
+    picture: Callable[..., None] | None = None
 
     @property
     def bounds(self) -> Rect:
@@ -357,6 +365,8 @@ def _kind_problem(kind: ElementKind, where: str) -> Problem | None:
     missing = _missing_language(kind.label)
     if missing:
         return f"{where}.label", missing
+    if kind.picture is not None and not callable(kind.picture):
+        return f"{where}.picture", "must be a function(element, picture) or None"
     for name, value in kind.fields.items():
         choices = isinstance(value, tuple) and value and all(isinstance(v, str) for v in value)
         if value not in FIELD_TYPES and not choices:
@@ -396,6 +406,8 @@ def _first_problem(spec: CanvasSpec) -> Problem | None:
         problem = _not_json(decoration, where) or _untranslated(decoration, where)
         if problem:
             return problem
+    if spec.picture is not None and not callable(spec.picture):
+        return "picture", "must be a function(board, canvas, picture) or None"
     if not isinstance(spec.extra, dict):
         return "extra", "must be a dict"
     return (_not_json(spec.extra, "extra") or _untranslated(spec.extra, "extra")

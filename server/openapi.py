@@ -177,6 +177,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "the covenant of a finalized board", (200, "the covenant", None),
         query=(FORMAT_QUERY,), responses={**CONFLICT, 400: ("unknown format", ERROR)},
         extra_media=COVENANT_MEDIA),
+    ("GET", "/api/boards/{board_id}/image"): _board_op(
+        "the board as a picture, drawn by the server (a finalized board from its snapshot)",
+        (200, "the picture", None),
+        query=({"name": "format", "in": "query", "required": False,
+                "schema": {"type": "string", "enum": ["svg", "png", "pdf"]}},),
+        responses={400: ("unknown format", ERROR),
+                   409: ("the board's canvas is not installed", ERROR)},
+        extra_media={"image/svg+xml": {"schema": {"type": "string"}},
+                     "image/png": {"schema": {"type": "string", "format": "binary"}},
+                     "application/pdf": {"schema": {"type": "string", "format": "binary"}}}),
     ("GET", "/api/boards/{board_id}/covenant/preview"): _board_op(
         "the covenant the board would give now, with its checklist",
         (200, "draft covenant", ANY_OBJECT), "facilitator", responses=CONFLICT),

@@ -100,6 +100,10 @@ def test_a_roles_board_is_served_and_finalized_into_its_own_chapter(roles_server
         assert "Wisselende zetels" in text and "Termijnen afgesproken" in text
         assert "Overige afspraken" not in text
     assert "Bram — *Zorg* (tafel: Uitvoeringstafel; tot: 30 juni 2027)" in markdown
+    # Its kind draws itself in the board picture too.
+    picture = httpx.get(f"{server.url}/api/boards/{board['id']}/image?format=svg",
+                        headers=headers, timeout=10).text
+    assert "Wethouder Ayla" in picture and "↻ wisselt tot 2027-06-30" in picture
 
 
 def test_a_board_of_version_1_0_is_migrated_when_it_is_opened(tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from partnerboard.plugins import HEALTH, CanvasSpec, Check, CovenantSection, ElementKind, Rect, Zone
 
+from .picture import draw_means, draw_score
+
 LEFT, TOP, BLOCK_W, BLOCK_H, GAP, HEADER = 40, 120, 560, 320, 20, 60
 ROW_H = HEADER + BLOCK_H + GAP
 
@@ -110,7 +112,8 @@ SPEC = CanvasSpec(
     zones=_zones(),
     element_kinds=(
         ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
-        ElementKind("score", {"nl": "Score (1-5)", "en": "Score (1-5)"}, {"value": "integer"}),
+        ElementKind("score", {"nl": "Score (1-5)", "en": "Score (1-5)"}, {"value": "integer"},
+                    picture=draw_score),
     ),
     sections=(
         CovenantSection("health_check", {"nl": "Bouwstenen", "en": "Building blocks"}, HEALTH,
@@ -137,4 +140,5 @@ SPEC = CanvasSpec(
         ),
     ),
     extra={"groups": GROUPS, "score": {"min": 1, "max": 5}},
+    picture=draw_means,
 )

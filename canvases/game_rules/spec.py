@@ -8,10 +8,12 @@ from partnerboard.plugins import (
     CanvasSpec,
     Check,
     CovenantSection,
+    Element,
     ElementKind,
     Rect,
     Zone,
 )
+from partnerboard.plugins.picture import Picture, caption, colour
 
 #: A rule works at one of these levels, from the work floor up.
 LEVELS = {
@@ -99,6 +101,15 @@ THEMES = {
     ],
 }
 
+def draw_rule(element: Element, picture: Picture) -> None:
+    """A rule in the board picture: a card with its level above the text."""
+    level = LEVELS.get(element.get("level"))
+    title = level[picture.language] if level else ""
+    picture.card(element.x, element.y, element.w, element.h, element.text,
+                 caption=" · ".join(p for p in (title, caption(element)) if p),
+                 fill=colour(element.color, "#c5e3f6"))
+
+
 SECTIONS = (
     CovenantSection("game_rules", {"nl": "Spelregels", "en": "Game rules"}, CONDUCT,
                     details={"level": {"nl": "niveau", "en": "level"},
@@ -137,7 +148,7 @@ SPEC = CanvasSpec(
     element_kinds=(
         ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
         ElementKind("rule", {"nl": "Spelregel", "en": "Game rule"}, {"level": tuple(LEVELS)},
-                    markable=True, arranged=True),
+                    markable=True, arranged=True, picture=draw_rule),
         ElementKind("arrow", {"nl": "Pijl", "en": "Arrow"}, {"from": "element", "to": "element"},
                     content=False),
     ),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from partnerboard.plugins import STRATEGY, CanvasSpec, CovenantSection, ElementKind, Rect, Zone
 
+from .picture import draw_partner, draw_plot
+
 #: The plot area in board coordinates: x = dependency 0..1, y = influence 1..0 (top is more).
 PLOT = Rect(220, 160, 1200, 1000)
 #: The ambition line when the facilitator has not moved it: [[dependency, influence], ...].
@@ -140,6 +142,7 @@ SPEC = CanvasSpec(
             "partner",
             {"nl": "Partner", "en": "Partner"},
             {"partner": "string", "target_x": "number", "target_y": "number"},
+            picture=draw_partner,
         ),
         ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
     ),
@@ -160,6 +163,7 @@ SPEC = CanvasSpec(
         ),
     ),
     decorations=DECORATIONS,
+    picture=draw_plot,
     extra={
         "ambition": DEFAULT_AMBITION,
         "stay": STAY,

@@ -50,6 +50,7 @@ class Board extends Emitter {
     this.info = info
     this.spec = spec
     this.boardId = info.id
+    this.token = token
     this.role = info.role
     this.identity = { name: '', org: '' }
     this.noteColor = NOTE_COLORS[0][1]

@@ -21,6 +21,7 @@ from partnerboard.plugins import (
 )
 
 from .migrations import rotation_as_flag
+from .picture import draw_seat
 
 #: The tables, from the top of the network down: zone id -> title.
 TABLES = {
@@ -103,7 +104,8 @@ SPEC = CanvasSpec(
     steps=tuple(TABLES),
     element_kinds=(
         ElementKind("seat", {"nl": "Zetel", "en": "Seat"},
-                    {"rotates": "boolean", "until": "date"}, markable=True, arranged=True),
+                    {"rotates": "boolean", "until": "date"}, markable=True, arranged=True,
+                    picture=draw_seat),
         ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
     ),
     decorations=(
