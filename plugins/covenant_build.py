@@ -199,8 +199,10 @@ def build_covenant(
         "participants": participants(board),
     }
     sections = registry.covenant_sections(agreed_view(board, canvas), canvas, dict(covenant))
+    votes = vote_results(board)
     covenant["sections"] = {
-        name: [_with_editors({**item, "source": board.id}, board) for item in items]
+        name: [_with_votes(_with_editors({**item, "source": board.id}, board), votes)
+               for item in items]
         for name, items in sections.items()
     }
     covenant["section_titles"] = section_titles(sections, canvas, board.language)
@@ -217,6 +219,24 @@ def build_covenant(
     ]
     covenant["completeness"] = completeness(covenant)
     return covenant
+
+
+def vote_results(board: BoardSnapshot) -> dict[str, int]:
+    """Element id -> votes, from the board's last voting round once it is closed."""
+    voting = board.meta.get("voting")
+    if not isinstance(voting, Mapping) or voting.get("open") or not isinstance(
+            voting.get("results"), Mapping):
+        return {}
+    return {str(element): int(count) for element, count in voting["results"].items()
+            if isinstance(count, int | float) and not isinstance(count, bool) and count > 0}
+
+
+def _with_votes(item: dict[str, Any], votes: Mapping[str, int]) -> dict[str, Any]:
+    """An item from an element that got votes in the last closed round says how many."""
+    count = votes.get(str(item.get("element") or ""))
+    if count:
+        item["votes"] = count
+    return item
 
 
 def _with_editors(item: dict[str, Any], board: BoardSnapshot) -> dict[str, Any]:
