@@ -70,6 +70,7 @@ const TEXTS = {
       'Delete — selectie verwijderen; C — andere kleur; A — twee notities verbinden',
       '+ en − — zoomen; 0 — hele bord; O — overzicht',
       'Ctrl+Z — ongedaan maken; Ctrl+Shift+Z — opnieuw',
+      'Ctrl+C / Ctrl+V — kopiëren en plakken (ook naar een ander bord); Ctrl+D — dupliceren',
       'Shift+klik of een rechthoek slepen — meerdere kiezen; spatie+slepen — schuiven'
     ],
     role_facilitator: 'begeleider',
@@ -143,6 +144,7 @@ const TEXTS = {
       'Delete — delete the selection; C — next colour; A — connect two notes',
       '+ and − — zoom; 0 — fit to board; O — outline',
       'Ctrl+Z — undo; Ctrl+Shift+Z — redo',
+      'Ctrl+C / Ctrl+V — copy and paste (also into another board); Ctrl+D — duplicate',
       'Shift+click or drag a rectangle — select several; Space+drag — pan'
     ],
     role_facilitator: 'facilitator',
