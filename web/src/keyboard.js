@@ -79,6 +79,10 @@ export function installKeyboard (app) {
         if (!onBoard) { handled = false; break }
         actions.connectSelected()
         break
+      case '/':
+        if (!onBoard) { handled = false; break }
+        app.outline.startSearch()
+        break
       case 'o': case 'O':
         actions.toggleOutline()
         break
