@@ -38,7 +38,8 @@ def participants(board: BoardSnapshot) -> list[dict[str, Any]]:
     """
     seen: dict[tuple[str, str, bool], None] = {}
     for element in board.ordered():
-        if element.author.strip():
+        # A comment is a remark about the board, not part of what the covenant is drawn from.
+        if element.author.strip() and element.kind != "comment":
             guest = element.get("guest") is True
             seen.setdefault((element.author.strip(), element.org.strip(), guest), None)
     return [{"name": name, "organisation": org, **({"guest": True} if guest else {})}

@@ -234,7 +234,7 @@ def board_picture(board: BoardSnapshot, canvas: CanvasSpec) -> str:
     _draw_arrows(picture, board, (e for e in ordered if e.kind == "arrow"))
     partners = {partner.name: partner.color for partner in board.partners}
     for element in ordered:
-        if element.kind == "arrow":
+        if element.kind in ("arrow", "comment"):  # comments are read in their thread only
             continue
         declared = kinds.get(element.kind)
         if declared is not None and declared.picture is not None:

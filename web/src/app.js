@@ -12,6 +12,7 @@ import { installFacilitation } from './facilitation/index.js'
 import { getLanguage, LANGUAGES, onLanguage, setLanguage, t } from './i18n.js'
 import { askIdentity, storedSeat, takeSeat } from './join.js'
 import { installKeyboard } from './keyboard.js'
+import { installComments } from './comments.js'
 import { LOCAL, NOTE_COLORS, orgColor, partnerNames, roots } from './model.js'
 import { Outline } from './outline.js'
 import { installPointer } from './pointer.js'
@@ -153,6 +154,7 @@ class Board extends Emitter {
     this.renderer.on('removed', id => this.selection.remove(id))
     installPointer(this)
     installKeyboard(this)
+    installComments(this)
     installCanvas(this)
     installFacilitation(this)
     this.actions.fit()

@@ -79,6 +79,13 @@ export function installKeyboard (app) {
         if (!onBoard) { handled = false; break }
         actions.connectSelected()
         break
+      case 'm': case 'M': {
+        if (!onBoard) { handled = false; break }
+        const [id] = actions.targets()
+        if (id) app.actions.openComments(id)
+        else handled = false
+        break
+      }
       case '/':
         if (!onBoard) { handled = false; break }
         app.outline.startSearch()

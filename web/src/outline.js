@@ -4,6 +4,7 @@
 // to the notes that match (text or organisation, ignoring case and accents), marks them on the
 // board, and Enter jumps from one hit to the next.
 
+import { commentList } from './comments.js'
 import { clear, h } from './dom.js'
 import { kindFor } from './kinds.js'
 import { onLanguage, pick, t } from './i18n.js'
@@ -112,7 +113,7 @@ export class Outline {
     const parked = []
     const hits = []
     app.roots.elements.forEach((ymap, id) => {
-      if (typeof ymap.get !== 'function' || ymap.get('kind') === 'arrow') return
+      if (typeof ymap.get !== 'function' || ['arrow', 'comment'].includes(ymap.get('kind'))) return
       if (!this.matches({ ymap }, words)) return
       if (words.length) hits.push(id)
       const g = geometry(ymap)
@@ -163,6 +164,7 @@ export class Outline {
     if (str(ymap, 'owner')) details.push(`${t('owner')}: ${str(ymap, 'owner')}`)
     if (str(ymap, 'due')) details.push(`${t('due')}: ${str(ymap, 'due')}`)
     if (notCounted) details.push(t('not_counted'))
+    const comments = (app.comments && app.comments().get(id)) || []
     const item = h('li', { className: 'outline-item', dataset: { id, counted: notCounted ? 'false' : 'true' } },
       h('span', { className: 'outline-text', text: text || '…' }),
       details.length ? h('span', { className: 'outline-meta', text: ` — ${details.join(' · ')}` }) : null,
@@ -171,7 +173,8 @@ export class Outline {
         attrs: { type: 'button', 'aria-label': `${t('show_on_board')}: ${(text || '').slice(0, 60)}` },
         text: t('show_on_board'),
         on: { click: () => app.actions.focusElement(id) }
-      }))
+      }),
+      comments.length ? commentList(comments) : null)
     item.style.setProperty('--org', app.colorOf(org))
     return item
   }
