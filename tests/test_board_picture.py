@@ -106,3 +106,28 @@ def test_bad_requests_get_a_clear_answer(server, fmt, headers, status):
                        headers={"Authorization": f"Bearer {token}"} if token else {})
     assert answer.status_code == status
     assert answer.json()["error"]
+
+
+def test_the_covenant_keeps_the_finalized_boards_picture_in_html_and_word(server):
+    import base64
+    import io
+
+    from docx import Document
+
+    board = server.create_board("influence-dependency", language="nl")
+    fill_quadrant(server, board)
+    done = httpx.post(f"{server.url}/api/boards/{board['id']}/finalize", timeout=10,
+                      headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"})
+    covenant = done.json()["covenant"]
+    assert covenant["picture"] == image(server, board).text  # the same drawing, stored
+    url = f"{server.url}/api/boards/{board['id']}/covenant"
+    headers = {"Authorization": f"Bearer {board['tokens']['observer']}"}
+    html = httpx.get(url + "?format=html", headers=headers, timeout=10).text
+    uri = "data:image/svg+xml;base64," + base64.b64encode(
+        covenant["picture"].encode()).decode()
+    assert f'src="{uri}"' in html and "Het bord zoals het is afgerond" in html
+    first = httpx.get(url + "?format=docx", headers=headers, timeout=30).content
+    assert httpx.get(url + "?format=docx", headers=headers, timeout=30).content == first
+    document = Document(io.BytesIO(first))
+    assert len(document.inline_shapes) == 1
+    assert "Het bord zoals het is afgerond" in [p.text for p in document.paragraphs]

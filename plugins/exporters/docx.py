@@ -63,6 +63,21 @@ def xml_safe(value: Any) -> Any:
     return value
 
 
+def _picture(document: DocumentObject, covenant: dict[str, Any], heading: str) -> None:
+    """The stored board picture, as a PNG (Word shows no SVG); left out without cairo."""
+    picture = covenant.get("picture")
+    if not isinstance(picture, str) or not picture.startswith("<svg"):
+        return
+    try:
+        import cairosvg  # the cairo library is loaded here, when there is a picture to draw
+
+        png = cairosvg.svg2png(bytestring=picture.encode("utf-8"), output_width=1600)
+    except (ImportError, OSError, ValueError):
+        return
+    document.add_heading(heading, level=1)
+    document.add_picture(io.BytesIO(png), width=Mm(170))
+
+
 def render_docx(covenant: dict[str, Any]) -> bytes:
     covenant = xml_safe(covenant)
     language = language_of(covenant)
@@ -93,6 +108,7 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
             for p in covenant["participants"]
         )
         document.add_paragraph(f"{w['participants']}: {people}")
+    _picture(document, covenant, w["picture"])
     for chapter in outline(covenant):
         document.add_heading(chapter.title, level=1)
         for section in chapter.sections:
