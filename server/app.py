@@ -20,6 +20,7 @@ from partnerboard.plugins.manager import PluginRegistry, build_registry
 from . import (
     api,
     board_files,
+    brainstorm,
     covenant_api,
     heavy,
     history_api,
@@ -153,6 +154,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         *covenant_api.routes,
         *history_api.routes,
         *voting.routes,
+        *brainstorm.routes,
         *signatures.routes,
         *seats.routes,
         *links_api.routes,

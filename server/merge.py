@@ -29,13 +29,13 @@ from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
 
-__all__ = ["routes", "merge_documents", "compare"]
+__all__ = ["routes", "merge_documents", "compare", "grid_spots"]
 
 CELL_W, CELL_H, GAP = 170, 110, 12
 MAX_BOARDS = 12
 
 
-def _grid(zone_rect: Any, count: int) -> list[tuple[float, float]]:
+def grid_spots(zone_rect: Any, count: int) -> list[tuple[float, float]]:
     """Top-left corners for ``count`` notes inside a zone; rows squeeze to stay inside."""
     columns = max(1, int((zone_rect.w - GAP) // (CELL_W + GAP)))
     rows = max(1, -(-count // columns))
@@ -90,7 +90,7 @@ def merge_documents(
 
     with doc.transaction():
         for zone_id, members in placed.items():
-            corners = _grid(spec.zone(zone_id).rect, len(members))
+            corners = grid_spots(spec.zone(zone_id).rect, len(members))
             for (element, group), (x, y) in zip(members, corners, strict=True):
                 add(element, group, x, y)
         for element, group in keep:

@@ -123,6 +123,10 @@ MERGE = {"type": "object", "required": ["title", "boards"],
 BAD = {400: ("the body or a field is invalid (the message says which)", ERROR),
        413: ("the body is larger than the server's limit", ERROR)}
 CONFLICT = {409: ("not in this state (open / finalized / no round open)", ERROR)}
+DRAFT = {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"},
+                                          "created_at": {"type": "number"}}}
+DRAFT_BODY = {"type": "object", "required": ["seat", "text"],
+              "properties": {"seat": _string(64), "text": _string(2000)}}
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/healthz"): Operation(
@@ -268,6 +272,28 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "a voter's votes in the open round", (200, "your votes", MY_VOTES),
         "facilitator", "participant", query=(VOTER_QUERY,),
         responses={400: ("no voter", ERROR), **CONFLICT}),
+    ("POST", "/api/boards/{board_id}/brainstorm"): _board_op(
+        "start a private brainstorm: notes stay hidden until revealed",
+        (201, "the round", ANY_OBJECT), "facilitator", responses=CONFLICT),
+    ("POST", "/api/boards/{board_id}/brainstorm/reveal"): _board_op(
+        "reveal every hidden note at once, as notes of their authors, and end the round",
+        (200, "how many were revealed", ANY_OBJECT), "facilitator", responses=CONFLICT),
+    ("POST", "/api/boards/{board_id}/drafts"): _board_op(
+        "write a hidden note (a seat of this link)", (201, "the hidden note", DRAFT),
+        "facilitator", "participant", body=DRAFT_BODY, responses={**BAD, **CONFLICT}),
+    ("GET", "/api/boards/{board_id}/drafts"): _board_op(
+        "this seat's own hidden notes", (200, "hidden notes", {"type": "array", "items": DRAFT}),
+        "facilitator", "participant",
+        query=({"name": "seat", "in": "query", "required": True, "schema": _string(64)},),
+        responses={400: ("no seat", ERROR)}),
+    ("PUT", "/api/boards/{board_id}/drafts/{draft_id}"): _board_op(
+        "change the text of one's own hidden note", (200, "the hidden note", ANY_OBJECT),
+        "facilitator", "participant", body=DRAFT_BODY,
+        responses={**BAD, **CONFLICT, 404: ("no such hidden note of yours", ERROR)}),
+    ("DELETE", "/api/boards/{board_id}/drafts/{draft_id}"): _board_op(
+        "delete one's own hidden note", (204, "deleted", None), "facilitator", "participant",
+        query=({"name": "seat", "in": "query", "required": True, "schema": _string(64)},),
+        responses={**CONFLICT, 404: ("no such hidden note of yours", ERROR)}),
     ("POST", "/api/boards/import"): Operation(
         "a new board (new id and links) from a board file",
         {201: ("created", BOARD_ANSWER),
