@@ -18,7 +18,7 @@ def test_the_core_bundle_holds_only_the_core_kinds_and_each_canvas_brings_its_ow
     open_board, server
 ):
     plain = open_board(server.create_board(canvas="partnership-map"))
-    assert kinds(plain) == ["arrow", "note"]
+    assert kinds(plain) == ["arrow", "comment", "note"]  # the core kinds
     assert plain.locator("script[src^='/-/plugins/']").count() == 0
     assert plain.evaluate("() => window.partnerboard.version") == 1
 
@@ -28,7 +28,7 @@ def test_the_core_bundle_holds_only_the_core_kinds_and_each_canvas_brings_its_ow
         page = open_board(server.create_board(canvas=canvas))
         module = f"/-/plugins/{canvas}/board.js"
         expect(page.locator(f"script[src='{module}']")).to_have_count(1)
-        assert kinds(page) == sorted(["arrow", "note", kind])
+        assert kinds(page) == sorted(["arrow", "comment", "note", kind])
         expect(page.locator(f"[data-action={action}]")).to_be_visible()
         answer = httpx.get(server.url + module, timeout=5)
         assert answer.status_code == 200
