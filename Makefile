@@ -29,7 +29,7 @@ fuzz: install
 	$(BIN)/python tests/wsfuzz/run.py $(FUZZ_ARGS)
 
 lint: install
-	$(BIN)/ruff check server plugins canvases tests web examples
+	$(BIN)/ruff check server plugins canvases tests web examples docs
 
 install: $(INSTALLED)
 
