@@ -17,4 +17,4 @@ def draw_seat(element: Element, picture: Picture) -> None:
         end = element.get("until")
         line = f"↻ {rotates}" + (f" {until} {end}" if isinstance(end, str) and end else "")
         picture.text(element.x + 12, element.y + element.h - 38, line, size=12.0,
-                     weight="bold", width=element.w - 20)
+                     width=element.w - 20)
