@@ -41,7 +41,7 @@ LANGUAGE = {"type": "string", "enum": ["nl", "en"]}
 TOKEN_QUERY = {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
                "description": "the board token, when no Authorization header is sent"}
 FORMAT_QUERY = {"name": "format", "in": "query", "required": False,
-                "schema": {"type": "string", "enum": ["json", "html", "md", "docx"]},
+                "schema": {"type": "string", "enum": ["json", "html", "md", "docx", "pdf"]},
                 "description": "the covenant's format (installed exporters may add more)"}
 VOTER_QUERY = {"name": "voter", "in": "query", "required": True, "schema": _string(64)}
 COVENANT_MEDIA = {
@@ -50,6 +50,7 @@ COVENANT_MEDIA = {
     "text/markdown": {"schema": {"type": "string"}},
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
         {"schema": {"type": "string", "format": "binary"}},
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
 }
 
 

@@ -131,3 +131,20 @@ def test_the_covenant_keeps_the_finalized_boards_picture_in_html_and_word(server
     document = Document(io.BytesIO(first))
     assert len(document.inline_shapes) == 1
     assert "Het bord zoals het is afgerond" in [p.text for p in document.paragraphs]
+
+
+def test_the_pdf_covenant_is_fixed_a4_and_carries_the_picture(server):
+    board = server.create_board("influence-dependency", language="en", title="Youth North")
+    fill_quadrant(server, board)
+    httpx.post(f"{server.url}/api/boards/{board['id']}/finalize", timeout=10,
+               headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"})
+    url = f"{server.url}/api/boards/{board['id']}/covenant?format=pdf"
+    headers = {"Authorization": f"Bearer {board['tokens']['observer']}"}
+    first = httpx.get(url, headers=headers, timeout=30)
+    assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
+    assert 'filename="' in first.headers["content-disposition"]
+    body = first.content
+    assert body.startswith(b"%PDF-") and b"/Subtype /Image" in body
+    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in body  # A4
+    assert b"Youth North" in body  # the document's title, in its properties
+    assert httpx.get(url, headers=headers, timeout=30).content == body

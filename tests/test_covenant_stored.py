@@ -23,7 +23,7 @@ from partnerboard.server.app import create_app
 from partnerboard.server.covenant_store import canonical
 from partnerboard.server.settings import load_settings
 
-FORMATS = ("json", "md", "html", "docx")
+FORMATS = ("json", "md", "html", "docx", "pdf")
 
 
 class Extra:

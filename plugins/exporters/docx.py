@@ -14,6 +14,7 @@ from docx.shared import Mm, Pt, Twips
 
 from ..covenant_outline import Line, outline, words
 from ..covenant_words import check_title, format_date, language_of
+from .board_png import board_png
 
 #: Word's own language tags for the document's core properties.
 _LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
@@ -65,17 +66,11 @@ def xml_safe(value: Any) -> Any:
 
 def _picture(document: DocumentObject, covenant: dict[str, Any], heading: str) -> None:
     """The stored board picture, as a PNG (Word shows no SVG); left out without cairo."""
-    picture = covenant.get("picture")
-    if not isinstance(picture, str) or not picture.startswith("<svg"):
-        return
-    try:
-        import cairosvg  # the cairo library is loaded here, when there is a picture to draw
-
-        png = cairosvg.svg2png(bytestring=picture.encode("utf-8"), output_width=1600)
-    except (ImportError, OSError, ValueError):
+    png = board_png(covenant)
+    if png is None:
         return
     document.add_heading(heading, level=1)
-    document.add_picture(io.BytesIO(png), width=Mm(170))
+    document.add_picture(io.BytesIO(png[0]), width=Mm(170))
 
 
 def render_docx(covenant: dict[str, Any]) -> bytes:
