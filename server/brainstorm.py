@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .api import authorize, authorize_access
+from .board_meta import meta_dict, set_meta_value
 from .merge import grid_spots
 from .requests import HTTPProblem, read_json, text_field
 from .seats import speaker_of
@@ -37,15 +38,11 @@ COLOR = "#ffe066"
 
 
 def _state(doc: Doc) -> dict[str, Any]:
-    value = doc.get("meta", type=Map).get("brainstorm")
-    return dict(value) if isinstance(value, dict) else {}
+    return meta_dict(doc, "brainstorm")
 
 
 def _set_state(state: dict[str, Any]) -> Callable[[Doc], None]:
-    def change(doc: Doc) -> None:
-        doc.get("meta", type=Map)["brainstorm"] = state
-
-    return change
+    return set_meta_value("brainstorm", state)
 
 
 def _open(request: Request, record: Any) -> dict[str, Any]:
