@@ -38,6 +38,8 @@ BOARD_REFS = {
     "properties": {"id": _string(64), "token": _string(200)},
 }
 LANGUAGE = {"type": "string", "enum": ["nl", "en"]}
+KEY_QUERY = {"name": "key", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "the network's key (or Authorization: Bearer KEY)"}
 TOKEN_QUERY = {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
                "description": "the board token, when no Authorization header is sent"}
 FORMAT_QUERY = {"name": "format", "in": "query", "required": False,
@@ -295,6 +297,32 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "delete one's own hidden note", (204, "deleted", None), "facilitator", "participant",
         query=({"name": "seat", "in": "query", "required": True, "schema": _string(64)},),
         responses={**CONFLICT, 404: ("no such hidden note of yours", ERROR)}),
+    ("POST", "/api/networks"): Operation(
+        "create a network (werkverband): name and member organisations; answers its key once",
+        {201: ("created", ANY_OBJECT), **BAD,
+         401: ("the server needs the create key", ERROR), 403: ("wrong create key", ERROR),
+         429: ("too many from this address lately (see Retry-After)", ERROR)},
+        body={"type": "object", "required": ["name"], "properties": {
+            "name": _string(200), "members": {"type": "array", "items": {
+                "type": "object", "required": ["name"], "properties": {
+                    "name": _string(100), "short_name": {"type": "string", "maxLength": 30},
+                    "color": {"type": "string"}, "contact": {"type": "string",
+                                                             "maxLength": 200}}}}}},
+        auth=("create key, when the server has one",), tags=("networks",)),
+    ("GET", "/api/networks/{network_id}"): Operation(
+        "the network, its members and its boards (with facilitator links)",
+        {200: ("the network", ANY_OBJECT), 401: ("no key", ERROR),
+         403: ("a wrong key (or no such network)", ERROR)},
+        query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
+    ("POST", "/api/networks/{network_id}/boards"): Operation(
+        "a new board for the network, its members as partners (with party links)",
+        {201: ("created", BOARD_ANSWER), **BAD, 401: ("no key", ERROR),
+         403: ("a wrong key (or no such network)", ERROR), 404: ("unknown canvas", ERROR),
+         429: ("too many boards from this address lately (see Retry-After)", ERROR)},
+        body={"type": "object", "required": ["canvas", "title"], "properties": {
+            "canvas": _string(100), "title": _string(200),
+            "language": {"enum": ["nl", "en"]}}},
+        query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
     ("POST", "/api/boards/import"): Operation(
         "a new board (new id and links) from a board file",
         {201: ("created", BOARD_ANSWER),
@@ -322,6 +350,22 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: ("HTML with the links", None), 400: ("HTML naming the field", None),
          413: ("HTML: too large", None), 429: ("HTML: too many boards lately", None)},
         media=HTML, tags=("pages",)),
+    ("GET", "/networks"): Operation("the form that starts a network", {200: ("HTML", None)},
+                                    media=HTML, tags=("pages",)),
+    ("POST", "/networks/new"): Operation(
+        "the landing page's form: create a network without script; its key link, once",
+        {200: ("HTML with the key link", None), 400: ("HTML naming the field", None),
+         413: ("HTML: too large", None), 429: ("HTML: too many lately", None)},
+        media=HTML, tags=("pages",)),
+    ("GET", "/n/{network_id}"): Operation(
+        "the network's home page", {200: ("HTML", None), 403: ("HTML: the key is not valid", None)},
+        query=({**KEY_QUERY, "required": True},), media=HTML, tags=("pages",)),
+    ("POST", "/n/{network_id}/boards"): Operation(
+        "the network page's form: a new board for the network, then back to the page",
+        {303: ("to the network page", None), 400: ("HTML naming the field", None),
+         403: ("HTML: the key is not valid", None), 404: ("HTML: unknown canvas", None),
+         413: ("HTML: too large", None), 429: ("HTML: too many boards lately", None)},
+        media=HTML, tags=("pages",)),
     ("GET", "/b/{board_id}"): Operation(
         "the board page", {200: ("HTML", None), 403: ("HTML: the link is not valid", None),
                            503: ("HTML: the board's data is damaged", None)},
@@ -332,6 +376,18 @@ FORM = {"type": "object", "required": ["canvas", "title"], "properties": {
     "canvas": {"type": "string"}, "title": {"type": "string"}, "language": LANGUAGE,
     "partners": {"type": "string", "description": "one partner name per line"},
     "create_key": {"type": "string"}}}
+#: The pages' forms (posted without script), by path.
+FORMS = {
+    "/new": FORM,
+    "/networks/new": {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string"}, "create_key": {"type": "string"},
+        "members": {"type": "string", "description": "one organisation per line"}}},
+    "/n/{network_id}/boards": {"type": "object", "required": ["key", "canvas", "title"],
+                               "properties": {"key": {"type": "string"},
+                                              "canvas": {"type": "string"},
+                                              "title": {"type": "string"},
+                                              "language": LANGUAGE}},
+}
 
 
 def _operation(method: str, path: str, params: list[str], op: Operation) -> dict[str, Any]:
@@ -361,9 +417,9 @@ def _operation(method: str, path: str, params: list[str], op: Operation) -> dict
     }
     if op.body is not None:
         document["requestBody"] = {"required": True, "content": {JSON: {"schema": op.body}}}
-    if path == "/new":
+    if path in FORMS:
         document["requestBody"] = {"required": True, "content": {
-            "application/x-www-form-urlencoded": {"schema": FORM}}}
+            "application/x-www-form-urlencoded": {"schema": FORMS[path]}}}
     if op.auth:
         document["security"] = [{"bearer": []}, {"tokenQuery": []}]
         document["description"] = "Token: " + ", ".join(op.auth) + "."

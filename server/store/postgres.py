@@ -38,13 +38,14 @@ from pycrdt import Doc
 
 from . import BoardFrozen, BoardRecord, HistoryUpdate, StoreError
 from .drafts import DraftTables
+from .networks import NetworkTables
 from .postgres_parties import PostgresPartyTables
 from .postgres_schema import migrate_postgres
 
 __all__ = ["PostgresStore"]
 
 
-class PostgresStore(PostgresPartyTables, DraftTables):
+class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables):
     def __init__(self, url: str, *, max_connections: int = 4) -> None:
         self.url = url
         where = f"the database {conninfo_to_dict(url).get('dbname', '')!r}"

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import BoardRecord, HistoryUpdate, StoreDamaged
 from .drafts import DraftTables
 from .migrations import StoreError
+from .networks import NetworkTables
 from .sqlite_migrate import migrate_sqlite
 from .sqlite_parties import PartyTables
 
@@ -28,7 +29,7 @@ def damaged_message(path: Path, detail: str) -> str:
     )
 
 
-class SQLiteStore(PartyTables, DraftTables):
+class SQLiteStore(PartyTables, DraftTables, NetworkTables):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
