@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 WEB_INSTALLED := web/node_modules/.installed
 BUNDLE := web/dist/board.js
-WEB_SOURCES := $(wildcard web/src/*.js web/src/*/*.js)
+WEB_SOURCES := $(wildcard web/src/*.js web/src/*/*.js web/tools/build.mjs canvases/*/web/*.js)
 
 .PHONY: run test bench fuzz lint install web chromium nginx clean
 
@@ -51,7 +51,7 @@ fuzz: install
 	$(BIN)/python tests/wsfuzz/run.py $(FUZZ_ARGS)
 
 lint: install
-	$(BIN)/ruff check server plugins canvases tests web
+	$(BIN)/ruff check server plugins canvases tests web examples docs
 
 install: $(INSTALLED)
 

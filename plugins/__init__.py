@@ -10,6 +10,18 @@ from __future__ import annotations
 
 import pluggy
 
+from .agreement import (
+    ACTIVITIES,
+    AIMS,
+    CONDUCT,
+    COOPERATION,
+    HEALTH,
+    RESOURCES,
+    STRATEGY,
+    Chapter,
+    Check,
+    CovenantSection,
+)
 from .board import (
     BoardSnapshot,
     Element,
@@ -21,16 +33,30 @@ from .board import (
 )
 from .covenant import Sections, SectionsError, check_sections, item
 from .spec import FIELD_TYPES, LANGUAGES, CanvasSpec, ElementKind, Rect, SpecError, Zone
+from .versions import BoardData, Migration, NewerVersion
 
 #: Marks a function in a plugin module as the implementation of a hook.
 hookimpl = pluggy.HookimplMarker("partnerboard")
 
 __all__ = [
+    "ACTIVITIES",
+    "AIMS",
+    "CONDUCT",
+    "COOPERATION",
+    "HEALTH",
+    "RESOURCES",
+    "STRATEGY",
+    "Chapter",
+    "Check",
+    "CovenantSection",
     "FIELD_TYPES",
     "LANGUAGES",
+    "BoardData",
     "BoardSnapshot",
     "CanvasSpec",
     "Element",
+    "Migration",
+    "NewerVersion",
     "ElementKind",
     "Partner",
     "Rect",

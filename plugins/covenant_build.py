@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from .agreement import FULLY, NOT_IN_PLACE, PARTLY, evaluate
 from .board import BoardSnapshot, zone_of
-from .covenant_words import SECTION_TITLES, language_of, section_title
+from .covenant_words import language_of, section_title
 from .manager import PluginRegistry
 from .spec import CanvasSpec
 
@@ -29,8 +30,6 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-NOT_IN_PLACE, PARTLY, FULLY = "not_in_place", "partly", "fully"
-
 
 def participants(board: BoardSnapshot) -> list[dict[str, Any]]:
     """Everyone who wrote on the board, by name and organisation, in order of appearance.
@@ -39,7 +38,8 @@ def participants(board: BoardSnapshot) -> list[dict[str, Any]]:
     """
     seen: dict[tuple[str, str, bool], None] = {}
     for element in board.ordered():
-        if element.author.strip():
+        # A comment is a remark about the board, not part of what the covenant is drawn from.
+        if element.author.strip() and element.kind != "comment":
             guest = element.get("guest") is True
             seen.setdefault((element.author.strip(), element.org.strip(), guest), None)
     return [{"name": name, "organisation": org, **({"guest": True} if guest else {})}
@@ -59,10 +59,6 @@ def editors_of(element: Any) -> str:
     return ", ".join(names)
 
 
-#: Kinds the facilitator marks agreed or parked during a session.
-MARKABLE_KINDS = frozenset({"note", "rule", "situation"})
-
-
 def _agreed_zones(board: BoardSnapshot, canvas: CanvasSpec) -> set[str]:
     return {
         zone.id
@@ -78,9 +74,10 @@ def agreed_view(board: BoardSnapshot, canvas: CanvasSpec) -> BoardSnapshot:
     the agreed notes count; in a zone without marks, all of its notes do.
     """
     agreed_zones = _agreed_zones(board, canvas)
+    markable = canvas.kinds("markable")
     kept = {}
     for element_id, element in board.elements.items():
-        if element.kind in MARKABLE_KINDS:
+        if element.kind in markable:
             status = element.get("status")
             if status == "parked":
                 continue
@@ -104,8 +101,9 @@ def agreed_only(board: BoardSnapshot, canvas: CanvasSpec) -> list[dict[str, Any]
     language = language_of(board.language)
     zones = _agreed_zones(board, canvas)
     counts = {zone_id: [0, 0] for zone_id in zones}
+    markable = canvas.kinds("markable")
     for element in board.elements.values():
-        if element.kind not in MARKABLE_KINDS or element.get("status") == "parked":
+        if element.kind not in markable or element.get("status") == "parked":
             continue
         zone = zone_of(element, canvas)
         if zone is not None and zone.id in counts:
@@ -122,16 +120,57 @@ def section_titles(
     sections: Iterable[str], canvas: CanvasSpec, language: str
 ) -> dict[str, str]:
     """Each section's title in the board's language, kept with the covenant so it reads the
-    same after the plugin is gone: ours for the known sections, else the title of the canvas
+    same after the plugin is gone: the one the canvas declares, else the title of the canvas
     zone with the section's id, else the id made readable."""
+    language = language_of(language)
     zones = {zone.id.replace("-", "_"): zone.title for zone in canvas.zones}
     titles = {}
     for section in sections:
-        if section not in SECTION_TITLES and section in zones:
+        declared = canvas.section(section)
+        if declared is not None:
+            titles[section] = declared.title[language]
+        elif section in zones:
             titles[section] = _zone_title(zones[section], language)
         else:
             titles[section] = section_title(section, language)
     return titles
+
+
+def chapters(sections: Iterable[str], canvas: CanvasSpec, language: str) -> list[dict[str, Any]]:
+    """The agreement's chapters that hold the covenant's sections, as the covenant keeps them:
+    in chapter order, each with its sections in the order the canvas gave them. Sections the
+    canvas does not declare are in no chapter (documents show them under "other")."""
+    language = language_of(language)
+    found: dict[str, dict[str, Any]] = {}
+    for section in sections:
+        declared = canvas.section(section)
+        if declared is None:
+            continue
+        chapter = declared.chapter
+        entry = found.setdefault(chapter.id, {"id": chapter.id, "order": chapter.order,
+                                              "title": chapter.title[language], "sections": []})
+        entry["sections"].append(section)
+    return sorted(found.values(), key=lambda chapter: chapter["order"])
+
+
+def item_words(sections: Iterable[str], canvas: CanvasSpec, language: str) -> dict[str, Any]:
+    """How each declared section's item keys and values read, in the covenant's language."""
+    found = {}
+    for section in sections:
+        declared = canvas.section(section)
+        if declared is not None and (declared.details or declared.values or declared.required):
+            found[section] = declared.words(language_of(language))
+    return found
+
+
+def declared_checks(
+    sections: Iterable[str], canvas: CanvasSpec, language: str
+) -> list[dict[str, Any]]:
+    """The checks of the canvas's sections present in the covenant, as plain data."""
+    present = set(sections)
+    return [check.declared(section.id, language_of(language))
+            for section in canvas.sections if section.id in present
+            for check in section.checks]
 
 
 def build_covenant(
@@ -161,11 +200,16 @@ def build_covenant(
         "participants": participants(board),
     }
     sections = registry.covenant_sections(agreed_view(board, canvas), canvas, dict(covenant))
+    votes = vote_results(board)
     covenant["sections"] = {
-        name: [_with_editors({**item, "source": board.id}, board) for item in items]
+        name: [_with_votes(_with_editors({**item, "source": board.id}, board), votes)
+               for item in items]
         for name, items in sections.items()
     }
     covenant["section_titles"] = section_titles(sections, canvas, board.language)
+    covenant["chapters"] = chapters(sections, canvas, board.language)
+    covenant["checks"] = declared_checks(sections, canvas, board.language)
+    covenant["item_words"] = item_words(sections, canvas, board.language)
     filtered = agreed_only(board, canvas)
     if filtered:
         covenant["agreed_only"] = filtered
@@ -178,6 +222,24 @@ def build_covenant(
     return covenant
 
 
+def vote_results(board: BoardSnapshot) -> dict[str, int]:
+    """Element id -> votes, from the board's last voting round once it is closed."""
+    voting = board.meta.get("voting")
+    if not isinstance(voting, Mapping) or voting.get("open") or not isinstance(
+            voting.get("results"), Mapping):
+        return {}
+    return {str(element): int(count) for element, count in voting["results"].items()
+            if isinstance(count, int | float) and not isinstance(count, bool) and count > 0}
+
+
+def _with_votes(item: dict[str, Any], votes: Mapping[str, int]) -> dict[str, Any]:
+    """An item from an element that got votes in the last closed round says how many."""
+    count = votes.get(str(item.get("element") or ""))
+    if count:
+        item["votes"] = count
+    return item
+
+
 def _with_editors(item: dict[str, Any], board: BoardSnapshot) -> dict[str, Any]:
     """An item from an element that people of other organisations edited names them."""
     edited = editors_of(board.elements.get(item.get("element") or ""))
@@ -186,24 +248,12 @@ def _with_editors(item: dict[str, Any], board: BoardSnapshot) -> dict[str, Any]:
     return item
 
 
-#: The checklist's notes, in the covenant's language.
+#: The notes of the WHO checks, which the core makes for every covenant.
 NOTES: dict[str, dict[str, str]] = {
     "few_parties": {"nl": "er zijn minder dan twee partnerorganisaties genoemd",
                     "en": "fewer than two partner organisations are named"},
     "silent": {"nl": "nog geen bijdrage van {name}", "en": "no contribution from {name}"},
     "unsigned": {"nl": "nog niet ondertekend door {name}", "en": "not signed by {name}"},
-    "no_values": {"nl": "nog geen gedeelde waarden of doelen vastgelegd",
-                  "en": "no shared values or objectives recorded"},
-    "own_values": {"nl": "{name} heeft nog niet gezegd wat het belangrijk vindt",
-                   "en": "{name} has not named what it values"},
-    "incomplete_action": {"nl": "actie zonder eigenaar of datum: {text}",
-                          "en": "action without owner or date: {text}"},
-    "no_actions": {"nl": "nog geen acties vastgelegd", "en": "no actions recorded"},
-    "empty_section": {"nl": "niets vastgelegd onder “{section}”",
-                      "en": "nothing recorded under “{section}”"},
-    "no_guardian": {"nl": "de spelregels hebben geen hoeder",
-                    "en": "the game rules have no guardian"},
-    "no_rules": {"nl": "nog geen spelregels vastgelegd", "en": "no game rules recorded"},
 }
 
 
@@ -221,8 +271,10 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The WHO / WHY / WHAT checklist, computed from the covenant's own data.
 
     Each check says ``not_in_place``, ``partly`` or ``fully`` and, where something is missing,
-    notes naming it (an action without owner, a partner without any contribution, ...). Checks
-    only appear for sections the covenant has: a quadrant alone is not judged on actions.
+    notes naming it (an action without owner, a partner without any contribution, ...). WHO
+    (parties, their contributions, their signatures) is judged for every covenant; WHY and
+    WHAT by the checks the canvas declared for its sections, which the covenant carries
+    (``checks``), so only sections the covenant has are judged.
     """
     sections: Mapping[str, list[dict[str, Any]]] = covenant.get("sections", {})
     language = language_of(covenant)
@@ -253,52 +305,10 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
             *[say("unsigned", name=name) for name in parties if name not in signed],
         ),
     ]
-    if "values" in sections:
-        orgs = {item.get("org") for item in sections["values"] if item.get("org")}
-        checks.append(_check(
-            "shared_objectives", "why",
-            FULLY if len(orgs) >= 2 else PARTLY if sections["values"] else NOT_IN_PLACE,
-            *([] if sections["values"] else [say("no_values")]),
-        ))
-        checks.append(_check(
-            "own_objectives", "why",
-            _status(len([p for p in parties if p in orgs]), len(parties)),
-            *[say("own_values", name=name) for name in parties if name not in orgs],
-        ))
-    if "actions" in sections:
-        actions = sections["actions"]
-        complete = [a for a in actions if a.get("owner") and a.get("due")]
-        checks.append(_check(
-            "activities", "what",
-            _status(len(complete), len(actions)) if actions else NOT_IN_PLACE,
-            *[say("incomplete_action", text=a["text"][:60]) for a in actions
-              if a not in complete],
-            *([] if actions else [say("no_actions")]),
-        ))
-    for section, check_id in (
-        ("conditions", "resources"),
-        ("roles_and_communication", "roles"),
-        ("process_agreements", "process_agreements"),
-    ):
-        if section in sections:
-            checks.append(_check(
-                check_id, "what", FULLY if sections[section] else NOT_IN_PLACE,
-                *([] if sections[section] else [
-                    say("empty_section", section=section_title(section, language, titles))]),
-            ))
-    if "game_rules" in sections:
-        has_guardian = bool(sections.get("guardian"))
-        checks.append(_check(
-            "game_rules", "what",
-            (FULLY if has_guardian else PARTLY) if sections["game_rules"] else NOT_IN_PLACE,
-            *([] if has_guardian else [say("no_guardian")]),
-            *([] if sections["game_rules"] else [say("no_rules")]),
-        ))
-    if "health_check" in sections:
-        scored = [item for item in sections["health_check"] if item.get("mean") is not None]
-        checks.append(_check(
-            "indicators", "what", _status(len(scored), len(sections["health_check"])),
-        ))
+    for check in covenant.get("checks") or ():
+        if isinstance(check, Mapping) and check.get("section") in sections:
+            checks.append(evaluate(
+                check, covenant, section_title(check["section"], language, titles)))
     return checks
 
 
@@ -309,9 +319,19 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
     sections: dict[str, list[dict[str, Any]]] = {}
     signatures: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
+    chapters_by_id: dict[str, dict[str, Any]] = {}
+    checks: dict[tuple[str, str], dict[str, Any]] = {}
+    item_vocabulary: dict[str, Any] = {}
     for covenant in covenants:
         for name, title in (covenant.get("section_titles") or {}).items():
             titles.setdefault(name, title)
+        for chapter in covenant.get("chapters") or ():
+            entry = chapters_by_id.setdefault(chapter["id"], {**chapter, "sections": []})
+            entry["sections"] += [s for s in chapter["sections"] if s not in entry["sections"]]
+        for check in covenant.get("checks") or ():
+            checks.setdefault((check["section"], check["id"]), check)
+        for section, vocabulary in (covenant.get("item_words") or {}).items():
+            item_vocabulary.setdefault(section, vocabulary)
         for party in covenant["parties"]:
             parties.setdefault(party["name"].casefold(), party)
         for person in covenant["participants"]:
@@ -328,6 +348,9 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
         "participants": list(people.values()),
         "sections": sections,
         "section_titles": {name: titles[name] for name in sections if name in titles},
+        "chapters": sorted(chapters_by_id.values(), key=lambda chapter: chapter["order"]),
+        "checks": list(checks.values()),
+        "item_words": item_vocabulary,
         "signatures": signatures,
     }
     combined["completeness"] = completeness(combined)

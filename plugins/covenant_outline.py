@@ -2,7 +2,9 @@
 
 One outline, used by every document exporter (Markdown, HTML, DOCX), so the three formats
 cannot drift apart: chapters in the order of an agreement, each with its sections and items
-turned into display text in the covenant's language.
+turned into display text in the covenant's language. The chapters are the ones the covenant
+carries (the canvas declared them at finalize, see plugins/agreement.py); sections in none of
+them follow under "other".
 """
 
 from __future__ import annotations
@@ -17,35 +19,15 @@ from .covenant_words import (
     format_number,
     language_of,
     section_title,
-    value_word,
     words,
 )
 
 __all__ = ["Chapter", "Line", "outline", "WORDS", "words"]
 
-#: (chapter title, section ids) in the order of an agreement.
-CHAPTERS: tuple[tuple[dict[str, str], tuple[str, ...]], ...] = (
-    ({"nl": "Wat we willen bereiken", "en": "What we want to achieve"}, ("values",)),
-    (
-        {"nl": "Hoe we samenwerken", "en": "How we work together"},
-        ("process_agreements", "roles_and_communication", "communication"),
-    ),
-    ({"nl": "Voorwaarden en middelen", "en": "Conditions and resources"}, ("conditions",)),
-    ({"nl": "Acties", "en": "Actions"}, ("actions",)),
-    ({"nl": "Spelregels voor de samenwerking", "en": "Game rules for working together"},
-     ("game_rules", "guardian")),
-    ({"nl": "Strategie per partner", "en": "Partner strategy"}, ("partner_strategy",)),
-    ({"nl": "Gezondheid van de samenwerking", "en": "Health of the collaboration"},
-     ("health_check", "attention_points")),
-)
-
-#: Item keys that are bookkeeping, not shown as details: ids (a block's ``block`` and
-#: ``group`` repeat its title; a partner's ``movement`` and ``relationship`` are spelled out in
-#: its ``advice``) and positions.
-_HIDDEN = {"text", "org", "element", "source", "notes", "zone", "x", "y", "block", "group",
-           "movement", "relationship"}
-#: Keys whose values are dates.
-_DATES = {"due", "signed_at", "finalized_at"}
+#: Item keys every item may carry that are not details: its text, where it came from, the
+#: items nested in it, positions. A canvas hides keys of its own by declaring them None
+#: (``CovenantSection.details``, kept in the covenant's ``item_words``).
+_HIDDEN = {"text", "org", "element", "source", "notes", "zone", "x", "y"}
 
 
 @dataclass
@@ -72,39 +54,60 @@ class Chapter:
     sections: list[Section]
 
 
-def _detail_value(key: str, value: Any, language: str) -> str:
-    vocabulary = words(language)
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return format_number(value, language)
-    if isinstance(value, dict) and "text" in value:
-        return str(value["text"])  # a nested item, e.g. a situation a rule prevents
-    if isinstance(value, list):
-        return "; ".join(_detail_value(key, v, language) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{vocabulary.get(k, k.replace('_', ' '))} "
-                         f"{_detail_value(k, v, language)}" for k, v in value.items())
-    text = str(value)
-    if key in _DATES:
-        return format_date(text, language)
-    return value_word(key, text, language)
+class _Vocabulary:
+    """How one section's item keys and values read: declared by its canvas, else generic."""
+
+    def __init__(self, declared: object, language: str) -> None:
+        found = declared if isinstance(declared, Mapping) else {}
+        self.labels = found.get("labels") if isinstance(found.get("labels"), Mapping) else {}
+        words_of = found.get("value_words")
+        self.values = words_of if isinstance(words_of, Mapping) else {}
+        required = found.get("required")
+        self.required = [k for k in required if isinstance(k, str)] if isinstance(
+            required, list) else []
+        self.language = language
+        self.words = words(language)
+
+    def hidden(self, key: str) -> bool:
+        return key in _HIDDEN or (key in self.labels and self.labels[key] is None)
+
+    def label(self, key: str) -> str:
+        declared = self.labels.get(key)
+        if isinstance(declared, str) and declared.strip():
+            return declared
+        return self.words.get(key, key.replace("_", " "))
+
+    def value(self, key: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return self.words["yes" if value else "no"]
+        if isinstance(value, int | float):
+            return format_number(value, self.language)
+        if isinstance(value, dict) and "text" in value:
+            return str(value["text"])  # a nested item, e.g. a situation a rule prevents
+        if isinstance(value, list):
+            return "; ".join(self.value(key, v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{self.label(k)} {self.value(k, v)}" for k, v in value.items())
+        text = str(value)
+        known = self.values.get(key)
+        if isinstance(known, Mapping) and isinstance(known.get(text), str):
+            return known[text]
+        return format_date(text, self.language)  # an ISO date reads as one; other text stays
 
 
-def line_of(item: Mapping[str, Any], language: str) -> Line:
-    vocabulary = words(language)
+def line_of(item: Mapping[str, Any], language: str, declared: object = None) -> Line:
+    """One item as display text; ``declared`` is its section's ``item_words`` entry."""
+    vocabulary = declared if isinstance(declared, _Vocabulary) else _Vocabulary(declared, language)
     details = []
     for key, value in item.items():
-        if key in _HIDDEN or value in (None, "", []):
+        if vocabulary.hidden(key) or value in (None, "", []):
             continue
-        details.append((vocabulary.get(key, key.replace("_", " ")),
-                        _detail_value(key, value, language)))
-    if "owner" in item and not item.get("owner"):
-        details.append((vocabulary["owner"], vocabulary["missing"]))
-    if "due" in item and not item.get("due"):
-        details.append((vocabulary["due"], vocabulary["missing"]))
+        details.append((vocabulary.label(key), vocabulary.value(key, value)))
+    for key in vocabulary.required:
+        if item.get(key) in (None, "", []):
+            details.append((vocabulary.label(key), vocabulary.words["missing"]))
     nested = item.get("notes")
-    notes = [line_of(note, language) for note in nested if isinstance(note, Mapping)
+    notes = [line_of(note, language, vocabulary) for note in nested if isinstance(note, Mapping)
              and str(note.get("text", "")).strip()] if isinstance(nested, list) else []
     return Line(str(item.get("text", "")), str(item.get("org", "")), details, notes)
 
@@ -114,23 +117,26 @@ def outline(covenant: Mapping[str, Any]) -> list[Chapter]:
     language = language_of(covenant)
     declared = covenant.get("section_titles")
     titles = declared if isinstance(declared, Mapping) else {}
+    stored_words = covenant.get("item_words")
+    item_words = stored_words if isinstance(stored_words, Mapping) else {}
     sections: Mapping[str, list[Mapping[str, Any]]] = covenant.get("sections", {})
     placed: set[str] = set()
     chapters = []
-    for title, section_ids in CHAPTERS:
-        present = [s for s in section_ids if s in sections]
+    for chapter in covenant.get("chapters") or ():
+        present = [s for s in chapter.get("sections", ()) if s in sections and s not in placed]
         if not present:
             continue
         placed.update(present)
-        chapters.append(Chapter(title[language], [
+        chapters.append(Chapter(str(chapter.get("title", "")), [
             Section(s, section_title(s, language, titles),
-                    [line_of(i, language) for i in sections[s]])
+                    [line_of(i, language, item_words.get(s)) for i in sections[s]])
             for s in present
         ]))
     rest = [s for s in sections if s not in placed]
     if rest:
         chapters.append(Chapter(words(language)["other"], [
-            Section(s, section_title(s, language, titles), [line_of(i, language) for i in items])
+            Section(s, section_title(s, language, titles),
+                    [line_of(i, language, item_words.get(s)) for i in items])
             for s, items in ((s, sections[s]) for s in rest)
         ]))
     return chapters

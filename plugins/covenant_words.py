@@ -1,4 +1,4 @@
-"""The words of a covenant in its own language: titles, checklist names, values, dates, numbers.
+"""The words of a covenant in its own language: headings, checklist names, dates, numbers.
 
 A covenant is read by people who sign it, so nothing in it may show an internal id
 (``roles_and_communication``), an ISO timestamp or an English word on a Dutch board. Every
@@ -14,7 +14,6 @@ from typing import Any
 
 __all__ = [
     "CHECK_TITLES",
-    "SECTION_TITLES",
     "WORDS",
     "check_title",
     "format_date",
@@ -22,7 +21,6 @@ __all__ = [
     "language_of",
     "plural",
     "section_title",
-    "value_word",
     "words",
 ]
 
@@ -46,19 +44,6 @@ WORDS: dict[str, dict[str, str]] = {
         "finalized": "afgerond op",
         "hash": "momentopname (sha256)",
         "covenant_hash": "Vingerafdruk van dit convenant (sha256)",
-        "owner": "wie",
-        "due": "wanneer",
-        "level": "niveau",
-        "prevents": "voorkomt",
-        "mean": "gemiddelde score",
-        "scores": "aantal scores",
-        "dependency": "afhankelijkheid",
-        "influence": "invloed",
-        "ambition": "t.o.v. ambitielijn",
-        "desired": "gewenste positie",
-        "advice": "advies",
-        "movement": "beweging",
-        "relationship": "relatievorm",
         "org": "van",
         "not_in_place": "ontbreekt",
         "partly": "deels",
@@ -68,6 +53,10 @@ WORDS: dict[str, dict[str, str]] = {
         "what": "Wat",
         "empty": "Nog niets vastgelegd.",
         "missing": "ontbreekt",
+        "yes": "ja",
+        "picture": "Het bord zoals het is afgerond",
+        "votes": "stemmen",
+        "no": "nee",
         "agreed_only": "Alleen de notities die als akkoord zijn gemarkeerd, staan hierin.",
     },
     "en": {
@@ -89,19 +78,6 @@ WORDS: dict[str, dict[str, str]] = {
         "finalized": "finalized on",
         "hash": "snapshot (sha256)",
         "covenant_hash": "Fingerprint of this covenant (sha256)",
-        "owner": "who",
-        "due": "by",
-        "level": "level",
-        "prevents": "prevents",
-        "mean": "mean score",
-        "scores": "scores given",
-        "dependency": "dependency",
-        "influence": "influence",
-        "ambition": "against the ambition line",
-        "desired": "desired position",
-        "advice": "advice",
-        "movement": "movement",
-        "relationship": "relationship",
         "org": "from",
         "not_in_place": "not in place",
         "partly": "partly",
@@ -111,52 +87,20 @@ WORDS: dict[str, dict[str, str]] = {
         "what": "What",
         "empty": "Nothing recorded yet.",
         "missing": "missing",
+        "yes": "yes",
+        "picture": "The board as it was finalized",
+        "votes": "votes",
+        "no": "no",
         "agreed_only": "Only the notes marked as agreed are in here.",
     },
 }
 
-#: Titles of the sections the built-in canvases give, worded for an agreement. Sections of
-#: other plugins take the title of the canvas zone of the same id (see covenant_build).
-SECTION_TITLES: dict[str, dict[str, str]] = {
-    "values": {"nl": "Gedeelde waarden en doelen", "en": "Shared values and aims"},
-    "process_agreements": {"nl": "Procesafspraken", "en": "Process agreements"},
-    "roles_and_communication": {"nl": "Rollen en communicatie", "en": "Roles and communication"},
-    "communication": {"nl": "Communicatie over de afspraken", "en": "Communicating the agreements"},
-    "conditions": {"nl": "Voorwaarden en middelen", "en": "Conditions and resources"},
-    "actions": {"nl": "Eerste acties", "en": "First actions"},
-    "game_rules": {"nl": "Spelregels", "en": "Game rules"},
-    "guardian": {"nl": "Hoeder van de spelregels", "en": "Guardian of the rules"},
-    "partner_strategy": {"nl": "Partners en ontwikkelrichting", "en": "Partners and direction"},
-    "health_check": {"nl": "Bouwstenen", "en": "Building blocks"},
-    "attention_points": {"nl": "Aandachtspunten", "en": "Points of attention"},
-}
-
-#: Names of the completeness checks (covenant_build.completeness gives their ids).
+#: Names of the WHO checks, which the core makes for every covenant; the WHY and WHAT checks
+#: carry the titles their canvas declared (see covenant_build.completeness).
 CHECK_TITLES: dict[str, dict[str, str]] = {
     "parties": {"nl": "Partijen", "en": "Parties"},
     "contributions": {"nl": "Inbreng van elke partner", "en": "Each partner's contribution"},
     "representatives": {"nl": "Ondertekening", "en": "Signatures"},
-    "shared_objectives": {"nl": "Gedeelde doelen en waarden", "en": "Shared objectives and values"},
-    "own_objectives": {"nl": "Eigen doelen per partner", "en": "Each partner's own objectives"},
-    "activities": {"nl": "Activiteiten", "en": "Activities"},
-    "resources": {"nl": "Middelen en voorwaarden", "en": "Resources and conditions"},
-    "roles": {"nl": "Rollen", "en": "Roles"},
-    "process_agreements": {"nl": "Procesafspraken", "en": "Process agreements"},
-    "indicators": {"nl": "Graadmeters", "en": "Indicators"},
-    "game_rules": {"nl": "Spelregels", "en": "Game rules"},
-}
-
-#: Values that items carry as ids, by the key they appear under.
-VALUE_WORDS: dict[str, dict[str, dict[str, str]]] = {
-    "ambition": {
-        "above": {"nl": "erboven", "en": "above"},
-        "below": {"nl": "eronder", "en": "below"},
-    },
-    "level": {
-        "practice": {"nl": "uitvoering", "en": "practice"},
-        "management": {"nl": "management", "en": "management"},
-        "governance": {"nl": "bestuur", "en": "governance"},
-    },
 }
 
 MONTHS = {
@@ -183,24 +127,20 @@ def words(language: str) -> dict[str, str]:
 
 def section_title(section_id: str, language: str,
                   declared: Mapping[str, str] | None = None) -> str:
-    """A section's title: the one stored with the covenant, ours, or the id made readable."""
+    """A section's title: the one stored with the covenant, or the id made readable."""
     if declared and isinstance(declared.get(section_id), str) and declared[section_id].strip():
         return declared[section_id]
-    if section_id in SECTION_TITLES:
-        return SECTION_TITLES[section_id][language_of(language)]
     return section_id.replace("_", " ").capitalize()
 
 
-def check_title(check_id: str, language: str) -> str:
+def check_title(check: Mapping[str, Any], language: str) -> str:
+    """A checklist line's name: the title it carries, ours for WHO, or the id made readable."""
+    if isinstance(check.get("title"), str) and check["title"].strip():
+        return check["title"]
+    check_id = str(check.get("id", ""))
     if check_id in CHECK_TITLES:
         return CHECK_TITLES[check_id][language_of(language)]
     return check_id.replace("_", " ").capitalize()
-
-
-def value_word(key: str, value: str, language: str) -> str:
-    """A value id in words (``level: governance`` reads ``bestuur``), else the value itself."""
-    known = VALUE_WORDS.get(key, {}).get(value)
-    return known[language_of(language)] if known else value
 
 
 def format_date(value: str, language: str) -> str:

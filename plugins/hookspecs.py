@@ -4,8 +4,9 @@ Each hook's docstring is its documentation; the hook reference in plugins/README
 from these docstrings (:mod:`partnerboard.plugins.reference`) and a test keeps the two equal.
 Hooks only ever grow by new keyword arguments, and an implementation asks only for the
 arguments it needs, so a plugin written today keeps working. No hook is ``firstresult``: every
-hook collects the results of all plugins. Pluggy calls implementations last-registered first;
-the built-in canvases are ``trylast``, so an installed plugin comes before them.
+hook collects the results of all plugins, except ``partnerboard_covenant``, which the server
+calls on one plugin only. Pluggy calls implementations last-registered first; the built-in
+canvases are ``trylast``, so an installed plugin comes before them.
 """
 
 from __future__ import annotations
@@ -46,12 +47,23 @@ def partnerboard_covenant(
 ) -> dict[str, list[dict[str, Any]]] | None:
     """Turn a finalized board into covenant sections.
 
-    Called once per finalize, on every plugin; an implementation returns None unless
-    ``board.canvas`` is one of its own canvases.
+    Called only on the plugin that declared the board's canvas (a plugin with several
+    canvases tells them apart by ``board.canvas``), at these moments:
 
-    :param board: the frozen board as plain data (:class:`~partnerboard.plugins.BoardSnapshot`,
-        never the live document). Use :func:`~partnerboard.plugins.elements_by_zone` to apply
-        the zone rule; parked elements must not become covenant data.
+    * once when the board is finalized; the covenant is then stored and never built again, so
+      upgrading or removing the plugin later does not change it;
+    * once for a board finalized by release 0.1.0 (before covenants were stored), the first
+      time its covenant is read;
+    * on every covenant preview the facilitator asks for while the board is open, with the
+      board as it is at that moment; a preview is never stored.
+
+    The titles, chapters and checklist checks of the sections come from the canvas spec
+    (``CanvasSpec.sections``), not from this hook.
+
+    :param board: the board as plain data (:class:`~partnerboard.plugins.BoardSnapshot`, never
+        the live document): frozen at finalize, or as it is now for a preview. Use
+        :func:`~partnerboard.plugins.elements_by_zone` to apply the zone rule; parked elements
+        must not become covenant data.
     :param canvas: the spec of the board's canvas.
     :param covenant: the covenant built so far (``board``, ``parties``, ``participants``); read
         it, never change it: return sections instead.
@@ -60,10 +72,9 @@ def partnerboard_covenant(
         element id, "" for an item that sums up several elements), plus JSON-safe keys of its
         own. :func:`~partnerboard.plugins.item` builds one from an element.
 
-    Not firstresult: the sections of all plugins are merged; items of a section id returned by
-    several plugins are concatenated in call order. A hook that raises, or returns something
-    else than sections, is logged, its plugin is listed as failing, and the other sections are
-    still built.
+    Not firstresult, but only one plugin is called: its result is the covenant's sections. A
+    hook that raises, or returns something else than sections, is logged, its plugin is listed
+    as failing, and the covenant is built without sections.
 
     .. versionadded:: 0.1
     """
@@ -73,7 +84,8 @@ def partnerboard_covenant(
 def partnerboard_exporters() -> list[Any]:
     """Declare extra covenant formats.
 
-    Called once, when the server starts.
+    Called once per plugin registry (the server builds one at start-up), the first time a
+    covenant is rendered; the exporters it returns are kept and used for every later request.
 
     :return: a list of exporter objects, each with ``format`` (str, the value of
         ``?format=``), ``media_type`` (str) and ``render(covenant: dict) -> bytes | str``.

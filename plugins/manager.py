@@ -78,6 +78,7 @@ class PluginRegistry:
         self.plugins: dict[str, PluginInfo] = {}
         #: canvas id -> (spec, name of the plugin that declared it)
         self.canvases: dict[str, tuple[CanvasSpec, str]] = {}
+        self._exporters: dict[str, Any] | None = None
 
     def register(self, plugin: ModuleType | object, name: str, version: str = "") -> None:
         """Register a plugin object; a registration error marks it broken."""
@@ -142,18 +143,23 @@ class PluginRegistry:
                 continue
             self.register(module, entry_point.name, version)
 
-    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_each(
+        self, hook_name: str, *, only: str | None = None, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
         """Call one hook on every plugin, isolated: return ``(plugin name, result)`` pairs.
 
         Order is pluggy's (last registered first, ``tryfirst``/``trylast`` respected); None
         results are left out. A plugin that raises is logged and left out, and marked broken
         when it raised while declaring canvases, failing otherwise; the others' results are
         still returned. Each implementation gets only the arguments it asks for, which is what
-        lets hooks grow new keyword arguments without breaking older plugins.
+        lets hooks grow new keyword arguments without breaking older plugins. ``only`` names
+        the one plugin to call.
         """
         caller = getattr(self.pm.hook, hook_name)
         results = []
         for impl in reversed(caller.get_hookimpls()):
+            if only is not None and impl.plugin_name != only:
+                continue
             if self.trace:
                 log.info("hook %s: calling plugin %s", hook_name, impl.plugin_name)
             try:
@@ -193,14 +199,17 @@ class PluginRegistry:
     def covenant_sections(
         self, board: BoardSnapshot, canvas: CanvasSpec, covenant: dict[str, Any]
     ) -> Sections:
-        """Call ``partnerboard_covenant`` on every plugin, check each result, merge the valid.
+        """Call ``partnerboard_covenant`` of the plugin that declared the board's canvas.
 
-        A plugin whose result is not a valid sections mapping is logged, marked failing and
-        left out; the other plugins' sections are still merged (same id: concatenated).
+        A result that is not a valid sections mapping is logged, the plugin marked failing, and
+        the covenant has no sections.
         """
+        owner = self.canvases.get(canvas.id, (None, None))[1]
+        if owner is None:
+            return {}
         checked = []
         for plugin, result in self.call_each(
-            "partnerboard_covenant", board=board, canvas=canvas, covenant=covenant
+            "partnerboard_covenant", only=owner, board=board, canvas=canvas, covenant=covenant
         ):
             try:
                 checked.append((plugin, check_sections(plugin, result)))
@@ -208,6 +217,17 @@ class PluginRegistry:
                 log.error("%s", error)
                 self._mark_failing(plugin, str(error))
         return merge_sections(checked)
+
+    def exporters(self) -> dict[str, Any]:
+        """Format name -> exporter, collected from ``partnerboard_exporters`` once per registry
+        (on first use); for a format declared twice the first plugin wins (built-ins last)."""
+        if self._exporters is None:
+            found: dict[str, Any] = {}
+            for _plugin, exporters in self.call_each("partnerboard_exporters"):
+                for exporter in exporters:
+                    found.setdefault(exporter.format, exporter)
+            self._exporters = found
+        return self._exporters
 
     def canvas(self, canvas_id: str) -> CanvasSpec | None:
         found = self.canvases.get(canvas_id)

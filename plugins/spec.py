@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from .agreement import CHECK_GROUPS, MEASURES, Chapter, Check, CovenantSection
+from .versions import Migration, version_key
 
 __all__ = [
     "FIELD_TYPES",
@@ -126,11 +130,24 @@ class ElementKind:
     :param fields: extra keys and their type: one of :data:`FIELD_TYPES`, or a tuple of the
         allowed strings, e.g. ``{"owner": "string", "due": "date",
         "level": ("practice", "management", "governance")}``.
+    :param markable: the facilitator marks elements of this kind agreed or parked, and in a
+        zone with an agreed one only the agreed ones become covenant data.
+    :param arranged: when boards are merged, elements of this kind are laid out in a grid in
+        their zone (the others keep their position).
+    :param content: elements of this kind are someone's contribution: they count in the
+        participation figures (connectors such as arrows do not).
+    :param picture: ``picture(element, picture)`` draws an element of this kind in the board
+        picture (:class:`~partnerboard.plugins.picture.Picture`); without it, a card with its
+        text, as a note.
     """
 
     kind: str
     label: dict[str, str]
     fields: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    markable: bool = False
+    arranged: bool = False
+    content: bool = True
+    picture: Callable[..., None] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,6 +157,9 @@ class ElementKind:
                 name: value if isinstance(value, str) else list(value)
                 for name, value in self.fields.items()
             },
+            "markable": self.markable,
+            "arranged": self.arranged,
+            "content": self.content,
         }
 
 
@@ -150,7 +170,10 @@ class CanvasSpec:
     ``decorations`` are plain JSON objects drawn on the canvas but carrying no content, e.g.
     ``{"type": "label", "x": 0, "y": 0, "text": {"nl": ..., "en": ...}}``, axes or a text list
     (plugins/README.md lists the types). ``extra`` holds canvas-specific settings (e.g. the
-    default ambition line), passed through to the browser as JSON.
+    default ambition line), passed through to the browser as JSON. ``sections`` declares the
+    covenant sections the canvas's hook returns: titles, chapters and checklist checks
+    (:mod:`partnerboard.plugins.agreement`). ``migrations`` bring boards made with an older
+    ``version`` up to date (:mod:`partnerboard.plugins.versions`).
     """
 
     id: str
@@ -163,6 +186,11 @@ class CanvasSpec:
     element_kinds: tuple[ElementKind, ...] = ()
     decorations: tuple[dict[str, Any], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    sections: tuple[CovenantSection, ...] = ()
+    migrations: tuple[Migration, ...] = ()
+    #: ``picture(board, canvas, picture)``: draws the canvas's own layers (quadrants, axes,
+    #: lines) in the board picture, over the zones and under the elements.
+    picture: Callable[..., None] | None = None
 
     @property
     def bounds(self) -> Rect:
@@ -173,6 +201,13 @@ class CanvasSpec:
             if zone.id == zone_id:
                 return zone
         raise KeyError(zone_id)
+
+    def kinds(self, role: str) -> frozenset[str]:
+        """The element kinds with a role: ``"markable"``, ``"arranged"`` or ``"content"``."""
+        return frozenset(kind.kind for kind in self.element_kinds if getattr(kind, role))
+
+    def section(self, section_id: str) -> CovenantSection | None:
+        return next((s for s in self.sections if s.id == section_id), None)
 
     def validate(self) -> CanvasSpec:
         """Check the spec and return it; raise :class:`SpecError` naming the field otherwise."""
@@ -193,6 +228,10 @@ class CanvasSpec:
             "element_kinds": [kind.to_json() for kind in self.element_kinds],
             "decorations": [dict(item) for item in self.decorations],
             "extra": dict(self.extra),
+            "sections": [
+                {"id": s.id, "title": dict(s.title), "chapter": s.chapter.id}
+                for s in self.sections
+            ],
         }
 
     def summary(self, plugin: str) -> dict[str, Any]:
@@ -255,6 +294,10 @@ def _canvas_problem(spec: CanvasSpec) -> Problem | None:
         return "id", "must be a slug of lowercase letters, digits and single dashes"
     if not isinstance(spec.version, str) or not spec.version:
         return "version", "must be a non-empty string such as '1.0'"
+    try:
+        version_key(spec.version)
+    except ValueError:
+        return "version", f"must be numbers with dots, such as '1.0', got {spec.version!r}"
     for name in ("title", "description"):
         missing = _missing_language(getattr(spec, name))
         if missing:
@@ -322,6 +365,8 @@ def _kind_problem(kind: ElementKind, where: str) -> Problem | None:
     missing = _missing_language(kind.label)
     if missing:
         return f"{where}.label", missing
+    if kind.picture is not None and not callable(kind.picture):
+        return f"{where}.picture", "must be a function(element, picture) or None"
     for name, value in kind.fields.items():
         choices = isinstance(value, tuple) and value and all(isinstance(v, str) for v in value)
         if value not in FIELD_TYPES and not choices:
@@ -361,6 +406,112 @@ def _first_problem(spec: CanvasSpec) -> Problem | None:
         problem = _not_json(decoration, where) or _untranslated(decoration, where)
         if problem:
             return problem
+    if spec.picture is not None and not callable(spec.picture):
+        return "picture", "must be a function(board, canvas, picture) or None"
     if not isinstance(spec.extra, dict):
         return "extra", "must be a dict"
-    return _not_json(spec.extra, "extra") or _untranslated(spec.extra, "extra")
+    return (_not_json(spec.extra, "extra") or _untranslated(spec.extra, "extra")
+            or _sections_problem(spec) or _migrations_problem(spec))
+
+
+def _migrations_problem(spec: CanvasSpec) -> Problem | None:
+    """Migrations run in the order given: each from a version no older than where the last
+    one ended, to a newer one, none beyond the spec's version."""
+    reached: tuple[int, ...] = ()
+    for index, step in enumerate(spec.migrations):
+        where = f"migrations[{index}]"
+        if not isinstance(step, Migration) or not callable(step.migrate):
+            return where, "must be a Migration(from_version, to_version, function)"
+        try:
+            start, end = version_key(step.from_version), version_key(step.to_version)
+        except ValueError:
+            return where, "versions must be numbers with dots, such as '1.0'"
+        if not start < end:
+            return where, f"goes from {step.from_version} to {step.to_version}: not newer"
+        if start < reached:
+            return where, f"starts at {step.from_version}, before the previous one ends"
+        if end > version_key(spec.version):
+            return where, f"ends at {step.to_version}, after the canvas version {spec.version}"
+        reached = end
+    return None
+
+
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _check_problem(check: Check, where: str, sections: set[str]) -> Problem | None:
+    if not isinstance(check, Check):
+        return where, f"must be a Check, got {type(check).__name__}"
+    if not isinstance(check.id, str) or not _SNAKE.match(check.id):
+        return f"{where}.id", f"{check.id!r} is not snake_case"
+    if check.group not in CHECK_GROUPS:
+        return f"{where}.group", f"must be one of {', '.join(CHECK_GROUPS)}"
+    if check.measure not in MEASURES:
+        return f"{where}.measure", f"must be one of {', '.join(MEASURES)}"
+    missing = _missing_language(check.title)
+    if missing:
+        return f"{where}.title", missing
+    for name, text in check.notes.items():
+        if name not in MEASURES[check.measure]:
+            return f"{where}.notes.{name}", (
+                f"the measure {check.measure!r} has the notes {sorted(MEASURES[check.measure])}")
+        missing = _missing_language(text)
+        if missing:
+            return f"{where}.notes.{name}", missing
+    if check.measure == "complete_items" and not check.keys:
+        return f"{where}.keys", "complete_items needs the keys every item must have"
+    if check.measure == "with_section" and check.other not in sections:
+        return f"{where}.other", f"names {check.other!r}, which the canvas does not declare"
+    return None
+
+
+def _words_problem(section: CovenantSection, where: str) -> Problem | None:
+    for key, label in section.details.items():
+        missing = None if label is None else _missing_language(label)
+        if missing:
+            return f"{where}.details.{key}", f"{missing} (or None to leave the key out)"
+    for key, words in section.values.items():
+        if not isinstance(words, dict):
+            return f"{where}.values.{key}", "must be a dict of value -> {'nl': ..., 'en': ...}"
+        for value, word in words.items():
+            missing = _missing_language(word)
+            if missing:
+                return f"{where}.values.{key}.{value}", missing
+    if not all(isinstance(key, str) for key in section.required):
+        return f"{where}.required", "must be a tuple of item keys"
+    return None
+
+
+def _sections_problem(spec: CanvasSpec) -> Problem | None:
+    declared = {s.id for s in spec.sections if isinstance(s, CovenantSection)}
+    seen: set[str] = set()
+    checks: set[str] = set()
+    for index, section in enumerate(spec.sections):
+        where = f"sections[{index}]"
+        if not isinstance(section, CovenantSection):
+            return where, f"must be a CovenantSection, got {type(section).__name__}"
+        if not isinstance(section.id, str) or not _SNAKE.match(section.id):
+            return f"{where}.id", f"{section.id!r} is not snake_case"
+        if section.id in seen:
+            return f"{where}.id", f"duplicate section {section.id!r}"
+        seen.add(section.id)
+        missing = _missing_language(section.title)
+        if missing:
+            return f"{where}.title", missing
+        chapter = section.chapter
+        if not isinstance(chapter, Chapter) or not isinstance(chapter.order, int):
+            return f"{where}.chapter", "must be a Chapter (see partnerboard.plugins.agreement)"
+        missing = _missing_language(chapter.title)
+        if missing:
+            return f"{where}.chapter.title", missing
+        problem = _words_problem(section, where)
+        if problem:
+            return problem
+        for number, check in enumerate(section.checks):
+            problem = _check_problem(check, f"{where}.checks[{number}]", declared)
+            if problem:
+                return problem
+            if check.id in checks:
+                return f"{where}.checks[{number}].id", f"duplicate check {check.id!r}"
+            checks.add(check.id)
+    return None

@@ -5,12 +5,12 @@ Build a board snapshot with elements in given zones, then run your covenant hook
     from partnerboard.plugins.testing import build_board, run_covenant
     import my_canvas
 
-    board = build_board(my_canvas.SPEC, notes_in={"values": ["Fewer school drop-outs"]},
+    board = build_board(my_canvas.SPEC, notes_in={"aims": ["Fewer school drop-outs"]},
                         parked=["an idea for later"])
     sections = run_covenant(my_canvas, board)
-    assert [i["text"] for i in sections["values"]] == ["Fewer school drop-outs"]
+    assert [i["text"] for i in sections["aims"]] == ["Fewer school drop-outs"]
 
-Element ids are predictable (``values-1``, ``values-2``, ``parked-1``, ...), so a test can
+Element ids are predictable (``aims-1``, ``aims-2``, ``parked-1``, ...), so a test can
 check which element an item came from. Unlike the server, which logs a failing hook and goes
 on, :func:`run_covenant` lets a hook's exception reach your test with its own traceback.
 """

@@ -81,20 +81,24 @@ class Boards:
         self.store = store
 
     def create(
-        self, spec: CanvasSpec, title: str, language: str, partner_names: list[str]
+        self, spec: CanvasSpec, title: str, language: str, partner_names: list[str],
+        colors: list[str] | None = None,
     ) -> NewBoard:
-        record = self.draft(spec, title, language, partner_names)
+        record = self.draft(spec, title, language, partner_names, colors)
         return self.store_new(record, initial_document(record, spec))
 
     def draft(
-        self, spec: CanvasSpec, title: str, language: str, partner_names: list[str]
+        self, spec: CanvasSpec, title: str, language: str, partner_names: list[str],
+        colors: list[str] | None = None,
     ) -> BoardRecord:
-        """The record of a new board, not stored yet (see :meth:`store_new`)."""
+        """The record of a new board, not stored yet (see :meth:`store_new`); partners take
+        ``colors`` in order (a network's members have theirs), else ours."""
         partners = tuple(
             {
                 "id": f"p{index + 1}",
                 "name": name,
-                "color": PARTNER_COLORS[index % len(PARTNER_COLORS)],
+                "color": (colors[index] if colors and index < len(colors) and colors[index]
+                          else PARTNER_COLORS[index % len(PARTNER_COLORS)]),
             }
             for index, name in enumerate(partner_names)
         )

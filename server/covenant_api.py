@@ -26,25 +26,16 @@ from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
 
-__all__ = ["routes", "exporters_of"]
+__all__ = ["routes"]
 
 SCHEMA = json.loads(
     (resources.files("partnerboard.plugins") / "covenant.schema.json").read_text("utf-8")
 )
 
 
-def exporters_of(registry: Any) -> dict[str, Any]:
-    """Format name -> exporter; the first plugin to declare a format wins (built-ins last)."""
-    found: dict[str, Any] = {}
-    for _plugin, exporters in registry.call_each("partnerboard_exporters"):
-        for exporter in exporters:
-            found.setdefault(exporter.format, exporter)
-    return found
-
-
 async def _render(request: Request, covenant: dict[str, Any], filename: str) -> Response:
     wanted = request.query_params.get("format", "json")
-    exporters = exporters_of(request.app.state.registry)
+    exporters = request.app.state.registry.exporters()
     exporter = exporters.get(wanted)
     if exporter is None:
         known = ", ".join(sorted(exporters))

@@ -24,6 +24,7 @@ from pycrdt import Doc
 from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 from partnerboard.plugins.covenant_build import build_covenant, completeness
 from partnerboard.plugins.manager import PluginRegistry
+from partnerboard.plugins.picture import board_picture
 from partnerboard.plugins.spec import CanvasSpec
 
 from .store import BoardRecord, Store
@@ -75,6 +76,8 @@ def build_stored(
     )
     covenant.pop("signatures", None)
     covenant["built_by"] = built_by(registry, spec.id)
+    # The board as it was agreed, drawn now by the plugins of now, and kept with the covenant.
+    covenant["picture"] = board_picture(board, spec)
     body = canonical(covenant)
     return body, hashlib.sha256(body).hexdigest()
 

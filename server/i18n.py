@@ -8,6 +8,31 @@ __all__ = ["TEXTS", "pick_language"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
+        "network_start": "Een werkverband beginnen",
+        "network_start_hint": "Een vaste plek voor een netwerk: de partnerorganisaties één keer "
+        "vastgelegd, en al zijn borden op één pagina. Je krijgt één sleutel-link; bewaar die goed.",
+        "network_name": "Naam van het werkverband",
+        "network_members": "Organisaties in het werkverband (één per regel)",
+        "network_members_heading": "Organisaties in het werkverband",
+        "network_create": "Werkverband maken",
+        "network_created": "Werkverband gemaakt",
+        "network_key_once": "Dit is de sleutel-link van het werkverband. Hij wordt maar één keer "
+        "getoond en opent alle borden van het werkverband als begeleider: bewaar hem veilig.",
+        "network_key_link": "Sleutel-link van het werkverband",
+        "network_intro": "De borden van dit werkverband, nieuwste eerst. Een nieuw bord krijgt de "
+        "partnerorganisaties van het werkverband, met een eigen link per partner.",
+        "network_no_members": "Nog geen partnerorganisaties.",
+        "network_boards": "Borden",
+        "network_no_boards": "Nog geen borden: maak hieronder het eerste.",
+        "network_state": "Stand",
+        "network_made": "Gemaakt",
+        "network_state_open": "open",
+        "network_state_finalized": "afgerond",
+        "network_state_superseded": "afgerond, vervangen door een nieuwere versie",
+        "network_new_board": "Nieuw bord voor dit werkverband",
+        "network_new_board_hint": "De partnerorganisaties komen er vanzelf op te staan.",
+        "network_forbidden": "Deze sleutel is niet (meer) geldig voor dit werkverband.",
+        "canvas": "Canvas",
         "tagline": "Samen een partnerschap ontwerpen, op één bord, vanaf elke plek.",
         "intro": "Kies een canvas, nodig de partners uit met een link, werk samen aan het bord "
         "en leg vast wat jullie afspreken als bouwstenen voor een convenant.",
@@ -47,6 +72,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "switch_language": "English",
     },
     "en": {
+        "network_start": "Start a network",
+        "network_start_hint": "A home for a network: its partner organisations recorded once, "
+        "and all its boards on one page. You get one key link; keep it safe.",
+        "network_name": "Name of the network",
+        "network_members": "Member organisations (one per line)",
+        "network_members_heading": "Member organisations",
+        "network_create": "Create network",
+        "network_created": "Network created",
+        "network_key_once": "This is the network's key link. It is shown only once and opens "
+        "every board of the network as facilitator: keep it safe.",
+        "network_key_link": "The network's key link",
+        "network_intro": "The boards of this network, newest first. A new board gets the "
+        "network's partner organisations, each with a link of its own.",
+        "network_no_members": "No partner organisations yet.",
+        "network_boards": "Boards",
+        "network_no_boards": "No boards yet: make the first one below.",
+        "network_state": "State",
+        "network_made": "Made",
+        "network_state_open": "open",
+        "network_state_finalized": "finalized",
+        "network_state_superseded": "finalized, replaced by a newer version",
+        "network_new_board": "New board for this network",
+        "network_new_board_hint": "The partner organisations are filled in for you.",
+        "network_forbidden": "This key is not (or no longer) valid for this network.",
+        "canvas": "Canvas",
         "tagline": "Design a partnership together, on one board, from anywhere.",
         "intro": "Pick a canvas, invite the partners with a link, work on the board together "
         "and record what you agree as the ingredients of a covenant.",

@@ -29,15 +29,13 @@ from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
 
-__all__ = ["routes", "merge_documents", "compare"]
+__all__ = ["routes", "merge_documents", "compare", "grid_spots"]
 
-#: Kinds laid out in a grid inside their zone; every other kind keeps its position.
-GRID_KINDS = {"note", "rule", "situation"}
 CELL_W, CELL_H, GAP = 170, 110, 12
 MAX_BOARDS = 12
 
 
-def _grid(zone_rect: Any, count: int) -> list[tuple[float, float]]:
+def grid_spots(zone_rect: Any, count: int) -> list[tuple[float, float]]:
     """Top-left corners for ``count`` notes inside a zone; rows squeeze to stay inside."""
     columns = max(1, int((zone_rect.w - GAP) // (CELL_W + GAP)))
     rows = max(1, -(-count // columns))
@@ -67,6 +65,8 @@ def merge_documents(
 ) -> None:
     """Copy every element of ``boards`` into ``doc`` (a new board of the same canvas)."""
     elements = doc.get("elements", type=Map)
+    #: Kinds laid out in a grid inside their zone; every other kind keeps its position.
+    arranged = spec.kinds("arranged")
     placed: dict[str, list[tuple[Element, dict[str, str]]]] = {}
     keep: list[tuple[Element, dict[str, str]]] = []
     arrows: list[tuple[Element, dict[str, str]]] = []
@@ -75,7 +75,7 @@ def merge_documents(
             zone = zone_of(element, spec)
             if element.kind == "arrow":
                 arrows.append((element, group))
-            elif element.kind in GRID_KINDS and zone is not None:
+            elif element.kind in arranged and zone is not None:
                 placed.setdefault(zone.id, []).append((element, group))
             else:
                 keep.append((element, group))
@@ -90,7 +90,7 @@ def merge_documents(
 
     with doc.transaction():
         for zone_id, members in placed.items():
-            corners = _grid(spec.zone(zone_id).rect, len(members))
+            corners = grid_spots(spec.zone(zone_id).rect, len(members))
             for (element, group), (x, y) in zip(members, corners, strict=True):
                 add(element, group, x, y)
         for element, group in keep:
@@ -165,7 +165,7 @@ def compare(board: BoardSnapshot, spec: CanvasSpec) -> list[dict[str, Any]]:
     by_zone: dict[str, list[tuple[frozenset[str], dict[str, Any]]]] = {
         zone.id: [] for zone in spec.zones if not zone.parking
     }
-    for element in board.of_kind(*GRID_KINDS):
+    for element in board.of_kind(*spec.kinds("arranged")):
         found = zone_of(element, spec)
         if found is None or found.id not in by_zone or not element.text.strip():
             continue

@@ -38,10 +38,12 @@ BOARD_REFS = {
     "properties": {"id": _string(64), "token": _string(200)},
 }
 LANGUAGE = {"type": "string", "enum": ["nl", "en"]}
+KEY_QUERY = {"name": "key", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "the network's key (or Authorization: Bearer KEY)"}
 TOKEN_QUERY = {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
                "description": "the board token, when no Authorization header is sent"}
 FORMAT_QUERY = {"name": "format", "in": "query", "required": False,
-                "schema": {"type": "string", "enum": ["json", "html", "md", "docx"]},
+                "schema": {"type": "string", "enum": ["json", "html", "md", "docx", "pdf"]},
                 "description": "the covenant's format (installed exporters may add more)"}
 VOTER_QUERY = {"name": "voter", "in": "query", "required": True, "schema": _string(64)}
 COVENANT_MEDIA = {
@@ -50,6 +52,7 @@ COVENANT_MEDIA = {
     "text/markdown": {"schema": {"type": "string"}},
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
         {"schema": {"type": "string", "format": "binary"}},
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
 }
 
 
@@ -123,6 +126,10 @@ MERGE = {"type": "object", "required": ["title", "boards"],
 BAD = {400: ("the body or a field is invalid (the message says which)", ERROR),
        413: ("the body is larger than the server's limit", ERROR)}
 CONFLICT = {409: ("not in this state (open / finalized / no round open)", ERROR)}
+DRAFT = {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"},
+                                          "created_at": {"type": "number"}}}
+DRAFT_BODY = {"type": "object", "required": ["seat", "text"],
+              "properties": {"seat": _string(64), "text": _string(2000)}}
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/healthz"): Operation(
@@ -177,6 +184,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "the covenant of a finalized board", (200, "the covenant", None),
         query=(FORMAT_QUERY,), responses={**CONFLICT, 400: ("unknown format", ERROR)},
         extra_media=COVENANT_MEDIA),
+    ("GET", "/api/boards/{board_id}/image"): _board_op(
+        "the board as a picture, drawn by the server (a finalized board from its snapshot)",
+        (200, "the picture", None),
+        query=({"name": "format", "in": "query", "required": False,
+                "schema": {"type": "string", "enum": ["svg", "png", "pdf"]}},),
+        responses={400: ("unknown format", ERROR),
+                   409: ("the board's canvas is not installed", ERROR)},
+        extra_media={"image/svg+xml": {"schema": {"type": "string"}},
+                     "image/png": {"schema": {"type": "string", "format": "binary"}},
+                     "application/pdf": {"schema": {"type": "string", "format": "binary"}}}),
     ("GET", "/api/boards/{board_id}/covenant/preview"): _board_op(
         "the covenant the board would give now, with its checklist",
         (200, "draft covenant", ANY_OBJECT), "facilitator", responses=CONFLICT),
@@ -258,6 +275,54 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "a voter's votes in the open round", (200, "your votes", MY_VOTES),
         "facilitator", "participant", query=(VOTER_QUERY,),
         responses={400: ("no voter", ERROR), **CONFLICT}),
+    ("POST", "/api/boards/{board_id}/brainstorm"): _board_op(
+        "start a private brainstorm: notes stay hidden until revealed",
+        (201, "the round", ANY_OBJECT), "facilitator", responses=CONFLICT),
+    ("POST", "/api/boards/{board_id}/brainstorm/reveal"): _board_op(
+        "reveal every hidden note at once, as notes of their authors, and end the round",
+        (200, "how many were revealed", ANY_OBJECT), "facilitator", responses=CONFLICT),
+    ("POST", "/api/boards/{board_id}/drafts"): _board_op(
+        "write a hidden note (a seat of this link)", (201, "the hidden note", DRAFT),
+        "facilitator", "participant", body=DRAFT_BODY, responses={**BAD, **CONFLICT}),
+    ("GET", "/api/boards/{board_id}/drafts"): _board_op(
+        "this seat's own hidden notes", (200, "hidden notes", {"type": "array", "items": DRAFT}),
+        "facilitator", "participant",
+        query=({"name": "seat", "in": "query", "required": True, "schema": _string(64)},),
+        responses={400: ("no seat", ERROR)}),
+    ("PUT", "/api/boards/{board_id}/drafts/{draft_id}"): _board_op(
+        "change the text of one's own hidden note", (200, "the hidden note", ANY_OBJECT),
+        "facilitator", "participant", body=DRAFT_BODY,
+        responses={**BAD, **CONFLICT, 404: ("no such hidden note of yours", ERROR)}),
+    ("DELETE", "/api/boards/{board_id}/drafts/{draft_id}"): _board_op(
+        "delete one's own hidden note", (204, "deleted", None), "facilitator", "participant",
+        query=({"name": "seat", "in": "query", "required": True, "schema": _string(64)},),
+        responses={**CONFLICT, 404: ("no such hidden note of yours", ERROR)}),
+    ("POST", "/api/networks"): Operation(
+        "create a network (werkverband): name and member organisations; answers its key once",
+        {201: ("created", ANY_OBJECT), **BAD,
+         401: ("the server needs the create key", ERROR), 403: ("wrong create key", ERROR),
+         429: ("too many from this address lately (see Retry-After)", ERROR)},
+        body={"type": "object", "required": ["name"], "properties": {
+            "name": _string(200), "members": {"type": "array", "items": {
+                "type": "object", "required": ["name"], "properties": {
+                    "name": _string(100), "short_name": {"type": "string", "maxLength": 30},
+                    "color": {"type": "string"}, "contact": {"type": "string",
+                                                             "maxLength": 200}}}}}},
+        auth=("create key, when the server has one",), tags=("networks",)),
+    ("GET", "/api/networks/{network_id}"): Operation(
+        "the network, its members and its boards (with facilitator links)",
+        {200: ("the network", ANY_OBJECT), 401: ("no key", ERROR),
+         403: ("a wrong key (or no such network)", ERROR)},
+        query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
+    ("POST", "/api/networks/{network_id}/boards"): Operation(
+        "a new board for the network, its members as partners (with party links)",
+        {201: ("created", BOARD_ANSWER), **BAD, 401: ("no key", ERROR),
+         403: ("a wrong key (or no such network)", ERROR), 404: ("unknown canvas", ERROR),
+         429: ("too many boards from this address lately (see Retry-After)", ERROR)},
+        body={"type": "object", "required": ["canvas", "title"], "properties": {
+            "canvas": _string(100), "title": _string(200),
+            "language": {"enum": ["nl", "en"]}}},
+        query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
     ("POST", "/api/boards/import"): Operation(
         "a new board (new id and links) from a board file",
         {201: ("created", BOARD_ANSWER),
@@ -285,6 +350,22 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: ("HTML with the links", None), 400: ("HTML naming the field", None),
          413: ("HTML: too large", None), 429: ("HTML: too many boards lately", None)},
         media=HTML, tags=("pages",)),
+    ("GET", "/networks"): Operation("the form that starts a network", {200: ("HTML", None)},
+                                    media=HTML, tags=("pages",)),
+    ("POST", "/networks/new"): Operation(
+        "the landing page's form: create a network without script; its key link, once",
+        {200: ("HTML with the key link", None), 400: ("HTML naming the field", None),
+         413: ("HTML: too large", None), 429: ("HTML: too many lately", None)},
+        media=HTML, tags=("pages",)),
+    ("GET", "/n/{network_id}"): Operation(
+        "the network's home page", {200: ("HTML", None), 403: ("HTML: the key is not valid", None)},
+        query=({**KEY_QUERY, "required": True},), media=HTML, tags=("pages",)),
+    ("POST", "/n/{network_id}/boards"): Operation(
+        "the network page's form: a new board for the network, then back to the page",
+        {303: ("to the network page", None), 400: ("HTML naming the field", None),
+         403: ("HTML: the key is not valid", None), 404: ("HTML: unknown canvas", None),
+         413: ("HTML: too large", None), 429: ("HTML: too many boards lately", None)},
+        media=HTML, tags=("pages",)),
     ("GET", "/b/{board_id}"): Operation(
         "the board page", {200: ("HTML", None), 403: ("HTML: the link is not valid", None),
                            503: ("HTML: the board's data is damaged", None)},
@@ -295,6 +376,18 @@ FORM = {"type": "object", "required": ["canvas", "title"], "properties": {
     "canvas": {"type": "string"}, "title": {"type": "string"}, "language": LANGUAGE,
     "partners": {"type": "string", "description": "one partner name per line"},
     "create_key": {"type": "string"}}}
+#: The pages' forms (posted without script), by path.
+FORMS = {
+    "/new": FORM,
+    "/networks/new": {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string"}, "create_key": {"type": "string"},
+        "members": {"type": "string", "description": "one organisation per line"}}},
+    "/n/{network_id}/boards": {"type": "object", "required": ["key", "canvas", "title"],
+                               "properties": {"key": {"type": "string"},
+                                              "canvas": {"type": "string"},
+                                              "title": {"type": "string"},
+                                              "language": LANGUAGE}},
+}
 
 
 def _operation(method: str, path: str, params: list[str], op: Operation) -> dict[str, Any]:
@@ -324,9 +417,9 @@ def _operation(method: str, path: str, params: list[str], op: Operation) -> dict
     }
     if op.body is not None:
         document["requestBody"] = {"required": True, "content": {JSON: {"schema": op.body}}}
-    if path == "/new":
+    if path in FORMS:
         document["requestBody"] = {"required": True, "content": {
-            "application/x-www-form-urlencoded": {"schema": FORM}}}
+            "application/x-www-form-urlencoded": {"schema": FORMS[path]}}}
     if op.auth:
         document["security"] = [{"bearer": []}, {"tokenQuery": []}]
         document["description"] = "Token: " + ", ".join(op.auth) + "."

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
+from partnerboard.plugins.covenant_words import format_date
 from partnerboard.plugins.manager import PluginRegistry
 
 from . import heavy
@@ -17,7 +20,7 @@ from .links_api import qr_data_uri
 from .ratelimit import RateLimiter
 from .web_files import web_dir
 
-__all__ = ["routes", "WEB_DIR", "templates", "render", "pick_language"]
+__all__ = ["routes", "WEB_DIR", "templates", "render", "pick_language", "form_too_large"]
 
 #: The installed ``partnerboard.web`` package: templates/, static/ and the bundle in dist/.
 WEB_DIR = web_dir()
@@ -26,6 +29,14 @@ templates = Environment(
     loader=FileSystemLoader(WEB_DIR / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+
+
+def _date(seconds: float, lang: str) -> str:
+    """A moment (seconds since the epoch) as a date people write: "30 november 2026"."""
+    return format_date(datetime.fromtimestamp(seconds, UTC).date().isoformat(), lang)
+
+
+templates.filters["date"] = _date
 
 
 class PageTexts:
@@ -74,11 +85,16 @@ async def index(request: Request) -> HTMLResponse:
     )
 
 
+def form_too_large(request: Request) -> bool:
+    """A page form must say its size, within the server's message limit (413 otherwise)."""
+    declared = request.headers.get("content-length", "")
+    return not declared.isdigit() or int(declared) > request.app.state.settings.max_message_bytes
+
+
 async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
     """The landing page's form, handled on the server so creating a board needs no script."""
     lang = pick_language(request)
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) > request.app.state.settings.max_message_bytes:
+    if form_too_large(request):
         return render("error.html", status=413, lang=lang, field="size")
     form = await request.form(max_files=0, max_fields=10)
     registry = request.app.state.registry

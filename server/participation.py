@@ -28,8 +28,6 @@ __all__ = ["participation", "routes"]
 
 #: How a guest's self-declared organisation is keyed (it is never a partner's).
 GUEST = "guest:"
-#: Element kinds that are content, not connectors or markers of the facilitator.
-CONTENT_KINDS = ("note", "rule", "situation", "partner", "score")
 
 
 def participation(
@@ -54,7 +52,7 @@ def participation(
 
     steps = {index + 1: {"step": index + 1, "zone": zone_id, "notes": 0, "edits": 0}
              for index, zone_id in enumerate(spec.steps)}
-    for element in board.of_kind(*CONTENT_KINDS):
+    for element in board.of_kind(*spec.kinds("content")):
         if not element.org:
             continue
         row = entry(GUEST + element.org if element.get("guest") is True else element.org)

@@ -189,6 +189,9 @@ class Room:
         self.stale = False
         self.client_ids = ClientIds(store, board_id, self.doc.get_state(), self.doc.client_id)
         self.presence = Presence(board_id, self.client_ids)
+        #: Why nobody may change the board although it is open (e.g. it was made with a newer
+        #: version of its canvas than the one installed: see canvas_versions), or None.
+        self.read_only: str | None = None
 
     def _load(self) -> None:
         """The board's document from the store, with everything that watches or measures it."""
@@ -374,7 +377,7 @@ class Room:
         # AUTH from a client carries nothing the server acts on.
 
     def _receive_update(self, peer: Peer, update: bytes) -> None:
-        if not peer.role.can_write or self.finalized:
+        if not peer.role.can_write or self.finalized or self.read_only:
             log.debug("board %s: dropped an update from a read-only peer", self.board_id)
             return
         if update == yp.EMPTY_UPDATE:

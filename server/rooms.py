@@ -11,6 +11,7 @@ from pycrdt import Doc
 
 from partnerboard.plugins import CanvasSpec
 
+from .canvas_versions import bring_up_to_date
 from .limits import RoomLimits
 from .room import Room, load_document
 from .settings import Settings
@@ -55,6 +56,8 @@ class Rooms:
                 publish=self.bus.publish if self.bus is not None else None,
             )
             self.loaded[board_id] = room
+            if spec is not None and not finalized:
+                bring_up_to_date(room, spec)
             if self.bus is not None:
                 self.bus.watch(board_id)
             log.debug("board %s: room loaded", board_id)

@@ -24,6 +24,7 @@ FILES = (
     ("README.md.tmpl", "README.md"),
     ("__init__.py.tmpl", "{module}/__init__.py"),
     ("spec.py.tmpl", "{module}/spec.py"),
+    ("board.js.tmpl", "{module}/static/board.js"),
     ("test_canvas.py.tmpl", "tests/test_canvas.py"),
 )
 

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .api import authorize, authorize_access, text_field
+from .board_meta import meta_dict, set_meta_value
 from .requests import HTTPProblem, read_json
 from .seats import org_key, seat_of
 from .store import board_transaction
@@ -31,15 +32,11 @@ MAX_ORG_VOTES = 200
 
 
 def _voting(doc: Doc) -> dict[str, Any]:
-    value = doc.get("meta", type=Map).get("voting")
-    return dict(value) if isinstance(value, dict) else {}
+    return meta_dict(doc, "voting")
 
 
 def _set_voting(state: dict[str, Any]) -> Callable[[Doc], None]:
-    def change(doc: Doc) -> None:
-        doc.get("meta", type=Map)["voting"] = state
-
-    return change
+    return set_meta_value("voting", state)
 
 
 async def _body(request: Request) -> dict[str, Any]:

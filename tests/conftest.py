@@ -66,6 +66,8 @@ class ServerProcess:
 
     def start(self, timeout: float = 60) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # A data directory served before keeps its log: only what this start writes counts.
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("a") as log:
             self.proc = subprocess.Popen(
                 [*self.command, "serve", "--port", "0",
@@ -76,7 +78,7 @@ class ServerProcess:
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = LISTENING.search(self.log_path.read_text())
+            found = LISTENING.search(self.log_path.read_bytes()[offset:].decode(errors="replace"))
             if found and self._healthy(found.group(1)):
                 self.url = found.group(1)
                 return self

@@ -64,8 +64,3 @@ def test_parked_notes_and_other_kinds_never_become_covenant_data():
     sections = run_covenant(partnership_map, board)
     assert all(items == [] for items in sections.values())
 
-
-def test_boards_of_other_canvases_are_left_alone():
-    board = build_board(SPEC, notes_in={"values": ["x"]})
-    other = type(board)(**{**board.__dict__, "canvas": "game-rules"})
-    assert partnership_map.partnerboard_covenant(board=other, canvas=SPEC) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from partnerboard.canvases import partnership_map
+from partnerboard.canvases import game_rules, partnership_map
 from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.plugins import exporters
 from partnerboard.plugins.covenant_build import agreed_view, build_covenant, completeness
@@ -53,14 +53,17 @@ def test_completeness_names_what_is_missing():
 
 
 def test_game_rules_without_guardian_are_only_partly_in_place():
-    covenant = {"language": "en", "parties": [{"name": "A"}, {"name": "B"}], "signatures": [],
-                "sections": {
-        "game_rules": [{"text": "call first", "org": "A", "element": "r1"}],
-        "guardian": [],
-    }}
-    checks = {c["id"]: c for c in completeness(covenant)}
+    board = build_board(game_rules.SPEC, partners=("A", "B"), notes_in={
+        "rules": [{"text": "call first", "org": "A", "kind": "rule", "level": "practice"}]})
+    registry = registry_with(game_rules, exporters)
+    covenant = build_covenant(registry, board, game_rules.SPEC,
+                              finalized_at="2026-11-25T10:00:00+00:00", snapshot_sha256="0" * 64)
+    checks = {c["id"]: c for c in covenant["completeness"]}
     assert checks["game_rules"]["status"] == "partly"
+    assert checks["game_rules"]["title"] == "Game rules"
     assert "the game rules have no guardian" in checks["game_rules"]["notes"]
+    # The checks travel with the covenant: judged again from the stored data alone.
+    assert completeness(covenant) == covenant["completeness"]
 
 
 def test_checklist_notes_speak_the_boards_language():

@@ -8,6 +8,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from conftest import app_settings
@@ -17,31 +18,45 @@ from starlette.testclient import TestClient
 
 from partnerboard.canvases import partnership_map
 from partnerboard.canvases.partnership_map.spec import SPEC
-from partnerboard.plugins import exporters, hookimpl
+from partnerboard.plugins import Chapter, CovenantSection, exporters, hookimpl
 from partnerboard.plugins.manager import PluginRegistry
 from partnerboard.server.app import create_app
 from partnerboard.server.covenant_store import canonical
 
-FORMATS = ("json", "md", "html", "docx")
+FORMATS = ("json", "md", "html", "docx", "pdf")
 
 
 class Extra:
-    """A plugin in several versions, each building a different section."""
+    """The partnership map's plugin in several versions: each declares the canvas with its own
+    section titles and chapters, and builds one more section of its own."""
 
     def __init__(self, version: str) -> None:
         self.__version__ = version
+        self.section = "extra_" + version.replace(".", "_")
 
     @hookimpl
-    def partnerboard_covenant(self, board, canvas, covenant):  # noqa: ANN001, ANN201
-        section = "extra_" + self.__version__.replace(".", "_")
-        return {section: [{"text": f"built by {self.__version__}", "org": "", "element": ""}]}
+    def partnerboard_canvases(self):  # noqa: ANN201
+        renamed = tuple(replace(s, title={"nl": f"{s.title['nl']} ({self.__version__})",
+                                          "en": f"{s.title['en']} ({self.__version__})"})
+                        for s in SPEC.sections)
+        extra = CovenantSection(self.section, {"nl": f"Extra {self.__version__}",
+                                               "en": f"Extra {self.__version__}"},
+                                Chapter("extra", {"nl": f"Hoofdstuk {self.__version__}",
+                                                  "en": f"Chapter {self.__version__}"}, 5))
+        return [replace(SPEC, version=self.__version__, sections=(*renamed, extra))]
+
+    @hookimpl
+    def partnerboard_covenant(self, board, canvas):  # noqa: ANN001, ANN201
+        built = partnership_map.covenant_sections(board, canvas)
+        built[self.section] = [{"text": f"built by {self.__version__}", "org": "", "element": ""}]
+        return built
 
 
 def registry(extra_version: str, *, with_canvas: bool = True) -> PluginRegistry:
+    """The partnership map in version ``extra_version``, or (``with_canvas`` false) gone."""
     built = PluginRegistry()
     if with_canvas:
-        built.register(partnership_map, "partnership-map", "1.0")
-    built.register(Extra(extra_version), "pb-extra", extra_version)
+        built.register(Extra(extra_version), "pb-extra", extra_version)
     built.register(exporters, "covenant-formats", "0.1.0")
     built.collect_canvases()
     return built
@@ -90,6 +105,9 @@ def test_plugin_upgrades_and_removal_never_change_a_finalized_covenant(tmp_path,
         digest = answer.json()["covenant_sha256"]
         covenant = answer.json()["covenant"]
         assert "extra_1_0" in covenant["sections"]
+        assert covenant["section_titles"]["values"] == "Gedeelde waarden en doelen (1.0)"
+        assert covenant["chapters"][0] == {"id": "extra", "order": 5, "title": "Hoofdstuk 1.0",
+                                           "sections": ["extra_1_0"]}
         assert {"name": "pb-extra", "version": "1.0"} in covenant["built_by"]
         first = downloads(client, board)
         # Downloading twice gives the same bytes, DOCX included (no stamp comes from the clock:
@@ -105,7 +123,8 @@ def test_plugin_upgrades_and_removal_never_change_a_finalized_covenant(tmp_path,
     stored = {k: v for k, v in document.items() if k not in ("covenant_sha256", "signatures")}
     assert hashlib.sha256(canonical(stored)).hexdigest() == digest
 
-    # A newer plugin that builds other sections, then the canvas plugin removed altogether.
+    # A newer plugin that builds other sections under other titles and chapters, then the
+    # canvas plugin removed altogether.
     for later in (registry("2.0"), registry("3.0", with_canvas=False)):
         with running(data, later, database_url) as (client, _app):
             again = downloads(client, board)

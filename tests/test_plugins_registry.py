@@ -93,20 +93,27 @@ def test_hook_wrappers_are_refused():
 
 
 def test_a_covenant_hook_that_raises_or_returns_nonsense_is_failing_and_skipped(caplog):
-    raising = plugin("raising", partnerboard_covenant=lambda board: {}["missing"])
-    nonsense = plugin("nonsense", partnerboard_covenant=lambda: {"s": [{"text": 1}]})
+    raising_spec = replace(GOOD_SPEC, id="raising-canvas")
+    nonsense_spec = replace(GOOD_SPEC, id="nonsense-canvas")
+    raising = plugin("raising", partnerboard_canvases=lambda: [raising_spec],
+                     partnerboard_covenant=lambda board: {}["missing"])
+    nonsense = plugin("nonsense", partnerboard_canvases=lambda: [nonsense_spec],
+                      partnerboard_covenant=lambda: {"s": [{"text": 1}]})
     registry = build_registry(entry_points=False, plugins=[
         ("raising", raising), ("nonsense", nonsense), ("good", good())])
-    board = build_board(GOOD_SPEC)
     with caplog.at_level(logging.ERROR, "partnerboard.plugins"):
-        sections = registry.covenant_sections(board, GOOD_SPEC, covenant_stub(board))
+        for spec in (raising_spec, nonsense_spec):
+            board = build_board(spec)
+            assert registry.covenant_sections(board, spec, covenant_stub(board)) == {}
+    board = build_board(GOOD_SPEC)
+    sections = registry.covenant_sections(board, GOOD_SPEC, covenant_stub(board))
     assert sections == {"good": [{"text": "g", "org": "", "element": ""}]}
     assert registry.plugins["raising"].state == "failing"
     assert "partnerboard_covenant raised KeyError" in registry.plugins["raising"].errors[0]
     assert registry.plugins["nonsense"].state == "failing"
     assert "s[0].text: missing or not a str" in registry.plugins["nonsense"].errors[0]
     assert "plugin raising raised in partnerboard_covenant" in caplog.text
-    assert list(registry.canvases) == ["good-canvas"]
+    assert sorted(registry.canvases) == ["good-canvas", "nonsense-canvas", "raising-canvas"]
 
 
 def test_event_hooks_are_isolated_and_get_only_the_arguments_they_ask_for():

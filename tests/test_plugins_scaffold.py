@@ -49,7 +49,7 @@ def test_it_never_overwrites(tmp_path, capsys):
     root, files = new_canvas("demo", tmp_path)
     assert sorted(str(path.relative_to(root)) for path in files) == [
         "README.md", "partnerboard_demo/__init__.py", "partnerboard_demo/spec.py",
-        "pyproject.toml", "tests/test_canvas.py"]
+        "partnerboard_demo/static/board.js", "pyproject.toml", "tests/test_canvas.py"]
     with pytest.raises(ScaffoldError, match="already exists"):
         new_canvas("demo", tmp_path)
     assert main(["new-canvas", "demo", "--output", str(tmp_path)]) == 2
@@ -77,7 +77,6 @@ def test_a_scaffolded_plugin_installs_into_a_fresh_virtualenv_and_the_server_lis
     run(*CLI, "new-canvas", "risk-matrix", "--output", tmp_path)
     package = tmp_path / "partnerboard-risk-matrix"
     static = package / "partnerboard_risk_matrix" / "static"
-    static.mkdir()
     (static / "matrix.js").write_text("export const cells = 9\n")
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
@@ -109,6 +108,8 @@ def test_a_scaffolded_plugin_installs_into_a_fresh_virtualenv_and_the_server_lis
         assert process.create_board("risk-matrix")["canvas"] == "risk-matrix"
         asset = httpx.get(process.url + "/-/plugins/risk-matrix/matrix.js", timeout=5)
         assert asset.status_code == 200 and asset.text == "export const cells = 9\n"
+        module = httpx.get(process.url + "/-/plugins/risk-matrix/board.js", timeout=5)
+        assert module.status_code == 200 and "registerCanvas('risk-matrix'" in module.text
         served = {i["name"]: i for i in httpx.get(process.url + "/-/plugins.json").json()}
         assert served["risk-matrix"]["static"] is True
         assert served["risk-matrix"]["state"] == served["game-rules"]["state"] == "ok"

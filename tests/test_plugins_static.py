@@ -117,12 +117,15 @@ def test_find_static_checks_every_part_before_touching_the_file_system(registry)
         assert plugin_static.find_static(registry, "demo", path) is None, path
 
 
-def test_built_in_canvases_without_static_files_are_listed_as_such():
-    from partnerboard.canvases import game_rules
+def test_built_in_canvases_are_listed_with_or_without_static_files():
+    from partnerboard.canvases import game_rules, partnership_map
 
-    registry = registry_with(game_rules, names=["game-rules"])
-    assert registry.static_root("game-rules") is None
-    assert registry.to_json()[0]["static"] is False
+    # The partnership map is notes and arrows only; game rules bring their browser module.
+    registry = registry_with(partnership_map, game_rules, names=["partnership-map", "game-rules"])
+    assert registry.static_root("partnership-map") is None
+    assert registry.static_root("game-rules").joinpath("board.js").is_file()
+    assert {info["name"]: info["static"] for info in registry.to_json()} == {
+        "game-rules": True, "partnership-map": False}
 
 
 def test_board_page_loads_the_canvas_plugins_browser_module(

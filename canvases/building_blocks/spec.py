@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from partnerboard.plugins import CanvasSpec, ElementKind, Rect, Zone
+from partnerboard.plugins import HEALTH, CanvasSpec, Check, CovenantSection, ElementKind, Rect, Zone
+
+from .picture import draw_means, draw_score
 
 LEFT, TOP, BLOCK_W, BLOCK_H, GAP, HEADER = 40, 120, 560, 320, 20, 60
 ROW_H = HEADER + BLOCK_H + GAP
@@ -109,8 +111,23 @@ SPEC = CanvasSpec(
     size=(2400, 1960),
     zones=_zones(),
     element_kinds=(
-        ElementKind("note", {"nl": "Notitie", "en": "Note"}),
-        ElementKind("score", {"nl": "Score (1-5)", "en": "Score (1-5)"}, {"value": "integer"}),
+        ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
+        ElementKind("score", {"nl": "Score (1-5)", "en": "Score (1-5)"}, {"value": "integer"},
+                    picture=draw_score),
+    ),
+    sections=(
+        CovenantSection("health_check", {"nl": "Bouwstenen", "en": "Building blocks"}, HEALTH,
+                        # A block's id and group repeat its title.
+                        details={"block": None, "group": None,
+                                 "mean": {"nl": "gemiddelde score", "en": "mean score"},
+                                 "scores": {"nl": "aantal scores", "en": "scores given"}},
+                        checks=(Check("indicators", "what",
+                                      {"nl": "Graadmeters", "en": "Indicators"},
+                                      "complete_items", keys=("mean",)),)),
+        CovenantSection("attention_points", {"nl": "Aandachtspunten",
+                                             "en": "Points of attention"}, HEALTH,
+                        details={"block": None,
+                                 "mean": {"nl": "gemiddelde score", "en": "mean score"}}),
     ),
     decorations=(
         {"type": "label", "x": LEFT, "y": 30, "size": 40,
@@ -123,4 +140,5 @@ SPEC = CanvasSpec(
         ),
     ),
     extra={"groups": GROUPS, "score": {"min": 1, "max": 5}},
+    picture=draw_means,
 )

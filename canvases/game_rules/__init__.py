@@ -68,7 +68,5 @@ def covenant_sections(board: BoardSnapshot, canvas: CanvasSpec) -> Sections:
 
 
 @hookimpl(trylast=True)
-def partnerboard_covenant(board: BoardSnapshot, canvas: CanvasSpec) -> Sections | None:
-    if board.canvas != SPEC.id:
-        return None
+def partnerboard_covenant(board: BoardSnapshot, canvas: CanvasSpec) -> Sections:
     return covenant_sections(board, canvas)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from partnerboard.plugins import CanvasSpec, ElementKind, Rect, Zone
+from partnerboard.plugins import (
+    CONDUCT,
+    COOPERATION,
+    CanvasSpec,
+    Check,
+    CovenantSection,
+    Element,
+    ElementKind,
+    Rect,
+    Zone,
+)
+from partnerboard.plugins.picture import Picture, caption, colour
 
 #: A rule works at one of these levels, from the work floor up.
 LEVELS = {
@@ -90,6 +101,35 @@ THEMES = {
     ],
 }
 
+def draw_rule(element: Element, picture: Picture) -> None:
+    """A rule in the board picture: a card with its level above the text."""
+    level = LEVELS.get(element.get("level"))
+    title = level[picture.language] if level else ""
+    picture.card(element.x, element.y, element.w, element.h, element.text,
+                 caption=" · ".join(p for p in (title, caption(element)) if p),
+                 fill=colour(element.color, "#c5e3f6"))
+
+
+SECTIONS = (
+    CovenantSection("game_rules", {"nl": "Spelregels", "en": "Game rules"}, CONDUCT,
+                    details={"level": {"nl": "niveau", "en": "level"},
+                             "prevents": {"nl": "voorkomt", "en": "prevents"}},
+                    values={"level": {level: {lang: title[lang].lower() for lang in title}
+                                      for level, title in LEVELS.items()}},
+                    checks=(
+        Check("game_rules", "what", {"nl": "Spelregels", "en": "Game rules"}, "with_section",
+              other="guardian", notes={
+                  "missing_other": {"nl": "de spelregels hebben geen hoeder",
+                                    "en": "the game rules have no guardian"},
+                  "empty": {"nl": "nog geen spelregels vastgelegd",
+                            "en": "no game rules recorded"}}),
+    )),
+    CovenantSection("guardian", {"nl": "Hoeder van de spelregels",
+                                 "en": "Guardian of the rules"}, CONDUCT),
+    CovenantSection("communication", {"nl": "Communicatie over de afspraken",
+                                      "en": "Communicating the agreements"}, COOPERATION),
+)
+
 SPEC = CanvasSpec(
     id="game-rules",
     version="1.0",
@@ -106,10 +146,13 @@ SPEC = CanvasSpec(
     zones=ZONES,
     steps=("never-again", "rules", "guardian", "communication"),
     element_kinds=(
-        ElementKind("note", {"nl": "Notitie", "en": "Note"}),
-        ElementKind("rule", {"nl": "Spelregel", "en": "Game rule"}, {"level": tuple(LEVELS)}),
-        ElementKind("arrow", {"nl": "Pijl", "en": "Arrow"}, {"from": "element", "to": "element"}),
+        ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
+        ElementKind("rule", {"nl": "Spelregel", "en": "Game rule"}, {"level": tuple(LEVELS)},
+                    markable=True, arranged=True, picture=draw_rule),
+        ElementKind("arrow", {"nl": "Pijl", "en": "Arrow"}, {"from": "element", "to": "element"},
+                    content=False),
     ),
+    sections=SECTIONS,
     decorations=(
         {"type": "label", "x": 40, "y": 40, "size": 40,
          "text": {"nl": "Spelregels voor samenwerken onder druk",

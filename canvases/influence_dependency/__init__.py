@@ -22,7 +22,5 @@ def partnerboard_canvases() -> list[CanvasSpec]:
 
 
 @hookimpl(trylast=True)
-def partnerboard_covenant(board: BoardSnapshot, canvas: CanvasSpec) -> Sections | None:
-    if board.canvas != SPEC.id:
-        return None
+def partnerboard_covenant(board: BoardSnapshot, canvas: CanvasSpec) -> Sections:
     return {"partner_strategy": partner_strategy(board, canvas)}

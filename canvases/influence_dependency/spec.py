@@ -7,12 +7,17 @@ points are in ``extra["ambition"]`` and a facilitator's version in the board's m
 
 from __future__ import annotations
 
-from partnerboard.plugins import CanvasSpec, ElementKind, Rect, Zone
+from partnerboard.plugins import STRATEGY, CanvasSpec, CovenantSection, ElementKind, Rect, Zone
+
+from .picture import draw_partner, draw_plot
 
 #: The plot area in board coordinates: x = dependency 0..1, y = influence 1..0 (top is more).
 PLOT = Rect(220, 160, 1200, 1000)
 #: The ambition line when the facilitator has not moved it: [[dependency, influence], ...].
 DEFAULT_AMBITION = [[0.0, 0.3], [1.0, 0.8]]
+#: Smaller moves than this (a share of an axis) count as staying put; the board's markers
+#: (static/board.js, through ``extra``) and the covenant's advice use the same threshold.
+STAY = 0.05
 
 MID_X, MID_Y = PLOT.x + PLOT.w / 2, PLOT.y + PLOT.h / 2
 
@@ -137,12 +142,31 @@ SPEC = CanvasSpec(
             "partner",
             {"nl": "Partner", "en": "Partner"},
             {"partner": "string", "target_x": "number", "target_y": "number"},
+            picture=draw_partner,
         ),
-        ElementKind("note", {"nl": "Notitie", "en": "Note"}),
+        ElementKind("note", {"nl": "Notitie", "en": "Note"}, markable=True, arranged=True),
+    ),
+    sections=(
+        CovenantSection(
+            "partner_strategy",
+            {"nl": "Partners en ontwikkelrichting", "en": "Partners and direction"},
+            STRATEGY,
+            # movement and relationship are ids the advice spells out.
+            details={"movement": None, "relationship": None,
+                     "dependency": {"nl": "afhankelijkheid", "en": "dependency"},
+                     "influence": {"nl": "invloed", "en": "influence"},
+                     "ambition": {"nl": "t.o.v. ambitielijn", "en": "against the ambition line"},
+                     "desired": {"nl": "gewenste positie", "en": "desired position"},
+                     "advice": {"nl": "advies", "en": "advice"}},
+            values={"ambition": {"above": {"nl": "erboven", "en": "above"},
+                                 "below": {"nl": "eronder", "en": "below"}}},
+        ),
     ),
     decorations=DECORATIONS,
+    picture=draw_plot,
     extra={
         "ambition": DEFAULT_AMBITION,
+        "stay": STAY,
         "plot": "plot",
         "relationships": RELATIONSHIPS,
         "movements": {key: dict(value) for key, value in MOVEMENTS.items()},

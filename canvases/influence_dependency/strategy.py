@@ -14,7 +14,7 @@ from typing import Any
 
 from partnerboard.plugins import BoardSnapshot, CanvasSpec, Element, Rect, elements_by_zone, item
 
-from .spec import DEFAULT_AMBITION, MOVEMENTS, RELATIONSHIPS
+from .spec import DEFAULT_AMBITION, MOVEMENTS, RELATIONSHIPS, STAY
 
 __all__ = [
     "Position",
@@ -27,8 +27,6 @@ __all__ = [
     "relationship",
 ]
 
-#: Smaller moves than this (a share of an axis) count as staying put.
-STAY = 0.05
 HIGH = 0.5
 
 Line = tuple[tuple[float, float], tuple[float, float]]

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from partnerboard.plugins import CanvasSpec, ElementKind, Rect, Zone
+from partnerboard.plugins import (
+    ACTIVITIES,
+    AIMS,
+    COOPERATION,
+    RESOURCES,
+    CanvasSpec,
+    Check,
+    CovenantSection,
+    ElementKind,
+    Rect,
+    Zone,
+)
 
 COLUMN_W, GAP, TOP, COLUMN_H, LEFT = 440, 20, 140, 980, 40
 
@@ -122,6 +133,49 @@ DIALOGUE_RULES = {
     ],
 }
 
+def _filled(check_id: str, title: dict[str, str]) -> Check:
+    return Check(check_id, "what", title, "filled", notes={"empty": {
+        "nl": "niets vastgelegd onder “{section}”", "en": "nothing recorded under “{section}”"}})
+
+
+#: The covenant sections, in the order the checklist judges them.
+SECTIONS = (
+    CovenantSection("values", {"nl": "Gedeelde waarden en doelen", "en": "Shared values and aims"},
+                    AIMS, checks=(
+        Check("shared_objectives", "why",
+              {"nl": "Gedeelde doelen en waarden", "en": "Shared objectives and values"},
+              "from_parties", notes={"empty": {
+                  "nl": "nog geen gedeelde waarden of doelen vastgelegd",
+                  "en": "no shared values or objectives recorded"}}),
+        Check("own_objectives", "why",
+              {"nl": "Eigen doelen per partner", "en": "Each partner's own objectives"},
+              "every_party", notes={"missing": {
+                  "nl": "{name} heeft nog niet gezegd wat het belangrijk vindt",
+                  "en": "{name} has not named what it values"}}),
+    )),
+    CovenantSection("actions", {"nl": "Eerste acties", "en": "First actions"}, ACTIVITIES,
+                    details={"owner": {"nl": "wie", "en": "who"},
+                             "due": {"nl": "wanneer", "en": "by"}},
+                    required=("owner", "due"),
+                    checks=(
+        Check("activities", "what", {"nl": "Activiteiten", "en": "Activities"},
+              "complete_items", keys=("owner", "due"), notes={
+                  "item": {"nl": "actie zonder eigenaar of datum: {text}",
+                           "en": "action without owner or date: {text}"},
+                  "empty": {"nl": "nog geen acties vastgelegd", "en": "no actions recorded"}}),
+    )),
+    CovenantSection("conditions", {"nl": "Voorwaarden en middelen",
+                                   "en": "Conditions and resources"}, RESOURCES,
+                    checks=(_filled("resources", {"nl": "Middelen en voorwaarden",
+                                                  "en": "Resources and conditions"}),)),
+    CovenantSection("roles_and_communication", {"nl": "Rollen en communicatie",
+                                                "en": "Roles and communication"}, COOPERATION,
+                    checks=(_filled("roles", {"nl": "Rollen", "en": "Roles"}),)),
+    CovenantSection("process_agreements", {"nl": "Procesafspraken", "en": "Process agreements"},
+                    COOPERATION, checks=(_filled("process_agreements", {
+                        "nl": "Procesafspraken", "en": "Process agreements"}),)),
+)
+
 SPEC = CanvasSpec(
     id="partnership-map",
     version="1.0",
@@ -140,9 +194,15 @@ SPEC = CanvasSpec(
             "note",
             {"nl": "Notitie", "en": "Note"},
             {"owner": "string", "due": "date"},
+            markable=True,
+            arranged=True,
         ),
-        ElementKind("arrow", {"nl": "Pijl", "en": "Arrow"}, {"from": "element", "to": "element"}),
+        ElementKind("arrow", {"nl": "Pijl", "en": "Arrow"}, {"from": "element", "to": "element"},
+                    content=False),
     ),
+    sections=SECTIONS,
+    # Notes in these zones carry an owner and a due date (the note editor shows the fields).
+    extra={"field_zones": ["actions"]},
     decorations=(
         {
             "type": "label",

@@ -1,4 +1,4 @@
-"""The built-in covenant formats: JSON, Markdown, print-ready HTML and DOCX.
+"""The built-in covenant formats: JSON, Markdown, print-ready HTML, DOCX and PDF.
 
 Registered through ``partnerboard_exporters`` like any plugin's formats, and ``trylast`` so an
 installed plugin can replace one by declaring the same format.
@@ -13,6 +13,7 @@ from .. import hookimpl
 from .docx import render_docx
 from .html import CONTENT_SECURITY_POLICY, render_html
 from .markdown import render_markdown
+from .pdf import render_pdf
 
 __all__ = ["Exporter", "BUILT_IN"]
 
@@ -57,6 +58,7 @@ BUILT_IN = (
         "docx",
         render_docx,
     ),
+    FunctionExporter("pdf", "application/pdf", "pdf", render_pdf),
 )
 
 

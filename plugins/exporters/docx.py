@@ -14,6 +14,7 @@ from docx.shared import Mm, Pt, Twips
 
 from ..covenant_outline import Line, outline, words
 from ..covenant_words import check_title, format_date, language_of
+from .board_png import board_png
 
 #: Word's own language tags for the document's core properties.
 _LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
@@ -63,6 +64,15 @@ def xml_safe(value: Any) -> Any:
     return value
 
 
+def _picture(document: DocumentObject, covenant: dict[str, Any], heading: str) -> None:
+    """The stored board picture, as a PNG (Word shows no SVG); left out without cairo."""
+    png = board_png(covenant)
+    if png is None:
+        return
+    document.add_heading(heading, level=1)
+    document.add_picture(io.BytesIO(png[0]), width=Mm(170))
+
+
 def render_docx(covenant: dict[str, Any]) -> bytes:
     covenant = xml_safe(covenant)
     language = language_of(covenant)
@@ -93,6 +103,7 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
             for p in covenant["participants"]
         )
         document.add_paragraph(f"{w['participants']}: {people}")
+    _picture(document, covenant, w["picture"])
     for chapter in outline(covenant):
         document.add_heading(chapter.title, level=1)
         for section in chapter.sections:
@@ -105,7 +116,7 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
                     _item(document, note, "List Bullet 2")
     document.add_heading(w["completeness"], level=1)
     for check in covenant["completeness"]:
-        text = f"{w[check['group']]} · {check_title(check['id'], language)}: {w[check['status']]}"
+        text = f"{w[check['group']]} · {check_title(check, language)}: {w[check['status']]}"
         if check["notes"]:
             text += " — " + "; ".join(check["notes"])
         document.add_paragraph(text, style="List Bullet")

@@ -29,6 +29,14 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def picture_uri(covenant: dict[str, Any]) -> str:
+    """The stored board picture as a data: URI for an <img> (an SVG there runs nothing)."""
+    picture = covenant.get("picture")
+    if not isinstance(picture, str) or not picture.startswith("<svg"):
+        return ""
+    return "data:image/svg+xml;base64," + base64.b64encode(picture.encode("utf-8")).decode()
+
+
 def render_html(covenant: dict[str, Any]) -> str:
     language = language_of(covenant)
     signed = {s["organisation"]: s for s in covenant["signatures"]}
@@ -40,6 +48,7 @@ def render_html(covenant: dict[str, Any]) -> str:
         lang=language,
         signed=signed,
         stylesheet=STYLESHEET,
-        check_title=lambda check_id: check_title(check_id, language),
+        picture=picture_uri(covenant),
+        check_title=lambda check: check_title(check, language),
         date=lambda value: format_date(str(value), language),
     )

@@ -81,7 +81,7 @@ def render_markdown(covenant: dict[str, Any]) -> str:
     for check in covenant["completeness"]:
         notes = "; ".join(escape(n) for n in check["notes"])
         lines.append(
-            f"- **{w[check['group']]}** · {escape(check_title(check['id'], language))}: "
+            f"- **{w[check['group']]}** · {escape(check_title(check, language))}: "
             f"{w[check['status']]}" + (f" — {notes}" if notes else "")
         )
     lines += ["", f"## {w['signatures']}", ""]

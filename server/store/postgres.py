@@ -37,13 +37,15 @@ from psycopg_pool import ConnectionPool
 from pycrdt import Doc
 
 from . import BoardFrozen, BoardRecord, HistoryUpdate, StoreError
+from .drafts import DraftTables
+from .networks import NetworkTables
 from .postgres_parties import PostgresPartyTables
 from .postgres_schema import migrate_postgres
 
 __all__ = ["PostgresStore"]
 
 
-class PostgresStore(PostgresPartyTables):
+class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables):
     def __init__(self, url: str, *, max_connections: int = 4) -> None:
         self.url = url
         where = f"the database {conninfo_to_dict(url).get('dbname', '')!r}"
@@ -88,6 +90,14 @@ class PostgresStore(PostgresPartyTables):
     def _all(self, query: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._connection() as conn:
             return conn.execute(query, args).fetchall()
+
+    def _run(self, query: str, args: tuple[Any, ...]) -> int:
+        """A statement of the shared store mixins, written with SQLite's ``?``."""
+        with self._connection() as conn:
+            return conn.execute(query.replace("?", "%s"), args).rowcount
+
+    def _fetch(self, query: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        return self._all(query.replace("?", "%s"), args)
 
     @contextmanager
     def board_transaction(self, board_id: str) -> Iterator[str | None]:

@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 from . import BoardRecord, HistoryUpdate, StoreDamaged
+from .drafts import DraftTables
 from .migrations import StoreError
+from .networks import NetworkTables
 from .sqlite_migrate import migrate_sqlite
 from .sqlite_parties import PartyTables
 
@@ -27,7 +29,7 @@ def damaged_message(path: Path, detail: str) -> str:
     )
 
 
-class SQLiteStore(PartyTables):
+class SQLiteStore(PartyTables, DraftTables, NetworkTables):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -370,6 +372,12 @@ class SQLiteStore(PartyTables):
             "SELECT org, step, updates FROM activity WHERE board_id = ?", (board_id,)
         ).fetchall()
         return {(org, step): updates for org, step, updates in rows}
+
+    def _run(self, query: str, args: tuple[object, ...]) -> int:
+        return self.db.execute(query, args).rowcount
+
+    def _fetch(self, query: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        return self.db.execute(query, args).fetchall()
 
     def ping(self) -> None:
         self.db.execute("SELECT 1").fetchone()

@@ -244,3 +244,24 @@ def test_merged_group_boards_show_group_labels_and_the_comparison(open_board, se
     relations = merged.locator("aside.compare .compare-zone[data-zone=relations]")
     expect(relations.locator(".single-list .cluster")).to_contain_text("Weekly coffee")
     expect(merged.locator("aside.compare .compare-zone[data-zone=actions] .empty")).to_be_visible()
+
+
+def test_follow_works_on_a_canvas_without_steps(open_board, server):
+    board = server.create_board(canvas="building-blocks")
+    fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+    anna = open_board(board, name="Anna", org="Zorg")
+    expect(fac.locator(".fac-steps")).to_be_hidden()
+    fac.evaluate("""() => {
+        const board = window.partnerboard.board
+        board.viewport.fit(board.spec.zones.find(zone => zone.id === 'equality').rect)
+    }""")
+    fac.get_by_role("button", name="Bring everyone here").click()
+    expect(anna.locator(".follow-indicator")).to_contain_text("following the facilitator")
+    anna.wait_for_function(
+        """() => {
+            const board = window.partnerboard.board
+            const zone = board.spec.zones.find(zone => zone.id === 'equality').rect
+            const r = board.viewport.visibleRect()
+            return r.x <= zone.x + 5 && r.x + r.w >= zone.x + zone.w - 5 && r.w < 1200
+        }"""
+    )

@@ -124,7 +124,7 @@ export function createActions (app) {
 
     selectAll () {
       const ids = []
-      elements.forEach((element, id) => { if (element.get('kind') !== 'arrow') ids.push(id) })
+      elements.forEach((element, id) => { if (!['arrow', 'comment'].includes(element.get('kind'))) ids.push(id) })
       selection.set(ids)
     },
 

@@ -3,7 +3,7 @@
 import * as Y from 'yjs'
 import { createActions } from './actions.js'
 import { setServerTime } from './clock.js'
-import { installCanvas } from './canvas/index.js'
+import { installCanvas } from './canvases.js'
 import { Connection } from './connection.js'
 import { h, setText } from './dom.js'
 import { Editor } from './editor.js'
@@ -12,6 +12,7 @@ import { installFacilitation } from './facilitation/index.js'
 import { getLanguage, LANGUAGES, onLanguage, setLanguage, t } from './i18n.js'
 import { askIdentity, storedSeat, takeSeat } from './join.js'
 import { installKeyboard } from './keyboard.js'
+import { installComments } from './comments.js'
 import { LOCAL, NOTE_COLORS, orgColor, partnerNames, roots } from './model.js'
 import { Outline } from './outline.js'
 import { installPointer } from './pointer.js'
@@ -22,8 +23,16 @@ import { banners, connectionStatus } from './status.js'
 import { toolbar } from './toolbar.js'
 import { Viewport } from './viewport.js'
 
-/** Zones whose notes carry owner and due, unless the canvas names its own (spec.extra.field_zones). */
-const DEFAULT_FIELD_ZONES = ['actions']
+/** True when version a ("1.10") is newer than b ("1.9"), comparing the numbers. */
+function newerVersion (a, b) {
+  const x = a.split('.').map(Number)
+  const y = String(b).split('.').map(Number)
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] || 0) - (y[i] || 0)
+    if (d) return d > 0
+  }
+  return false
+}
 
 async function fetchJSON (url) {
   const answer = await fetch(url, { headers: { accept: 'application/json' } })
@@ -42,16 +51,19 @@ class Board extends Emitter {
     this.info = info
     this.spec = spec
     this.boardId = info.id
+    this.token = token
     this.role = info.role
     this.identity = { name: '', org: '' }
     this.noteColor = NOTE_COLORS[0][1]
-    this.fieldZones = new Set((spec.extra && spec.extra.field_zones) || DEFAULT_FIELD_ZONES)
+    this.fieldZones = new Set((spec.extra && spec.extra.field_zones) || [])
     this.pointer = null
     this.pointerInside = false
     this.spaceHeld = false
     this.doc = new Y.Doc()
     this.roots = roots(this.doc)
     this.finalized = info.state === 'finalized' || root.dataset.state === 'finalized'
+    /** The board was made with a newer version of its canvas than the server has: read-only. */
+    this.newerCanvas = null
     this.readOnly = this.role === 'observer' || this.finalized
     this._colors = new Map()
     this.roots.partners.observeDeep(() => { this._colors.clear(); this.renderer && this.renderer.refreshAll() })
@@ -71,7 +83,18 @@ class Board extends Emitter {
   setFinalized (finalized) {
     if (finalized === this.finalized) return
     this.finalized = finalized
-    this.readOnly = this.role === 'observer' || this.finalized
+    this.updateReadOnly()
+  }
+
+  /** The canvas version the board was made with, when newer than the server's (see versions.py). */
+  setNewerCanvas (version) {
+    if (version === this.newerCanvas) return
+    this.newerCanvas = version
+    this.updateReadOnly()
+  }
+
+  updateReadOnly () {
+    this.readOnly = this.role === 'observer' || this.finalized || this.newerCanvas !== null
     if (this.readOnly) { this.editor.close(); this.undo.clear() }
     this.root.classList.toggle('read-only', this.readOnly)
     this.root.classList.toggle('finalized', this.finalized)
@@ -131,12 +154,17 @@ class Board extends Emitter {
     this.renderer.on('removed', id => this.selection.remove(id))
     installPointer(this)
     installKeyboard(this)
+    installComments(this)
     installCanvas(this)
     installFacilitation(this)
     this.actions.fit()
     new ResizeObserver(() => this.viewport.resized()).observe(this.container)
     const meta = this.roots.meta
-    const checkMeta = () => this.setFinalized(this.finalized || meta.get('finalized') === true)
+    const checkMeta = () => {
+      this.setFinalized(this.finalized || meta.get('finalized') === true)
+      const made = meta.get('canvas_version')
+      this.setNewerCanvas(typeof made === 'string' && newerVersion(made, this.spec.version) ? made : null)
+    }
     meta.observe(checkMeta)
     checkMeta()
     this.connection.on('synced', () => {

@@ -1,9 +1,18 @@
 // The canvas itself, drawn from the spec: zones with their titles and prompts, the parking
-// area, and decorations (labels, arrow hints, text lists). Redrawn when the language changes.
+// area, and decorations (labels, arrow hints, text lists, and the types canvas modules
+// register). Redrawn when the language changes.
 
 import { clear, h, s } from './dom.js'
 import { pick } from './i18n.js'
-import { drawCanvasDecoration } from './canvas/decorations.js'
+
+const decorations = new Map()
+
+/** Draw decorations of `type` with draw(item, svg): a node to add to the canvas, or null (it
+ * may draw into the shared svg instead). For canvas modules: window.partnerboard. */
+export function registerDecoration (type, draw) {
+  if (typeof type !== 'string' || typeof draw !== 'function') throw new TypeError('registerDecoration(type, draw)')
+  decorations.set(type, draw)
+}
 
 export function drawBackground (layer, spec) {
   clear(layer)
@@ -70,8 +79,10 @@ function drawDecoration (item, svg) {
         h('ol', {}, items.map(text => h('li', { text }))))
       return place(node, { x: item.x, y: item.y, w: item.w, h: item.h })
     }
-    default:
-      // Plot decorations (quadrants, axes); unknown ones are skipped: they carry no content.
-      return drawCanvasDecoration(item, svg)
+    default: {
+      // A canvas module's own type (quadrants, axes, ...); unknown ones carry no content.
+      const draw = decorations.get(item.type)
+      return draw ? draw(item, svg) : null
+    }
   }
 }

@@ -7,6 +7,7 @@ import { h } from './dom.js'
 import { t } from './i18n.js'
 import { applyTextDiff, LOCAL, setFields, str } from './model.js'
 import { showsFields } from './kinds/note.js'
+import { kindFor } from './kinds.js'
 
 /**
  * Where a caret at `index` ends up after a remote change described by a Yjs delta (retain /
@@ -40,6 +41,10 @@ export class Editor {
     const app = this.app
     if (app.readOnly) return false
     if (this.editingId === id) return true
+    const kind = app.roots.elements.get(id)?.get?.('kind')
+    // A kind with an editor of its own (e.g. a partner marker picks its partner again).
+    const own = typeof kind === 'string' ? kindFor(kind) : null
+    if (own && own.open) return own.open(app, id)
     this.close()
     const ymap = app.roots.elements.get(id)
     const node = app.renderer.nodeFor(id)

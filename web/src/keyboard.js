@@ -1,5 +1,6 @@
 // Keyboard access to everything the pointer can do (the list is in i18n "shortcut_list").
 
+import { installClipboard } from './clipboard.js'
 import { isTyping } from './dom.js'
 
 const PAN_STEP = 60
@@ -13,6 +14,7 @@ export function onBoardFocus (app, target) {
 
 export function installKeyboard (app) {
   const { actions, selection } = app
+  installClipboard(app, target => onBoardFocus(app, target))
 
   document.addEventListener('keydown', event => {
     if (event.defaultPrevented || document.querySelector('dialog[open]')) return
@@ -23,6 +25,7 @@ export function installKeyboard (app) {
       if (key === 'z' || key === 'Z') actions[event.shiftKey ? 'redo' : 'undo']()
       else if (key === 'y') actions.redo()
       else if (key === 'a' && app.container.contains(event.target)) actions.selectAll()
+      else if ((key === 'd' || key === 'D') && onBoardFocus(app, event.target)) actions.duplicateSelected()
       else return
       event.preventDefault()
       return
@@ -75,6 +78,17 @@ export function installKeyboard (app) {
       case 'a': case 'A':
         if (!onBoard) { handled = false; break }
         actions.connectSelected()
+        break
+      case 'm': case 'M': {
+        if (!onBoard) { handled = false; break }
+        const [id] = actions.targets()
+        if (id) app.actions.openComments(id)
+        else handled = false
+        break
+      }
+      case '/':
+        if (!onBoard) { handled = false; break }
+        app.outline.startSearch()
         break
       case 'o': case 'O':
         actions.toggleOutline()

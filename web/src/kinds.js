@@ -1,7 +1,7 @@
 // The registry of element kinds. A module (built in, or a canvas plugin's own script through
 // window.partnerboard.registerKind) tells the renderer how to draw one kind:
 //
-//   registerKind('score', {
+//   registerKind('stamp', {
 //     layer: 'html',                       // 'html' (default) or 'svg' (the arrows layer)
 //     create (app, id, ymap) { return node },   // a new DOM/SVG node for the element
 //     update (app, node, id, ymap) { },        // bring the node up to date (called on change)

@@ -141,6 +141,11 @@ export function applyTextDiff (doc, ytext, next) {
  * The zone an element belongs to (DESIGN.md §6): the zone whose rectangle contains the
  * element's centre, edges included, the smallest one where rectangles overlap; null = parked.
  */
+/** The element kinds the canvas gives a role: 'markable', 'arranged' or 'content' (CanvasSpec). */
+export function kindsWith (spec, role) {
+  return new Set((spec.element_kinds || []).filter(kind => kind[role]).map(kind => kind.kind))
+}
+
 export function zoneOf (zones, { x, y, w, h }) {
   const cx = x + w / 2
   const cy = y + h / 2

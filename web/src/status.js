@@ -29,6 +29,12 @@ export function banners (app) {
     node.replaceChildren()
     if (app.finalized) {
       node.append(h('p', { className: 'banner finalized', attrs: { role: 'status' }, text: t('finalized') }))
+    } else if (app.newerCanvas !== null) {
+      node.append(h('p', {
+        className: 'banner newer-canvas',
+        attrs: { role: 'status' },
+        text: t('newer_canvas', { made: app.newerCanvas, installed: app.spec.version })
+      }))
     } else if (app.role === 'observer') {
       node.append(h('p', { className: 'banner observer', attrs: { role: 'status' }, text: t('read_only_observer') }))
     }

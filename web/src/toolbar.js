@@ -32,6 +32,12 @@ export function toolbar (app) {
   const colourLabel = h('span', { className: 'tool-group-label' })
   const colours = h('div', { className: 'tool-group colours', attrs: { role: 'group' } }, colourLabel, ...swatches)
   const zoomLevel = h('span', { className: 'zoom-level', attrs: { 'aria-live': 'off' } })
+  // The board as a PNG, drawn by the server (GET /api/boards/{id}/image), for a report.
+  const picture = h('a', {
+    className: 'tool tool-picture',
+    attrs: { href: `/api/boards/${encodeURIComponent(app.boardId)}/image?format=png&token=${encodeURIComponent(app.token)}`, download: '' },
+    dataset: { action: 'picture' }
+  })
   const shortcutsSummary = h('summary')
   const shortcutsList = h('ul')
   const editing = h('div', { className: 'tool-group editing' },
@@ -45,7 +51,8 @@ export function toolbar (app) {
     zoomLevel,
     button('zoom-in', 'zoom_in', () => actions.zoomIn(), { shortcut: '+' }),
     button('fit', 'fit', () => actions.fit(), { shortcut: '0' }),
-    button('outline', 'outline', () => actions.toggleOutline(), { shortcut: 'O' }))
+    button('outline', 'outline', () => actions.toggleOutline(), { shortcut: 'O' }),
+    picture)
   // On a phone (phone.css) only the most used tools stay in view; this button folds the rest,
   // the facilitator's tools included, in and out.
   const menu = h('button', {
@@ -69,6 +76,7 @@ export function toolbar (app) {
       setText(b, t(label))
       b.hidden = edit && app.readOnly
     }
+    setText(picture, t('download_picture'))
     colours.hidden = app.readOnly
     colourLabel.textContent = t('colour')
     colours.setAttribute('aria-label', t('colour'))

@@ -22,6 +22,7 @@ from setuptools.command.build_py import build_py
 __all__ = ["BuildPyWithBundle"]
 
 WEB = Path(__file__).resolve().parent.parent
+CANVASES = WEB.parent / "canvases"
 INSTALLED = WEB / "node_modules" / ".installed"  # the Makefile's marker too
 BUNDLE = WEB / "dist" / "board.js"
 
@@ -51,10 +52,16 @@ def build_bundle() -> None:
     if _stale(INSTALLED, manifests):
         _npm("ci", "--no-audit", "--no-fund", "--loglevel=error")
         INSTALLED.touch()
-    if _stale(BUNDLE, [*manifests, INSTALLED, *sorted((WEB / "src").rglob("*.js"))]):
+    # The built-in canvases' browser modules are built with the core (web/tools/build.mjs).
+    canvas_bundles = [entry.parent.parent / "static" / "board.js"
+                      for entry in sorted(CANVASES.glob("*/web/index.js"))]
+    sources = [*manifests, INSTALLED, WEB / "tools" / "build.mjs",
+               *sorted((WEB / "src").rglob("*.js")), *sorted(CANVASES.glob("*/web/*.js"))]
+    if any(_stale(bundle, sources) for bundle in [BUNDLE, *canvas_bundles]):
         _npm("run", "--silent", "build")
-    if not BUNDLE.is_file():
-        raise RuntimeError(f"`npm run build` did not write {BUNDLE}")
+    for bundle in [BUNDLE, *canvas_bundles]:
+        if not bundle.is_file():
+            raise RuntimeError(f"`npm run build` did not write {bundle}")
 
 
 class BuildPyWithBundle(build_py):

@@ -18,10 +18,10 @@ function named (prefix, id) {
   return text === key ? id.replace(/[_-]+/g, ' ') : text
 }
 
-/** A section's title: the one the covenant carries (in the board's language), else ours. */
+/** A section's title: the one the covenant carries (in the board's language), else its id. */
 function sectionTitle (covenant, id) {
   const titles = covenant.section_titles
-  return titles && typeof titles[id] === 'string' ? titles[id] : named('fac_section_', id)
+  return titles && typeof titles[id] === 'string' ? titles[id] : id.replace(/[_-]+/g, ' ')
 }
 
 export function linkList (links) {
@@ -75,7 +75,7 @@ export function installCovenant (fac) {
         h('h3', { text: t(`fac_check_${group}`) }),
         h('ul', {}, mine.map(item => h('li', { className: 'check-item', dataset: { id: item.id, status: item.status } },
           h('span', { className: `check-status ${item.status}`, text: t(`fac_status_${item.status}`) }),
-          h('span', { className: 'check-name', text: named('fac_check_item_', String(item.id)) }),
+          h('span', { className: 'check-name', text: item.title || named('fac_check_item_', String(item.id)) }),
           Array.isArray(item.notes) && item.notes.length
             ? h('ul', { className: 'check-notes' }, item.notes.map(note => h('li', { text: String(note) })))
             : null)))))

@@ -3,9 +3,7 @@
 // it; the strip is "overlay-ui", so pointer gestures on its buttons do not move the note.
 
 import { h } from '../dom.js'
-
-/** Element kinds that get badges (content, not connectors). */
-export const DECORATED = new Set(['note', 'rule', 'situation', 'partner', 'score'])
+import { kindsWith } from '../model.js'
 
 export function decorOf (app, id) {
   const node = app.renderer.nodeFor(id)
@@ -27,9 +25,11 @@ export function decorOf (app, id) {
 /** Run update(id, ymap, parts) for the given ids (every decorated element when ids is null). */
 export function eachDecorated (app, ids, update) {
   const elements = app.roots.elements
+  // Content gets badges; connectors such as arrows do not.
+  const decorated = kindsWith(app.spec, 'content')
   for (const id of ids || app.renderer.nodes.keys()) {
     const ymap = elements.get(id)
-    if (!ymap || typeof ymap.get !== 'function' || !DECORATED.has(ymap.get('kind'))) continue
+    if (!ymap || typeof ymap.get !== 'function' || !decorated.has(ymap.get('kind'))) continue
     const parts = decorOf(app, id)
     if (parts) update(id, ymap, parts)
   }

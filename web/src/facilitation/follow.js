@@ -18,7 +18,9 @@ export function installFollow (fac) {
   let leading = false
   let seq = 0
   const lead = fac.button('follow-lead', () => setLeading(!leading))
-  ;(fac.tools.querySelector('.fac-steps') || fac.tools).append(lead)
+  // A group of its own: canvases without steps (the building blocks) have no step buttons,
+  // and everyone must still be able to follow the facilitator there.
+  fac.tools.append(h('div', { className: 'tool-group fac-follow', attrs: { role: 'group' } }, lead))
   const share = () => {
     if (!leading) return
     const r = viewport.visibleRect()

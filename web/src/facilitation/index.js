@@ -13,6 +13,8 @@ import { installLock } from './lock.js'
 import { installFollow } from './follow.js'
 import { timerControls } from './timer.js'
 import { installVoting } from './voting.js'
+import { installBrainstorm } from './brainstorm.js'
+import { installResults } from './results.js'
 import { installMarks } from './marks.js'
 import { installParticipation } from './participation.js'
 import { installCovenant } from './covenant.js'
@@ -90,6 +92,8 @@ export function installFacilitation (app) {
   installFollow(fac)
   timerControls(fac)
   installVoting(fac)
+  installBrainstorm(fac)
+  installResults(fac)
   installMarks(fac)
   installParticipation(fac)
   installGroups(fac)

@@ -6,6 +6,7 @@
 //   timer     {step, started_at (ms epoch), duration_ms} or null
 //   anonymous bool: notes do not show author and organisation
 //   voting    {open, round, votes_per_participant, results} — written by the server only
+//   brainstorm {open, round, zone, counts: [{org, guest, n}]} — written by the server only
 //   groups    [{board, title, color}] on a board merged from group boards
 //   follow    (awareness, not meta) {x, y, w, h, seq}: the facilitator's view to follow
 
@@ -26,6 +27,7 @@ export function readState (app) {
   const zone = zoneId ? (app.spec.zones || []).find(z => z.id === zoneId) || null : null
   const timer = meta.get('timer')
   const voting = meta.get('voting')
+  const brainstorm = meta.get('brainstorm')
   const groups = meta.get('groups')
   return {
     step,
@@ -37,6 +39,7 @@ export function readState (app) {
       : null,
     anonymous: meta.get('anonymous') === true,
     voting: voting && typeof voting === 'object' ? voting : null,
+    brainstorm: brainstorm && typeof brainstorm === 'object' ? brainstorm : null,
     groups: Array.isArray(groups) ? groups.filter(g => g && typeof g === 'object') : [],
     finalized: meta.get('finalized') === true
   }

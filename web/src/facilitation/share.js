@@ -16,7 +16,7 @@ export function installShare (fac) {
   const intro = h('p', { className: 'panel-intro' })
   const closeButton = h('button', { className: 'link-button panel-close', attrs: { type: 'button' }, on: { click: () => show(false) } })
   const links = h('div', { className: 'share-links' })
-  const partnerName = h('input', { attrs: { name: 'partner', maxlength: 100, autocomplete: 'organization' } })
+  const partnerName = h('input', { attrs: { name: 'organisation', maxlength: 100, autocomplete: 'organization' } })
   const partnerLabel = h('span')
   const partnerSubmit = h('button', { className: 'tool', attrs: { type: 'submit' } })
   const partnerForm = h('form', { className: 'add-partner' }, h('label', {}, partnerLabel, partnerName), partnerSubmit)

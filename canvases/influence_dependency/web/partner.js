@@ -7,15 +7,12 @@
 // The desired position is set by dragging the handle above a selected marker (or the ghost),
 // or with the keyboard: T on a focused marker, then the arrow keys; Delete clears it.
 
-import { h, s, setText } from '../dom.js'
-import { registerKind } from '../kinds.js'
-import { addTexts, t } from '../i18n.js'
-import { geometry, LOCAL, setFields, str, textOf } from '../model.js'
-import { TEXTS } from '../canvas/texts.js'
-import { dragHandle } from '../canvas/drag.js'
-import { ambitionAt, ambitionLine, movement, percent, plotZone, positionOf } from '../canvas/plot.js'
-import { edgePoint } from './arrow.js'
-import { place } from './note.js'
+import {
+  addTexts, applyTextDiff, dragHandle, edgePoint, focusNode, geometry, h, LOCAL, place, registerKind, s, setFields, setText, str, t, textOf
+} from 'partnerboard'
+import { pickPartner } from './picker.js'
+import { TEXTS } from './texts.js'
+import { ambitionAt, ambitionLine, movement, percent, plotZone, positionOf } from './plot.js'
 
 addTexts(TEXTS)
 
@@ -140,7 +137,7 @@ function describe (app, ymap) {
       const desired = positionOf(target.x, target.y, r)
       parts.push(t('partner_desired', {
         position: t('partner_position', { dependency: percent(desired.dependency), influence: percent(desired.influence) }),
-        movement: movement(now, desired).map(move => t(`move_${move}`)).join(', ')
+        movement: movement(now, desired, app.spec.extra.stay).map(move => t(`move_${move}`)).join(', ')
       }))
     }
   } else if (zone) {
@@ -224,7 +221,31 @@ export const partnerKind = {
     }
   },
 
-  label (app, ymap) { return describe(app, ymap).text }
+  label (app, ymap) { return describe(app, ymap).text },
+
+  /** Enter or a double-click on a marker picks its partner again (markers have no free text). */
+  open (app, id) {
+    const element = app.roots.elements.get(id)
+    if (!element) return false
+    pickPartner(app, { current: partnerName(app, element), rename: true }).then(answer => {
+      if (answer) setPartner(app, id, answer)
+      focusNode(app, id)
+    })
+    return true
+  }
+}
+
+/** Write a marker's partner: its name as text, and the partners-map id when it is one. */
+export function setPartner (app, id, { name, id: partnerId }) {
+  const element = app.roots.elements.get(id)
+  if (!element || app.readOnly) return
+  app.undo.stopCapturing()
+  app.doc.transact(() => {
+    applyTextDiff(app.doc, element.get('text'), name)
+    if (partnerId) element.set('partner', partnerId)
+    else if (element.has('partner')) element.delete('partner')
+  }, LOCAL)
+  app.undo.stopCapturing()
 }
 
 registerKind('partner', partnerKind)

@@ -2,10 +2,8 @@
 // kind. Scores are tracked per id as the renderer draws them, so a frame costs only the
 // changed elements, not a walk over the whole board.
 
-import { h, setText } from '../dom.js'
-import { getLanguage, onLanguage, t } from '../i18n.js'
-import { geometry, zoneOf } from '../model.js'
-import { scoreValue } from '../kinds/score.js'
+import { geometry, getLanguage, h, onLanguage, setText, t, zoneOf } from 'partnerboard'
+import { scoreValue } from './score.js'
 
 export function installMeans (app) {
   const zones = (app.spec.zones || []).filter(zone => !zone.parking)

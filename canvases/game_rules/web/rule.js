@@ -2,26 +2,22 @@
 // spec.extra.levels), shown as a small select on the rule and as its label when read-only.
 // Situations are plain notes; arrows between them are the ordinary arrow kind.
 
-import { h, setText } from '../dom.js'
-import { registerKind } from '../kinds.js'
-import { addTexts, pick, t } from '../i18n.js'
-import { setFields, str, textOf } from '../model.js'
-import { TEXTS } from '../canvas/texts.js'
-import { noteKind } from './note.js'
+import { addTexts, h, noteKind, pick, registerKind, setFields, setText, str, t, textOf } from 'partnerboard'
+import { TEXTS } from './texts.js'
 
 addTexts(TEXTS)
 
 export const RULE_COLOR = '#c5e3f6'
-export const DEFAULT_LEVEL = 'practice'
-const FALLBACK_LEVELS = {
-  practice: { nl: 'Uitvoering', en: 'Practice' },
-  management: { nl: 'Management', en: 'Management' },
-  governance: { nl: 'Bestuur', en: 'Governance' }
-}
 
+/** The levels a rule can have, with their names: spec.extra.levels (spec.py's LEVELS). */
 export function levels (app) {
   const given = app.spec.extra && app.spec.extra.levels
-  return given && typeof given === 'object' && Object.keys(given).length ? given : FALLBACK_LEVELS
+  return given && typeof given === 'object' ? given : {}
+}
+
+/** A new rule's level: the first, from the work floor up. */
+export function defaultLevel (app) {
+  return Object.keys(levels(app))[0] || ''
 }
 
 function levelName (app, level) {

@@ -2,12 +2,8 @@
 // for the keyboard (arrow keys, Home/End, or the digits 1-5, also on the focused score itself).
 // The author's organisation is shown; the block's mean is drawn by canvas/means.js.
 
-import { h, setText } from '../dom.js'
-import { registerKind } from '../kinds.js'
-import { addTexts, t } from '../i18n.js'
-import { geometry, setFields, str } from '../model.js'
-import { TEXTS } from '../canvas/texts.js'
-import { place } from './note.js'
+import { addTexts, geometry, h, place, registerKind, setFields, setText, str, t } from 'partnerboard'
+import { TEXTS } from './texts.js'
 
 addTexts(TEXTS)
 

@@ -2,9 +2,6 @@
 // relative to the plot area, and the ambition line from meta or the canvas default. The same
 // rules as canvases/influence_dependency/strategy.py, so the board shows what the covenant says.
 
-/** Smaller moves than this (a share of an axis) count as staying put (strategy.STAY). */
-export const STAY = 0.05
-const FALLBACK_LINE = [[0, 0.3], [1, 0.8]]
 
 const finite = value => typeof value === 'number' && Number.isFinite(value)
 
@@ -46,9 +43,9 @@ export function ambitionKey (spec) {
   return (decoration && decoration.meta) || 'ambition'
 }
 
-/** The default line of the canvas (spec.extra[key]). */
+/** The default line of the canvas (spec.extra[key]); a straight diagonal if it has none. */
 export function defaultLine (spec) {
-  return validLine(spec.extra && spec.extra[ambitionKey(spec)]) || FALLBACK_LINE
+  return validLine(spec.extra && spec.extra[ambitionKey(spec)]) || [[0, 0], [1, 1]]
 }
 
 /** The line in force: the facilitator's (meta), else the canvas default. */
@@ -62,13 +59,14 @@ export function ambitionAt (line, dependency) {
   return i0 + (i1 - i0) * (dependency - d0) / (d1 - d0)
 }
 
-/** Movement ids from current to desired: up/down, right/left, or ["stay"]. */
-export function movement (current, desired) {
+/** Movement ids from current to desired: up/down, right/left, or ["stay"] for moves smaller
+ * than `stay` (spec.extra.stay, the threshold the covenant's advice uses). */
+export function movement (current, desired, stay) {
   const moves = []
   const di = desired.influence - current.influence
   const dd = desired.dependency - current.dependency
-  if (Math.abs(di) >= STAY) moves.push(di > 0 ? 'up' : 'down')
-  if (Math.abs(dd) >= STAY) moves.push(dd > 0 ? 'right' : 'left')
+  if (Math.abs(di) >= stay) moves.push(di > 0 ? 'up' : 'down')
+  if (Math.abs(dd) >= stay) moves.push(dd > 0 ? 'right' : 'left')
   return moves.length ? moves : ['stay']
 }
 

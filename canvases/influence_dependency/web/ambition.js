@@ -4,13 +4,10 @@
 // reverts anyone else's meta change). Handles drag with the pointer or move with arrow keys;
 // Delete puts the line back to the canvas default.
 
-import { h, s, setText } from '../dom.js'
-import { onLanguage, pick, t } from '../i18n.js'
-import { setMeta } from '../facilitation/meta.js'
+import { dragHandle, h, onLanguage, pick, s, setMeta, setText, t } from 'partnerboard'
 import {
   ambitionAt, ambitionDecoration, ambitionKey, ambitionLine, boardPoint, percent, plotZone, positionOf
 } from './plot.js'
-import { dragHandle } from './drag.js'
 
 /** Ends stay this far apart in dependency, so the line never turns vertical. */
 const MIN_GAP = 0.05

@@ -1,11 +1,8 @@
-// The texts of the canvas-specific kinds (partner markers, the ambition line, rules, scores),
-// added to the board's i18n (i18n.js) when the kinds are imported.
+// The texts of the partner markers and the ambition line, added to the board's texts when this module loads.
 
 export const TEXTS = {
   nl: {
     new_partner: 'Partner plaatsen',
-    new_rule: 'Nieuwe spelregel',
-    new_score: 'Score geven',
     partner_pick_title: 'Welke partner?',
     partner_pick_intro: 'Kies een van de partners van dit bord, of typ een andere naam.',
     partner_pick_other: 'Andere partner',
@@ -27,24 +24,10 @@ export const TEXTS = {
     move_up: 'omhoog', move_down: 'omlaag', move_left: 'naar links', move_right: 'naar rechts', move_stay: 'blijven',
     ambition_end_0: 'Ambitielijn, linker eindpunt',
     ambition_end_1: 'Ambitielijn, rechter eindpunt',
-    ambition_handle: '{end}: afhankelijkheid {dependency}%, invloed {influence}%. Pijltjes verplaatsen het punt, Delete zet de lijn terug.',
-    rule_by: 'Spelregel ({level}) van {author}',
-    rule_level: 'Niveau van de spelregel',
-    rule_no_level: 'geen niveau',
-    score_by: 'Score van {author}{org}: {value}',
-    score_none: 'nog geen score',
-    score_of: '{value} van de 5',
-    score_control: 'Score, 1 tot 5: pijltjes of de cijfers 1 tot 5',
-    score_dot: 'Score {value}',
-    block_mean: 'gemiddeld {mean} ({n})',
-    block_mean_label: 'Gemiddelde score van dit blok: {mean}, uit {n} scores',
-    block_mean_label_one: 'Gemiddelde score van dit blok: {mean}, uit 1 score',
-    block_no_scores: 'nog geen scores'
+    ambition_handle: '{end}: afhankelijkheid {dependency}%, invloed {influence}%. Pijltjes verplaatsen het punt, Delete zet de lijn terug.'
   },
   en: {
     new_partner: 'Add partner',
-    new_rule: 'New rule',
-    new_score: 'Add score',
     partner_pick_title: 'Which partner?',
     partner_pick_intro: "Pick one of this board's partners, or type another name.",
     partner_pick_other: 'Another partner',
@@ -66,18 +49,6 @@ export const TEXTS = {
     move_up: 'up', move_down: 'down', move_left: 'left', move_right: 'right', move_stay: 'stay',
     ambition_end_0: 'Ambition line, left end',
     ambition_end_1: 'Ambition line, right end',
-    ambition_handle: '{end}: dependency {dependency}%, influence {influence}%. Arrow keys move the point, Delete resets the line.',
-    rule_by: 'Rule ({level}) by {author}',
-    rule_level: 'Level of the rule',
-    rule_no_level: 'no level',
-    score_by: 'Score by {author}{org}: {value}',
-    score_none: 'no score yet',
-    score_of: '{value} of 5',
-    score_control: 'Score, 1 to 5: arrow keys or the digits 1 to 5',
-    score_dot: 'Score {value}',
-    block_mean: 'mean {mean} ({n})',
-    block_mean_label: 'Mean score of this block: {mean}, from {n} scores',
-    block_mean_label_one: 'Mean score of this block: {mean}, from 1 score',
-    block_no_scores: 'no scores yet'
+    ambition_handle: '{end}: dependency {dependency}%, influence {influence}%. Arrow keys move the point, Delete resets the line.'
   }
 }

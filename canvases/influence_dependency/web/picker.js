@@ -1,9 +1,7 @@
 // Which partner does a marker stand for? A small dialog: the board's partners as buttons, or
 // a typed name. Answers {name, id} (id = the partners-map id, '' for a typed name) or null.
+import { h, t, Y } from 'partnerboard'
 
-import * as Y from 'yjs'
-import { h } from '../dom.js'
-import { t } from '../i18n.js'
 
 /** The board's partners [{id, name}]: the document's map, else the API answer. */
 export function boardPartners (app) {

@@ -1,0 +1,13 @@
+-- Private brainstorm: the notes people write hidden, kept here, out of the board document (so
+-- no other client receives their text), until the facilitator reveals them all at once.
+CREATE TABLE IF NOT EXISTS drafts (
+    board_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seat TEXT NOT NULL,
+    org TEXT NOT NULL,
+    author TEXT NOT NULL,
+    guest INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (board_id, id)
+);
