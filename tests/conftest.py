@@ -31,6 +31,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
+#: Data dir -> its PostgreSQL database when the suite runs on PostgreSQL: a server started again
+#: on the same data dir (a restart, an upgrade) finds what the one before stored, as it would
+#: in the SQLite file there. Dropped when the test (or the session) that made it ends.
+_DATABASES: dict[Path, str] = {}
+
+
+def _drop_databases_made_since(before: set[Path]) -> None:
+    for key in set(_DATABASES) - before:
+        drop_database(_DATABASES.pop(key))
 
 
 class ServerProcess:
@@ -56,12 +65,15 @@ class ServerProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
         self.log_path = data_dir / "server.log"
-        #: A PostgreSQL database of this server's own (see pgutil), dropped by stop().
+        #: The PostgreSQL database of this data dir (see pgutil and _DATABASES).
         self.own_database = ""
         if os.environ.get("PARTNERBOARD_TEST_STORE") == "postgres" and not any(
             arg == "--database-url" for arg in extra_args
         ):
-            self.own_database = create_database()
+            key = data_dir.resolve()
+            if key not in _DATABASES:
+                _DATABASES[key] = create_database()
+            self.own_database = _DATABASES[key]
             self.extra_args = (*extra_args, "--database-url", self.own_database)
 
     def start(self, timeout: float = 60) -> ServerProcess:
@@ -127,9 +139,6 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.own_database:
-            drop_database(self.own_database)
-            self.own_database = ""
 
     def query(self, sql: str, *params: object) -> list[tuple]:
         """Rows of a query on this server's store, SQLite or PostgreSQL (``?`` placeholders)."""
@@ -185,15 +194,24 @@ def app_settings(data_dir: Path, database_url: str = "", **overrides: object) ->
                           **overrides}, environ={})
 
 
+@pytest.fixture(autouse=True)
+def _databases_of_the_test() -> Iterator[None]:
+    before = set(_DATABASES)
+    yield
+    _drop_databases_made_since(before)
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[ServerProcess]:
     """One server for the tests that only need boards of their own."""
+    before = set(_DATABASES)
     with tempfile.TemporaryDirectory(prefix="pb-server-") as tmp:
         process = ServerProcess(Path(tmp)).start()
         try:
             yield process
         finally:
             process.stop()
+            _drop_databases_made_since(before)
 
 
 @pytest.fixture
