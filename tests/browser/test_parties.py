@@ -142,3 +142,31 @@ def test_share_panel_shows_every_party_link_with_qr_and_replaces_one(open_board,
     panel.get_by_role("button", name="Add", exact=True).click()
     expect(panel.locator(".share-row.party")).to_have_count(3)
     expect(panel.locator(".share-row[data-link='party:p3'] img.qr")).to_be_visible()
+
+
+def test_share_panel_asks_to_reissue_a_link_it_cannot_show_again(open_board, board, server):
+    """A link sealed the older way (second development round) cannot be opened any more: the
+    panel says so and offers a new link instead of failing."""
+    from test_link_seal import old_seal
+
+    zorg = board["parties"][1]
+    value = old_seal(zorg["token"], board["tokens"]["facilitator"], board["id"], "party:p2")
+    server.query(f"UPDATE sealed_links SET sealed = '{value}' WHERE board_id = '{board['id']}'"
+                 " AND link = 'party:p2' RETURNING link")
+    fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+    fac.get_by_role("button", name="Share").click()
+    panel = fac.locator("aside.share")
+    row = panel.locator(".share-row[data-link='party:p2']")
+    expect(row.locator(".link-state")).to_contain_text("re-issue this link to see it again")
+    expect(row.locator("input.link")).to_be_hidden()
+    expect(row.locator("img.qr")).to_have_count(0)
+    expect(panel.locator(".share-row[data-link='party:p1'] input.link")) \
+        .to_have_value(board["parties"][0]["link"])
+    expect(panel.locator("p.panel-error")).to_have_text("")
+
+    fac.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="New link").click()
+    expect(row.locator("input.link")).to_be_visible()
+    expect(row.locator("img.qr")).to_be_visible()
+    expect(row.locator(".link-state")).to_have_count(0)
+    assert httpx.get(row.locator("input.link").input_value()).status_code == 200
