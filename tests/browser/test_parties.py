@@ -170,3 +170,21 @@ def test_share_panel_asks_to_reissue_a_link_it_cannot_show_again(open_board, boa
     expect(row.locator("img.qr")).to_be_visible()
     expect(row.locator(".link-state")).to_have_count(0)
     assert httpx.get(row.locator("input.link").input_value()).status_code == 200
+
+
+def test_the_outline_marks_a_guests_organisation_in_both_languages(open_board, server):
+    """The board's outline (the text view of every note) shows a guest's self-declared
+    organisation marked, as the note itself and the covenant do."""
+    for language, mark in (("en", "guest"), ("nl", "gast")):
+        board = server.create_board(language=language)
+        gijs = open_board(board, name="Gijs", org="Omega")
+        note_at(gijs, "Ask the residents", IN_VALUES)
+        ayla = open_board(board, party="Zorg", name="Ayla")
+        note_at(ayla, "Short lines", IN_RELATIONS)
+        fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+        fac.get_by_role("button", name="Outline" if language == "en" else "Overzicht").click()
+        items = fac.locator(".outline-item")
+        expect(items.filter(has_text="Ask the residents").locator(".outline-meta")) \
+            .to_have_text(f" — Omega ({mark})")
+        expect(items.filter(has_text="Short lines").locator(".outline-meta")) \
+            .to_have_text(" — Zorg")
