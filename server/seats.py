@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .api import authorize_access, text_field
-from .attribution import Speaker
+from .attribution import Speaker, close_seat
 from .links import Access
 from .requests import HTTPProblem, read_json
 from .store import Store
@@ -136,6 +136,8 @@ async def remove_seat(request: Request) -> JSONResponse:
     seat_id = request.path_params["seat_id"]
     if len(seat_id) > 64 or not request.app.state.store.remove_seat(access.record.id, seat_id):
         raise HTTPProblem(404, "there is no such seat on this board")
+    # Its open connections end now (1008, as for a revoked link): they spoke for the seat.
+    close_seat(request.app.state.rooms, access.record.id, seat_id)
     return JSONResponse({"removed": seat_id})
 
 
