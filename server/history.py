@@ -51,19 +51,17 @@ def sender_json(sender: Sender, partners: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _point(
-    first: HistoryUpdate, last: HistoryUpdate, count: int, partners: Mapping[str, str]
+    first: HistoryUpdate, last: HistoryUpdate, count: int, senders: Iterable[Sender],
+    partners: Mapping[str, str],
 ) -> dict[str, Any]:
     point: dict[str, Any] = {
         "seq": last.seq, "at": stamp(last.at), "by": last.by or "unknown",
-        "sender": sender_json(last.sender, partners), "from_seq": first.seq, "updates": count,
+        "senders": [sender_json(sender, partners) for sender in senders],
+        "from_seq": first.seq, "updates": count,
     }
     if last.note.startswith(RESTORE_NOTE):
         point["restore_of"] = int(last.note[len(RESTORE_NOTE):])
     return point
-
-
-def _same_sender(one: HistoryUpdate, other: HistoryUpdate) -> bool:
-    return (one.by, one.party, one.seat) == (other.by, other.party, other.seat)
 
 
 def history_points(
@@ -72,31 +70,35 @@ def history_points(
 ) -> list[dict[str, Any]]:
     """Group kept updates into points (oldest first), after the board's starting point.
 
-    ``partners`` names the partner ids the senders' party links refer to.
+    A point lists its ``senders`` (each person, party link or role that sent an update in it,
+    in order of their first one): several people typing at once share a span instead of
+    cutting it into a point per keystroke. ``partners`` names the partner ids of party links.
     """
     partners = partners or {}
     points = [{"seq": first_seq, "at": stamp(created_at), "by": "server",
-               "sender": sender_json(Sender(), partners), "from_seq": first_seq,
+               "senders": [sender_json(Sender(), partners)], "from_seq": first_seq,
                "updates": 0, "start": True}]
+    senders: dict[Sender, None] = {}
     first: HistoryUpdate | None = None
     last: HistoryUpdate | None = None
     count = 0
     for update in updates:
         if first is not None and last is not None and (
-            not _same_sender(update, first)
+            update.by != first.by
             or update.note or last.note
             or (update.at is None) != (first.at is None)
             or (update.at is not None and first.at is not None
                 and update.at - first.at >= POINT_SPAN)
         ):
-            points.append(_point(first, last, count, partners))
-            first, count = None, 0
+            points.append(_point(first, last, count, senders, partners))
+            first, count, senders = None, 0, {}
         if first is None:
             first = update
         last = update
         count += 1
+        senders[update.sender] = None
     if first is not None and last is not None:
-        points.append(_point(first, last, count, partners))
+        points.append(_point(first, last, count, senders, partners))
     return points
 
 

@@ -174,4 +174,5 @@ def test_a_moved_history_still_says_which_party_and_seat_sent_each_update(server
     points = api(other, "GET", f"/api/boards/{moved['id']}/history",
                  moved["tokens"]["facilitator"]).json()
     assert {"role": "participant", "party": {"id": "p2", "name": "Zorg"}, "seat": seat,
-            "name": "Ayla", "org": "Zorg", "guest": False} in [p["sender"] for p in points]
+            "name": "Ayla", "org": "Zorg", "guest": False} in [
+                s for p in points for s in p["senders"]]

@@ -149,6 +149,17 @@ def test_history_is_for_the_facilitator_and_restore_refuses_bad_input(server):
     assert answer.status_code == 409 and "finalized" in answer.json()["error"]
 
 
+def test_people_typing_at_once_share_a_point_that_lists_each_of_them():
+    ayla = {"party": "p1", "seat": "s1", "name": "Ayla", "org": "Zorg"}
+    gijs = {"seat": "s2", "name": "Gijs", "org": "Omega"}
+    updates = [HistoryUpdate(seq, 1000.0 + seq * 0.1, "participant",
+                             **(ayla if seq % 2 else gijs)) for seq in range(1, 21)]
+    points = history_points(updates, 0, 999.0, {"p1": "Zorg"})
+    assert len(points) == 2 and points[1]["updates"] == 20
+    assert [(s["name"], s["org"], s["guest"], s["party"]) for s in points[1]["senders"]] == [
+        ("Ayla", "Zorg", False, {"id": "p1", "name": "Zorg"}), ("Gijs", "Omega", True, None)]
+
+
 def test_points_come_at_least_every_five_seconds_and_split_by_sender():
     updates = [HistoryUpdate(seq, 1000.0 + seq * 0.5, "participant") for seq in range(1, 31)]
     updates += [HistoryUpdate(31, 1016.0, "facilitator"), HistoryUpdate(32, 1016.1, "facilitator")]
@@ -203,7 +214,7 @@ def test_each_update_records_its_party_and_seat_and_keeps_them_after_the_seat_go
     assert api(server, "DELETE", f"{base}/seats/{ayla}", fac).status_code == 200
 
     points = api(server, "GET", base + "/history", fac).json()
-    senders = [p["sender"] for p in points if not p.get("start")]
+    senders = [s for p in points if not p.get("start") for s in p["senders"]]
     assert {"role": "participant", "party": {"id": "p2", "name": "Zorg"}, "seat": ayla,
             "name": "Ayla", "org": "Zorg", "guest": False} in senders
     assert {"role": "participant", "party": None, "seat": gijs, "name": "Gijs", "org": "Omega",
@@ -211,9 +222,12 @@ def test_each_update_records_its_party_and_seat_and_keeps_them_after_the_seat_go
     assert {"role": "participant", "party": {"id": "p2", "name": "Zorg"}, "seat": None,
             "name": None, "org": None, "guest": False} in senders
     assert all(p["by"] == "participant" for p in points if not p.get("start"))
-    # Consecutive updates of different seats are different points.
+    # Each sender is listed once per point, in the order of their first update.
     order = [s["name"] for s in senders]
     assert order.index("Ayla") < order.index("Gijs") < order.index(None)
+    for point in points:
+        assert len({(s["party"] or {}).get("id", "") + (s["seat"] or "")
+                    for s in point["senders"]}) == len(point["senders"])
 
     steps = api(server, "GET", base + "/history/elements/a1", fac).json()
     by = [(s["sender"]["name"], s["element"]["text"]) for s in steps if s["element"]]

@@ -80,12 +80,16 @@ function roleName (role) {
 }
 
 /**
- * Who sent a point's (or a note step's) updates: the person of the seat with their
+ * Who sent a point's (or a note step's) updates: the person of each seat with their
  * organisation (a guest's marked as self-declared), else the partner of the party link, else
  * the role. Older history has only the role.
  */
 function sender (entry) {
-  const who = entry.sender || { role: entry.by }
+  const all = entry.senders || [entry.sender || { role: entry.by }]
+  return all.map(senderName).join(', ')
+}
+
+function senderName (who) {
   const org = who.party ? who.party.name : (who.org || '')
   const marked = who.guest ? (org ? `${org}, ${t('guest')}` : t('guest')) : org
   if (who.name) return marked ? `${who.name} (${marked})` : who.name
