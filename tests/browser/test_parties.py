@@ -188,3 +188,26 @@ def test_the_outline_marks_a_guests_organisation_in_both_languages(open_board, s
             .to_have_text(f" — Omega ({mark})")
         expect(items.filter(has_text="Short lines").locator(".outline-meta")) \
             .to_have_text(" — Zorg")
+
+
+def test_a_removed_seat_is_disconnected_at_once_and_told_why(open_board, board, server):
+    fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+    ayla = open_board(board, party="Zorg", name="Ayla")
+    bram = open_board(board, party="Gemeente", name="Bram")
+    fac.get_by_role("button", name="Share").click()
+    seats = fac.locator(".share-seats tbody tr")
+    expect(seats.filter(has_text="Ayla")).to_have_count(1)
+    fac.once("dialog", lambda dialog: dialog.accept())
+    seats.filter(has_text="Ayla").get_by_role("button", name="Remove").click()
+    expect(seats.filter(has_text="Ayla")).to_have_count(0)
+    expect(ayla.locator("#connection")).to_have_text(
+        "The facilitator removed your seat. Reload the page to join again.")
+    expect(ayla.locator("#connection")).to_have_attribute("data-state", "denied")
+    expect(bram.locator("#connection")).to_have_attribute("data-state", "connected")
+    # Reloading joins again with a new seat (no votes carried over).
+    ayla.reload()
+    expect(ayla.locator("#app")).to_have_attribute("data-joined", "true")
+    expect(ayla.locator("#connection")).to_have_attribute("data-state", "connected")
+    fac.get_by_role("button", name="Share").click()
+    fac.get_by_role("button", name="Share").click()
+    expect(seats.filter(has_text="Ayla")).to_have_count(1)
