@@ -50,13 +50,27 @@ def sender_json(sender: Sender, partners: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+class _Senders:
+    """The JSON of each distinct sender, made once however many updates it sent."""
+
+    def __init__(self, partners: Mapping[str, str]) -> None:
+        self.partners = partners
+        self.made: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
+
+    def of(self, key: tuple[str, str, str, str, str]) -> dict[str, Any]:
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = sender_json(Sender(*key), self.partners)
+        return found
+
+
 def _point(
-    first: HistoryUpdate, last: HistoryUpdate, count: int, senders: Iterable[Sender],
-    partners: Mapping[str, str],
+    first: HistoryUpdate, last: HistoryUpdate, count: int,
+    senders: Iterable[tuple[str, str, str, str, str]], known: _Senders,
 ) -> dict[str, Any]:
     point: dict[str, Any] = {
         "seq": last.seq, "at": stamp(last.at), "by": last.by or "unknown",
-        "senders": [sender_json(sender, partners) for sender in senders],
+        "senders": [known.of(key) for key in senders],
         "from_seq": first.seq, "updates": count,
     }
     if last.note.startswith(RESTORE_NOTE):
@@ -74,11 +88,11 @@ def history_points(
     in order of their first one): several people typing at once share a span instead of
     cutting it into a point per keystroke. ``partners`` names the partner ids of party links.
     """
-    partners = partners or {}
+    known = _Senders(partners or {})
     points = [{"seq": first_seq, "at": stamp(created_at), "by": "server",
-               "senders": [sender_json(Sender(), partners)], "from_seq": first_seq,
+               "senders": [sender_json(Sender(), known.partners)], "from_seq": first_seq,
                "updates": 0, "start": True}]
-    senders: dict[Sender, None] = {}
+    senders: dict[tuple[str, str, str, str, str], None] = {}
     first: HistoryUpdate | None = None
     last: HistoryUpdate | None = None
     count = 0
@@ -90,15 +104,15 @@ def history_points(
             or (update.at is not None and first.at is not None
                 and update.at - first.at >= POINT_SPAN)
         ):
-            points.append(_point(first, last, count, senders, partners))
+            points.append(_point(first, last, count, senders, known))
             first, count, senders = None, 0, {}
         if first is None:
             first = update
         last = update
         count += 1
-        senders[update.sender] = None
+        senders[(update.by, update.party, update.seat, update.name, update.org)] = None
     if first is not None and last is not None:
-        points.append(_point(first, last, count, senders, partners))
+        points.append(_point(first, last, count, senders, known))
     return points
 
 
