@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import xml.etree.ElementTree as ET
 
 import pytest
 from docx import Document
@@ -97,3 +98,30 @@ def test_the_marks_come_from_the_stored_covenant(server):
     body = bytes(body)
     assert b'{"guest":true,"name":"Gijs","organisation":"Omega"}' in body
     assert b'{"name":"Ayla","organisation":"Zorg"}' in body
+
+
+@pytest.mark.parametrize(("language", "mark"), [("en", "guest"), ("nl", "gast")])
+def test_the_board_picture_marks_a_guest_and_gives_no_partner_colour(server, language, mark):
+    """The server-drawn picture (also in the covenant documents) captions a guest's card as the
+    board does, and a guest who typed a partner's name does not get that partner's colour."""
+    board = finalized_board_with_a_guest(server, language)
+    svg = ET.fromstring(download_picture(server, board))
+    written = "".join(" ".join(span.text or "" for span in svg.iter(f"{SVG}tspan")).split())
+    # (A long caption is cut to the card's width: Greta's ends after her organisation.)
+    for caption in (f"Omega ({mark}) · Gijs", f"Gemeente ({mark}) ·", "Zorg · Ayla"):
+        assert "".join(caption.split()) in written
+    gemeente = next(p["color"] for p in
+                    call(server, "GET", f"/api/boards/{board['id']}/covenant",
+                         board["tokens"]["observer"]).json()["parties"] if p["name"] == "Gemeente")
+    fills = {rect.get("fill", "").lower() for rect in svg.iter(f"{SVG}rect")}
+    assert gemeente.lower() not in fills  # Greta's card has no band: no note of Gemeente's
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def download_picture(server, board: dict) -> bytes:
+    answer = call(server, "GET", f"/api/boards/{board['id']}/image?format=svg",
+                  board["tokens"]["observer"])
+    assert answer.status_code == 200, answer.text
+    return answer.content
