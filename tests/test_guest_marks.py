@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from docx import Document
+from pypdf import PdfReader
 from test_attribution import call, party, seat, url, values_spot
 from yclient import connected, wait_for
 
@@ -56,6 +57,12 @@ def docx_text(data: bytes) -> str:
     return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
 
 
+def pdf_text(data: bytes) -> str:
+    """The PDF's text, lines joined with spaces (its paragraphs wrap at the page width)."""
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.split())
+
+
 @pytest.mark.parametrize(("language", "mark"), [("en", "guest"), ("nl", "gast")])
 def test_every_covenant_format_marks_a_guests_organisation(server, language, mark):
     board = finalized_board_with_a_guest(server, language)
@@ -72,7 +79,8 @@ def test_every_covenant_format_marks_a_guests_organisation(server, language, mar
     html = download(server, board, "html").decode()
     markdown = download(server, board, "md").decode()
     word = docx_text(download(server, board, "docx"))
-    for text in (html, markdown, word):
+    pdf = pdf_text(download(server, board, "pdf"))
+    for text in (html, markdown, word, pdf):
         assert f"Gijs (Omega, {mark})" in text
         assert f"Greta (Gemeente, {mark})" in text
         assert "Ayla (Zorg)" in text
@@ -80,7 +88,8 @@ def test_every_covenant_format_marks_a_guests_organisation(server, language, mar
     assert f'Ask the residents <span class="org">— Omega ({mark})</span>' in html
     assert f"- Ask the residents — *Omega ({mark})*" in markdown.splitlines()
     assert f"Ask the residents — Omega ({mark})" in word.splitlines()
-    assert f"Zorg ({mark})" not in html + markdown + word
+    assert f"Ask the residents — Omega ({mark})" in pdf
+    assert f"Zorg ({mark})" not in html + markdown + word + pdf
 
     # A guest typing "Gemeente" is not Gemeente's contribution: Gemeente still counts as silent.
     contributions = next(c for c in covenant["completeness"] if c["id"] == "contributions")
