@@ -1,4 +1,4 @@
--- As sqlite/0007_update_senders.sql: with each update, the partner (party link), the seat and
+-- As sqlite/0008_update_senders.sql: with each update, the partner (party link), the seat and
 -- the seat's name and organisation as they were then. NULL where unknown. (No semicolons in
 -- these comments: the PostgreSQL runner splits statements at each one.)
 ALTER TABLE updates ADD COLUMN party TEXT;
