@@ -155,6 +155,12 @@ def _has_value(item: Mapping[str, Any], key: str) -> bool:
     return item.get(key) not in (None, "", [])
 
 
+def _party_orgs(items: list[Mapping[str, Any]]) -> set[str]:
+    """The organisations items come from, leaving out guests': a guest's organisation is
+    self-declared, so a guest who types a partner's name does not speak for that partner."""
+    return {i["org"] for i in items if i.get("org") and i.get("guest") is not True}
+
+
 def evaluate(
     check: Mapping[str, Any], covenant: Mapping[str, Any], section_title: str
 ) -> dict[str, Any]:
@@ -178,11 +184,11 @@ def evaluate(
         notes = [note for i in incomplete for note in say("item", text=str(i["text"])[:60])]
         notes += [] if items else say("empty")
     elif measure == "from_parties":
-        orgs = {i.get("org") for i in items if i.get("org")}
+        orgs = _party_orgs(items)
         status = FULLY if len(orgs) >= 2 else PARTLY if items else NOT_IN_PLACE
         notes = [] if items else say("empty")
     elif measure == "every_party":
-        orgs = {i.get("org") for i in items if i.get("org")}
+        orgs = _party_orgs(items)
         parties = [party["name"] for party in covenant.get("parties", [])]
         status = _status(len([p for p in parties if p in orgs]), len(parties))
         notes = [note for p in parties if p not in orgs for note in say("missing", name=p)]

@@ -32,8 +32,13 @@ class SectionsError(ValueError):
 
 
 def item(element: Element, **extra: Any) -> dict[str, Any]:
-    """A covenant item taken from one element: its text, organisation and id, plus ``extra``."""
-    return {"text": element.text.strip(), "org": element.org, "element": element.id, **extra}
+    """A covenant item taken from one element: its text, organisation and id, plus ``extra``.
+
+    An element a guest made carries ``"guest": true``: its organisation is self-declared.
+    """
+    guest = {"guest": True} if element.get("guest") is True else {}
+    return {"text": element.text.strip(), "org": element.org, "element": element.id, **guest,
+            **extra}
 
 
 def check_sections(plugin: str, result: object) -> Sections:

@@ -285,7 +285,10 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
         return NOTES[key][language].format(**values)
 
     parties = [party["name"] for party in covenant.get("parties", [])]
-    contributing = {item.get("org") for items in sections.values() for item in items}
+    # A guest's organisation is self-declared: a guest who types a partner's name does not
+    # make that partner a contributor.
+    contributing = {item.get("org") for items in sections.values() for item in items
+                    if item.get("guest") is not True}
     silent = [name for name in parties if name not in contributing]
     signed = {signature.get("organisation") for signature in covenant.get("signatures", [])}
     checks = [
@@ -315,7 +318,7 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
 def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, Any]:
     """One covenant from several finalized boards; every item keeps its source board."""
     parties: dict[str, dict[str, Any]] = {}
-    people: dict[tuple[str, str], dict[str, str]] = {}
+    people: dict[tuple[str, str, bool], dict[str, Any]] = {}
     sections: dict[str, list[dict[str, Any]]] = {}
     signatures: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
@@ -335,7 +338,8 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
         for party in covenant["parties"]:
             parties.setdefault(party["name"].casefold(), party)
         for person in covenant["participants"]:
-            people.setdefault((person["name"], person["organisation"]), person)
+            people.setdefault(
+                (person["name"], person["organisation"], person.get("guest") is True), person)
         for name, items in covenant["sections"].items():
             sections.setdefault(name, []).extend(items)
         signatures.extend(covenant["signatures"])

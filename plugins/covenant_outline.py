@@ -9,7 +9,7 @@ them follow under "other".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,35 @@ from .covenant_words import (
     words,
 )
 
-__all__ = ["Chapter", "Line", "outline", "WORDS", "words"]
+__all__ = ["Chapter", "Line", "outline", "participant_label", "WORDS", "words"]
 
 #: Item keys every item may carry that are not details: its text, where it came from, the
 #: items nested in it, positions. A canvas hides keys of its own by declaring them None
 #: (``CovenantSection.details``, kept in the covenant's ``item_words``).
-_HIDDEN = {"text", "org", "element", "source", "notes", "zone", "x", "y"}
+_HIDDEN = {"text", "org", "guest", "element", "source", "notes", "zone", "x", "y"}
+
+
+def marked_org(organisation: str, guest: bool, language: str) -> str:
+    """An organisation as the covenant shows it: a guest's self-declared one is marked."""
+    if not guest:
+        return organisation
+    mark = words(language)["guest"]
+    return f"{organisation} ({mark})" if organisation else mark
+
+
+def participant_label(
+    person: Mapping[str, Any], language: str, escape: Callable[[str], str] = str
+) -> str:
+    """"Name (Organisation)", or for a guest "Name (Organisation, guest)": a guest link's holder
+    declared their organisation themselves. Read from the stored covenant's ``guest`` flag.
+    ``escape`` is applied to the user's text (name, organisation), not to the covenant's words.
+    """
+    name = escape(str(person.get("name", "")))
+    organisation = str(person.get("organisation", ""))
+    parts = [escape(organisation)] if organisation else []
+    if person.get("guest") is True:
+        parts.append(words(language)["guest"])
+    return f"{name} ({', '.join(parts)})" if parts else name
 
 
 @dataclass
@@ -109,7 +132,8 @@ def line_of(item: Mapping[str, Any], language: str, declared: object = None) -> 
     nested = item.get("notes")
     notes = [line_of(note, language, vocabulary) for note in nested if isinstance(note, Mapping)
              and str(note.get("text", "")).strip()] if isinstance(nested, list) else []
-    return Line(str(item.get("text", "")), str(item.get("org", "")), details, notes)
+    org = marked_org(str(item.get("org", "")), item.get("guest") is True, language)
+    return Line(str(item.get("text", "")), org, details, notes)
 
 
 def outline(covenant: Mapping[str, Any]) -> list[Chapter]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from .board import BoardSnapshot, Element
+from .covenant_outline import marked_org
 
 if TYPE_CHECKING:
     from .spec import CanvasSpec
@@ -217,9 +218,18 @@ def _draw_arrows(picture: Picture, board: BoardSnapshot, arrows: Iterable[Elemen
         picture.line(x1, y1, x2, y2, arrow=True)
 
 
-def caption(element: Element) -> str:
-    """An element's organisation and author, as the board shows them under a note."""
-    return " · ".join(part for part in (element.org, element.author) if part)
+def caption(element: Element, language: str | None = None) -> str:
+    """An element's organisation and author, as the board shows them under a note.
+
+    With the picture's ``language``, a guest's self-declared organisation is marked as such
+    ("Omega (guest)"), as on the board and in the covenant.
+
+    .. versionchanged:: language added (without it, a guest's organisation is not marked)
+    """
+    org = element.org
+    if language is not None and element.get("guest") is True:
+        org = marked_org(org, True, language)
+    return " · ".join(part for part in (org, element.author) if part)
 
 
 def board_picture(board: BoardSnapshot, canvas: CanvasSpec) -> str:
@@ -241,6 +251,9 @@ def board_picture(board: BoardSnapshot, canvas: CanvasSpec) -> str:
             declared.picture(element, picture)
         else:
             picture.card(element.x, element.y, element.w, element.h, element.text,
-                         caption=caption(element), fill=colour(element.color, NOTE_COLOR),
-                         band=colour(partners.get(element.org), "") or None)
+                         caption=caption(element, language),
+                         fill=colour(element.color, NOTE_COLOR),
+                         # A guest who typed a partner's name does not get its colour.
+                         band=None if element.get("guest") is True
+                         else colour(partners.get(element.org), "") or None)
     return picture.svg(board.title)

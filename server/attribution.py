@@ -26,7 +26,9 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
-__all__ = ["Speaker", "Attribution", "close_link", "PROTECTED_KEYS", "activity_key"]
+__all__ = [
+    "Speaker", "Attribution", "close_link", "close_seat", "PROTECTED_KEYS", "activity_key",
+]
 
 #: Element keys that only the server writes for participants.
 PROTECTED_KEYS = ("org", "author", "guest", "editors")
@@ -217,12 +219,22 @@ def _note_editor(
 
 def close_link(rooms: Any, board_id: str, link: str, code: int = 1008) -> int:
     """Close every open connection of ``board_id`` made with ``link`` (it was revoked)."""
+    return _close(rooms, board_id, lambda peer: getattr(peer, "speaker", None) is not None
+                  and peer.speaker.link == link, code, "this link was replaced by a new one")
+
+
+def close_seat(rooms: Any, board_id: str, seat_id: str, code: int = 1008) -> int:
+    """Close every open connection of ``board_id`` that presented the seat (it was removed)."""
+    return _close(rooms, board_id, lambda peer: getattr(peer, "seat", None) == seat_id, code,
+                  "your seat was removed by the facilitator")
+
+
+def _close(rooms: Any, board_id: str, which: Any, code: int, reason: str) -> int:
     room = rooms.loaded.get(board_id)
     closed = 0
     for peer in list(room.peers) if room is not None else []:
-        speaker = getattr(peer, "speaker", None)
-        if speaker is not None and speaker.link == link:
-            peer.closing = (code, "this link was replaced by a new one")
+        if which(peer):
+            peer.closing = (code, reason)
             peer.wakeup.set()
             closed += 1
     return closed

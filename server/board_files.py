@@ -29,7 +29,7 @@ from .api import authorize, board_answer, check_create_key, check_create_rate
 from .boards import NewBoard, _new_board_id
 from .history import board_at
 from .requests import HTTPProblem
-from .store import BoardRecord, Store
+from .store import BoardRecord, Sender, Store
 from .tokens import Role, hash_token, new_token
 
 __all__ = ["FORMAT", "VERSION", "BoardFileError", "pack", "unpack", "routes"]
@@ -70,6 +70,8 @@ def pack(store: Store, record: BoardRecord, document: bytes) -> bytes:
     data = dict(store.updates_since(record.id, first))
     lines = [
         json.dumps({"at": u.at, "by": u.by, "note": u.note,
+                    **{key: value for key, value in (("party", u.party), ("seat", u.seat),
+                                                     ("name", u.name), ("org", u.org)) if value},
                     "data": base64.b64encode(data[u.seq]).decode("ascii")}, sort_keys=True)
         for u in updates if u.seq in data
     ]
@@ -151,7 +153,7 @@ def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     return manifest, entries
 
 
-def _updates(text: bytes) -> list[tuple[float | None, str, str, bytes]]:
+def _updates(text: bytes) -> list[tuple[float | None, Sender, str, bytes]]:
     found = []
     for number, line in enumerate(text.decode("utf-8").splitlines(), start=1):
         if not line.strip():
@@ -161,7 +163,10 @@ def _updates(text: bytes) -> list[tuple[float | None, str, str, bytes]]:
             at = entry["at"]
             if at is not None and not isinstance(at, int | float):
                 raise TypeError("at")
-            found.append((at, str(entry["by"])[:200], str(entry.get("note") or "")[:200],
+            # party, seat, name and org: files of this version on (older ones have only "by").
+            sender = Sender(str(entry["by"])[:200], *(str(entry.get(key) or "")[:200]
+                                                      for key in ("party", "seat", "name", "org")))
+            found.append((at, sender, str(entry.get("note") or "")[:200],
                           base64.b64decode(entry["data"], validate=True)))
         except (ValueError, KeyError, TypeError, binascii.Error):
             raise BoardFileError(422, f"the board file is damaged: history line {number} is "

@@ -10,17 +10,17 @@ and reaches every client, also one that comes back from being offline, like any 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, merge_updates
 
-from .store import HistoryUpdate, Store
+from .store import HistoryUpdate, Sender, Store
 
 __all__ = [
     "POINT_SPAN", "RESTORED_META", "board_at", "element_history", "history_points", "plain_board",
-    "restore_into", "stamp",
+    "restore_into", "sender_json", "stamp",
 ]
 
 POINT_SPAN = 5.0
@@ -37,9 +37,40 @@ def stamp(at: float | None) -> str | None:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
 
 
-def _point(first: HistoryUpdate, last: HistoryUpdate, count: int) -> dict[str, Any]:
+def sender_json(sender: Sender, partners: Mapping[str, str]) -> dict[str, Any]:
+    """Who sent an update, for the facilitator: the role, the partner of a party link, the
+    seat with its person's name and organisation then. ``guest`` when a seat of the guest link
+    sent it (its organisation is self-declared). Unknown parts are null."""
+    party = {"id": sender.party, "name": partners.get(sender.party, sender.party)} \
+        if sender.party else None
+    return {
+        "role": sender.role or "unknown", "party": party, "seat": sender.seat or None,
+        "name": sender.name or None, "org": sender.org or None,
+        "guest": bool(sender.seat) and not sender.party and sender.role == "participant",
+    }
+
+
+class _Senders:
+    """The JSON of each distinct sender, made once however many updates it sent."""
+
+    def __init__(self, partners: Mapping[str, str]) -> None:
+        self.partners = partners
+        self.made: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
+
+    def of(self, key: tuple[str, str, str, str, str]) -> dict[str, Any]:
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = sender_json(Sender(*key), self.partners)
+        return found
+
+
+def _point(
+    first: HistoryUpdate, last: HistoryUpdate, count: int,
+    senders: Iterable[tuple[str, str, str, str, str]], known: _Senders,
+) -> dict[str, Any]:
     point: dict[str, Any] = {
         "seq": last.seq, "at": stamp(last.at), "by": last.by or "unknown",
+        "senders": [known.of(key) for key in senders],
         "from_seq": first.seq, "updates": count,
     }
     if last.note.startswith(RESTORE_NOTE):
@@ -48,11 +79,20 @@ def _point(first: HistoryUpdate, last: HistoryUpdate, count: int) -> dict[str, A
 
 
 def history_points(
-    updates: Iterable[HistoryUpdate], first_seq: int, created_at: float
+    updates: Iterable[HistoryUpdate], first_seq: int, created_at: float,
+    partners: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Group kept updates into points (oldest first), after the board's starting point."""
-    points = [{"seq": first_seq, "at": stamp(created_at), "by": "server", "from_seq": first_seq,
+    """Group kept updates into points (oldest first), after the board's starting point.
+
+    A point lists its ``senders`` (each person, party link or role that sent an update in it,
+    in order of their first one): several people typing at once share a span instead of
+    cutting it into a point per keystroke. ``partners`` names the partner ids of party links.
+    """
+    known = _Senders(partners or {})
+    points = [{"seq": first_seq, "at": stamp(created_at), "by": "server",
+               "senders": [sender_json(Sender(), known.partners)], "from_seq": first_seq,
                "updates": 0, "start": True}]
+    senders: dict[tuple[str, str, str, str, str], None] = {}
     first: HistoryUpdate | None = None
     last: HistoryUpdate | None = None
     count = 0
@@ -64,14 +104,15 @@ def history_points(
             or (update.at is not None and first.at is not None
                 and update.at - first.at >= POINT_SPAN)
         ):
-            points.append(_point(first, last, count))
-            first, count = None, 0
+            points.append(_point(first, last, count, senders, known))
+            first, count, senders = None, 0, {}
         if first is None:
             first = update
         last = update
         count += 1
+        senders[(update.by, update.party, update.seat, update.name, update.org)] = None
     if first is not None and last is not None:
-        points.append(_point(first, last, count))
+        points.append(_point(first, last, count, senders, known))
     return points
 
 
@@ -142,10 +183,12 @@ def restore_into(live: Doc, past: Doc) -> None:
 
 
 def element_history(
-    store: Store, board_id: str, element_id: str, created_at: float
+    store: Store, board_id: str, element_id: str, created_at: float,
+    partners: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Every update that changed one element, with the element as it was after it (None once
-    deleted), replaying the kept updates once from the earliest checkpoint."""
+    deleted) and who sent it, replaying the kept updates once from the earliest checkpoint."""
+    partners = partners or {}
     updates, first = store.history(board_id)
     doc = board_at(store, board_id, first) if first is not None else None
     if doc is None:
@@ -161,13 +204,16 @@ def element_history(
     previous = current()
     if previous is not None:
         changes.append({"seq": first, "at": stamp(created_at), "by": "server",
-                        "element": previous})
+                        "sender": sender_json(Sender(), partners), "element": previous})
     for seq, data in store.updates_since(board_id, first):
         doc.apply_update(data)
         now = current()
         if now != previous:
             sender = senders.get(seq)
             changes.append({"seq": seq, "at": stamp(sender.at if sender else None),
-                            "by": sender.by if sender else "unknown", "element": now})
+                            "by": sender.by if sender else "unknown",
+                            "sender": sender_json(sender.sender if sender else Sender("unknown"),
+                                                  partners),
+                            "element": now})
             previous = now
     return changes

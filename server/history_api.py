@@ -23,7 +23,11 @@ def _points(request: Request, record: BoardRecord) -> list[dict[str, Any]]:
     updates, first = request.app.state.store.history(record.id)
     if first is None:
         return []
-    return history_points(updates, first, record.created_at)
+    return history_points(updates, first, record.created_at, partner_names(record))
+
+
+def partner_names(record: BoardRecord) -> dict[str, str]:
+    return {partner["id"]: partner["name"] for partner in record.partners}
 
 
 def _seq(raw: object) -> int:
@@ -63,7 +67,8 @@ async def element(request: Request) -> JSONResponse:
     if len(element_id) > MAX_ID:
         raise HTTPProblem(400, "element id too long")
     store = request.app.state.store
-    return JSONResponse(element_history(store, record.id, element_id, record.created_at))
+    return JSONResponse(element_history(store, record.id, element_id, record.created_at,
+                                        partner_names(record)))
 
 
 async def restore(request: Request) -> JSONResponse:

@@ -33,8 +33,11 @@ def qr_data_uri(text: str) -> str:
 def link_rows(request: Request, access: Access, facilitator_token: str) -> list[dict[str, Any]]:
     """Every link of the board: role links, then one per partner, with address and QR code.
 
-    ``link`` and ``qr`` are null for a link that has no sealed copy (boards made before party
-    links, or a partner whose link was never issued): the facilitator can issue one.
+    ``link`` and ``qr`` are null when the link cannot be shown; ``shown`` says why:
+    ``"not_issued"`` for a link with no sealed copy (boards made before party links, a partner
+    whose link was never issued), ``"reissue"`` for a sealed copy that does not open (sealed
+    the older way, or under a facilitator token since replaced): the token still works, but
+    only a new link can be shown. ``"yes"`` otherwise.
     """
     record = access.record
     sealed = request.app.state.store.sealed_links(record.id)
@@ -54,9 +57,10 @@ def link_rows(request: Request, access: Access, facilitator_token: str) -> list[
         if found is None or found.link != link:
             token = None
         address = board_link(request, record.id, token) if token else None
+        shown = "yes" if address else ("reissue" if link in sealed else "not_issued")
         rows.append({
             "link_id": link, "role": role, "party": party, "token": token, "link": address,
-            "qr": qr_data_uri(address) if address else None,
+            "qr": qr_data_uri(address) if address else None, "shown": shown,
         })
     return rows
 
@@ -98,7 +102,7 @@ def _issue(request: Request, access: Access, link: str) -> dict[str, Any]:
         "role": Role.FACILITATOR.value if link == "facilitator" else (
             Role.PARTICIPANT.value if party else link),
         "party": {"id": party, "name": names[party]} if party else None,
-        "token": token, "link": address, "qr": qr_data_uri(address),
+        "token": token, "link": address, "qr": qr_data_uri(address), "shown": "yes",
     }
 
 

@@ -38,7 +38,7 @@ from .guard import BOARD_ROOTS, UpdateGuard
 from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
 from .presence import Presence
-from .store import BoardDamaged, BoardFrozen, Store
+from .store import BoardDamaged, BoardFrozen, Sender, Store
 from .tokens import Role
 from .transport import CloseCode, FrameRejected, Transport, TransportClosed
 from .yupdate import UpdateRejected, UpdateSummary, read_update
@@ -90,6 +90,15 @@ class Peer:
         self.closing: tuple[int, str] | None = None
         #: The sender task is waiting in an awaited send: later frames must queue behind it.
         self.sending = False
+
+    def sender(self) -> Sender:
+        """Who this connection's updates come from, for the history: role, party, seat."""
+        speaker = self.speaker
+        if speaker is None:
+            return Sender(self.role.value)
+        party = speaker.link.removeprefix("party:") if speaker.link.startswith("party:") else ""
+        return Sender(self.role.value, party, self.seat or "", speaker.name,
+                      speaker.organisation if self.seat else "")
 
     def push(self, data: bytes) -> None:
         if self.closing:
@@ -284,7 +293,7 @@ class Room:
             self.apply_remote(missing)
 
     def server_change(
-        self, change: Callable[[Doc], None], *, by: str = "server", note: str = ""
+        self, change: Callable[[Doc], None], *, by: Sender | str = "server", note: str = ""
     ) -> None:
         """Apply a change made by the server itself (on behalf of ``by``, for the history):
         stored, then sent to every peer."""
@@ -294,7 +303,7 @@ class Room:
         if not self._server_update(self.doc.get_update(before), by=by, note=note):
             raise BoardFrozen(self.board_id)
 
-    def _server_update(self, update: bytes, by: str = "server", note: str = "") -> bool:
+    def _server_update(self, update: bytes, by: Sender | str = "server", note: str = "") -> bool:
         """Store and send a change the server made (its clocks move too)."""
         self.client_ids.server_wrote(read_update(update, max_string=1 << 30))
         return self._store_and_send(update, skip=None, by=by, note=note)
@@ -434,7 +443,8 @@ class Room:
             self._reject(peer, CloseCode.PROTOCOL_ERROR, "update rejected")
             return
         self._record_clients(peer, summary, claim)
-        if not self._store_and_send(update, skip=peer, by=peer.role.value):
+        sender = peer.sender()
+        if not self._store_and_send(update, skip=peer, by=sender):
             return
         step = self.meta.get("step")
         key = (activity_key(peer.speaker), int(step) if isinstance(step, int | float) else 0)
@@ -443,7 +453,7 @@ class Room:
             self._server_update(reversal)
         if correction is not None:
             # The server's stamp of who wrote it belongs, in the history, to the same edit.
-            self.server_change(correction, by=peer.role.value)
+            self.server_change(correction, by=sender)
 
     def _over_board_limits(self, summary: UpdateSummary, size: int) -> str | None:
         limits = self.limits
@@ -476,7 +486,7 @@ class Room:
         self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
 
     def _store_and_send(
-        self, update: bytes, skip: Peer | None, by: str = "server", note: str = ""
+        self, update: bytes, skip: Peer | None, by: Sender | str = "server", note: str = ""
     ) -> bool:
         """Append an update to the store (with its sender, for the history), then queue it to
         every peer but ``skip``.

@@ -15,7 +15,7 @@ from .canvas_versions import bring_up_to_date
 from .limits import RoomLimits
 from .room import Room, load_document
 from .settings import Settings
-from .store import Store
+from .store import Sender, Store
 
 if TYPE_CHECKING:
     from .bus import Bus
@@ -69,7 +69,7 @@ class Rooms:
         change: Callable[[Doc], None],
         *,
         freeze: bool = False,
-        by: str = "server",
+        by: Sender | str = "server",
         note: str = "",
     ) -> Doc:
         """Make a change as the server, whether or not anyone has the board open.

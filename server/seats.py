@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .api import authorize_access, text_field
-from .attribution import Speaker
+from .attribution import Speaker, close_seat
 from .links import Access
 from .requests import HTTPProblem, read_json
 from .store import Store, could_be_stored_id
@@ -137,6 +137,8 @@ async def remove_seat(request: Request) -> JSONResponse:
     if not could_be_stored_id(seat_id) or not request.app.state.store.remove_seat(
             access.record.id, seat_id):
         raise HTTPProblem(404, "there is no such seat on this board")
+    # Its open connections end now (1008, as for a revoked link): they spoke for the seat.
+    close_seat(request.app.state.rooms, access.record.id, seat_id)
     return JSONResponse({"removed": seat_id})
 
 

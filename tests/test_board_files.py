@@ -153,3 +153,26 @@ def test_newer_or_damaged_board_files_are_refused_with_a_message(server):
     after = len(api(server, "GET", f"/api/boards/{board['id']}/history",
                     board["tokens"]["facilitator"]).json())
     assert after == before
+
+
+def test_a_moved_history_still_says_which_party_and_seat_sent_each_update(server, other):
+    board = server.create_board()
+    zorg = next(p["token"] for p in board["parties"] if p["name"] == "Zorg")
+    seat = api(server, "POST", f"/api/boards/{board['id']}/seats", zorg,
+               json={"name": "Ayla"}).json()["id"]
+
+    async def scenario() -> None:
+        url = f"{server.ws_url}/{board['id']}?token={zorg}&seat={seat}"
+        async with connected(url) as client, \
+                connected(server.board_ws(board, "observer")) as check:
+            client.add_note("a1", "Short lines", x=100, y=200)
+            await client.flush()
+            await wait_for(lambda: "a1" in check.elements, what="stored")
+
+    asyncio.run(scenario())
+    moved = api(other, "POST", "/api/boards/import", content=export(server, board)).json()
+    points = api(other, "GET", f"/api/boards/{moved['id']}/history",
+                 moved["tokens"]["facilitator"]).json()
+    assert {"role": "participant", "party": {"id": "p2", "name": "Zorg"}, "seat": seat,
+            "name": "Ayla", "org": "Zorg", "guest": False} in [
+                s for p in points for s in p["senders"]]

@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 from pycrdt import Map
+from test_attribution import values_spot
 from yclient import YClient, connected, wait_for
 
 from partnerboard.server.history import POINT_SPAN, history_points
@@ -148,6 +149,17 @@ def test_history_is_for_the_facilitator_and_restore_refuses_bad_input(server):
     assert answer.status_code == 409 and "finalized" in answer.json()["error"]
 
 
+def test_people_typing_at_once_share_a_point_that_lists_each_of_them():
+    ayla = {"party": "p1", "seat": "s1", "name": "Ayla", "org": "Zorg"}
+    gijs = {"seat": "s2", "name": "Gijs", "org": "Omega"}
+    updates = [HistoryUpdate(seq, 1000.0 + seq * 0.1, "participant",
+                             **(ayla if seq % 2 else gijs)) for seq in range(1, 21)]
+    points = history_points(updates, 0, 999.0, {"p1": "Zorg"})
+    assert len(points) == 2 and points[1]["updates"] == 20
+    assert [(s["name"], s["org"], s["guest"], s["party"]) for s in points[1]["senders"]] == [
+        ("Ayla", "Zorg", False, {"id": "p1", "name": "Zorg"}), ("Gijs", "Omega", True, None)]
+
+
 def test_points_come_at_least_every_five_seconds_and_split_by_sender():
     updates = [HistoryUpdate(seq, 1000.0 + seq * 0.5, "participant") for seq in range(1, 31)]
     updates += [HistoryUpdate(31, 1016.0, "facilitator"), HistoryUpdate(32, 1016.1, "facilitator")]
@@ -161,3 +173,67 @@ def test_points_come_at_least_every_five_seconds_and_split_by_sender():
         assert (point["seq"] - point["from_seq"]) * 0.5 < POINT_SPAN
     assert [p["by"] for p in points[-2:]] == ["facilitator", "facilitator"]
     assert points[-1]["restore_of"] == 5 and points[-1]["updates"] == 1
+
+
+def test_each_update_records_its_party_and_seat_and_keeps_them_after_the_seat_goes(server):
+    """'Who sent it (role, party or seat)': a party link's seat, a guest seat, and a connection
+    without a seat each show as such in the history and in a note's history, also after the
+    facilitator removed the seat (the name is kept with the update)."""
+    board = server.create_board()
+    fac = board["tokens"]["facilitator"]
+    base = f"/api/boards/{board['id']}"
+    zorg = next(p["token"] for p in board["parties"] if p["name"] == "Zorg")
+    guest = board["tokens"]["participant"]
+
+    def seat(token: str, name: str, org: str = "") -> str:
+        answer = api(server, "POST", base + "/seats", token, json={"name": name, "org": org})
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
+    ayla, gijs = seat(zorg, "Ayla"), seat(guest, "Gijs", "Omega")
+
+    def ws(token: str, seat_id: str | None = None) -> str:
+        return f"{server.ws_url}/{board['id']}?token={token}" + (
+            f"&seat={seat_id}" if seat_id else "")
+
+    async def edit() -> None:
+        async with connected(ws(zorg, ayla)) as a, connected(ws(guest, gijs)) as g, \
+                connected(ws(zorg)) as unseated:
+            a.add_note("a1", "Short lines", **values_spot())
+            await a.flush()
+            await wait_for(lambda: "a1" in g.elements, what="Ayla's note")
+            text = g.elements["a1"]["text"]
+            text.insert(len(str(text)), " please")  # the guest edits Zorg's note
+            await g.flush()
+            await wait_for(lambda: str(a.elements["a1"]["text"]).endswith("please"))
+            unseated.add_note("u1", "Nameless", **values_spot(120))
+            await unseated.flush()
+            await wait_for(lambda: "u1" in a.elements, what="the unseated note")
+
+    asyncio.run(edit())
+    assert api(server, "DELETE", f"{base}/seats/{ayla}", fac).status_code == 200
+
+    points = api(server, "GET", base + "/history", fac).json()
+    senders = [s for p in points if not p.get("start") for s in p["senders"]]
+    assert {"role": "participant", "party": {"id": "p2", "name": "Zorg"}, "seat": ayla,
+            "name": "Ayla", "org": "Zorg", "guest": False} in senders
+    assert {"role": "participant", "party": None, "seat": gijs, "name": "Gijs", "org": "Omega",
+            "guest": True} in senders
+    assert {"role": "participant", "party": {"id": "p2", "name": "Zorg"}, "seat": None,
+            "name": None, "org": None, "guest": False} in senders
+    assert all(p["by"] == "participant" for p in points if not p.get("start"))
+    # Each sender is listed once per point, in the order of their first update.
+    order = [s["name"] for s in senders]
+    assert order.index("Ayla") < order.index("Gijs") < order.index(None)
+    for point in points:
+        assert len({(s["party"] or {}).get("id", "") + (s["seat"] or "")
+                    for s in point["senders"]}) == len(point["senders"])
+
+    steps = api(server, "GET", base + "/history/elements/a1", fac).json()
+    by = [(s["sender"]["name"], s["element"]["text"]) for s in steps if s["element"]]
+    assert ("Ayla", "Short lines") in by and ("Gijs", "Short lines please") in by
+    # Written to the store itself, not only worked out when answering.
+    stored = server.query(f"SELECT sender, party, seat, person, org FROM updates WHERE board_id ="
+                          f" '{board['id']}' AND seat IS NOT NULL ORDER BY id")
+    assert ("participant", "p2", ayla, "Ayla", "Zorg") in stored
+    assert ("participant", None, gijs, "Gijs", "Omega") in stored

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Iterable
 
 import httpx
-from yclient import connected
+from yclient import connected, wait_for
 
 
 def call(server, method: str, path: str, token: str, body: object = None,
@@ -142,3 +142,50 @@ def test_per_organisation_limit_holds_across_seats(server):
     other = join(server, board, gemeente, "Bram")["id"]
     assert call(server, "POST", base + "/votes", gemeente,
                 {"element": "a", "seat": other}).status_code == 200
+
+
+def test_removing_a_seat_closes_its_sockets_at_once_and_it_cannot_vote(server):
+    board = with_notes(server, ["a", "b"])
+    base = f"/api/boards/{board['id']}"
+    facilitator = board["tokens"]["facilitator"]
+    zorg = board["parties"][1]["token"]
+    guest = board["tokens"]["participant"]
+    call(server, "POST", base + "/voting", facilitator, {"votes_per_participant": 3})
+    ayla = join(server, board, zorg, "Ayla")["id"]
+    bo = join(server, board, zorg, "Bo")["id"]  # same party link, another person
+    gijs = join(server, board, guest, "Gijs", "Omega")["id"]
+    assert call(server, "POST", base + "/votes", zorg,
+                {"element": "a", "seat": ayla}).status_code == 200
+
+    def ws(token: str, seat: str) -> str:
+        return f"{server.ws_url}/{board['id']}?token={token}&seat={seat}"
+
+    async def scenario() -> None:
+        async with connected(ws(zorg, ayla)) as tab1, connected(ws(zorg, ayla)) as tab2, \
+                connected(ws(zorg, bo)) as other, connected(ws(guest, gijs)) as outsider:
+            removed = await asyncio.to_thread(call, server, "DELETE", base + f"/seats/{ayla}",
+                                              facilitator)
+            assert removed.status_code == 200
+            # Both of the seat's sockets close with the revoked-link code, right away.
+            assert await tab1.wait_closed() == 1008
+            assert await tab2.wait_closed() == 1008
+            assert tab1.ws.close_reason == "your seat was removed by the facilitator"
+            # The same link's other seat and the guest keep their connections and can write.
+            other.add_note("bo1", "still here")
+            await other.flush()
+            await wait_for(lambda: "bo1" in outsider.elements, what="the other seat's note")
+            assert other.close_code is None and outsider.close_code is None
+
+    asyncio.run(scenario())
+    # The seat is gone with its votes: it can neither vote nor read votes; Bo still votes.
+    assert call(server, "POST", base + "/votes", zorg,
+                {"element": "b", "seat": ayla}).status_code == 403
+    assert call(server, "GET", base + "/votes", zorg, params={"seat": ayla}).status_code == 403
+    assert call(server, "GET", base + f"/seats/{ayla}", zorg).status_code == 404
+    assert call(server, "POST", base + "/votes", zorg,
+                {"element": "b", "seat": bo}).status_code == 200
+    seats = {row["name"]: row for row in call(server, "GET", base + "/seats",
+                                              facilitator).json()["seats"]}
+    assert "Ayla" not in seats and seats["Bo"]["votes_used"] == 1
+    results = call(server, "POST", base + "/voting/close", facilitator).json()["results"]
+    assert results == {"b": 1}

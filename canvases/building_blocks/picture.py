@@ -23,8 +23,8 @@ def draw_score(element: Element, picture: Picture) -> None:
                        fill=INK if value is not None and dot <= value else "#e4e7eb")
     picture.text(element.x + 18 + HIGHEST * 22, element.y + 8, str(value or "–"), size=16.0,
                  weight="bold")
-    picture.text(element.x + 10, element.y + element.h - 22, caption(element), size=12.0,
-                 fill=MUTED, width=element.w - 20)
+    picture.text(element.x + 10, element.y + element.h - 22, caption(element, picture.language),
+                 size=12.0, fill=MUTED, width=element.w - 20)
 
 
 def draw_means(board: BoardSnapshot, canvas: CanvasSpec, picture: Picture) -> None:

@@ -106,7 +106,7 @@ def draw_rule(element: Element, picture: Picture) -> None:
     level = LEVELS.get(element.get("level"))
     title = level[picture.language] if level else ""
     picture.card(element.x, element.y, element.w, element.h, element.text,
-                 caption=" · ".join(p for p in (title, caption(element)) if p),
+                 caption=" · ".join(p for p in (title, caption(element, picture.language)) if p),
                  fill=colour(element.color, "#c5e3f6"))
 
 

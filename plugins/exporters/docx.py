@@ -12,7 +12,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.shared import Mm, Pt, Twips
 
-from ..covenant_outline import Line, outline, words
+from ..covenant_outline import Line, outline, participant_label, words
 from ..covenant_words import check_title, format_date, language_of
 from .board_png import board_png
 
@@ -98,10 +98,8 @@ def render_docx(covenant: dict[str, Any]) -> bytes:
     for party in covenant["parties"]:
         document.add_paragraph(party["name"], style="List Bullet")
     if covenant["participants"]:
-        people = ", ".join(
-            p["name"] + (f" ({p['organisation']})" if p["organisation"] else "")
-            for p in covenant["participants"]
-        )
+        people = ", ".join(participant_label(p, language_of(covenant))
+                           for p in covenant["participants"])
         document.add_paragraph(f"{w['participants']}: {people}")
     _picture(document, covenant, w["picture"])
     for chapter in outline(covenant):

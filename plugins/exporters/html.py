@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..covenant_outline import outline, words
+from ..covenant_outline import outline, participant_label, words
 from ..covenant_words import check_title, format_date, language_of
 
 _TEMPLATES = resources.files(__package__) / "templates"
@@ -51,4 +51,5 @@ def render_html(covenant: dict[str, Any]) -> str:
         picture=picture_uri(covenant),
         check_title=lambda check: check_title(check, language),
         date=lambda value: format_date(str(value), language),
+        participant=lambda person: participant_label(person, language),
     )

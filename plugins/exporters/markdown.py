@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..covenant_outline import Line, outline, words
+from ..covenant_outline import Line, outline, participant_label, words
 from ..covenant_words import check_title, format_date
 
 #: Characters that start inline syntax anywhere in a line: emphasis, code, links, raw HTML
@@ -45,12 +45,8 @@ def _header(covenant: dict[str, Any], w: dict[str, str], language: str) -> list[
     lines += ["", f"## {w['parties']}", ""]
     lines += [f"- {escape(party['name'])}" for party in covenant["parties"]] or [f"- {w['empty']}"]
     if covenant["participants"]:
-        people = ", ".join(
-            escape(p["name"]) + (f" ({escape(p['organisation'])}"
-                                 + (f", {w['guest']}" if p.get("guest") else "") + ")"
-                                 if p["organisation"] else "")
-            for p in covenant["participants"]
-        )
+        people = ", ".join(participant_label(p, language, escape)
+                           for p in covenant["participants"])
         lines += ["", f"{w['participants']}: {people}"]
     return lines
 

@@ -30,7 +30,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from ..covenant_outline import Line, outline, words
+from ..covenant_outline import Line, outline, participant_label, words
 from ..covenant_words import check_title, format_date, language_of
 from .board_png import board_png
 
@@ -104,8 +104,7 @@ def render_pdf(covenant: dict[str, Any]) -> bytes:
                            [ListItem(Paragraph(_text(w["empty"]), styles["body"]))],
                            bulletType="bullet")]
     if covenant["participants"]:
-        people = ", ".join(p["name"] + (f" ({p['organisation']})" if p["organisation"] else "")
-                           for p in covenant["participants"])
+        people = ", ".join(participant_label(p, language) for p in covenant["participants"])
         story.append(Paragraph(_text(f"{w['participants']}: {people}"), styles["body"]))
     png = board_png(covenant)
     if png is not None:

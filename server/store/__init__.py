@@ -16,8 +16,9 @@ from typing import Any, Protocol
 from .migrations import SchemaTooNew, StoreError
 
 __all__ = [
-    "BoardDamaged", "BoardFrozen", "BoardRecord", "HistoryUpdate", "SchemaTooNew", "Store",
-    "StoreDamaged", "StoreError", "board_transaction", "could_be_stored_id", "open_store",
+    "BoardDamaged", "BoardFrozen", "BoardRecord", "HistoryUpdate", "SchemaTooNew", "Sender",
+    "Store", "StoreDamaged", "StoreError", "board_transaction", "could_be_stored_id",
+    "open_store",
 ]
 
 
@@ -70,11 +71,45 @@ class BoardRecord:
 
 
 @dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as far as the server knows it.
+
+    ``role`` is "facilitator", "participant" or "server"; ``party`` the partner id of a party
+    link; ``seat`` the seat the connection presented, with that seat's ``name`` and ``org`` as
+    they were then (kept, so the history still says who after the seat is removed). Empty
+    where unknown: the server's own changes, connections without a seat, older updates.
+    """
+
+    role: str = "server"
+    party: str = ""
+    seat: str = ""
+    name: str = ""
+    org: str = ""
+
+    @classmethod
+    def of(cls, by: Sender | str) -> Sender:
+        return by if isinstance(by, Sender) else cls(role=by)
+
+    def columns(self) -> tuple[str, str | None, str | None, str | None, str | None]:
+        """(sender, party, seat, person, org) as stored: NULL for what is unknown."""
+        return (self.role, self.party or None, self.seat or None, self.name or None,
+                self.org or None)
+
+
+@dataclass(frozen=True)
 class HistoryUpdate:
     seq: int
     at: float | None
     by: str
     note: str = ""
+    party: str = ""
+    seat: str = ""
+    name: str = ""
+    org: str = ""
+
+    @property
+    def sender(self) -> Sender:
+        return Sender(self.by, self.party, self.seat, self.name, self.org)
 
 
 class Store(Protocol):
@@ -90,10 +125,11 @@ class Store(Protocol):
         ...
 
     def append_update(
-        self, board_id: str, update: bytes, by: str = "server", note: str = ""
+        self, board_id: str, update: bytes, by: Sender | str = "server", note: str = ""
     ) -> int:
-        """Keep an update with the time and its sender (a role, party or seat; "server" for
-        the server's own changes); ``note`` marks special ones such as a restore."""
+        """Keep an update with the time and its sender (role, party and seat, see
+        :class:`Sender`; a plain role string is a sender with only a role, "server" for the
+        server's own changes); ``note`` marks special ones such as a restore."""
         ...
 
     def client_owners(self, board_id: str) -> dict[int, str]:
@@ -114,8 +150,8 @@ class Store(Protocol):
         ...
 
     def history(self, board_id: str) -> tuple[list[HistoryUpdate], int | None]:
-        """Every kept update's (seq, at, by, note), oldest first, and the seq of the earliest
-        moment that can be shown (None for an unknown board)."""
+        """Every kept update's (seq, at, sender, note), oldest first, and the seq of the
+        earliest moment that can be shown (None for an unknown board)."""
         ...
 
     def state_at(self, board_id: str, seq: int) -> list[bytes] | None:
@@ -127,7 +163,7 @@ class Store(Protocol):
         self,
         board: BoardRecord,
         checkpoint: bytes,
-        updates: list[tuple[float | None, str, str, bytes]],
+        updates: list[tuple[float | None, Sender | str, str, bytes]],
         document: bytes,
         *,
         final_snapshot: bytes | None = None,

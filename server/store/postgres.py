@@ -36,7 +36,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 from pycrdt import Doc
 
-from . import BoardFrozen, BoardRecord, HistoryUpdate, StoreError
+from . import BoardFrozen, BoardRecord, HistoryUpdate, Sender, StoreError
 from .drafts import DraftTables
 from .networks import NetworkTables
 from .postgres_parties import PostgresPartyTables
@@ -173,13 +173,13 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables):
         return updates, last
 
     def append_update(
-        self, board_id: str, update: bytes, by: str = "server", note: str = ""
+        self, board_id: str, update: bytes, by: Sender | str = "server", note: str = ""
     ) -> int:
         row = self._one(
-            "INSERT INTO updates (board_id, data, at, sender, note)"
-            " SELECT id, %s, %s, %s, %s FROM boards"
+            "INSERT INTO updates (board_id, data, at, note, sender, party, seat, person, org)"
+            " SELECT id, %s, %s, %s, %s, %s, %s, %s, %s FROM boards"
             " WHERE id = %s AND state = 'open' FOR SHARE RETURNING id",
-            (update, time.time(), by, note or None, board_id),
+            (update, time.time(), note or None, *Sender.of(by).columns(), board_id),
         )
         if row is None:
             raise BoardFrozen(board_id)
@@ -254,11 +254,12 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables):
         if first is None or first[0] is None:
             return [], None
         rows = self._all(
-            "SELECT id, at, coalesce(sender, ''), coalesce(note, '') FROM updates"
+            "SELECT id, at, coalesce(sender, ''), coalesce(note, ''), coalesce(party, ''),"
+            " coalesce(seat, ''), coalesce(person, ''), coalesce(org, '') FROM updates"
             " WHERE board_id = %s AND id > %s ORDER BY id",
             (board_id, int(first[0])),
         )
-        return [HistoryUpdate(int(r[0]), r[1], r[2], r[3]) for r in rows], int(first[0])
+        return [HistoryUpdate(int(r[0]), *r[1:]) for r in rows], int(first[0])
 
     def state_at(self, board_id: str, seq: int) -> list[bytes] | None:
         checkpoint = self._one(
@@ -287,7 +288,7 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables):
         self,
         board: BoardRecord,
         checkpoint: bytes,
-        updates: list[tuple[float | None, str, str, bytes]],
+        updates: list[tuple[float | None, Sender | str, str, bytes]],
         document: bytes,
         *,
         final_snapshot: bytes | None = None,
@@ -316,9 +317,9 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables):
             last = 0
             for at, by, note, data in updates:
                 row = conn.execute(
-                    "INSERT INTO updates (board_id, data, at, sender, note, folded)"
-                    " VALUES (%s, %s, %s, %s, %s, true) RETURNING id",
-                    (board.id, data, at, by, note or None),
+                    "INSERT INTO updates (board_id, data, at, note, sender, party, seat, person,"
+                    " org, folded) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, true) RETURNING id",
+                    (board.id, data, at, note or None, *Sender.of(by).columns()),
                 ).fetchone()
                 last = int(row[0]) if row else last
             conn.execute(

@@ -10,7 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from . import BoardRecord, HistoryUpdate, StoreDamaged
+from . import BoardRecord, HistoryUpdate, Sender, StoreDamaged
 from .drafts import DraftTables
 from .migrations import StoreError
 from .networks import NetworkTables
@@ -118,11 +118,12 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables):
         return updates, last
 
     def append_update(
-        self, board_id: str, update: bytes, by: str = "server", note: str = ""
+        self, board_id: str, update: bytes, by: Sender | str = "server", note: str = ""
     ) -> int:
         cursor = self.db.execute(
-            "INSERT INTO updates (board_id, data, at, sender, note) VALUES (?, ?, ?, ?, ?)",
-            (board_id, update, time.time(), by, note or None),
+            "INSERT INTO updates (board_id, data, at, note, sender, party, seat, person, org)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (board_id, update, time.time(), note or None, *Sender.of(by).columns()),
         )
         return int(cursor.lastrowid or 0)
 
@@ -168,7 +169,8 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables):
         if first is None:
             return [], None
         rows = self.db.execute(
-            "SELECT id, at, coalesce(sender, ''), coalesce(note, '') FROM updates"
+            "SELECT id, at, coalesce(sender, ''), coalesce(note, ''), coalesce(party, ''),"
+            " coalesce(seat, ''), coalesce(person, ''), coalesce(org, '') FROM updates"
             " WHERE board_id = ? AND id > ? ORDER BY id",
             (board_id, first),
         ).fetchall()
@@ -192,7 +194,7 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables):
         self,
         board: BoardRecord,
         checkpoint: bytes,
-        updates: list[tuple[float | None, str, str, bytes]],
+        updates: list[tuple[float | None, Sender | str, str, bytes]],
         document: bytes,
         *,
         final_snapshot: bytes | None = None,
@@ -220,8 +222,9 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables):
             last = 0
             for at, by, note, data in updates:
                 cursor = self.db.execute(
-                    "INSERT INTO updates (board_id, data, at, sender, note) VALUES (?, ?, ?, ?, ?)",
-                    (board.id, data, at, by, note or None),
+                    "INSERT INTO updates (board_id, data, at, note, sender, party, seat, person,"
+                    " org) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (board.id, data, at, note or None, *Sender.of(by).columns()),
                 )
                 last = int(cursor.lastrowid or 0)
             self.db.execute(

@@ -60,13 +60,19 @@ def build(data: Path, updates: int) -> tuple[str, str]:
             elements[key]["x"] = float(rng.randrange(3000))
         else:
             elements[key]["text"] += "."
-        rows.append((board_id, pending.pop(), start + index * 0.05,
-                     "participant" if index % 7 else "facilitator"))
+        # Senders as a room stores them: role, and for a seat of a party link its partner,
+        # seat and the person's name and organisation (ten people, two partners).
+        person = index % 10
+        sender = (("participant", f"p{person % 2 + 1}", f"seat{person}", f"Person {person}",
+                   ("Gemeente", "Zorg")[person % 2]) if index % 7
+                  else ("facilitator", None, None, None, None))
+        rows.append((board_id, pending.pop(), start + index * 0.05, *sender))
         if len(rows) == 500 or index == updates - 1:
             with store.db:
                 store.db.execute("BEGIN")
                 store.db.executemany(
-                    "INSERT INTO updates (board_id, data, at, sender) VALUES (?, ?, ?, ?)", rows)
+                    "INSERT INTO updates (board_id, data, at, sender, party, seat, person, org)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
                 last = store.db.execute("SELECT max(id) FROM updates").fetchone()[0]
             store.compact(board_id, doc.get_update(), last)
             rows = []

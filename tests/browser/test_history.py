@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 
 import httpx
@@ -101,3 +102,40 @@ def test_facilitator_sees_the_vandalism_and_restores_the_moment_before(server, o
                        headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
     assert [p["by"] for p in points[-2:]] == ["participant", "facilitator"]
     assert "restore_of" in points[-1]
+
+
+def test_the_history_panel_says_which_person_and_organisation_changed_what(server, open_board):
+    """'Who changed what in that span': a party link's person with their partner, a guest with
+    the self-declared organisation marked, not just 'participant'."""
+    from browser.facilitation_helpers import IN_RELATIONS, IN_VALUES, note_at
+
+    board = server.create_board()
+    ayla = open_board(board, party="Zorg", name="Ayla")
+    facilitator = open_board(board, "facilitator", name="Fee")
+    note_at(ayla, "Short lines", IN_RELATIONS)
+    expect(facilitator.locator(".board-main .note")).to_have_count(1)
+    # The facilitator's note in between: the two participants' notes are two spans.
+    note_at(facilitator, "Agenda", (IN_VALUES[0], IN_VALUES[1] + 250))
+    gijs = open_board(board, name="Gijs", org="Omega")
+    note_at(gijs, "Ask the residents", IN_VALUES)
+    expect(facilitator.locator(".board-main .note")).to_have_count(3)
+
+    facilitator.locator("[data-action=history]").click()
+    dialog = facilitator.locator("dialog.history-dialog")
+    expect(dialog).to_be_visible()
+    when = dialog.locator(".history-when")
+    changes = dialog.locator(".history-changes li")
+    slider = dialog.locator(".history-slider")
+    slider.focus()
+    seen: dict[str, list[str]] = {}
+    for _ in range(int(slider.get_attribute("max") or 0) + 1):
+        label = when.text_content() or ""
+        for name in ("Ayla", "Gijs"):
+            if name in label and name not in seen:
+                expect(changes.first.locator(".history-by")).to_contain_text(name)
+                seen[name] = changes.all_text_contents()
+        facilitator.keyboard.press("ArrowLeft")
+        expect(dialog).to_have_attribute("data-seq", re.compile(r"\d+"))
+    assert any(line.startswith("Ayla (Zorg): added: “Short lines”") for line in seen["Ayla"])
+    assert any(line.startswith("Gijs (Omega, guest): added: “Ask the residents”")
+               for line in seen["Gijs"])

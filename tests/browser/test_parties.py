@@ -142,3 +142,72 @@ def test_share_panel_shows_every_party_link_with_qr_and_replaces_one(open_board,
     panel.get_by_role("button", name="Add", exact=True).click()
     expect(panel.locator(".share-row.party")).to_have_count(3)
     expect(panel.locator(".share-row[data-link='party:p3'] img.qr")).to_be_visible()
+
+
+def test_share_panel_asks_to_reissue_a_link_it_cannot_show_again(open_board, board, server):
+    """A link sealed the older way (second development round) cannot be opened any more: the
+    panel says so and offers a new link instead of failing."""
+    from test_link_seal import old_seal
+
+    zorg = board["parties"][1]
+    value = old_seal(zorg["token"], board["tokens"]["facilitator"], board["id"], "party:p2")
+    server.query(f"UPDATE sealed_links SET sealed = '{value}' WHERE board_id = '{board['id']}'"
+                 " AND link = 'party:p2' RETURNING link")
+    fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+    fac.get_by_role("button", name="Share").click()
+    panel = fac.locator("aside.share")
+    row = panel.locator(".share-row[data-link='party:p2']")
+    expect(row.locator(".link-state")).to_contain_text("re-issue this link to see it again")
+    expect(row.locator("input.link")).to_be_hidden()
+    expect(row.locator("img.qr")).to_have_count(0)
+    expect(panel.locator(".share-row[data-link='party:p1'] input.link")) \
+        .to_have_value(board["parties"][0]["link"])
+    expect(panel.locator("p.panel-error")).to_have_text("")
+
+    fac.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="New link").click()
+    expect(row.locator("input.link")).to_be_visible()
+    expect(row.locator("img.qr")).to_be_visible()
+    expect(row.locator(".link-state")).to_have_count(0)
+    assert httpx.get(row.locator("input.link").input_value()).status_code == 200
+
+
+def test_the_outline_marks_a_guests_organisation_in_both_languages(open_board, server):
+    """The board's outline (the text view of every note) shows a guest's self-declared
+    organisation marked, as the note itself and the covenant do."""
+    for language, mark in (("en", "guest"), ("nl", "gast")):
+        board = server.create_board(language=language)
+        gijs = open_board(board, name="Gijs", org="Omega")
+        note_at(gijs, "Ask the residents", IN_VALUES)
+        ayla = open_board(board, party="Zorg", name="Ayla")
+        note_at(ayla, "Short lines", IN_RELATIONS)
+        fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+        fac.get_by_role("button", name="Outline" if language == "en" else "Overzicht").click()
+        items = fac.locator(".outline-item")
+        expect(items.filter(has_text="Ask the residents").locator(".outline-meta")) \
+            .to_have_text(f" — Omega ({mark})")
+        expect(items.filter(has_text="Short lines").locator(".outline-meta")) \
+            .to_have_text(" — Zorg")
+
+
+def test_a_removed_seat_is_disconnected_at_once_and_told_why(open_board, board, server):
+    fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+    ayla = open_board(board, party="Zorg", name="Ayla")
+    bram = open_board(board, party="Gemeente", name="Bram")
+    fac.get_by_role("button", name="Share").click()
+    seats = fac.locator(".share-seats tbody tr")
+    expect(seats.filter(has_text="Ayla")).to_have_count(1)
+    fac.once("dialog", lambda dialog: dialog.accept())
+    seats.filter(has_text="Ayla").get_by_role("button", name="Remove").click()
+    expect(seats.filter(has_text="Ayla")).to_have_count(0)
+    expect(ayla.locator("#connection")).to_have_text(
+        "The facilitator removed your seat. Reload the page to join again.")
+    expect(ayla.locator("#connection")).to_have_attribute("data-state", "denied")
+    expect(bram.locator("#connection")).to_have_attribute("data-state", "connected")
+    # Reloading joins again with a new seat (no votes carried over).
+    ayla.reload()
+    expect(ayla.locator("#app")).to_have_attribute("data-joined", "true")
+    expect(ayla.locator("#connection")).to_have_attribute("data-state", "connected")
+    fac.get_by_role("button", name="Share").click()
+    fac.get_by_role("button", name="Share").click()
+    expect(seats.filter(has_text="Ayla")).to_have_count(1)

@@ -7,12 +7,17 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import { Emitter } from './events.js'
 
 const POLICY_VIOLATION = 1008
+// The close reason the server gives when the facilitator removed this connection's seat
+// (server/attribution.py close_seat): the page says so instead of "no access".
+const SEAT_REMOVED = 'your seat was removed by the facilitator'
 
 export class Connection extends Emitter {
   constructor ({ boardId, token, seat, doc }) {
     super()
     this.doc = doc
     this.status = 'connecting'
+    /** Why the server refused this connection ('seat_removed'), when it said. */
+    this.deniedBecause = ''
     this.unsynced = 0
     this.everSynced = false
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
@@ -40,6 +45,7 @@ export class Connection extends Emitter {
     })
     this.provider.on('connection-close', event => {
       if (event && event.code === POLICY_VIOLATION) {
+        this.deniedBecause = event.reason === SEAT_REMOVED ? 'seat_removed' : ''
         this._set('denied')
         this.provider.disconnect()
       }

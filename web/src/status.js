@@ -12,7 +12,8 @@ export function connectionStatus (app) {
     const { status, unsynced } = app.connection
     node.dataset.state = status
     node.dataset.unsynced = String(unsynced)
-    setText(node.children[1], t(`status_${status}`))
+    const removed = status === 'denied' && app.connection.deniedBecause === 'seat_removed'
+    setText(node.children[1], t(removed ? 'status_seat_removed' : `status_${status}`))
     setText(node.children[2], unsynced === 0
       ? ''
       : unsynced === 1 ? t('unsynced_one') : t('unsynced_many', { n: unsynced }))

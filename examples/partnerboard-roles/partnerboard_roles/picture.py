@@ -11,7 +11,8 @@ WORDS = {"nl": ("wisselt", "tot"), "en": ("rotates", "until")}
 
 def draw_seat(element: Element, picture: Picture) -> None:
     picture.card(element.x, element.y, element.w, element.h, element.text,
-                 caption=caption(element), fill=colour(element.color, "#d8ecd2"))
+                 caption=caption(element, picture.language),
+                 fill=colour(element.color, "#d8ecd2"))
     if element.get("rotates") is True:
         rotates, until = WORDS.get(picture.language, WORDS["en"])
         end = element.get("until")

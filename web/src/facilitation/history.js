@@ -73,10 +73,28 @@ function clock (iso) {
   return Number.isNaN(date.getTime()) ? '—' : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
 }
 
-function sender (by) {
-  const key = `hist_by_${by}`
+function roleName (role) {
+  const key = `hist_by_${role}`
   const text = t(key)
-  return text === key ? String(by) : text
+  return text === key ? String(role) : text
+}
+
+/**
+ * Who sent a point's (or a note step's) updates: the person of each seat with their
+ * organisation (a guest's marked as self-declared), else the partner of the party link, else
+ * the role. Older history has only the role.
+ */
+function sender (entry) {
+  const all = entry.senders || [entry.sender || { role: entry.by }]
+  return all.map(senderName).join(', ')
+}
+
+function senderName (who) {
+  const org = who.party ? who.party.name : (who.org || '')
+  const marked = who.guest ? (org ? `${org}, ${t('guest')}` : t('guest')) : org
+  if (who.name) return marked ? `${who.name} (${marked})` : who.name
+  if (who.party) return `${roleName(who.role)} (${who.party.name})`
+  return roleName(who.role)
 }
 
 function short (text) {
@@ -199,7 +217,7 @@ export function installHistory (fac) {
 
   function label (point) {
     if (point.start) return t('hist_start', { time: clock(point.at) })
-    let text = t('hist_point', { time: clock(point.at), by: sender(point.by), n: point.updates })
+    let text = t('hist_point', { time: clock(point.at), by: sender(point), n: point.updates })
     if (point.restore_of !== undefined) {
       const target = points.find(p => p.seq === point.restore_of)
       text += ` · ${t('hist_restore_of', { time: clock(target ? target.at : null) })}`
@@ -266,7 +284,7 @@ export function installHistory (fac) {
     if (!lines.length) changes.append(h('li', { className: 'empty', text: t('hist_no_changes') }))
     for (const line of lines) {
       changes.append(h('li', { dataset: { id: line.id } },
-        h('span', { className: 'history-by', text: `${sender(point.by)}: ` }), line.text, ' ',
+        h('span', { className: 'history-by', text: `${sender(point)}: ` }), line.text, ' ',
         h('button', { className: 'link-button', attrs: { type: 'button' }, dataset: { action: 'note-history' }, text: t('hist_note'), on: { click: () => noteHistory(line.id) } })))
     }
   }
@@ -281,8 +299,8 @@ export function installHistory (fac) {
       for (const step of steps) {
         const element = step.element
         noteList.append(h('li', { dataset: { seq: String(step.seq) } }, element
-          ? t('hist_note_at', { time: clock(step.at), by: sender(step.by), text: short(element.text), x: Math.round(element.x), y: Math.round(element.y) })
-          : `${clock(step.at)} · ${sender(step.by)}: ${t('hist_note_gone')}`))
+          ? t('hist_note_at', { time: clock(step.at), by: sender(step), text: short(element.text), x: Math.round(element.x), y: Math.round(element.y) })
+          : `${clock(step.at)} · ${sender(step)}: ${t('hist_note_gone')}`))
       }
     } catch (error) {
       setText(noteTitle, '')

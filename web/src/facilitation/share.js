@@ -81,14 +81,14 @@ export function installShare (fac) {
     const again = h('button', {
       className: 'tool reissue',
       attrs: { type: 'button' },
-      text: row.link ? t('share_reissue') : t('share_issue'),
-      on: { click: () => row.link ? reissue(row) : api(app, 'POST', 'links', { link: row.link_id }).then(load, error => { problem.textContent = t('fac_failed', { error: error.message }) }) }
+      text: row.shown === 'not_issued' ? t('share_issue') : t('share_reissue'),
+      on: { click: () => row.shown === 'not_issued' ? api(app, 'POST', 'links', { link: row.link_id }).then(load, error => { problem.textContent = t('fac_failed', { error: error.message }) }) : reissue(row) }
     })
     const qr = row.qr ? h('img', { className: 'qr', attrs: { src: row.qr, alt: t('share_qr', { name: labelOf(row) }), width: 132, height: 132 } }) : null
     return h('div', { className: `share-row${row.party ? ' party' : ''}`, dataset: { link: row.link_id } },
       h('div', { className: 'share-label' }, h('strong', { text: labelOf(row) }),
         row.party ? h('span', { className: 'hint', text: ` ${t('share_party_hint')}` }) : null,
-        !row.link ? h('span', { className: 'hint', text: ` ${t('share_no_link')}` }) : null),
+        !row.link ? h('span', { className: 'hint link-state', text: ` ${t(row.shown === 'reissue' ? 'share_reissue_to_see' : 'share_no_link')}` }) : null),
       h('div', { className: 'share-field' }, field, copyButton, again), qr)
   }
 
