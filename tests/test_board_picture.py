@@ -40,7 +40,8 @@ def fill_quadrant(server, board: dict) -> None:  # noqa: ANN001
                     "color": "#ffe066", "created": 2})
                 client.elements["a1"] = Map({
                     "kind": "arrow", "x": 0, "y": 0, "w": 0, "h": 0, "text": Text(""),
-                    "from": "m1", "to": "n1", "created": 3})
+                    "author": "F", "org": "Gemeente", "color": "", "from": "m1", "to": "n1",
+                    "created": 3})
             await asyncio.sleep(0.3)
 
     asyncio.run(write())

@@ -190,7 +190,7 @@ def test_covenant_documents_in_every_format_keep_user_text_inert(server):
 
     as_json = api(server, "GET", path, token, params={"format": "json"}).json()
     assert as_json["language"] == "nl"
-    bad = api(server, "GET", path, token, params={"format": "pdf"})
+    bad = api(server, "GET", path, token, params={"format": "odt"})
     assert bad.status_code == 400 and "docx" in bad.json()["error"]
 
 
