@@ -22,7 +22,7 @@ reloads it from the store, so an update that could not be checked leaves no trac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from pycrdt import Doc, Map, Text, UndoManager
 
@@ -30,13 +30,19 @@ from partnerboard.plugins import CanvasSpec, Element, zone_of
 
 from .element_rules import COMMON_KEYS, MAX_KEYS, MAX_TEXT, element_problem, value_problem
 
-__all__ = ["UpdateGuard", "GuardFailed", "FACILITATOR_KEYS", "BOARD_ROOTS"]
+__all__ = ["UpdateGuard", "GuardFailed", "Pausable", "FACILITATOR_KEYS", "BOARD_ROOTS"]
 
 #: Element keys only the facilitator may set.
 FACILITATOR_KEYS = frozenset({"status"})
 #: The root types of a board (DESIGN §6); a client writes nowhere else.
 BOARD_ROOTS = frozenset({"meta", "partners", "elements"})
 _GUARDED = "partnerboard.guarded-update"
+
+
+class Pausable(Protocol):
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
 
 
 class GuardFailed(Exception):
@@ -77,9 +83,34 @@ class UpdateGuard:
         # Subscribed once: pycrdt inspects a callback on every observe(), which would cost
         # more than the check itself. The callbacks record only while ``_watch`` is set.
         self._watch: _Watch | None = None
-        self.meta.observe(self._on_settings)
-        self.partners.observe_deep(self._on_settings)
-        self.elements.observe_deep(self._on_elements)
+        self._subscriptions: list[tuple[Map, Any]] = []
+        #: Other observers of the document, paused with ours while an update is undone.
+        self.quiet: list[Pausable] = []
+        self._observe()
+
+    def _observe(self) -> None:
+        self._subscriptions = [
+            (self.meta, self.meta.observe(self._on_settings)),
+            (self.partners, self.partners.observe_deep(self._on_settings)),
+            (self.elements, self.elements.observe_deep(self._on_elements)),
+        ]
+
+    def _undo_unobserved(self) -> None:
+        """Undo the update with no observer subscribed: pycrdt builds an observer's event
+        objects before calling it, and for some hostile updates (found by the WebSocket
+        fuzzer: a client's structs listed twice, one of them deleting the item they follow)
+        building the undo's events reads freed memory and kills the process. Nobody needs
+        those events: the reversal is computed from the state vectors."""
+        for shared, subscription in self._subscriptions:
+            shared.unobserve(subscription)
+        for other in self.quiet:
+            other.pause()
+        try:
+            self.undo.undo()
+        finally:
+            self._observe()
+            for other in self.quiet:
+                other.resume()
 
     def _on_settings(self, _event: Any) -> None:
         if self._watch is not None and not self._watch.facilitator:
@@ -207,7 +238,7 @@ class UpdateGuard:
         reversal = None
         if problems:
             state = self.doc.get_state()
-            self.undo.undo()
+            self._undo_unobserved()
             reversal = self.doc.get_update(state)
         elif locked and zones_before is not None:
             for element_id in touched:
