@@ -423,14 +423,11 @@ class Room:
         self.attribution.begin(peer.speaker)
         try:
             try:
-                if facilitator and self.guard.locked_zone() is None:
-                    self.doc.apply_update(update)
-                else:
-                    reversal, reason = self.guard.apply(update, facilitator=facilitator)
-                    if reason:
-                        count_rejected("guard")
-                        log.info("board %s: reverted a %s's update: %s", self.board_id,
-                                 peer.role.value, reason)
+                reversal, reason = self.guard.apply(update, facilitator=facilitator)
+                if reason:
+                    count_rejected("guard")
+                    log.info("board %s: reverted a %s's update: %s", self.board_id,
+                             peer.role.value, reason)
             finally:
                 correction = self.attribution.finish()
         except BaseException as error:
