@@ -7,7 +7,7 @@ updates made from the board's real state (``seed``), the same bent in one struct
 values and Y types nested past the limit, odd delete sets) or at the byte level (``bytes``),
 unsolicited SyncStep2 (``step2``), SyncStep1 with odd state vectors, presence states (deep,
 large, NaN, not JSON, someone else's client id), presence queries, auth messages, broken
-framing, text frames and oversized frames. Checked after every few hundred inputs and at the
+framing, text frames and oversized frames. Checked after every 500 inputs and at the
 end (see tests/wsfuzz/harness.py): no process death, no traceback or error in the server log,
 the other board unchanged, the witness on the fuzzed board still syncing and seeing only what
 a client of that role may do, and after a restart the stored boards equal what the server
@@ -30,7 +30,7 @@ import pytest
 from wsfuzz.harness import FuzzRun, RoundPlan
 
 FIXED_SEED = 20261130
-ROUNDS = (("participant", 1200), ("observer", 500), ("facilitator", 300))
+ROUNDS = (("participant", 2500), ("observer", 1000), ("facilitator", 1000))
 #: Every input family (None); tests/wsfuzz/run.py --families picks some for a replay.
 FAMILIES = None
 
