@@ -3,8 +3,9 @@
 After each input it sends a probe, a SyncStep1 with the witness's state vector; the server
 answers frames in order, and only a SyncStep1 gets a SyncStep2 back, so when the probe's answer
 arrives the input has been fully handled (and the answer is small: the witness already holds
-almost everything). Inputs and probes are pipelined, up to ``window`` inputs at a time: the
-answers say, in order, which inputs are done. If the connection closes instead, the first input
+almost everything). Inputs and probes are pipelined, up to ``window`` inputs at a time (but
+none after an input of a family that often closes): the answers say, in order, which inputs
+are done. If the connection closes instead, the first input
 still in flight closed it (closing on a bad frame is the expected answer): its close code is
 counted, the inputs sent after it were never read by the server and are not counted (nor kept
 in the history), and a spare connection, opened in advance, takes over at once.
@@ -50,6 +51,14 @@ class Stats:
     @property
     def total(self) -> int:
         return sum(self.inputs.values())
+
+    def often_closes(self, family: str) -> bool:
+        """Whether inputs of this family have closed their connection often so far (or too
+        few were seen to tell): nothing is sent after one until it is answered, since what
+        follows a closing input is never read (generating it was wasted)."""
+        seen = self.inputs[family]
+        closed = sum(n for kind, n in self.closes_by_kind.items() if kind.split()[0] == family)
+        return seen < 50 or closed > seen // 5
 
 
 def _answers(frame: bytes | str, max_bytes: int) -> int | None:
@@ -196,8 +205,9 @@ class FuzzConnection:
     async def _fill(self, socket: _Socket, left: int) -> None:
         """Send inputs (each with its probe) until the window is full."""
         while len(self.flight) < min(self.window, left) and not socket.closed:
-            if self.flight and self.flight[-1].done_at is None:
-                return  # the server closes on the last one: nothing after it is read
+            if self.flight and (self.flight[-1].done_at is None
+                                or self.stats.often_closes(self.flight[-1].item.family)):
+                return  # the server closes (or likely closes) on the last one
             item = self.source.next()
             owed = _answers(item.frame, self.source.max_bytes)
             if owed is not None:

@@ -83,8 +83,9 @@ class FuzzRun:
         """``out_dir``: where a round that killed the server is written (hex, one frame a line,
         for ``replay.py --sequence``)."""
         self.out_dir = out_dir
-        self.server = ServerProcess(data_dir, **({"python": server_python} if server_python
-                                                 else {}))
+        # faulthandler: a process death leaves the Python stack where it died in the log.
+        self.server = ServerProcess(data_dir, env={"PYTHONFAULTHANDLER": "1"},
+                                    **({"python": server_python} if server_python else {}))
         self.connections = connections
         self.check_every = check_every
         self.families = families
@@ -198,14 +199,21 @@ class FuzzRun:
                                          tuple(partners.keys())), rng), rng)
         expected = witness.content()
 
-        def forged() -> tuple[int, int]:
-            return witness.doc.client_id, witness.next_clock()
+        # The witness's state, read again at most every 0.2 s (decoding it per input cost the
+        # fuzzer more than some inputs cost the server).
+        probe: dict[str, Any] = {"at": -1.0}
 
-        probe = {"state": witness.doc.get_state(), "at": time.monotonic()}
+        def refresh() -> None:
+            if time.monotonic() - probe["at"] > 0.2:
+                probe["state"], probe["clock"] = witness.doc.get_state(), witness.next_clock()
+                probe["at"] = time.monotonic()
+
+        def forged() -> tuple[int, int]:
+            refresh()
+            return witness.doc.client_id, probe["clock"]
 
         def probe_state() -> bytes:
-            if time.monotonic() - probe["at"] > 0.2:
-                probe["state"], probe["at"] = witness.doc.get_state(), time.monotonic()
+            refresh()
             return probe["state"]
 
         url = self.server.board_ws(board, plan.role)
