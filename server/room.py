@@ -8,12 +8,12 @@ Protocol decisions:
 
 * Every document update is first walked by our own bounded decoder (:mod:`.yupdate`): pycrdt's
   native decoder never sees bytes that nest too deep or do not parse. Its client ids must be
-  the sender's link's, and it may not wait on parts not sent first (:mod:`.client_ids`). It
-  is then validated by applying it to the room's document, appended to the store, and only
+  the sender's link's, and what may wait on parts not yet here is bounded (:mod:`.client_ids`).
+  It is then validated by applying it to the room's document, appended to the store, and only
   then queued to the other peers: nothing a client has seen can be lost by a crash, and a
-  malformed update never reaches anyone. When applying
-  or checking fails in any way, the room reloads its document from the store (fail closed):
-  the update leaves no trace in memory or on disk.
+  malformed update never reaches anyone. When applying or checking fails in any way, the
+  room reloads its document from the store (fail closed): the update leaves no trace in
+  memory or on disk.
 * Each peer has one outgoing queue drained by one sender task. A broadcast is a loop of
   ``append`` calls, not a task per peer per update; a peer too slow to drain its queue is
   disconnected (1013) rather than allowed to grow the server's memory without bound.
@@ -35,7 +35,7 @@ from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
-from .client_ids import ClientIds, Refused
+from .client_ids import PENDING_LIMIT_BYTES, ClientIds, Refused
 from .guard import BOARD_ROOTS, UpdateGuard
 from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
@@ -75,6 +75,8 @@ class Peer:
         self.role = role
         #: Who the connection is: the token's hash. Client ids and presence belong to a link.
         self.link = link or role.value
+        #: Bytes of this connection's updates waiting on parts not yet here (see ClientIds).
+        self.pending_bytes = 0
         self.queue: deque[bytes] = deque()
         self.queue_limit = limits.queue_frames
         self.queue_bytes_limit = limits.queue_bytes
@@ -207,6 +209,8 @@ class Room:
         self.stored_bytes = len(encoded)
         #: IDs of the document's shared types: the only things an item may name as its parent.
         self.types = set(read_update(encoded, max_string=1 << 30).types)
+        #: Parents a waiting update named that are not here yet: they must come as types.
+        self.expected_types: set[tuple[int, int]] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -408,7 +412,8 @@ class Room:
                          f"update refused: it writes {min(outside)!r}, outside the board")
             return
         new_types = self._new_types(summary)
-        if summary.parents and not self._parents_are_types(summary, new_types):
+        if (summary.parents or self.expected_types) and not self._parents_are_types(
+                summary, new_types, peer.link):
             # yrs takes any item as a parent, and then reads past what it holds (a panic, or a
             # segfault building observer events) or stores what it cannot load again.
             self._reject(peer, CloseCode.PROTOCOL_ERROR,
@@ -418,6 +423,12 @@ class Room:
         if problem:
             self._reject(peer, CloseCode.TOO_BIG, f"update refused: {problem}")
             return
+        if claim.pending:
+            peer.pending_bytes += len(update)
+            if peer.pending_bytes > PENDING_LIMIT_BYTES:
+                self._reject(peer, CloseCode.POLICY,
+                             "update refused: too much waiting for parts never sent")
+                return
         facilitator = peer.role is Role.FACILITATOR
         reversal = None
         self.attribution.begin(peer.speaker)
@@ -439,7 +450,11 @@ class Room:
                         "document reloaded from the store", self.board_id, type(error).__name__)
             self._reject(peer, CloseCode.PROTOCOL_ERROR, "update rejected")
             return
-        self.client_ids.applied(summary, claim, peer.link)
+        self.client_ids.applied(summary, claim, peer.link, self.doc.get_state)
+        if not self.client_ids.waiting:
+            peer.pending_bytes = 0
+        # (Those of a part that waits too: nothing else can take their IDs, since a client's
+        # next update must continue exactly after its waiting part.)
         self.types.update(new_types)
         if not self._store_and_send(update, skip=peer, by=peer.role.value):
             return
@@ -461,12 +476,33 @@ class Room:
         return {(client, clock) for client, clock in summary.types
                 if clock >= clocks.get(client, 0)}
 
-    def _parents_are_types(self, summary: UpdateSummary, new_types: set[tuple[int, int]]
-                           ) -> bool:
+    def _parents_are_types(self, summary: UpdateSummary, new_types: set[tuple[int, int]],
+                           link: str) -> bool:
         """Whether every parent the update names is a shared type, of the board or its own
-        (found by the WebSocket fuzzer: children of a string or a deleted entry)."""
-        types = self.types
-        return all(parent in types or parent in new_types for parent in summary.parents)
+        (found by the WebSocket fuzzer: children of a string or a deleted entry).
+
+        A parent not here yet, of the sender's own link, is one the update may wait for (see
+        ClientIds); whoever sends that parent later must send a shared type there.
+        """
+        clocks = self.client_ids.clocks
+        expected = self.expected_types
+        for ident in [i for i in expected if i[1] < clocks.get(i[0], 0)]:
+            expected.discard(ident)  # arrived
+        for client, clock in expected:
+            span = summary.writes.get(client)
+            if span and span[0] <= clock < span[1] and (client, clock) not in new_types:
+                return False
+        waits = []
+        for parent in summary.parents:
+            if parent in self.types or parent in new_types:
+                continue
+            client, clock = parent
+            if clock >= clocks.get(client, 0) and self.client_ids.stored_owner(client) == link:
+                waits.append(parent)
+                continue
+            return False
+        expected.update(waits)
+        return True
 
     def _over_board_limits(self, summary: UpdateSummary, size: int) -> str | None:
         limits = self.limits
