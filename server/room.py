@@ -208,7 +208,12 @@ class Room:
         encoded = self.doc.get_update()
         self.stored_bytes = len(encoded)
         #: IDs of the document's shared types: the only things an item may name as its parent.
-        self.types = set(read_update(encoded, max_string=1 << 30).types)
+        loaded = read_update(encoded, max_string=1 << 30)
+        self.types = set(loaded.types)
+        #: Items held as deleted content (client -> [(start, end)]): a parent may be one of
+        #: them (an item made and deleted before it reached the server), never a live value.
+        self.dead: dict[int, list[tuple[int, int]]] = {}
+        self._note_dead(loaded)
         #: Parents a waiting update named that are not here yet: they must come as types.
         self.expected_types: set[tuple[int, int]] = set()
 
@@ -268,7 +273,9 @@ class Room:
         # only deletes leaves the state vector as it was.
         self.doc.apply_update(update)
         self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
-        self.types.update(read_update(update, max_string=1 << 30).types)
+        remote = read_update(update, max_string=1 << 30)
+        self.types.update(remote.types)
+        self._note_dead(remote)
         self.stored_bytes += len(update)
         message = yp.sync_update(update)
         for peer in self.peers:
@@ -307,6 +314,7 @@ class Room:
         summary = read_update(update, max_string=1 << 30)
         self.client_ids.server_wrote(summary)
         self.types.update(summary.types)
+        self._note_dead(summary)
         return self._store_and_send(update, skip=None, by=by, note=note)
 
     # -- serving a connection ----------------------------------------------------------------
@@ -456,6 +464,7 @@ class Room:
         # (Those of a part that waits too: nothing else can take their IDs, since a client's
         # next update must continue exactly after its waiting part.)
         self.types.update(new_types)
+        self._note_dead(summary)
         if not self._store_and_send(update, skip=peer, by=peer.role.value):
             return
         step = self.meta.get("step")
@@ -469,6 +478,13 @@ class Room:
             # The server's stamp of who wrote it belongs, in the history, to the same edit.
             self.server_change(correction, by=peer.role.value)
 
+    def _note_dead(self, summary: UpdateSummary) -> None:
+        for client, start, end in summary.dead:
+            self.dead.setdefault(client, []).append((start, end))
+
+    def _is_dead(self, client: int, clock: int) -> bool:
+        return any(start <= clock < end for start, end in self.dead.get(client, ()))
+
     def _new_types(self, summary: UpdateSummary) -> set[tuple[int, int]]:
         """The shared types the update creates at clocks the board does not have yet (an ID
         the board has is what the board holds there, whatever the update says)."""
@@ -478,8 +494,11 @@ class Room:
 
     def _parents_are_types(self, summary: UpdateSummary, new_types: set[tuple[int, int]],
                            link: str) -> bool:
-        """Whether every parent the update names is a shared type, of the board or its own
-        (found by the WebSocket fuzzer: children of a string or a deleted entry).
+        """Whether every parent the update names is a shared type, of the board or its own, or
+        an item that reached the server already deleted (its content gone: a note made and
+        deleted offline, then its children sent by another connection of the same client;
+        yrs takes a deleted parent) — never a live value (found by the WebSocket fuzzer:
+        children of a string).
 
         A parent not here yet, of the sender's own link, is one the update may wait for (see
         ClientIds); whoever sends that parent later must send a shared type there.
@@ -490,13 +509,15 @@ class Room:
             expected.discard(ident)  # arrived
         for client, clock in expected:
             span = summary.writes.get(client)
-            if span and span[0] <= clock < span[1] and (client, clock) not in new_types:
+            if span and span[0] <= clock < span[1] and (client, clock) not in new_types and not any(
+                    c == client and start <= clock < end for c, start, end in summary.dead):
                 return False
         waits = []
         for parent in summary.parents:
-            if parent in self.types or parent in new_types:
-                continue
             client, clock = parent
+            if parent in self.types or parent in new_types or self._is_dead(client, clock) or any(
+                    c == client and start <= clock < end for c, start, end in summary.dead):
+                continue
             if clock >= clocks.get(client, 0) and self.client_ids.stored_owner(client) == link:
                 waits.append(parent)
                 continue

@@ -89,6 +89,9 @@ class UpdateSummary:
     types: list[tuple[int, int]] = field(default_factory=list)
     #: IDs the update names as an item's parent: each must be a shared type (see Room).
     parents: list[tuple[int, int]] = field(default_factory=list)
+    #: Items that arrive already deleted (client, first clock, end): their content is gone,
+    #: so whether they were types is unknown; yrs accepts them as (deleted) parents.
+    dead: list[tuple[int, int, int]] = field(default_factory=list)
 
     def written_clients(self) -> set[int]:
         return set(self.writes)
@@ -271,6 +274,7 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
             length = 1
             if kind == 1:  # Deleted
                 length = reader.clock()
+                summary.dead.append((client, clock, clock + length))
             elif kind == 2:  # JSON
                 length = reader.count()
                 for _ in range(length):
