@@ -22,7 +22,7 @@ from .covenant_outline import marked_org
 if TYPE_CHECKING:
     from .spec import CanvasSpec
 
-__all__ = ["Picture", "board_picture", "caption", "colour"]
+__all__ = ["Picture", "board_picture", "caption", "colour", "text_in"]
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 NOTE_COLOR = "#ffe066"
@@ -149,7 +149,8 @@ class Picture:
         return head + heading + defs + "".join(self._parts) + "</svg>\n"
 
 
-def _pick(value: object, language: str) -> str:
+def text_in(value: object, language: str) -> str:
+    """A ``{"nl": ..., "en": ...}`` value (as in specs) in ``language``; "" for anything else."""
     if isinstance(value, Mapping):
         text = value.get(language) or value.get("nl") or value.get("en") or ""
         return str(text)
@@ -163,7 +164,7 @@ def _draw_canvas(picture: Picture, canvas: CanvasSpec, language: str) -> None:
         picture.rect(r.x, r.y, r.w, r.h, fill="#f5f7fa" if not zone.parking else "#fbfbf7",
                      stroke="#cbd2d9", stroke_width=2.0, rx=8.0,
                      dash="8 6" if zone.parking else None)
-        used = picture.text(r.x + 14, r.y + 10, _pick(zone.title, language), size=22.0,
+        used = picture.text(r.x + 14, r.y + 10, text_in(zone.title, language), size=22.0,
                             weight="bold", width=r.w - 28, lines=2)
         for prompt in zone.prompts.get(language, [])[:2]:
             used += picture.text(r.x + 14, r.y + 14 + used, prompt, size=14.0, fill=MUTED,
@@ -172,11 +173,11 @@ def _draw_canvas(picture: Picture, canvas: CanvasSpec, language: str) -> None:
         kind = item.get("type")
         if kind == "label":
             picture.text(float(item.get("x", 0)), float(item.get("y", 0)),
-                         _pick(item.get("text"), language), size=float(item.get("size", 24)),
+                         text_in(item.get("text"), language), size=float(item.get("size", 24)),
                          weight="bold")
         elif kind == "text-list":
             x, y, w = float(item.get("x", 0)), float(item.get("y", 0)), float(item.get("w", 400))
-            used = picture.text(x, y, _pick(item.get("title"), language), size=18.0,
+            used = picture.text(x, y, text_in(item.get("title"), language), size=18.0,
                                 weight="bold", width=w)
             for number, line in enumerate(_items(item.get("items"), language), start=1):
                 used += picture.text(x, y + used + 4, f"{number}. {line}", size=14.0,
@@ -185,7 +186,7 @@ def _draw_canvas(picture: Picture, canvas: CanvasSpec, language: str) -> None:
             x1, y1 = float(item.get("x1", 0)), float(item.get("y1", 0))
             x2, y2 = float(item.get("x2", 0)), float(item.get("y2", 0))
             picture.line(x1, y1, x2, y2, stroke=MUTED, arrow=True, dash="10 8")
-            picture.text((x1 + x2) / 2, (y1 + y2) / 2 - 28, _pick(item.get("text"), language),
+            picture.text((x1 + x2) / 2, (y1 + y2) / 2 - 28, text_in(item.get("text"), language),
                          size=16.0, fill=MUTED, anchor="middle")
 
 

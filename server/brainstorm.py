@@ -24,7 +24,7 @@ from starlette.routing import Route
 from .api import authorize, authorize_access
 from .board_meta import meta_dict, set_meta_value
 from .merge import grid_spots
-from .requests import HTTPProblem, read_json, text_field
+from .requests import HTTPProblem, read_json_object, text_field
 from .seats import speaker_of
 from .store import board_transaction
 from .tokens import Role
@@ -66,12 +66,6 @@ def _publish_counts(request: Request, record: Any, state: dict[str, Any]) -> Non
     request.app.state.rooms.server_change(
         record.id, _set_state({**state, "counts": _counts(drafts)}))
 
-
-async def _body(request: Request) -> dict[str, Any]:
-    body = await read_json(request, request.app.state.settings.max_message_bytes)
-    if not isinstance(body, dict):
-        raise HTTPProblem(400, "request body must be a JSON object")
-    return body
 
 
 def _writer(request: Request, seat_id: str) -> tuple[Any, Any, str]:
@@ -140,7 +134,7 @@ async def reveal(request: Request) -> JSONResponse:
 
 
 async def add(request: Request) -> JSONResponse:
-    body = await _body(request)
+    body = await read_json_object(request)
     record, speaker, seat = _writer(request, text_field(body, "seat", 64))
     state = _open(request, record)
     text = text_field(body, "text", MAX_TEXT)
@@ -167,7 +161,7 @@ async def edit(request: Request) -> Response:
             raise HTTPProblem(404, "no such hidden note of yours")
         _publish_counts(request, record, state)
         return Response(status_code=204)
-    body = await _body(request)
+    body = await read_json_object(request)
     record, _speaker, seat = _writer(request, text_field(body, "seat", 64))
     _open(request, record)
     text = text_field(body, "text", MAX_TEXT)

@@ -23,9 +23,8 @@ from starlette.routing import Route
 from .api import MAX_PARTNERS, board_answer, board_link, check_create_key, check_create_rate
 from .boards import Boards, NewBoard, snapshot_of_record, unique_names
 from .links import seal, unseal
-from .pages import form_too_large, pick_language, render
-from .ratelimit import RateLimiter
-from .requests import HTTPProblem, bearer_token, read_json, text_field
+from .pages import form_create_refusal, form_too_large, pick_language, render
+from .requests import HTTPProblem, bearer_token, read_json_object, text_field
 from .tokens import Role, hash_token, matches, new_token
 
 __all__ = ["routes", "page_routes"]
@@ -128,17 +127,11 @@ def create_for(request: Request, network: dict[str, Any], key: str, canvas_id: s
     return created
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await read_json(request, request.app.state.settings.max_message_bytes)
-    if not isinstance(body, dict):
-        raise HTTPProblem(400, "request body must be a JSON object")
-    return body
-
 
 async def create(request: Request) -> JSONResponse:
     check_create_key(request)
     check_create_rate(request)
-    body = await _body(request)
+    body = await read_json_object(request)
     name = text_field(body, "name", MAX_NAME)
     network, key = new_network(request.app.state.store, name, members_of(body.get("members", [])))
     return JSONResponse({**network, "key": key,
@@ -156,7 +149,7 @@ async def new_board(request: Request) -> JSONResponse:
     key = _key(request)
     network = open_network(request, key)
     assert key is not None
-    body = await _body(request)
+    body = await read_json_object(request)
     language = body.get("language", "nl")
     if language not in ("nl", "en"):
         raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")
@@ -213,19 +206,14 @@ async def new_network_form(request: Request) -> Response:
     if form_too_large(request):
         return render("error.html", status=413, lang=lang, field="size")
     form = await request.form(max_files=0, max_fields=10)
-    settings = request.app.state.settings
     name = str(form.get("name", "")).strip()[:MAX_NAME]
     names = unique_names(line.strip()[:100] for line in str(form.get("members", "")).splitlines())
     if not name or len(names) > MAX_PARTNERS:
         return render("error.html", status=400, lang=lang,
                       field="title" if not name else "partners")
-    if settings.create_key and str(form.get("create_key", "")) != settings.create_key:
-        return render("error.html", status=400, lang=lang, field="create_key")
-    wait = request.app.state.create_limiter.take(request.client.host if request.client else "")
-    if wait:
-        response = render("error.html", status=429, lang=lang, field="too_many")
-        response.headers["retry-after"] = RateLimiter.retry_after(wait)
-        return response
+    refused = form_create_refusal(request, form, lang)
+    if refused is not None:
+        return refused
     members = [{"id": f"m{i + 1}", "name": n, "short_name": "", "color": "", "contact": ""}
                for i, n in enumerate(names)]
     network, key = new_network(request.app.state.store, name, members)

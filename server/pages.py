@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, datetime
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -91,6 +93,21 @@ def form_too_large(request: Request) -> bool:
     return not declared.isdigit() or int(declared) > request.app.state.settings.max_message_bytes
 
 
+def form_create_refusal(request: Request, form: Any, lang: str) -> HTMLResponse | None:
+    """Why a page form may not create (a board or a network) now, as the page to show, or None:
+    the server's create key (compared in constant time), then this address's rate."""
+    settings = request.app.state.settings
+    given = str(form.get("create_key", "")).encode()
+    if settings.create_key and not hmac.compare_digest(given, settings.create_key.encode()):
+        return render("error.html", status=400, lang=lang, field="create_key")
+    wait = request.app.state.create_limiter.take(request.client.host if request.client else "")
+    if wait:
+        response = render("error.html", status=429, lang=lang, field="too_many")
+        response.headers["retry-after"] = RateLimiter.retry_after(wait)
+        return response
+    return None
+
+
 async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
     """The landing page's form, handled on the server so creating a board needs no script."""
     lang = pick_language(request)
@@ -101,7 +118,6 @@ async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
     spec = registry.canvas(str(form.get("canvas", "")))
     title = str(form.get("title", "")).strip()[:200]
     language = "en" if form.get("language") == "en" else "nl"
-    settings = request.app.state.settings
     names = unique_names(line.strip()[:100] for line in str(form.get("partners", "")).splitlines())
     problem = None
     if spec is None:
@@ -110,15 +126,11 @@ async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
         problem = "title"
     elif len(names) > MAX_PARTNERS:
         problem = "partners"
-    elif settings.create_key and str(form.get("create_key", "")) != settings.create_key:
-        problem = "create_key"
     if problem:
         return render("error.html", status=400, lang=lang, field=problem)
-    wait = request.app.state.create_limiter.take(request.client.host if request.client else "")
-    if wait:
-        response = render("error.html", status=429, lang=lang, field="too_many")
-        response.headers["retry-after"] = RateLimiter.retry_after(wait)
-        return response
+    refused = form_create_refusal(request, form, lang)
+    if refused is not None:
+        return refused
     created = request.app.state.boards.create(spec, title, language, names)
     board_id = created.record.id
     links = {

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from .api import authorize, authorize_access, text_field
 from .board_meta import meta_dict, set_meta_value
-from .requests import HTTPProblem, read_json
+from .requests import HTTPProblem, read_json_object
 from .seats import org_key, seat_of
 from .store import board_transaction
 from .tokens import Role
@@ -39,12 +39,6 @@ def _set_voting(state: dict[str, Any]) -> Callable[[Doc], None]:
     return set_meta_value("voting", state)
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await read_json(request, request.app.state.settings.max_message_bytes)
-    if not isinstance(body, dict):
-        raise HTTPProblem(400, "request body must be a JSON object")
-    return body
-
 
 def _open_round(doc: Doc) -> dict[str, Any]:
     voting = _voting(doc)
@@ -56,7 +50,7 @@ def _open_round(doc: Doc) -> dict[str, Any]:
 async def open_round(request: Request) -> JSONResponse:
     record, _role = authorize(request, Role.FACILITATOR)
     _writable(record)
-    body = await _body(request)
+    body = await read_json_object(request)
     per = body.get("votes_per_participant")
     if not isinstance(per, int) or isinstance(per, bool) or not 1 <= per <= MAX_VOTES:
         raise HTTPProblem(400, f"field 'votes_per_participant' must be a number 1-{MAX_VOTES}")
@@ -114,7 +108,7 @@ async def vote(request: Request) -> JSONResponse:
     access = authorize_access(request, Role.FACILITATOR, Role.PARTICIPANT)
     record = access.record
     _writable(record)
-    body = await _body(request)
+    body = await read_json_object(request)
     voter = _seat(request, access, text_field(body, "seat" if "seat" in body else "voter", 64))
     element = text_field(body, "element", 64)
     doc = request.app.state.rooms.document(record.id)

@@ -3,17 +3,11 @@ partner markers with the arrow to their desired position."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from partnerboard.plugins import BoardSnapshot, CanvasSpec, Element
-from partnerboard.plugins.picture import INK, MUTED, Picture
+from partnerboard.plugins.picture import INK, MUTED, Picture, text_in
 
 QUADRANT_FILL = {"partnership": "#e3f2e1", "business": "#e6eef8", "develop": "#fff4d6",
                  "occasional": "#f3e8f5"}
-
-
-def _pick(value: Any, language: str) -> str:
-    return str(value.get(language, "")) if isinstance(value, dict) else ""
 
 
 def draw_plot(board: BoardSnapshot, canvas: CanvasSpec, picture: Picture) -> None:
@@ -26,9 +20,9 @@ def draw_plot(board: BoardSnapshot, canvas: CanvasSpec, picture: Picture) -> Non
             r = item["rect"]
             picture.rect(r["x"], r["y"], r["w"], r["h"],
                          fill=QUADRANT_FILL.get(item.get("relationship"), "#f5f7fa"))
-            picture.text(r["x"] + 14, r["y"] + 12, _pick(item.get("title"), language),
+            picture.text(r["x"] + 14, r["y"] + 12, text_in(item.get("title"), language),
                          size=18.0, weight="bold", width=r["w"] - 28)
-            picture.text(r["x"] + 14, r["y"] + 40, _pick(item.get("text"), language), size=13.0,
+            picture.text(r["x"] + 14, r["y"] + 40, text_in(item.get("text"), language), size=13.0,
                          fill=MUTED, width=r["w"] - 28, lines=3)
     for item in canvas.decorations:
         if item.get("type") == "axis":
@@ -37,7 +31,7 @@ def draw_plot(board: BoardSnapshot, canvas: CanvasSpec, picture: Picture) -> Non
             # Along its axis: a vertical axis's label reads upward, left of the axis.
             x = item["x1"] - 40 if vertical else (item["x1"] + item["x2"]) / 2
             y = (item["y1"] + item["y2"]) / 2 if vertical else item["y1"] + 12
-            picture.text(x, y, _pick(item.get("label"), language), size=16.0, weight="bold",
+            picture.text(x, y, text_in(item.get("label"), language), size=16.0, weight="bold",
                          anchor="middle", turn=-90.0 if vertical else 0.0)
     plot = next((zone.rect for zone in canvas.zones if zone.id == canvas.extra.get("plot")),
                 None)
