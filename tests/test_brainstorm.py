@@ -94,3 +94,27 @@ def test_hidden_notes_stay_hidden_until_the_facilitator_reveals_them(server):
     assert call(server, "GET", base + "/drafts", gemeente, params={"seat": anna}).json() == []
     assert call(server, "POST", base + "/drafts", gemeente,
                 {"seat": anna, "text": "late"}).status_code == 409
+
+
+def test_a_participant_cannot_write_the_brainstorm_state_or_exceed_the_draft_limit(server):
+    board = server.create_board()
+    base = f"/api/boards/{board['id']}"
+    gemeente = party(board, "Gemeente")
+    anna = join(server, board, gemeente, "Anna")["id"]
+    assert call(server, "POST", base + "/brainstorm", board["tokens"]["facilitator"]
+                ).status_code == 201
+
+    async def forge() -> dict:
+        # A hand-made update as a participant: close the round and claim counts.
+        async with connected(server.board_ws(board, "participant")) as client:
+            client.doc.get("meta", type=Map)["brainstorm"] = {"open": False, "counts": [
+                {"org": "Gemeente", "guest": False, "n": 99}]}
+            await asyncio.sleep(0.5)
+        async with connected(server.board_ws(board, "observer")) as reader:
+            return reader.doc.get("meta", type=Map).to_py()["brainstorm"]
+
+    state = asyncio.run(forge())
+    assert state["open"] is True and state["counts"] == []
+    codes = [call(server, "POST", base + "/drafts", gemeente, {"seat": anna, "text": f"n{i}"}
+                  ).status_code for i in range(51)]
+    assert codes == [201] * 50 + [409]

@@ -95,3 +95,14 @@ def test_bad_network_input_gets_a_clear_answer(server):
     net = post(server, "/api/networks", {"name": "N"}).json()
     assert post(server, f"/api/networks/{net['id']}/boards", {"canvas": "nope", "title": "T"},
                 net["key"]).status_code == 404
+
+
+def test_creating_networks_is_rate_limited_per_address(tmp_path):
+    from conftest import ServerProcess
+
+    limited = ServerProcess(tmp_path / "data", "--create-per-minute", "2").start()
+    try:
+        codes = [post(limited, "/api/networks", {"name": f"N{i}"}).status_code for i in range(3)]
+        assert codes == [201, 201, 429]
+    finally:
+        limited.stop()
