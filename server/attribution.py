@@ -94,6 +94,13 @@ class Attribution:
         # Subscribed once (subscribing per update costs more than the check).
         self._subscription = self.elements.observe_deep(self._on_change)
 
+    def pause(self) -> None:
+        """Stop observing (while the guard undoes an update: see UpdateGuard.apply)."""
+        self.elements.unobserve(self._subscription)
+
+    def resume(self) -> None:
+        self._subscription = self.elements.observe_deep(self._on_change)
+
     def begin(self, speaker: Speaker | None) -> None:
         """Start watching an update from ``speaker`` (participants only; others untouched)."""
         self._batch = _Batch(speaker) if speaker is not None and speaker.role == "participant" \

@@ -230,7 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run the server",
         description="Run the board server. Every option can also be set with its environment "
-        "variable; a flag wins over the variable. Ready when GET /healthz answers 200.",
+        "variable; a flag wins over the variable. Ready when GET /healthz answers 200. With "
+        "several nodes (--database-url, --redis-url) the limits on connections and on boards "
+        "created are each node's own: behind a balancer spreading clients over N nodes, one "
+        "address can hold up to N times as many; the limits on a board's size count every "
+        "node's edits, since each node holding the board applies them all (two nodes accepting "
+        "at the same moment can overshoot by one update each).",
     )
     defaults = Settings()
     for name, flag, env, help_text in OPTIONS:

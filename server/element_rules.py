@@ -1,10 +1,11 @@
-"""What an element of the board document may hold (DESIGN.md §6), checked for participants.
+"""What an element of the board document may hold (DESIGN.md §6), checked for every writer.
 
 The browser makes every element with the same common keys; everything downstream (zones, the
-covenant, DOCX, merge, history) reads them with those types. A participant who writes with
-another client could otherwise add an element without a position, a nested Y type, a bytes
-value or a 1 MB string, and break a reader much later, for everyone. So an element a
-participant adds or changes must have this shape, or the guard undoes the change.
+covenant, DOCX, merge, history) reads them with those types. A participant (or a facilitator)
+who writes with another client could otherwise add an element without a position, a nested Y
+type, a bytes value or a 1 MB string, and break a reader much later, for everyone. So an
+element anyone adds or changes must have this shape, or the guard undoes the change; only the
+facilitator may also set the facilitator's keys (the guard's ``FACILITATOR_KEYS``).
 """
 
 from __future__ import annotations

@@ -15,6 +15,11 @@ Rules for participants:
 * a new element obeys the same rules as an edit, and has the shape of DESIGN.md §6
   (:mod:`.element_rules`); no common key is removed.
 
+The facilitator's updates go through the guard too: they may change the settings and mark
+elements, but every element they add or change has the shape of DESIGN.md §6 like anyone's
+(a malformed element breaks the covenant and every reader for everyone), and ``meta.canvas``
+never changes (a board without it can't be loaded again).
+
 Fail closed: when the check itself fails (an observer raising, RecursionError, anything),
 :meth:`UpdateGuard.apply` raises :class:`GuardFailed` and the room discards its document and
 reloads it from the store, so an update that could not be checked leaves no trace.
@@ -22,7 +27,7 @@ reloads it from the store, so an update that could not be checked leaves no trac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from pycrdt import Doc, Map, Text, UndoManager
 
@@ -30,13 +35,21 @@ from partnerboard.plugins import CanvasSpec, Element, zone_of
 
 from .element_rules import COMMON_KEYS, MAX_KEYS, MAX_TEXT, element_problem, value_problem
 
-__all__ = ["UpdateGuard", "GuardFailed", "FACILITATOR_KEYS", "BOARD_ROOTS"]
+__all__ = ["UpdateGuard", "GuardFailed", "Pausable", "FACILITATOR_KEYS", "BOARD_ROOTS"]
 
 #: Element keys only the facilitator may set.
 FACILITATOR_KEYS = frozenset({"status"})
+#: Settings fixed when the board is created: not even the facilitator changes them.
+FIXED_META = frozenset({"canvas"})
 #: The root types of a board (DESIGN §6); a client writes nowhere else.
 BOARD_ROOTS = frozenset({"meta", "partners", "elements"})
 _GUARDED = "partnerboard.guarded-update"
+
+
+class Pausable(Protocol):
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
 
 
 class GuardFailed(Exception):
@@ -77,13 +90,51 @@ class UpdateGuard:
         # Subscribed once: pycrdt inspects a callback on every observe(), which would cost
         # more than the check itself. The callbacks record only while ``_watch`` is set.
         self._watch: _Watch | None = None
-        self.meta.observe(self._on_settings)
-        self.partners.observe_deep(self._on_settings)
-        self.elements.observe_deep(self._on_elements)
+        self._subscriptions: list[tuple[Map, Any]] = []
+        #: Other observers of the document, paused with ours while an update is undone.
+        self.quiet: list[Pausable] = []
+        self._observe()
+
+    def _observe(self) -> None:
+        self._subscriptions = [
+            (self.meta, self.meta.observe(self._on_meta)),
+            (self.partners, self.partners.observe_deep(self._on_settings)),
+            (self.elements, self.elements.observe_deep(self._on_elements)),
+        ]
+
+    def _undo_unobserved(self) -> None:
+        """Undo the update with no observer subscribed: pycrdt builds an observer's event
+        objects before calling it, and for some hostile updates (found by the WebSocket
+        fuzzer: a client's structs listed twice, one of them deleting the item they follow)
+        building the undo's events reads freed memory and kills the process. Nobody needs
+        those events: the reversal is computed from the state vectors."""
+        for shared, subscription in self._subscriptions:
+            shared.unobserve(subscription)
+        for other in self.quiet:
+            other.pause()
+        try:
+            self.undo.undo()
+        finally:
+            self._observe()
+            for other in self.quiet:
+                other.resume()
 
     def _on_settings(self, _event: Any) -> None:
         if self._watch is not None and not self._watch.facilitator:
             self._watch.problems.append("only the facilitator changes the board settings")
+
+    def _on_meta(self, event: Any) -> None:
+        watch = self._watch
+        if watch is None:
+            return
+        if not watch.facilitator:
+            watch.problems.append("only the facilitator changes the board settings")
+            return
+        try:
+            if FIXED_META & set(event.keys):
+                watch.problems.append("the canvas of a board never changes")
+        except BaseException as error:  # noqa: BLE001 - anything here means "cannot check"
+            watch.error = error
 
     def _on_elements(self, events: Any) -> None:
         watch = self._watch
@@ -110,10 +161,10 @@ class UpdateGuard:
                             watch.grown.add(element_id)
                 elif event.path[1] == "text":
                     watch.texts.add(element_id)
-                elif not watch.facilitator:  # inside a value that should be plain JSON
+                else:  # inside a value that should be plain JSON
                     watch.problems.append("only 'text' of an element is a shared type")
-                if len(event.path) == 1 and not watch.facilitator:
-                    if FACILITATOR_KEYS & set(keys):
+                if len(event.path) == 1:
+                    if FACILITATOR_KEYS & set(keys) and not watch.facilitator:
                         watch.problems.append("only the facilitator marks notes agreed or parked")
                     removed = {k for k, change in keys.items() if change["action"] == "delete"}
                     if removed & COMMON_KEYS.keys():
@@ -150,7 +201,7 @@ class UpdateGuard:
         return self._zones
 
     def _shape_problems(self, watch: _Watch) -> list[str]:
-        """Elements the participant added or changed that do not have an element's shape."""
+        """Elements the update added or changed that do not have an element's shape."""
         # New elements are read whole; for edits the events carry the new values, so a move
         # needs no read at all (and no read transaction, whose commit runs every observer).
         for element_id in watch.touched - watch.deleted - watch.new:
@@ -166,7 +217,8 @@ class UpdateGuard:
                 element = self.elements.get(element_id)
                 if element_id in watch.new:
                     problem = element_problem(element)
-                    if problem is None and FACILITATOR_KEYS & set(element.keys()):
+                    if problem is None and not watch.facilitator and (
+                            FACILITATOR_KEYS & set(element.keys())):
                         problem = "only the facilitator marks notes agreed or parked"
                     if problem is not None:
                         return [problem]
@@ -195,7 +247,7 @@ class UpdateGuard:
         if watch.error is not None:
             raise GuardFailed(f"the update could not be checked: {watch.error!r}"[:200])
         problems, touched, deleted = watch.problems, watch.touched, watch.deleted
-        if not facilitator and not problems:
+        if not problems:
             problems.extend(self._shape_problems(watch))
         if locked and zones_before is not None and not facilitator:
             for element_id in touched | deleted:
@@ -207,7 +259,7 @@ class UpdateGuard:
         reversal = None
         if problems:
             state = self.doc.get_state()
-            self.undo.undo()
+            self._undo_unobserved()
             reversal = self.doc.get_update(state)
         elif locked and zones_before is not None:
             for element_id in touched:

@@ -8,11 +8,12 @@ Protocol decisions:
 
 * Every document update is first walked by our own bounded decoder (:mod:`.yupdate`): pycrdt's
   native decoder never sees bytes that nest too deep or do not parse. Its client ids must be
-  the sender's link's (:mod:`.client_ids`). It is then validated by applying it to the room's
-  document, appended to the store, and only then queued to the other peers: nothing a client
-  has seen can be lost by a crash, and a malformed update never reaches anyone. When applying
-  or checking fails in any way, the room reloads its document from the store (fail closed):
-  the update leaves no trace in memory or on disk.
+  the sender's link's, and what may wait on parts not yet here is bounded (:mod:`.client_ids`).
+  It is then validated by applying it to the room's document, appended to the store, and only
+  then queued to the other peers: nothing a client has seen can be lost by a crash, and a
+  malformed update never reaches anyone. When applying or checking fails in any way, the
+  room reloads its document from the store (fail closed): the update leaves no trace in
+  memory or on disk.
 * Each peer has one outgoing queue drained by one sender task. A broadcast is a loop of
   ``append`` calls, not a task per peer per update; a peer too slow to drain its queue is
   disconnected (1013) rather than allowed to grow the server's memory without bound.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from collections.abc import Callable
 
@@ -33,7 +35,7 @@ from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
-from .client_ids import PENDING_LIMIT_BYTES, Claim, ClientIds, Refused
+from .client_ids import PENDING_LIMIT_BYTES, ClientIds, Refused
 from .guard import BOARD_ROOTS, UpdateGuard
 from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
@@ -73,10 +75,8 @@ class Peer:
         self.role = role
         #: Who the connection is: the token's hash. Client ids and presence belong to a link.
         self.link = link or role.value
-        #: Bytes of this connection's updates waiting on parts not yet sent, and for which
-        #: client ids up to which clock.
+        #: Bytes of this connection's updates waiting on parts not yet here (see ClientIds).
         self.pending_bytes = 0
-        self.waiting: dict[int, int] = {}
         self.queue: deque[bytes] = deque()
         self.queue_limit = limits.queue_frames
         self.queue_bytes_limit = limits.queue_bytes
@@ -147,12 +147,16 @@ def decode_stored(board_id: str, updates: list[bytes]) -> Doc:
 
     Every board starts with ``meta.canvas`` set, so a document without it was damaged in a
     way the decoder cannot see (a snapshot overwritten with zeros reads as an empty update).
+
+    Each update is applied in a transaction of its own, as the room applied it: pycrdt
+    collects deleted content when a transaction ends, and an update that refers to content
+    collected in between (accepted live, where it is a no-op) fails inside one transaction
+    with everything before it (found by the WebSocket fuzzer: the board would not load again).
     """
-    doc = Doc()
+    doc = Doc(skip_gc=True)
     try:
-        with doc.transaction():
-            for update in updates:
-                doc.apply_update(update)
+        for update in updates:
+            doc.apply_update(update)
     except (ValueError, RuntimeError) as error:
         raise BoardDamaged(board_id, str(error)[:200]) from None
     except BaseException as error:  # pycrdt turns a Rust panic into a BaseException
@@ -209,10 +213,21 @@ class Room:
         self.pending_updates = max(stored - 1, 0)
         self.guard = UpdateGuard(self.doc, self.spec)
         self.attribution = Attribution(self.doc)
+        self.guard.quiet.append(self.attribution)
         self.meta = self.doc.get("meta", type=Map)
         #: The board's stored size, as far as the limit is concerned: the document's encoding
         #: at load or compaction, plus every update stored since.
-        self.stored_bytes = len(self.doc.get_update())
+        encoded = self.doc.get_update()
+        self.stored_bytes = len(encoded)
+        #: IDs of the document's shared types: the only things an item may name as its parent.
+        loaded = read_update(encoded, max_string=1 << 30)
+        self.types = set(loaded.types)
+        #: Items held as deleted content (client -> [(start, end)]): a parent may be one of
+        #: them (an item made and deleted before it reached the server), never a live value.
+        self.dead: dict[int, list[tuple[int, int]]] = {}
+        self._note_dead(loaded)
+        #: Parents a waiting update named that are not here yet: they must come as types.
+        self.expected_types: set[tuple[int, int]] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -270,6 +285,9 @@ class Room:
         # only deletes leaves the state vector as it was.
         self.doc.apply_update(update)
         self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
+        remote = read_update(update, max_string=1 << 30)
+        self.types.update(remote.types)
+        self._note_dead(remote)
         self.stored_bytes += len(update)
         message = yp.sync_update(update)
         for peer in self.peers:
@@ -305,7 +323,10 @@ class Room:
 
     def _server_update(self, update: bytes, by: Sender | str = "server", note: str = "") -> bool:
         """Store and send a change the server made (its clocks move too)."""
-        self.client_ids.server_wrote(read_update(update, max_string=1 << 30))
+        summary = read_update(update, max_string=1 << 30)
+        self.client_ids.server_wrote(summary)
+        self.types.update(summary.types)
+        self._note_dead(summary)
         return self._store_and_send(update, skip=None, by=by, note=note)
 
     # -- serving a connection ----------------------------------------------------------------
@@ -376,6 +397,10 @@ class Room:
                     missing = self.doc.get_update(message.payload)
                 except ValueError as error:
                     raise yp.ProtocolError(f"undecodable state vector: {error}") from None
+                except BaseException as error:  # a Rust panic in pycrdt (see decode_stored)
+                    if type(error).__name__ != "PanicException":
+                        raise
+                    raise yp.ProtocolError("a state vector the CRDT library gave up on") from None
                 peer.push(yp.sync_step2(missing))
             else:
                 self._receive_update(peer, message.payload)
@@ -406,6 +431,14 @@ class Room:
             self._reject(peer, CloseCode.POLICY,
                          f"update refused: it writes {min(outside)!r}, outside the board")
             return
+        new_types = self._new_types(summary)
+        if (summary.parents or self.expected_types) and not self._parents_are_types(
+                summary, new_types, peer.link):
+            # yrs takes any item as a parent, and then reads past what it holds (a panic, or a
+            # segfault building observer events) or stores what it cannot load again.
+            self._reject(peer, CloseCode.PROTOCOL_ERROR,
+                         "update refused: it places content inside something not a shared type")
+            return
         problem = self._over_board_limits(summary, len(update))
         if problem:
             self._reject(peer, CloseCode.TOO_BIG, f"update refused: {problem}")
@@ -416,21 +449,16 @@ class Room:
                 self._reject(peer, CloseCode.POLICY,
                              "update refused: too much waiting for parts never sent")
                 return
-            for client, (_start, end) in summary.writes.items():
-                peer.waiting[client] = max(peer.waiting.get(client, 0), end)
         facilitator = peer.role is Role.FACILITATOR
         reversal = None
         self.attribution.begin(peer.speaker)
         try:
             try:
-                if facilitator and self.guard.locked_zone() is None:
-                    self.doc.apply_update(update)
-                else:
-                    reversal, reason = self.guard.apply(update, facilitator=facilitator)
-                    if reason:
-                        count_rejected("guard")
-                        log.info("board %s: reverted a %s's update: %s", self.board_id,
-                                 peer.role.value, reason)
+                reversal, reason = self.guard.apply(update, facilitator=facilitator)
+                if reason:
+                    count_rejected("guard")
+                    log.info("board %s: reverted a %s's update: %s", self.board_id,
+                             peer.role.value, reason)
             finally:
                 correction = self.attribution.finish()
         except BaseException as error:
@@ -442,18 +470,73 @@ class Room:
                         "document reloaded from the store", self.board_id, type(error).__name__)
             self._reject(peer, CloseCode.PROTOCOL_ERROR, "update rejected")
             return
-        self._record_clients(peer, summary, claim)
+        self.client_ids.applied(summary, claim, peer.link, self.doc.get_state)
+        if not self.client_ids.waiting:
+            peer.pending_bytes = 0
+        # (Those of a part that waits too: nothing else can take their IDs, since a client's
+        # next update must continue exactly after its waiting part.)
+        self.types.update(new_types)
+        self._note_dead(summary)
         sender = peer.sender()
         if not self._store_and_send(update, skip=peer, by=sender):
             return
         step = self.meta.get("step")
-        key = (activity_key(peer.speaker), int(step) if isinstance(step, int | float) else 0)
+        # (The facilitator's client may have set any number, NaN and infinity included.)
+        counted = isinstance(step, int | float) and math.isfinite(step)
+        key = (activity_key(peer.speaker), int(step) if counted else 0)
         self.activity[key] = self.activity.get(key, 0) + 1
         if reversal is not None:
             self._server_update(reversal)
         if correction is not None:
             # The server's stamp of who wrote it belongs, in the history, to the same edit.
             self.server_change(correction, by=sender)
+
+    def _note_dead(self, summary: UpdateSummary) -> None:
+        for client, start, end in summary.dead:
+            self.dead.setdefault(client, []).append((start, end))
+
+    def _is_dead(self, client: int, clock: int) -> bool:
+        return any(start <= clock < end for start, end in self.dead.get(client, ()))
+
+    def _new_types(self, summary: UpdateSummary) -> set[tuple[int, int]]:
+        """The shared types the update creates at clocks the board does not have yet (an ID
+        the board has is what the board holds there, whatever the update says)."""
+        clocks = self.client_ids.clocks
+        return {(client, clock) for client, clock in summary.types
+                if clock >= clocks.get(client, 0)}
+
+    def _parents_are_types(self, summary: UpdateSummary, new_types: set[tuple[int, int]],
+                           link: str) -> bool:
+        """Whether every parent the update names is a shared type, of the board or its own, or
+        an item that reached the server already deleted (its content gone: a note made and
+        deleted offline, then its children sent by another connection of the same client;
+        yrs takes a deleted parent) — never a live value (found by the WebSocket fuzzer:
+        children of a string).
+
+        A parent not here yet, of the sender's own link, is one the update may wait for (see
+        ClientIds); whoever sends that parent later must send a shared type there.
+        """
+        clocks = self.client_ids.clocks
+        expected = self.expected_types
+        for ident in [i for i in expected if i[1] < clocks.get(i[0], 0)]:
+            expected.discard(ident)  # arrived
+        for client, clock in expected:
+            span = summary.writes.get(client)
+            if span and span[0] <= clock < span[1] and (client, clock) not in new_types and not any(
+                    c == client and start <= clock < end for c, start, end in summary.dead):
+                return False
+        waits = []
+        for parent in summary.parents:
+            client, clock = parent
+            if parent in self.types or parent in new_types or self._is_dead(client, clock) or any(
+                    c == client and start <= clock < end for c, start, end in summary.dead):
+                continue
+            if clock >= clocks.get(client, 0) and self.client_ids.stored_owner(client) == link:
+                waits.append(parent)
+                continue
+            return False
+        expected.update(waits)
+        return True
 
     def _over_board_limits(self, summary: UpdateSummary, size: int) -> str | None:
         limits = self.limits
@@ -464,25 +547,23 @@ class Room:
             return f"the board is full (at most {limits.board_elements} elements)"
         return None
 
-    def _record_clients(self, peer: Peer, summary: UpdateSummary, claim: Claim) -> None:
-        """After an update was applied: tie its new client ids to the peer's link; when some
-        of it may wait (or what waited may have been released), read the clocks again."""
-        if not (claim.pending or peer.waiting):
-            self.client_ids.applied(summary, claim, peer.link, None)
-            return
-        self.client_ids.applied(summary, claim, peer.link, self.doc.get_state())
-        clocks = self.client_ids.clocks
-        peer.waiting = {c: end for c, end in peer.waiting.items() if clocks.get(c, 0) < end}
-        if not peer.waiting:
-            peer.pending_bytes = 0
-
     def _restore(self) -> None:
         """Throw the in-memory document away and load it again from the store.
 
         Everything the room kept was stored before anyone saw it, so the stored document is
         exactly the document as it was before the update that failed.
         """
-        self._load()
+        try:
+            self._load()
+        except BoardDamaged as damaged:
+            log.error("%s; its connections are closed with 1011", damaged)
+            self.closed = self.stale = True
+            for peer in list(self.peers):
+                peer.closing = (CloseCode.INTERNAL, "board data is damaged; ask the operator")
+                peer.wakeup.set()
+            if self.on_empty is not None:
+                self.on_empty(self)
+            return
         self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
 
     def _store_and_send(

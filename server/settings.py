@@ -108,16 +108,20 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "bytes queued for a client that cannot keep up before it is disconnected (1013)"),
     ("max_connections_per_address", "--max-connections-per-address",
      "PARTNERBOARD_MAX_CONNECTIONS_PER_ADDRESS",
-     "open WebSocket connections from one client address; more are closed with 1013"),
+     "open WebSocket connections from one client address to this node; more are closed with "
+     "1013"),
     ("max_connections_per_board", "--max-connections-per-board",
      "PARTNERBOARD_MAX_CONNECTIONS_PER_BOARD",
-     "open WebSocket connections to one board; more are closed with 1013"),
+     "open WebSocket connections to one board on this node; more are closed with 1013"),
     ("max_board_elements", "--max-board-elements", "PARTNERBOARD_MAX_BOARD_ELEMENTS",
-     "elements a board may hold; an update adding more is refused (1009)"),
+     "elements a board may hold (all nodes' edits counted); an update adding more is "
+     "refused (1009)"),
     ("max_board_bytes", "--max-board-bytes", "PARTNERBOARD_MAX_BOARD_BYTES",
-     "stored size of a board's document; an update growing it further is refused (1009)"),
+     "stored size of a board's document (all nodes' edits counted); an update growing it "
+     "further is refused (1009)"),
     ("create_per_minute", "--create-per-minute", "PARTNERBOARD_CREATE_PER_MINUTE",
-     "boards one client address may create per minute, then 429 (0 = no limit)"),
+     "boards one client address may create per minute on this node, then 429 (0 = no "
+     "limit)"),
 )
 
 

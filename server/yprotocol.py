@@ -177,6 +177,12 @@ class AwarenessEntry:
     state: str  # JSON text; "null" means the client has gone
 
 
+def _not_json(token: str) -> None:
+    """NaN and Infinity: Python's json reads them, a browser's JSON.parse throws on them (and
+    every other client's presence would stop updating)."""
+    raise ValueError(f"{token} is not JSON")
+
+
 def parse_awareness(update: bytes) -> list[AwarenessEntry]:
     """Parse an awareness update; every state must be JSON text."""
     reader = _Reader(update)
@@ -190,7 +196,7 @@ def parse_awareness(update: bytes) -> list[AwarenessEntry]:
                 f"awareness state of client {client_id} nested deeper than {MAX_DEPTH} levels"
             )
         try:
-            json.loads(state)
+            json.loads(state, parse_constant=_not_json)
         except ValueError as error:
             raise ProtocolError(f"awareness state of client {client_id} is not JSON") from error
         entries.append(AwarenessEntry(client_id, clock, state))

@@ -22,6 +22,7 @@ The format, as written by Yjs ``UpdateEncoderV1`` and read by ``readClientsStruc
   set, a parent key. Content: 1 Deleted (length), 2 JSON (count, then JSON strings), 3 Binary
   (bytes), 4 String, 5 Embed (JSON string), 6 Format (key, JSON string), 7 Type (type ref, a
   name for XmlElement and XmlHook), 8 Any (count, then lib0 "any" values), 9 Doc (guid, any).
+  Embed, Format, Doc and the XML types are refused: a board holds none (DESIGN.md section 6).
 * the delete set: ``varUint`` number of clients; per client ``varUint`` client, ``varUint``
   number of ranges, each ``varUint`` clock and ``varUint`` length.
 """
@@ -35,17 +36,23 @@ from .json_depth import MAX_DEPTH, json_depth_exceeds
 __all__ = ["MAX_DEPTH", "UpdateRejected", "UpdateTooBig", "UpdateSummary", "read_update",
            "json_depth_exceeds"]
 
-#: yrs keeps clocks and lengths in 32 bits; Yjs client ids are at most 53 bits.
-MAX_CLOCK = 2**32 - 1
+#: yrs keeps clocks and lengths in 32 bits, and panics when an update waits on a gap of more
+#: than 2**31 (found by the WebSocket fuzzer); no real client gets near either. Yjs client ids
+#: are at most 53 bits.
+MAX_CLOCK = 2**31 - 1
 MAX_CLIENT = 2**53 - 1
 
 # lib0 "any" tags (readAnyLookupTable, counted down from 127).
 _UNDEFINED, _NULL, _INT, _F32, _F64, _BIGINT, _FALSE, _TRUE = 127, 126, 125, 124, 123, 122, 121, 120
 _STRING, _OBJECT, _ARRAY, _BYTES = 119, 118, 117, 116
 _SCALAR_SIZES = {_UNDEFINED: 0, _NULL: 0, _F32: 4, _F64: 8, _BIGINT: 8, _FALSE: 0, _TRUE: 0}
-# Type refs whose content carries a name (YXmlElement, YXmlHook); 0-6 are the known types.
-_NAMED_TYPES = (3, 5)
 _TYPE_CONTENT = 7
+#: Type refs 0-2 are Y.Array, Y.Map and Y.Text; 3-6 are the XML types.
+_TEXT_REF = 2
+#: Content kinds Yjs has but a board never holds (DESIGN.md section 6: maps, texts and plain
+#: values). pycrdt mishandles some where they do not belong: a format placed as a map entry
+#: panics inside yrs while the observers' events are built, and then the process dies.
+_FOREIGN_CONTENT = {5: "embed", 6: "format", 9: "sub-document"}
 
 
 class UpdateRejected(ValueError):
@@ -78,6 +85,13 @@ class UpdateSummary:
     roots: set[str] = field(default_factory=set)
     #: How many items the update carries (GC and Skip not counted).
     items: int = 0
+    #: IDs of the shared types (maps, arrays, texts) the update creates.
+    types: list[tuple[int, int]] = field(default_factory=list)
+    #: IDs the update names as an item's parent: each must be a shared type (see Room).
+    parents: list[tuple[int, int]] = field(default_factory=list)
+    #: Items that arrive already deleted (client, first clock, end): their content is gone,
+    #: so whether they were types is unknown; yrs accepts them as (deleted) parents.
+    dead: list[tuple[int, int, int]] = field(default_factory=list)
 
     def written_clients(self) -> set[int]:
         return set(self.writes)
@@ -254,11 +268,13 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
                 else:
                     parent = (reader.client(), reader.clock())
                     refs.append(parent)
+                    summary.parents.append(parent)
                     if info & 0x20:
                         reader.string()
             length = 1
             if kind == 1:  # Deleted
                 length = reader.clock()
+                summary.dead.append((client, clock, clock + length))
             elif kind == 2:  # JSON
                 length = reader.count()
                 for _ in range(length):
@@ -267,28 +283,23 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
                 reader.raw()
             elif kind == 4:  # String
                 length = _utf16_length(reader.string())
-            elif kind == 5:  # Embed
-                reader.json()
-            elif kind == 6:  # Format
-                reader.string()
-                reader.json()
+            elif kind in _FOREIGN_CONTENT:
+                raise UpdateRejected(f"{_FOREIGN_CONTENT[kind]} content has no place on a board")
             elif kind == _TYPE_CONTENT:
                 type_ref = reader.uint()
                 if type_ref > 6:
                     raise UpdateRejected(f"unknown type ref {type_ref}")
-                if type_ref in _NAMED_TYPES:
-                    reader.string()
+                if type_ref > _TEXT_REF:
+                    raise UpdateRejected("XML types have no place on a board")
                 depth = type_depth.get(parent, 0) + 1 if parent is not None else 1
                 if depth > MAX_DEPTH:
                     raise UpdateRejected(f"types nested deeper than {MAX_DEPTH} levels")
                 type_depth[(client, clock)] = depth
+                summary.types.append((client, clock))
             elif kind == 8:  # Any
                 length = reader.count()
                 for _ in range(length):
                     reader.any(0)
-            elif kind == 9:  # Doc
-                reader.string()
-                reader.any(0)
             else:
                 raise UpdateRejected(f"unknown content kind {kind}")
             if length == 0:
@@ -299,10 +310,10 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
             end = clock
             summary.items += 1
         if end > start:
-            known = summary.writes.get(client)
-            if known is not None:  # not written by Yjs or yrs, but harmless: one range
-                summary.gaps.add(client)
-                start, end = min(start, known[0]), max(end, known[1])
+            if client in summary.writes:
+                # Never written by Yjs or yrs; pycrdt mishandles it (the undo of such an
+                # update killed the process: found by the WebSocket fuzzer).
+                raise UpdateRejected(f"client {client} is listed twice")
             summary.writes[client] = (start, end)
     deletes = summary.deletes
     for _ in range(reader.count(2)):

@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import functools
 
-from pycrdt import Doc, Map
+import pytest
+from pycrdt import Doc, Map, Text
 from websockets.exceptions import ConnectionClosed
-from yclient import YClient, connected
+from yclient import YClient, connected, state_vector
 from yclient import wait_for as _wait_for
 from yupdates import root_map_item, update
 
@@ -152,36 +153,39 @@ def test_another_participant_link_cannot_use_a_client_id_of_the_guest_link(serve
     run(scenario())
 
 
-def test_updates_waiting_on_parts_never_sent_are_bounded_per_connection(server):
+@pytest.mark.parametrize("how", ["gap", "overlapping"])
+def test_an_update_that_skips_ahead_of_its_client_is_refused(server, how):
+    """An update must continue its client where the board has it: one that skips ahead is
+    refused (1002) before it is applied. Waiting updates of one client that overlap or leave a
+    gap killed the process (found by the WebSocket fuzzer)."""
     board = server.create_board()
     client = 4_100_000
 
-    def big(clock: int, key: str) -> bytes:
-        value = bytes([119]) + var_bytes(b"x" * 200_000)  # an any string
-        item = root_map_item("elements", key, 8, var_uint(1) + value)
+    def note(clock: int, key: str) -> bytes:
+        item = root_map_item("elements", key, 8, var_uint(1) + bytes([119]) + var_bytes(b"x"))
         return update(client, clock, *[item] * 4)
 
     async def scenario() -> None:
-        async with connected(server.board_ws(board, "participant")) as attacker:
-            # Clock 0 is never sent: everything from clock 10 on waits for it. Each update is
-            # followed by a SyncStep1 whose answer shows the server has read it, so the server
-            # never closes with unread frames in flight (which would reset the connection).
-            sent = 0
-            with contextlib.suppress(ConnectionClosed):
-                for index in range(20):
-                    attacker.synced.clear()
-                    await attacker.send_raw(yp.sync_update(big(10 + index * 4, f"k{index}")))
-                    await attacker.send_raw(yp.sync_step1(attacker.doc.get_state()))
-                    answered = asyncio.ensure_future(attacker.synced.wait())
-                    await asyncio.wait([answered, attacker._reader], timeout=10,
-                                       return_when=asyncio.FIRST_COMPLETED)
-                    answered.cancel()
-                    if not attacker.synced.is_set():
-                        break
-                    sent += 1
-            assert await attacker.wait_closed(10) == 1008
-            assert 2 <= sent < 20
+        async with connected(server.board_ws(board, "participant")) as attacker, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            start = 10  # clock 0 is never sent
+            if how == "overlapping":  # its own first change, then one far ahead of it
+                own = Doc(client_id=client)
+                own.apply_update(attacker.doc.get_update())
+                before = own.get_state()
+                own.get("elements", type=Map)["first"] = Map({
+                    "kind": "note", "x": 1, "y": 1, "w": 1, "h": 1, "text": Text("first"),
+                    "author": "", "org": "", "color": "", "created": 0})
+                await attacker.send_raw(yp.sync_update(own.get_update(before)))
+                await wait_for(lambda: "first" in watcher.elements, what="first change")
+                start = state_vector(own)[client] + 10
+            frame = yp.sync_update(note(start, "k0"))
+            await attacker.send_raw(frame)
+            assert await attacker.wait_closed(10) == 1002
+            async with connected(server.board_ws(board, "observer")) as fresh:
+                assert "k0" not in fresh.elements
     run(scenario())
+    assert "builds on parts not sent first" in server.log_path.read_text()
 
 
 def test_an_update_placed_against_content_the_board_does_not_have_is_refused(server):
@@ -209,3 +213,41 @@ def test_an_update_placed_against_content_the_board_does_not_have_is_refused(ser
                                what="facilitator unaffected")
 
     run(scenario())
+
+
+def test_updates_waiting_on_the_link_own_missing_parts_are_bounded_per_connection(server):
+    """An update may wait for its own link's parts not here yet (made on another node, or
+    before going offline), each continuing where the last one's waiting part ends; what waits
+    is bounded (then 1008)."""
+    board = server.create_board()
+    writer, waiter = 4_100_001, 4_100_002
+
+    def big(clock: int, key: str) -> bytes:
+        # Placed after the writer's clock 100, which is never sent: it waits.
+        value = bytes([119]) + var_bytes(b"x" * 200_000)
+        first = bytes([8 | 0x80]) + var_uint(writer) + var_uint(100) + var_uint(1) + value
+        return update(waiter, clock, first, *[bytes([8 | 0x80]) + var_uint(waiter)
+                                             + var_uint(clock + i) + var_uint(1) + value
+                                             for i in range(3)])
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "participant")) as attacker:
+            own = root_map_item("elements", "own", 8, var_uint(1) + bytes([126]))
+            await attacker.send_raw(yp.sync_update(update(writer, 0, own)))  # the link's id
+            sent = 0
+            with contextlib.suppress(ConnectionClosed):
+                for index in range(20):
+                    attacker.synced.clear()
+                    await attacker.send_raw(yp.sync_update(big(index * 4, f"k{index}")))
+                    await attacker.send_raw(yp.sync_step1(attacker.doc.get_state()))
+                    answered = asyncio.ensure_future(attacker.synced.wait())
+                    await asyncio.wait([answered, attacker._reader], timeout=10,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                    answered.cancel()
+                    if not attacker.synced.is_set():
+                        break
+                    sent += 1
+            assert await attacker.wait_closed(10) == 1008
+            assert 2 <= sent < 20
+    run(scenario())
+    assert "too much waiting for parts never sent" in server.log_path.read_text()

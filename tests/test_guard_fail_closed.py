@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import app_settings
 from pycrdt import Doc, Map, Text
+from wsfuzz.ycodec import ANY, Item, Update, decode_update, encode_any, encode_update
+from yclient import YClient, connected
 
 from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.server import yprotocol as yp
@@ -136,3 +138,39 @@ def test_the_room_works_normally_after_a_failed_check(store: Store, monkeypatch)
     assert asyncio.run(send(note_update("second"))) is None
     assert "second" in room.doc.get("elements", type=Map)
     assert "second" in load_document(store, board.id)[0].get("elements", type=Map)
+
+
+def test_undoing_an_update_that_lists_its_client_twice_does_not_kill_the_server(own_server):
+    """Found by the WebSocket fuzzer: a participant's update listing its client's structs twice,
+    following a note's ``kind`` value and deleting that value, is undone by the guard; pycrdt
+    built the undo's observer events from freed memory and the whole process died
+    (segfault). The guard now undoes with no observer subscribed."""
+    server = own_server.start()
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator:
+            facilitator.add_note("n", "a note", x=10, y=10)
+            await facilitator.flush()
+            kind = next(item for _, _, structs in
+                        decode_update(facilitator.doc.get_update()).clients
+                        for item in structs
+                        if isinstance(item, Item) and item.parent_sub == "kind")
+            client = 3_338_721_357
+            structs = [Item(client, clock, ANY, [encode_any(-0.0)],
+                            origin=(kind.client, kind.clock), sub_bit=True)
+                       for clock in (54, 55)]
+            hostile = encode_update(Update(
+                clients=[(client, 54, structs), (client, 54, list(structs))],
+                deletes=[(kind.client, [(kind.clock, 1)])]))
+            attacker = await YClient(server.board_ws(board, "participant")).connect()
+            await attacker.send_raw(yp.sync_update(hostile))
+            await attacker.send_raw(yp.sync_step1(b"\x00"))
+            await asyncio.sleep(1)
+            assert server.proc.poll() is None, "the server died"
+            await attacker.close()
+            async with connected(server.board_ws(board, "observer")) as reader:
+                assert reader.elements["n"]["kind"] == "note"
+
+    asyncio.run(scenario())
+    assert "Fatal Python error" not in server.log_path.read_text()

@@ -80,3 +80,26 @@ def test_a_presence_state_over_8_kib_is_dropped(server):
                 assert big_id not in newcomer.awareness
 
     run(scenario())
+
+
+def test_a_presence_state_json_parse_refuses_closes_the_sender_and_reaches_nobody(server):
+    """NaN and Infinity are Python JSON, not JSON: a browser's JSON.parse throws on them, and
+    y-protocols then drops the whole awareness message (everyone's cursors freeze). Found by
+    the WebSocket fuzzer."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "observer")) as mallory, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            state = '{"user": {"name": NaN, "org": Infinity}, "x": -Infinity}'
+            await mallory.send_raw(yp.awareness_message(yp.encode_awareness(
+                [yp.AwarenessEntry(mallory.doc.client_id, 1, state)])))
+            assert await mallory.wait_closed(10) == 1002
+            await watcher.set_presence(watcher.doc.client_id, 1, {"user": {"name": "W"}})
+            async with connected(server.board_ws(board, "observer")) as newcomer:
+                await wait_for(lambda: watcher.doc.client_id in newcomer.awareness,
+                               what="the watcher's presence")
+                assert mallory.doc.client_id not in newcomer.awareness
+            assert mallory.doc.client_id not in watcher.awareness
+
+    run(scenario())

@@ -15,7 +15,7 @@ import pytest
 from pycrdt import Doc, Map, Text
 from yclient import YClient, connected
 from yclient import wait_for as _wait_for
-from yupdates import deep_any_update
+from yupdates import any_nested, deep_any_update, root_map_item, update
 
 from partnerboard.server import yprotocol as yp
 
@@ -68,9 +68,13 @@ def test_content_at_the_depth_limit_is_accepted_and_one_level_more_is_not(server
         assert await refused(server.board_ws(board, "facilitator"),
                              yp.sync_update(deep_any_update(65, key="too-deep"))) == 1002
         async with connected(server.board_ws(board, "facilitator")) as facilitator:
-            await facilitator.send_raw(yp.sync_update(deep_any_update(64, 4_000_002, "ok")))
+            # In a setting: an element is a map (and its values nest at most 16 deep).
+            setting = update(4_000_002, 0, root_map_item("meta", "ok", 8,
+                                                         yp.var_uint(1) + any_nested(64)))
+            await facilitator.send_raw(yp.sync_update(setting))
             async with connected(server.board_ws(board, "observer")) as reader:
-                await wait_for(lambda: "ok" in reader.elements, what="64 levels accepted")
+                meta = reader.doc.get("meta", type=Map)
+                await wait_for(lambda: "ok" in meta, what="64 levels accepted")
                 assert "too-deep" not in reader.elements
             assert facilitator.close_code is None
 
@@ -206,8 +210,8 @@ def test_a_participant_cannot_remove_an_element_common_key(server):
     run(scenario())
 
 
-def test_a_facilitator_update_still_applies_unchecked_by_the_element_rules(server):
-    """The rules hold participants; the facilitator's own tools may write freely."""
+def test_the_facilitator_may_mark_a_well_formed_element(server):
+    """The facilitator's keys (an agreed mark) are theirs to set, on a new element too."""
     board = server.create_board()
 
     async def scenario() -> None:
@@ -215,6 +219,55 @@ def test_a_facilitator_update_still_applies_unchecked_by_the_element_rules(serve
                 connected(server.board_ws(board, "observer")) as watcher:
             facilitator.elements["agreed"] = Map({**GOOD, "text": Text("x"), "status": "agreed"})
             await wait_for(lambda: "agreed" in watcher.elements, what="facilitator element")
+            assert watcher.elements["agreed"]["status"] == "agreed"
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("bad", [
+    {"x": "12"},
+    {"kind": None},
+    {"blob": b"\x00bytes"},
+    {"huge": "x" * 5_000},
+    {"nested": Map({"inner": Text("a shared type")})},
+    {"text": "a plain string, not a Y.Text"},
+], ids=lambda bad: next(iter(bad)))
+def test_a_facilitator_hand_made_malformed_element_is_undone(server, bad):
+    """The facilitator's update, made with pycrdt rather than our client, is held to the same
+    element shape (DESIGN §6): a malformed element would break the covenant and every reader,
+    for everyone. The rest of the facilitator's update is undone with it; settings still work."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            with facilitator.doc.transaction():
+                facilitator.elements["bad"] = Map({**GOOD, "text": Text("x"), **bad,
+                                                   "status": "agreed"})
+            await facilitator.flush()
+            await wait_for(lambda: "bad" not in facilitator.elements, what="bad element undone")
+            facilitator.doc.get("meta", type=Map)["title"] = "Still the facilitator's"
+            await wait_for(lambda: watcher.doc.get("meta", type=Map).get("title")
+                           == "Still the facilitator's", what="a later setting")
+            assert "bad" not in watcher.elements
+            assert facilitator.close_code is None
+
+    run(scenario())
+
+
+def test_not_even_the_facilitator_removes_the_board_canvas(server):
+    """A board without meta.canvas can't be loaded again (found by the WebSocket fuzzer: the
+    facilitator's update deleting it left the board answering 1011 after a restart)."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator:
+            meta = facilitator.doc.get("meta", type=Map)
+            del meta["canvas"]
+            await facilitator.flush()
+            await wait_for(lambda: "canvas" in meta, what="canvas restored")
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            assert fresh.doc.get("meta", type=Map)["canvas"] == "partnership-map"
 
     run(scenario())
 

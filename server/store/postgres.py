@@ -204,12 +204,12 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables):
             if not rows and stored is not None and bytes(stored[0]) == snapshot:
                 return
             doc = Doc()
-            with doc.transaction():
-                if stored is not None:
-                    doc.apply_update(bytes(stored[0]))
-                doc.apply_update(snapshot)
-                for _id, data in rows:
-                    doc.apply_update(bytes(data))
+            # One transaction per update, as the rooms applied them (see decode_stored).
+            if stored is not None:
+                doc.apply_update(bytes(stored[0]))
+            doc.apply_update(snapshot)
+            for _id, data in rows:
+                doc.apply_update(bytes(data))
             last = max([upto, *(int(row[0]) for row in rows)])
             merged = doc.get_update()
             conn.execute(

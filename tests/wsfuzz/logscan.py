@@ -29,7 +29,11 @@ def log_errors(text: str) -> list[LogError]:
             where = (ours or frames or ["?"])[-1]
             found.append(LogError(f"{lines[end][:300]} (at {where[:200]})",
                                   "\n".join(lines[index : end + 1])))
-        elif line.startswith(("ERROR", "CRITICAL")) or "Fatal Python error" in line:
+        elif "Fatal Python error" in line:  # faulthandler's stacks follow
+            end = next((j for j in range(index + 1, min(len(lines), index + 80))
+                        if lines[j].startswith("Extension modules")), min(len(lines), index + 80))
+            found.append(LogError(line[:300], "\n".join(lines[index:end])))
+        elif line.startswith(("ERROR", "CRITICAL")):
             following = lines[index + 1] if index + 1 < len(lines) else ""
             if not following.startswith("Traceback"):
                 found.append(LogError(line[:300], line))
