@@ -19,5 +19,6 @@ def summary_line(run: FuzzRun) -> str:
     return (f"inputs sent {stats.total} ({kinds}); connections {stats.connections}; "
             f"closes by code: {closes or 'none'}; process deaths {run.deaths}; "
             f"tracebacks {run.tracebacks}; witness changes {run.witness_changes}; "
+            f"witness reconnects in facilitator rounds {run.witness_reconnects}; "
             f"findings {len(run.findings)}; {stats.total / elapsed:.0f} inputs/s "
             f"over {elapsed:.0f} s")

@@ -133,6 +133,9 @@ class Witness:
         self.doc = Doc()
         self.ws: websockets.ClientConnection | None = None
         self.synced = asyncio.Event()
+        #: SyncStep2 answers received, and an event set on each (see :meth:`catch_up`).
+        self.step2_count = 0
+        self.step2_arrived = asyncio.Event()
         self.updates_received = 0
         self.awareness: dict[int, str] = {}
         self.awareness_frames = 0
@@ -142,6 +145,7 @@ class Witness:
         #: Things the server relayed that it should not have (each a short text).
         self.relayed: list[str] = []
         self.close_code: int | None = None
+        self.close_reason = ""
         self._reader: asyncio.Task[None] | None = None
         self._applying = False
         self._sub = self.doc.observe(self._on_change)
@@ -170,11 +174,15 @@ class Witness:
                 if isinstance(frame, str) or not frame:
                     self.relayed.append("a text or empty frame")
                     continue
-                self._handle(frame)
+                try:
+                    self._handle(frame)
+                except Exception as error:  # noqa: BLE001 - a finding, not the fuzzer's end
+                    self.relayed.append(f"a frame the witness could not take: {error!r:.200}")
         except ConnectionClosed:
             pass
         finally:
             self.close_code = self.ws.close_code
+            self.close_reason = self.ws.close_reason or ""
 
     def _handle(self, frame: bytes) -> None:
         try:
@@ -193,7 +201,7 @@ class Witness:
                 if depth > MAX_DEPTH or not depth and "decode" in problem:
                     self.relayed.append(problem)
                     if message.sync_type is yp.SyncType.STEP2:
-                        self.synced.set()  # synced as far as it will go
+                        self._answered()  # synced as far as it will go
                     return
             self._applying = True
             try:
@@ -203,7 +211,7 @@ class Witness:
             if reply is not None:
                 self._spawn(reply)
             if message.sync_type is yp.SyncType.STEP2:
-                self.synced.set()
+                self._answered()
             elif message.sync_type is yp.SyncType.UPDATE:
                 self.updates_received += 1
         elif message.type is yp.MessageType.AWARENESS:
@@ -218,6 +226,11 @@ class Witness:
                     self.awareness.pop(entry.client_id, None)
                 else:
                     self.awareness[entry.client_id] = entry.state
+
+    def _answered(self) -> None:
+        self.synced.set()
+        self.step2_count += 1
+        self.step2_arrived.set()
 
     def _on_change(self, event: Any) -> None:
         if self._applying or self.ws is None:
@@ -238,6 +251,18 @@ class Witness:
     async def flush(self) -> None:
         while self._sending:
             await asyncio.gather(*list(self._sending))
+
+    async def catch_up(self, limit: float = 30) -> None:
+        """Hold everything the server sent this connection before now: a SyncStep1 goes out
+        and its answer comes back after every frame the server queued for it earlier (one
+        queue per connection), such as its reversal of another connection's forbidden edit.
+        An edit made after this builds on that reversal instead of racing it."""
+        assert self.ws is not None
+        wanted = self.step2_count + 1
+        await self.ws.send(bytes((0, 0)) + yp.var_bytes(self.doc.get_state()))
+        while self.step2_count < wanted:
+            self.step2_arrived.clear()
+            await asyncio.wait_for(self.step2_arrived.wait(), limit)
 
     async def set_presence(self, state: dict[str, Any]) -> str:
         text = json.dumps(state)
