@@ -22,7 +22,8 @@ from .finalize import (
     finalize,
     signatures_of,
 )
-from .requests import HTTPProblem, read_json
+from .network_boards import adopt_version
+from .requests import HTTPProblem, bearer_token, read_json
 from .store import BoardRecord
 from .tokens import Role
 
@@ -109,6 +110,7 @@ async def new_version(request: Request) -> JSONResponse:
     doc = document_of(state.store, record.id)
     boards: Boards = state.boards
     created = boards.create_version(record, doc)
+    adopt_version(state, record, created, bearer_token(request) or "")
     return JSONResponse(board_answer(request, created), status_code=201)
 
 

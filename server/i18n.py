@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from .i18n_networks import NETWORK_TEXTS
+
 __all__ = ["TEXTS", "pick_language"]
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -137,6 +139,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "switch_language": "Nederlands",
     },
 }
+
+
+for _lang, _texts in NETWORK_TEXTS.items():
+    TEXTS[_lang].update(_texts)
 
 
 def pick_language(request: Request, default: str | None = None) -> str:

@@ -389,6 +389,12 @@ FORMS = {
                                               "language": LANGUAGE}},
 }
 
+# The network's own declarations live beside it; imported here, once the names above exist.
+from .openapi_networks import NETWORK_FORMS, NETWORK_OPERATIONS  # noqa: E402
+
+OPERATIONS.update(NETWORK_OPERATIONS)
+FORMS.update(NETWORK_FORMS)
+
 
 def _operation(method: str, path: str, params: list[str], op: Operation) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
