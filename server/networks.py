@@ -24,6 +24,7 @@ from .api import MAX_PARTNERS, board_answer, check_create_key, check_create_rate
 from .boards import unique_names
 from .network_access import network_link, open_network, opened, page_action
 from .network_boards import boards_of, create_for
+from .network_covenant import pending_boards, versions
 from .network_members import current_members, members_of
 from .pages import form_create_refusal, form_too_large, pick_language, render
 from .requests import HTTPProblem, read_json_object, text_field
@@ -87,9 +88,12 @@ async def network_page(request: Request) -> Response:
         return render("error.html", status=403, lang=lang, field="key")
     registry = request.app.state.registry
     canvases = {spec.id: spec.title[lang] for spec, _plugin in registry.canvases.values()}
+    made = versions(request, network)
     return render("network.html", lang=lang, network=network, key=key, canvases=canvases,
                   boards=boards_of(request, network, key),
-                  link=network_link(request, network["id"], key))
+                  link=network_link(request, network["id"], key),
+                  covenants=list(reversed(made)),
+                  pending=pending_boards(request, network, made))
 
 
 async def _page_new_board(request: Request, network: dict[str, Any], key: str,

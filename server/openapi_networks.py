@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .openapi import ERROR, HTML, KEY_QUERY, Operation
+from .openapi import COVENANT_MEDIA, ERROR, FORMAT_QUERY, HTML, KEY_QUERY, Operation
 
 __all__ = ["NETWORK_FORMS", "NETWORK_OPERATIONS"]
 
@@ -49,9 +49,24 @@ NETWORK_OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "/api/networks/{network_id}/members/{member_id}"): _op(
         "a member leaves: kept on the boards it took part in, not offered for new ones",
         (200, "the member, with left_at", ANY), NO_MEMBER),
+    ("POST", "/api/networks/{network_id}/covenants"): _op(
+        "make the next version of the network's covenant from the latest finalized board of "
+        "each canvas", (201, "the version: boards, changes since the one before, signatures",
+                        ANY),
+        {409: ("no finalized board yet, or the last version has these very boards", ERROR)}),
+    ("GET", "/api/networks/{network_id}/covenants"): _op(
+        "every version of the network's covenant, oldest first, with what changed and who "
+        "signed the boards it is made of", (200, "the versions", {"type": "array"})),
+    ("GET", "/api/networks/{network_id}/covenants/{version}"): Operation(
+        "one version of the network's covenant, in any covenant format",
+        {200: ("the covenant", None), **KEYED, 400: ("unknown format", ERROR),
+         404: ("no such version", ERROR)},
+        query=(KEY_QUERY, FORMAT_QUERY), auth=("the network's key",),
+        extra_media=COVENANT_MEDIA, tags=("networks",)),
     ("POST", "/n/{network_id}/members"): _page("a member joins"),
     ("POST", "/n/{network_id}/members/{member_id}"): _page("change a member"),
     ("POST", "/n/{network_id}/members/{member_id}/leave"): _page("a member leaves"),
+    ("POST", "/n/{network_id}/covenants"): _page("make a covenant version"),
 }
 
 _KEY_FORM = {"key": {"type": "string"}}
@@ -62,4 +77,5 @@ NETWORK_FORMS: dict[str, dict[str, Any]] = {
     "/n/{network_id}/members/{member_id}": _MEMBER_FORM,
     "/n/{network_id}/members/{member_id}/leave": {
         "type": "object", "required": ["key"], "properties": _KEY_FORM},
+    "/n/{network_id}/covenants": {"type": "object", "required": ["key"], "properties": _KEY_FORM},
 }
