@@ -26,6 +26,7 @@ from .network_access import network_link, open_network, opened, page_action
 from .network_boards import boards_of, create_for
 from .network_covenant import pending_boards, versions
 from .network_members import current_members, members_of
+from .network_tables import TABLES, delegation, tables_view
 from .pages import form_create_refusal, form_too_large, pick_language, render
 from .requests import HTTPProblem, read_json_object, text_field
 from .tokens import hash_token, new_token
@@ -56,7 +57,8 @@ async def create(request: Request) -> JSONResponse:
 
 async def read(request: Request) -> JSONResponse:
     network, key = opened(request)
-    return JSONResponse({**network, "boards": boards_of(request, network, key)})
+    return JSONResponse({**network, "boards": boards_of(request, network, key),
+                         "tables": tables_view(network)})
 
 
 async def new_board(request: Request) -> JSONResponse:
@@ -65,10 +67,27 @@ async def new_board(request: Request) -> JSONResponse:
     language = body.get("language", "nl")
     if language not in ("nl", "en"):
         raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")
+    table = body.get("table")
+    if table is not None and not isinstance(table, str):
+        raise HTTPProblem(400, "field 'table' must be a table's name or null")
+    members, delegation = partners_for(network, table)
     created = create_for(request, network, key, text_field(body, "canvas", 100),
-                         text_field(body, "title", MAX_NAME), language,
-                         current_members(network))
+                         text_field(body, "title", MAX_NAME), language, members, delegation)
     return JSONResponse(board_answer(request, created), status_code=201)
+
+
+def partners_for(network: dict[str, Any], table: str | None) -> tuple[list[dict[str, Any]],
+                                                                      str | None]:
+    """The partners of a new board: every current member, or one table's delegation now."""
+    if not table:
+        return current_members(network), None
+    if table not in TABLES:
+        raise HTTPProblem(400, f"field 'table' must be one of {', '.join(TABLES)}")
+    seated = delegation(network, table)["delegation"]
+    if not seated:
+        raise HTTPProblem(409, f"nobody sits at the {table} table yet: set it up first")
+    by_id = {m["id"]: m for m in current_members(network)}
+    return [by_id[member] for member in seated], table
 
 
 routes = [
@@ -93,7 +112,9 @@ async def network_page(request: Request) -> Response:
                   boards=boards_of(request, network, key),
                   link=network_link(request, network["id"], key),
                   covenants=list(reversed(made)),
-                  pending=pending_boards(request, network, made))
+                  pending=pending_boards(request, network, made),
+                  tables=tables_view(network), table_ids=TABLES,
+                  member_names={m["id"]: m["name"] for m in network["members"]})
 
 
 async def _page_new_board(request: Request, network: dict[str, Any], key: str,
@@ -102,8 +123,9 @@ async def _page_new_board(request: Request, network: dict[str, Any], key: str,
     if not title:
         raise HTTPProblem(400, "the board needs a title")
     language = "en" if form.get("language") == "en" else "nl"
-    create_for(request, network, key, str(form.get("canvas", "")), title, language,
-               current_members(network))
+    members, table = partners_for(network, str(form.get("table", "")))
+    create_for(request, network, key, str(form.get("canvas", "")), title, language, members,
+               table)
 
 
 async def network_new_board(request: Request) -> Response:

@@ -315,13 +315,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
          403: ("a wrong key (or no such network)", ERROR)},
         query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
     ("POST", "/api/networks/{network_id}/boards"): Operation(
-        "a new board for the network, its members as partners (with party links)",
+        "a new board for the network, its members (or one table's) as partners (with party "
+        "links)",
         {201: ("created", BOARD_ANSWER), **BAD, 401: ("no key", ERROR),
+         409: ("nobody sits at that table yet", ERROR),
          403: ("a wrong key (or no such network)", ERROR), 404: ("unknown canvas", ERROR),
          429: ("too many boards from this address lately (see Retry-After)", ERROR)},
         body={"type": "object", "required": ["canvas", "title"], "properties": {
             "canvas": _string(100), "title": _string(200),
-            "language": {"enum": ["nl", "en"]}}},
+            "language": {"enum": ["nl", "en"]},
+            "table": {"type": ["string", "null"], "enum": [
+                "executive", "management", "operations", None],
+                "description": "only this table's delegation as partners"}}},
         query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
     ("POST", "/api/boards/import"): Operation(
         "a new board (new id and links) from a board file",
@@ -386,7 +391,8 @@ FORMS = {
                                "properties": {"key": {"type": "string"},
                                               "canvas": {"type": "string"},
                                               "title": {"type": "string"},
-                                              "language": LANGUAGE}},
+                                              "language": LANGUAGE,
+                                              "table": {"type": "string"}}},
 }
 
 # The network's own declarations live beside it; imported here, once the names above exist.

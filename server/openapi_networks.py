@@ -17,6 +17,14 @@ MEMBER = {"type": "object", "properties": {
     "short_name": {"type": "string", "maxLength": 30},
     "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
     "contact": {"type": "string", "maxLength": 200}}}
+TABLE = {"type": "object", "properties": {
+    "members": {"type": "array", "items": {"type": "string"}},
+    "rotation": {"anyOf": [{"type": "null"}, {"type": "object", "required": [
+        "pool", "every_months", "start"], "properties": {
+            "pool": {"type": "array", "items": {"type": "string"}},
+            "seats": {"type": "integer", "minimum": 1},
+            "every_months": {"type": "integer", "minimum": 1, "maximum": 120},
+            "start": {"type": "string", "format": "date"}}}]}}}
 NO_MEMBER = {404: ("no such member", ERROR), 409: ("the member has left, or the name is taken",
                                                    ERROR)}
 
@@ -63,6 +71,13 @@ NETWORK_OPERATIONS: dict[tuple[str, str], Operation] = {
          404: ("no such version", ERROR)},
         query=(KEY_QUERY, FORMAT_QUERY), auth=("the network's key",),
         extra_media=COVENANT_MEDIA, tags=("networks",)),
+    ("GET", "/api/networks/{network_id}/tables"): _op(
+        "the tables (executive, management, operations): fixed members, rotation, who sits "
+        "there now and the next change", (200, "the tables", ANY)),
+    ("PUT", "/api/networks/{network_id}/tables/{table}"): _op(
+        "set one table: its fixed members and the rotation of its other seats",
+        (200, "the table now", ANY), {**BAD, 404: ("unknown table", ERROR)}, body=TABLE),
+    ("POST", "/n/{network_id}/tables/{table}"): _page("set a table"),
     ("POST", "/n/{network_id}/members"): _page("a member joins"),
     ("POST", "/n/{network_id}/members/{member_id}"): _page("change a member"),
     ("POST", "/n/{network_id}/members/{member_id}/leave"): _page("a member leaves"),
@@ -78,4 +93,8 @@ NETWORK_FORMS: dict[str, dict[str, Any]] = {
     "/n/{network_id}/members/{member_id}/leave": {
         "type": "object", "required": ["key"], "properties": _KEY_FORM},
     "/n/{network_id}/covenants": {"type": "object", "required": ["key"], "properties": _KEY_FORM},
+    "/n/{network_id}/tables/{table}": {"type": "object", "required": ["key"], "properties": {
+        **_KEY_FORM, "members": {"type": "array", "items": {"type": "string"}},
+        "pool": {"type": "array", "items": {"type": "string"}}, "seats": {"type": "integer"},
+        "every_months": {"type": "integer"}, "start": {"type": "string", "format": "date"}}},
 }

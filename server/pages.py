@@ -39,6 +39,8 @@ def _date(seconds: float, lang: str) -> str:
 
 
 templates.filters["date"] = _date
+templates.filters["isodate"] = lambda day, lang: format_date(str(day), lang)
+templates.filters["name_of"] = lambda key, names: names.get(key, key)
 
 
 class PageTexts:
