@@ -15,6 +15,7 @@ import secrets
 import time
 from typing import Any
 
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,12 +23,14 @@ from starlette.routing import Route
 
 from .api import MAX_PARTNERS, board_answer, check_create_key, check_create_rate
 from .boards import unique_names
+from .i18n import TEXTS
 from .network_access import network_link, open_network, opened, page_action
 from .network_boards import boards_of, create_for
 from .network_covenant import pending_boards, versions
 from .network_members import current_members, members_of
+from .network_reviews import chart_svg, review_view, scored_canvases
 from .network_tables import TABLES, delegation, tables_view
-from .pages import form_create_refusal, form_too_large, pick_language, render
+from .pages import form_create_refusal, form_too_large, moment_date, pick_language, render
 from .requests import HTTPProblem, read_json_object, text_field
 from .tokens import hash_token, new_token
 
@@ -108,13 +111,20 @@ async def network_page(request: Request) -> Response:
     registry = request.app.state.registry
     canvases = {spec.id: spec.title[lang] for spec, _plugin in registry.canvases.values()}
     made = versions(request, network)
+    review = review_view(request, network)
+    legend = [f"{moment_date(check['finalized_at'], lang)} · {check['title']}"
+              for check in review["checks"]]
+    chart = Markup(chart_svg(review, TEXTS[lang]["net_review_chart"], legend))  # escaped inside
     return render("network.html", lang=lang, network=network, key=key, canvases=canvases,
                   boards=boards_of(request, network, key),
                   link=network_link(request, network["id"], key),
                   covenants=list(reversed(made)),
                   pending=pending_boards(request, network, made),
                   tables=tables_view(network), table_ids=TABLES,
-                  member_names={m["id"]: m["name"] for m in network["members"]})
+                  member_names={m["id"]: m["name"] for m in network["members"]},
+                  review=review, chart=chart,
+                  scored={canvas: canvases.get(canvas, canvas)
+                          for canvas in scored_canvases(registry)})
 
 
 async def _page_new_board(request: Request, network: dict[str, Any], key: str,

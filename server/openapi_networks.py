@@ -78,6 +78,16 @@ NETWORK_OPERATIONS: dict[tuple[str, str], Operation] = {
         "set one table: its fixed members and the rotation of its other seats",
         (200, "the table now", ANY), {**BAD, 404: ("unknown table", ERROR)}, body=TABLE),
     ("POST", "/n/{network_id}/tables/{table}"): _page("set a table"),
+    ("GET", "/api/networks/{network_id}/review"): _op(
+        "the recurring review: its canvas and interval, when the next check is due, and the "
+        "scores of every finalized check", (200, "the review", ANY)),
+    ("PUT", "/api/networks/{network_id}/review"): _op(
+        "schedule the recurring review: a canvas that scores, every so many months (0: not "
+        "scheduled)", (200, "the review", ANY), BAD, body={
+            "type": "object", "required": ["canvas", "every_months"], "properties": {
+                "canvas": {"type": "string"},
+                "every_months": {"type": "integer", "minimum": 0, "maximum": 120}}}),
+    ("POST", "/n/{network_id}/review"): _page("schedule the review"),
     ("POST", "/n/{network_id}/members"): _page("a member joins"),
     ("POST", "/n/{network_id}/members/{member_id}"): _page("change a member"),
     ("POST", "/n/{network_id}/members/{member_id}/leave"): _page("a member leaves"),
@@ -93,6 +103,8 @@ NETWORK_FORMS: dict[str, dict[str, Any]] = {
     "/n/{network_id}/members/{member_id}/leave": {
         "type": "object", "required": ["key"], "properties": _KEY_FORM},
     "/n/{network_id}/covenants": {"type": "object", "required": ["key"], "properties": _KEY_FORM},
+    "/n/{network_id}/review": {"type": "object", "required": ["key"], "properties": {
+        **_KEY_FORM, "canvas": {"type": "string"}, "every_months": {"type": "integer"}}},
     "/n/{network_id}/tables/{table}": {"type": "object", "required": ["key"], "properties": {
         **_KEY_FORM, "members": {"type": "array", "items": {"type": "string"}},
         "pool": {"type": "array", "items": {"type": "string"}}, "seats": {"type": "integer"},
