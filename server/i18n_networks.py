@@ -69,7 +69,7 @@ NETWORK_TEXTS: dict[str, dict[str, str]] = {
         "net_next_change": "Volgende wissel op {date}: {names}",
         "net_no_rotation": "Geen rouleerzetels.",
         "net_empty_table": "Nog niemand aan deze tafel.",
-        "net_board_for": "Voor",
+        "net_board_for": "Gemaakt voor",
         "net_review": "Terugkerende gezondheidscheck",
         "net_review_intro": "Plan de check die de samenwerking een score geeft, bijvoorbeeld "
         "elk jaar, en zie of de samenwerking beter wordt of wegzakt.",
@@ -145,7 +145,7 @@ NETWORK_TEXTS: dict[str, dict[str, str]] = {
         "net_next_change": "Next change on {date}: {names}",
         "net_no_rotation": "No rotating seats.",
         "net_empty_table": "Nobody at this table yet.",
-        "net_board_for": "For",
+        "net_board_for": "Made for",
         "net_review": "Recurring health check",
         "net_review_intro": "Schedule the check that scores the collaboration, every year for "
         "instance, and see whether the collaboration improves or slips.",

@@ -83,13 +83,17 @@ def review_view(request: Request, network: dict[str, Any], today: date | None = 
             "scale": list(scored[canvas].score_scale) if canvas in scored else None}
 
 
-_SHADES = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+#: From the oldest check (light) to the latest (dark), spread over as many checks as there are.
+_SHADES = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+_LABEL_CHARS = 44
 
 
 def _shade(index: int, count: int) -> str:
-    """Older checks lighter, the latest darkest."""
-    return _SHADES[len(_SHADES) - count + index] if count <= len(_SHADES) else _SHADES[
-        min(len(_SHADES) - 1, index * len(_SHADES) // count)]
+    return _SHADES[-1] if count == 1 else _SHADES[round(index * (len(_SHADES) - 1) / (count - 1))]
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= _LABEL_CHARS else label[:_LABEL_CHARS - 1] + "…"
 
 
 def chart_svg(view: dict[str, Any], title: str, dates: list[str]) -> str:
@@ -99,7 +103,7 @@ def chart_svg(view: dict[str, Any], title: str, dates: list[str]) -> str:
         return ""
     labels = list(dict.fromkeys(label for check in past for label in check["scores"]))
     low, high = scale
-    bar, gap, left, width = 9, 8, 290, 300
+    bar, gap, left, width = 9, 8, 300, 300
     group = bar * len(past) + gap
     legend = 18 * len(past) + 10
     height = legend + group * len(labels) + 24
@@ -121,7 +125,8 @@ def chart_svg(view: dict[str, Any], title: str, dates: list[str]) -> str:
     for row, label in enumerate(labels):
         top = legend + row * group
         out.append(f'<text x="{left - 8}" y="{top + group / 2 + 2:.1f}" font-size="12" '
-                   f'text-anchor="end" class="block">{escape(label)}</text>')
+                   f'text-anchor="end" class="block"><title>{escape(label)}</title>'
+                   f"{escape(_short(label))}</text>")
         for index, check in enumerate(past):
             value = check["scores"].get(label)
             y = top + index * bar
