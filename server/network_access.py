@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from .pages import form_too_large, pick_language, render
 from .requests import HTTPProblem, bearer_token
+from .store import could_be_stored_id
 from .tokens import hash_token, matches
 
 __all__ = ["network_key", "network_link", "open_network", "opened", "page_action"]
@@ -37,7 +38,11 @@ def open_network(request: Request, key: str | None) -> dict[str, Any]:
     """The network the key opens; 401 without a key, 403 (the same for unknown ids) otherwise."""
     if not key:
         raise HTTPProblem(401, "this needs the network's key (Authorization: Bearer … or ?key=…)")
-    found = request.app.state.store.network(request.path_params["network_id"][:64])
+    network_id = request.path_params["network_id"]
+    # An id no network can have (too long, a NUL that PostgreSQL text cannot hold) is not
+    # looked up, and answers like any unknown network.
+    found = request.app.state.store.network(network_id) if could_be_stored_id(network_id) \
+        else None
     network, key_hash = found if found is not None else (None, _DUMMY_HASH)
     if not matches(key, key_hash) or network is None:
         raise HTTPProblem(403, "the key is not valid for this network")

@@ -69,14 +69,16 @@ def boards_of(request: Request, network: dict[str, Any], key: str) -> list[dict[
     """The network's boards, newest first: canvas, state (a finalized one with a newer version
     is "superseded"), dates, partners, who took part, and the facilitator link the key opens."""
     store = request.app.state.store
-    rows = store.network_boards(network["id"])
-    records = {row["board_id"]: store.get_board(row["board_id"]) for row in rows}
-    rows = [row for row in rows if records[row["board_id"]] is not None]
-    tokens = _facilitator_tokens(rows, records, key)  # type: ignore[arg-type]
+    rows, records = [], {}
+    for row in store.network_boards(network["id"]):
+        record = store.get_board(row["board_id"])
+        if record is not None:
+            rows.append(row)
+            records[record.id] = record
+    tokens = _facilitator_tokens(rows, records, key)
     listed = []
     for row in rows:
         record = records[row["board_id"]]
-        assert record is not None
         token = tokens.get(record.id)
         listed.append({
             "id": record.id, "title": record.title, "canvas": record.canvas,

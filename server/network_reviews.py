@@ -146,7 +146,7 @@ def chart_svg(view: dict[str, Any], title: str, dates: list[str]) -> str:
 def set_review(request: Request, network: dict[str, Any], canvas: object, months: object
                ) -> dict[str, Any]:
     scored = scored_canvases(request.app.state.registry)
-    if canvas not in scored:
+    if not isinstance(canvas, str) or canvas not in scored:
         known = ", ".join(sorted(scored)) or "none installed"
         raise HTTPProblem(400, f"field 'canvas' must be a canvas that scores ({known})")
     if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= MAX_MONTHS:

@@ -79,6 +79,7 @@ def test_the_review_refuses_canvases_that_do_not_score_bad_intervals_and_wrong_k
     for body, words in (
         ({"canvas": "partnership-map", "every_months": 12}, "'canvas'"),
         ({"canvas": None, "every_months": 12}, "'canvas'"),
+        ({"canvas": ["building-blocks"], "every_months": 12}, "'canvas'"),
         ({"canvas": "building-blocks", "every_months": -1}, "every_months"),
         ({"canvas": "building-blocks", "every_months": 121}, "every_months"),
         ({"canvas": "building-blocks", "every_months": "12"}, "every_months"),
