@@ -98,13 +98,28 @@ def carry_to_open_boards(request: Request, network: dict[str, Any], member: dict
     return changed
 
 
+def _save(request: Request, network: dict[str, Any], members: list[dict[str, Any]]) -> None:
+    """Keep the changed member list, unless someone changed it since this request read it."""
+    if not request.app.state.store.set_network_members(network["id"], members,
+                                                       network["members"]):
+        raise HTTPProblem(409, "the members were changed by someone else just now: "
+                               "reload and try again")
+    network["members"] = members
+
+
+def _copy(network: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(m) for m in network["members"]]
+
+
 def change_member(request: Request, network: dict[str, Any], member_id: str,
                   fields: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-    member = _member(network, member_id)
+    _member(network, member_id)
     if "name" in fields:
         _check_unique(network, fields["name"], member_id)
+    members = _copy(network)
+    member = next(m for m in members if m["id"] == member_id)
     member.update(fields)
-    request.app.state.store.set_network_members(network["id"], network["members"])
+    _save(request, network, members)
     return member, carry_to_open_boards(request, network, member)
 
 
@@ -115,15 +130,16 @@ def add_member(request: Request, network: dict[str, Any], fields: dict[str, str]
     _check_unique(network, fields["name"])
     numbers = [int(m["id"][1:]) for m in network["members"] if m["id"][1:].isdigit()]
     member = {"id": f"m{max(numbers, default=0) + 1}", **fields}
-    network["members"].append(member)
-    request.app.state.store.set_network_members(network["id"], network["members"])
+    _save(request, network, [*_copy(network), member])
     return member
 
 
 def leave(request: Request, network: dict[str, Any], member_id: str) -> dict[str, Any]:
-    member = _member(network, member_id)
+    _member(network, member_id)
+    members = _copy(network)
+    member = next(m for m in members if m["id"] == member_id)
     member["left_at"] = time.time()
-    request.app.state.store.set_network_members(network["id"], network["members"])
+    _save(request, network, members)
     return member
 
 

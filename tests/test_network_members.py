@@ -198,3 +198,24 @@ def test_the_page_forms_change_and_remove_members_without_script(server):
     assert hostile.status_code == 303
     html = call(server, "GET", f"/n/{net['id']}?key={net['key']}&lang=en").text
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in html and "<b>Bold" not in html
+
+
+def test_a_change_made_meanwhile_elsewhere_is_not_overwritten(tmp_path, database_url):
+    """Two requests (two nodes) read the members, both change them: the later write is refused
+    (the API answers 409) instead of silently undoing the earlier one."""
+    from conftest import app_settings
+
+    from partnerboard.server.networks import new_network
+    from partnerboard.server.store import open_store
+
+    store = open_store(app_settings(tmp_path, database_url))
+    try:
+        network, _key = new_network(store, "N", [{"id": "m1", "name": "A", "color": ""}])
+        first = store.network(network["id"])[0]["members"]
+        second = store.network(network["id"])[0]["members"]
+        assert store.set_network_members(network["id"], [{**first[0], "name": "B"}], first)
+        assert not store.set_network_members(network["id"], [{**second[0], "left_at": 1.5}],
+                                              second)
+        assert store.network(network["id"])[0]["members"] == [{**first[0], "name": "B"}]
+    finally:
+        store.close()

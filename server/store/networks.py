@@ -44,9 +44,12 @@ class NetworkTables:
                  "created_at": created_at, "tables": json.loads(tables) if tables else {},
                  "review": json.loads(review) if review else None}, key_hash)
 
-    def set_network_members(self, network_id: str, members: list[dict[str, Any]]) -> None:
-        self._run("UPDATE networks SET members = ? WHERE id = ?",
-                  (json.dumps(members), network_id))
+    def set_network_members(self, network_id: str, members: list[dict[str, Any]],
+                            before: list[dict[str, Any]]) -> bool:
+        """Replace the members, only if they are still ``before`` (as read): False when
+        another request (another node) changed them meanwhile, so no change is lost."""
+        return self._run("UPDATE networks SET members = ? WHERE id = ? AND members = ?",
+                         (json.dumps(members), network_id, json.dumps(before))) == 1
 
     def set_network_tables(self, network_id: str, tables: dict[str, Any]) -> None:
         self._run("UPDATE networks SET tables = ? WHERE id = ?", (json.dumps(tables), network_id))
