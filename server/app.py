@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -34,6 +35,8 @@ from . import (
     participation,
     picture_api,
     plugin_static,
+    privacy,
+    privacy_api,
     seats,
     signatures,
     voting,
@@ -151,9 +154,11 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         app.state.connections = ConnectionCounter(
             settings.max_connections_per_address, settings.max_connections_per_board
         )
+        retention = asyncio.create_task(privacy.keep_retention(app.state))
         try:
             yield
         finally:
+            retention.cancel()
             await app.state.rooms.shutdown()
             if bus is not None:
                 await bus.close()
@@ -172,6 +177,8 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         *voting.routes,
         *networks.routes,
         *networks.page_routes,
+        *privacy_api.routes,
+        *privacy_api.page_routes,
         *brainstorm.routes,
         *signatures.routes,
         *seats.routes,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from .privacy_texts import PRIVACY_TEXTS
+
 __all__ = ["TEXTS", "pick_language"]
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -148,3 +150,12 @@ def pick_language(request: Request, default: str | None = None) -> str:
         return default
     accept = request.headers.get("accept-language", "").lower()
     return "nl" if accept.startswith("nl") else "en"
+
+
+def _merge(extra: dict[str, dict[str, str]]) -> None:
+    """Add a feature's own texts (kept in its module) to both languages."""
+    for lang, texts in extra.items():
+        TEXTS[lang].update(texts)
+
+
+_merge(PRIVACY_TEXTS)

@@ -24,6 +24,7 @@ from .api import MAX_PARTNERS, board_answer, board_link, check_create_key, check
 from .boards import Boards, NewBoard, snapshot_of_record, unique_names
 from .links import seal, unseal
 from .pages import form_create_refusal, form_too_large, pick_language, render
+from .privacy import privacy_context
 from .requests import HTTPProblem, bearer_token, read_json_object, text_field
 from .tokens import Role, hash_token, matches, new_token
 
@@ -177,7 +178,8 @@ async def network_page(request: Request) -> Response:
     canvases = {spec.id: spec.title[lang] for spec, _plugin in registry.canvases.values()}
     return render("network.html", lang=lang, network=network, key=key, canvases=canvases,
                   boards=boards_of(request, network, key),
-                  link=network_link(request, network["id"], key))
+                  link=network_link(request, network["id"], key),
+                  privacy=privacy_context(request, network))
 
 
 async def network_new_board(request: Request) -> Response:
