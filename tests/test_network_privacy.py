@@ -295,6 +295,26 @@ def test_erasure_can_remove_the_text_only_the_person_wrote(server):
     assert now["n-ayla"]["text"].startswith("Samen sterker")
 
 
+def test_erasure_renames_the_hidden_notes_of_a_private_brainstorm(server):
+    net = new_network(server)
+    board = people_board(server, net)
+    facilitator, zorg = board["tokens"]["facilitator"], party(board, "Zorggroep")
+    ayla = seat(server, board, zorg, AYLA)
+    base = f"/api/boards/{board['id']}"
+    assert call(server, "POST", base + "/brainstorm", facilitator).status_code == 201
+    assert call(server, "POST", base + "/drafts", zorg,
+                {"seat": ayla, "text": "Nog geheim"}).status_code == 201
+    exported = call(server, "POST", f"/api/networks/{net['id']}/people/export", net["key"],
+                    {"name": AYLA}).json()
+    assert [d["text"] for d in exported["boards"][0]["drafts"]] == ["Nog geheim"]
+    assert call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                {"name": AYLA}).status_code == 200
+    assert call(server, "POST", base + "/brainstorm/reveal", facilitator).status_code == 200
+    revealed = [e for e in moment(server, board)["elements"].values()
+                if e.get("text") == "Nog geheim"]
+    assert [e["author"] for e in revealed] == ["Zorggroep"]
+
+
 # -- retention -------------------------------------------------------------------------------
 
 
