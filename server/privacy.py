@@ -32,7 +32,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pycrdt import Doc
@@ -234,6 +234,8 @@ def redact_board(state: Any, record: BoardRecord, rule: NameRule, reason: str, *
     """Replace the rule's names everywhere the board keeps them (see the module's doc)."""
     store, rooms = state.store, state.rooms
     now = time.time() if now is None else now
+    if record.state != "open":
+        rule = replace(rule, remove_text=False)  # what was agreed keeps its text
     doc = _current_doc(state, record)
     known = {**_people_outside(store, record.id), **people_in(doc)}
     changes = Changes()

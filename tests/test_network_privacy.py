@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 from conftest import app_settings
 from starlette.testclient import TestClient
@@ -261,6 +262,8 @@ def test_erasure_replaces_the_name_everywhere_on_this_network_and_nowhere_else(s
         ("Zorggroep", "Zorggroep")]
     info = call(server, "GET", f"/api/boards/{signed['id']}", signed["tokens"]["observer"]).json()
     assert info["covenant_sha256"] == after["covenant_sha256"]
+    schema = call(server, "GET", "/api/covenant.schema.json").json()
+    jsonschema.validate(after, schema)
     for fmt in ("md", "html"):
         rendered = call(server, "GET", f"/api/boards/{signed['id']}/covenant",
                         signed["tokens"]["observer"], params={"format": fmt})
@@ -286,6 +289,11 @@ def test_erasure_can_remove_the_text_only_the_person_wrote(server):
     zorg = party(board, "Zorggroep")
     ayla = seat(server, board, zorg, AYLA)
     write(server, board, zorg, ayla, {"n-alone": "Alleen van Ayla"})
+    agreed = new_board(server, net, "Afgerond")
+    agreed_zorg = party(agreed, "Zorggroep")
+    write(server, agreed, agreed_zorg, seat(server, agreed, agreed_zorg, AYLA),
+          {"n-agreed": "Wat we afspraken"})
+    finalize(server, agreed)
     done = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
                 {"name": AYLA, "remove_text": True})
     assert done.status_code == 200, done.text
@@ -293,6 +301,10 @@ def test_erasure_can_remove_the_text_only_the_person_wrote(server):
     assert now["n-alone"]["text"] == "" and now["n-alone"]["author"] == "Zorggroep"
     # Bram edited Ayla's first note: it is not hers alone, its text stays.
     assert now["n-ayla"]["text"].startswith("Samen sterker")
+    # What a finalized board agreed keeps its text; only the name goes.
+    kept = covenant(server, agreed)
+    assert "Wat we afspraken" in str(kept["sections"]) and AYLA not in str(kept)
+    assert moment(server, agreed)["elements"]["n-agreed"]["text"] == "Wat we afspraken"
 
 
 def test_erasure_renames_the_hidden_notes_of_a_private_brainstorm(server):
