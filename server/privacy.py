@@ -209,7 +209,7 @@ def apply_network_retention(state: Any, network_id: str, months: int, now: float
     due = []
     for record in network_board_records(state.store, network_id):
         room = state.rooms.loaded.get(record.id)
-        if _last_change(state.store, record) < cutoff and (room is None or not room.peers):
+        if _retention_due(state.store, record, cutoff) and (room is None or not room.peers):
             due.append(record)  # else in use: names are kept until N months after its last use
     done = []
     if due:
@@ -221,12 +221,18 @@ def apply_network_retention(state: Any, network_id: str, months: int, now: float
     return done
 
 
-def _last_change(store: Any, record: BoardRecord) -> float:
-    """The board's last change: its newest kept update, its finalizing, or its last
-    redaction for retention (after which it needs none until it changes again)."""
-    moments = [record.created_at, record.finalized_at or 0.0, store.last_change(record.id) or 0.0]
-    moments += [r["at"] for r in store.redactions(record.id) if r["reason"] == "retention"]
-    return max(moments)
+def _retention_due(store: Any, record: BoardRecord, cutoff: float) -> bool:
+    """Whether the board was last used before ``cutoff`` and has changed since its last
+    retention redaction (a board redacted for retention holds no name until it changes).
+
+    Its last use is its newest kept update, its finalizing, or the last use a redaction
+    recorded before folding the history away (an erasure is no use of the board).
+    """
+    redactions = store.redactions(record.id)
+    used = max([record.created_at, record.finalized_at or 0.0, store.last_change(record.id) or 0.0,
+                *(r.get("last_change") or 0.0 for r in redactions)])
+    retained = max((r["at"] for r in redactions if r["reason"] == "retention"), default=0.0)
+    return used < cutoff and retained < used
 
 
 def redact_board(state: Any, record: BoardRecord, rule: NameRule, reason: str, *,
@@ -236,6 +242,10 @@ def redact_board(state: Any, record: BoardRecord, rule: NameRule, reason: str, *
     now = time.time() if now is None else now
     if record.state != "open":
         rule = replace(rule, remove_text=False)  # what was agreed keeps its text
+    # The history goes with the fold below: remember when the board was last used, for
+    # retention.
+    used = max([store.last_change(record.id) or 0.0,
+                *(r.get("last_change") or 0.0 for r in store.redactions(record.id))])
     doc = _current_doc(state, record)
     known = {**_people_outside(store, record.id), **people_in(doc)}
     changes = Changes()
@@ -251,7 +261,7 @@ def redact_board(state: Any, record: BoardRecord, rule: NameRule, reason: str, *
     _redact_tables(store, record, rule, changes)
     store.fold_history(record.id)
     summary.update(changes.as_dict())
-    store.add_redaction(record.id, now, reason, summary)
+    store.add_redaction(record.id, now, reason, {**summary, "last_change": used or None})
     log.info("board %s: names redacted (%s): %s", record.id, reason, changes.as_dict())
     return summary
 

@@ -283,6 +283,32 @@ def test_erasure_replaces_the_name_everywhere_on_this_network_and_nowhere_else(s
                 {"name": AYLA}).status_code == 404
 
 
+def test_an_open_board_changes_live_and_an_erasure_is_no_reason_to_forget_its_use(server):
+    net = new_network(server)
+    board = people_board(server, net)
+    server.query("UPDATE boards SET created_at = created_at - ? WHERE id = ?", 400 * DAY,
+                 board["id"])
+
+    async def scenario() -> None:
+        async with connected(f"{server.ws_url}/{board['id']}?token="
+                             f"{board['tokens']['observer']}") as watcher:
+            await wait_for(lambda: "n-ayla" in watcher.elements, what="the board")
+            async with httpx.AsyncClient(timeout=30) as http:
+                answer = await http.post(
+                    f"{server.url}/api/networks/{net['id']}/people/erase", json={"name": AYLA},
+                    headers={"Authorization": f"Bearer {net['key']}"})
+                assert answer.status_code == 200, answer.text
+            await wait_for(lambda: watcher.elements["n-ayla"].get("author") == "Zorggroep",
+                           what="the erasure reaching a connected client")
+
+    asyncio.run(scenario())
+    # Made long ago, but used today: the erasure folded its history, not the memory of that.
+    applied = call(server, "PUT", f"/api/networks/{net['id']}/retention", net["key"],
+                   {"months": 6}).json()["applied"]
+    assert applied == []
+    assert moment(server, board)["elements"]["n-bram"]["author"] == BRAM
+
+
 def test_erasure_can_remove_the_text_only_the_person_wrote(server):
     net = new_network(server)
     board = people_board(server, net)
