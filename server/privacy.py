@@ -32,6 +32,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,7 +43,7 @@ from .history import plain_board
 from .redaction import FALLBACK, Changes, NameRule, people_in, redact_covenant, redact_doc
 from .room import decode_stored
 from .signatures import name_key
-from .store import BoardRecord
+from .store import BoardDamaged, BoardRecord
 
 __all__ = [
     "Person", "RETENTION_EVERY", "apply_retention", "erase_person", "export_person",
@@ -98,11 +99,8 @@ def _element_rows(doc: Doc) -> list[dict[str, Any]]:
 def export_person(state: Any, network: dict[str, Any], person: Person) -> dict[str, Any]:
     """Everything the person wrote on the network's boards; ``boards`` is empty when the
     name is on none of them."""
-    boards = []
-    for record in network_board_records(state.store, network["id"]):
-        found = _export_board(state, record, person)
-        if found is not None:
-            boards.append(found)
+    boards = _each_board(network_board_records(state.store, network["id"]),
+                         lambda record: _export_board(state, record, person))
     return {"network": {"id": network["id"], "name": network["name"]},
             "person": {"name": person.name, "organisation": person.org},
             "exported_at": iso(time.time()), "boards": boards}
@@ -153,15 +151,32 @@ def erase_person(state: Any, network: dict[str, Any], person: Person, *,
                  remove_text: bool = False) -> list[dict[str, Any]]:
     """Replace the person's name on every board of the network where it is; return what was
     done per board (empty: the name is on none of them)."""
-    done = []
+    def erase(record: BoardRecord) -> dict[str, Any] | None:
+        if _export_board(state, record, person) is None and not state.store.stored_mentions(
+                record.id, yjs_string(person.name)):
+            return None
+        summary = redact_board(state, record, person.rule(record.language, remove_text),
+                               "erasure")
+        return {"id": record.id, "title": record.title, **summary}
+
     with state.store.scrubbing():
-        for record in network_board_records(state.store, network["id"]):
-            rule = person.rule(record.language, remove_text)
-            if _export_board(state, record, person) is None and not state.store.stored_mentions(
-                    record.id, yjs_string(person.name)):
-                continue
-            summary = redact_board(state, record, rule, "erasure")
-            done.append({"id": record.id, "title": record.title, **summary})
+        return _each_board(network_board_records(state.store, network["id"]), erase)
+
+
+def _each_board(records: list[BoardRecord],
+                work: Callable[[BoardRecord], dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """``work`` on each board, its answers in a list; a board whose stored data is damaged
+    is listed as such (``"damaged": true``) and the others are still done."""
+    done = []
+    for record in records:
+        try:
+            found = work(record)
+        except BoardDamaged as error:
+            log.error("%s: privacy could not read it; restore it from a backup and repeat",
+                      error)
+            found = {"id": record.id, "title": record.title, "damaged": True}
+        if found is not None:
+            done.append(found)
     return done
 
 
@@ -211,14 +226,15 @@ def apply_network_retention(state: Any, network_id: str, months: int, now: float
         room = state.rooms.loaded.get(record.id)
         if _retention_due(state.store, record, cutoff) and (room is None or not room.peers):
             due.append(record)  # else in use: names are kept until N months after its last use
-    done = []
-    if due:
-        with state.store.scrubbing():
-            for record in due:
-                rule = NameRule(FALLBACK.get(record.language, FALLBACK["nl"]))
-                summary = redact_board(state, record, rule, "retention", now=now)
-                done.append({"id": record.id, "title": record.title, **summary})
-    return done
+    def redact(record: BoardRecord) -> dict[str, Any]:
+        rule = NameRule(FALLBACK.get(record.language, FALLBACK["nl"]))
+        return {"id": record.id, "title": record.title,
+                **redact_board(state, record, rule, "retention", now=now)}
+
+    if not due:
+        return []
+    with state.store.scrubbing():
+        return _each_board(due, redact)
 
 
 def _retention_due(store: Any, record: BoardRecord, cutoff: float) -> bool:

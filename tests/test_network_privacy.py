@@ -444,3 +444,20 @@ def test_erasure_leaves_no_byte_of_the_name_in_the_store(own_server):
     gemeente = party(board, "Gemeente Noord")
     write(server, board, gemeente, seat(server, board, gemeente, BRAM), {"n-later": "Later"})
     assert moment(server, board)["elements"]["n-later"]["author"] == BRAM
+
+
+def test_a_damaged_board_is_reported_and_the_others_are_still_erased(own_server):
+    server = own_server.start()
+    net = new_network(server)
+    sound, damaged = people_board(server, net, "Heel"), people_board(server, net, "Kapot")
+    own_server.stop()
+    server.query("UPDATE snapshots SET data = ? WHERE board_id = ?", b"\x01\x02garbage" * 20,
+                 damaged["id"])
+    own_server.start()
+    answer = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                  {"name": AYLA})
+    assert answer.status_code == 200, answer.text
+    by_id = {b["id"]: b for b in answer.json()["boards"]}
+    assert by_id[damaged["id"]]["damaged"] is True
+    assert by_id[sound["id"]]["names"] >= 2
+    assert moment(server, sound)["elements"]["n-ayla"]["author"] == "Zorggroep"
