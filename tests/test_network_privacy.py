@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -461,3 +462,21 @@ def test_a_damaged_board_is_reported_and_the_others_are_still_erased(own_server)
     assert by_id[damaged["id"]]["damaged"] is True
     assert by_id[sound["id"]]["names"] >= 2
     assert moment(server, sound)["elements"]["n-ayla"]["author"] == "Zorggroep"
+
+
+def test_the_server_applies_retention_when_it_starts(own_server):
+    server = own_server.start()
+    net = new_network(server)
+    board = people_board(server, net)
+    assert call(server, "PUT", f"/api/networks/{net['id']}/retention", net["key"],
+                {"months": 2}).json()["applied"] == []
+    own_server.stop()
+    backdate(server, board, 70)
+    own_server.start()
+    # Applied by a task of the starting server: wait for it, under a deadline.
+    deadline = time.monotonic() + 20
+    while call(server, "POST", f"/api/networks/{net['id']}/people/export", net["key"],
+               {"name": AYLA}).status_code != 404:
+        assert time.monotonic() < deadline, "the starting server did not apply the retention"
+        time.sleep(0.05)
+    assert moment(server, board)["elements"]["n-ayla"]["author"] == "Zorggroep"
