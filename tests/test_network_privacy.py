@@ -180,6 +180,13 @@ def test_export_gives_what_one_person_wrote_on_this_network_only(server):
     # Narrowed to another organisation: nobody.
     assert call(server, "POST", f"/api/networks/{net['id']}/people/export", net["key"],
                 {"name": AYLA, "organisation": "Gemeente Noord"}).status_code == 404
+    # Someone who wrote only on another network's board is nobody here, whatever the key says.
+    west = party(elsewhere, "Gemeente Noord")
+    write(server, elsewhere, west, seat(server, elsewhere, west, "Wendy West"), {"n-w": "W"})
+    for action in ("export", "erase"):
+        assert call(server, "POST", f"/api/networks/{net['id']}/people/{action}", net["key"],
+                    {"name": "Wendy West"}).status_code == 404
+    assert moment(server, elsewhere)["elements"]["n-w"]["author"] == "Wendy West"
 
 
 def test_privacy_routes_refuse_wrong_keys_and_bad_input_clearly(server):
@@ -308,6 +315,26 @@ def test_an_open_board_changes_live_and_an_erasure_is_no_reason_to_forget_its_us
                    {"months": 6}).json()["applied"]
     assert applied == []
     assert moment(server, board)["elements"]["n-bram"]["author"] == BRAM
+
+
+def test_a_name_is_matched_in_any_unicode_form_and_only_exactly(server):
+    net = new_network(server)
+    board = new_board(server, net, "Unicode", language="en")
+    zorg = party(board, "Zorggroep")
+    composed, decomposed = "Zoë 🌷 Ünal", "Zoe\u0308 🌷 U\u0308nal"
+    write(server, board, zorg, seat(server, board, zorg, composed), {"n-zoe": "Hallo"})
+    write(server, board, zorg, seat(server, board, zorg, "Zoë"), {"n-short": "Kort"})
+    guest = seat(server, board, board["tokens"]["participant"], "\u202eZoë 🌷 Ünal")
+    write(server, board, board["tokens"]["participant"], guest, {"n-rtl": "Gast"})
+    answer = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                  {"name": decomposed})
+    assert answer.status_code == 200, answer.text
+    now = moment(server, board)["elements"]
+    assert now["n-zoe"]["author"] == "Zorggroep"
+    # A shorter name, or one that differs in more than invisible characters, is another person.
+    assert now["n-short"]["author"] == "Zoë"
+    # The guest gave no organisation (the right-to-left mark is invisible: the same name).
+    assert now["n-rtl"]["author"] == "participant"
 
 
 def test_erasure_can_remove_the_text_only_the_person_wrote(server):
