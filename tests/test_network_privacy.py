@@ -507,3 +507,33 @@ def test_the_server_applies_retention_when_it_starts(own_server):
         assert time.monotonic() < deadline, "the starting server did not apply the retention"
         time.sleep(0.05)
     assert moment(server, board)["elements"]["n-ayla"]["author"] == "Zorggroep"
+
+
+def test_the_page_forms_answer_bad_input_with_a_page_and_escape_titles(server):
+    net, other = new_network(server), new_network(server, "Regio West")
+    board = people_board(server, net, "<script>alert(1)</script>")
+
+    def form(action: str, **fields: str) -> httpx.Response:
+        return httpx.post(f"{server.url}/n/{net['id']}/{action}?lang=en",
+                          data={"key": net["key"], **fields}, timeout=30)
+
+    for action in ("retention", "people/export", "people/erase"):
+        wrong = httpx.post(f"{server.url}/n/{net['id']}/{action}?lang=en", timeout=30,
+                           data={"key": other["key"], "name": AYLA, "months": "6",
+                                 "confirm": "yes"})
+        assert wrong.status_code == 403 and 'data-field="key"' in wrong.text
+    for months in ("abc", "0", "121", "1e3", "6.5"):
+        answer = form("retention", months=months)
+        assert answer.status_code == 400 and 'data-message="privacy_bad_months"' in answer.text
+    assert form("people/export", name="   ").status_code == 400
+    assert form("people/erase", name=AYLA).status_code == 400  # not confirmed
+    assert form("people/erase", name="Niemand", confirm="yes").status_code == 404
+    assert moment(server, board)["elements"]["n-ayla"]["author"] == AYLA
+
+    erased = form("people/erase", name=AYLA, confirm="yes")
+    assert erased.status_code == 200, erased.text
+    assert "<script>alert(1)</script>" not in erased.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in erased.text
+    assert AYLA not in erased.text
+    kept = form("retention", months="")
+    assert kept.status_code == 200 and "none: names are kept" in kept.text
