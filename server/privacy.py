@@ -85,7 +85,7 @@ def network_board_records(store: Any, network_id: str) -> list[BoardRecord]:
 
 
 def _current_doc(state: Any, record: BoardRecord) -> Doc:
-    return state.rooms.document(record.id)  # type: ignore[no-any-return]
+    return state.rooms.document(record.id)
 
 
 def _element_rows(doc: Doc) -> list[dict[str, Any]]:
@@ -113,11 +113,13 @@ def _export_board(state: Any, record: BoardRecord, person: Person) -> dict[str, 
         editors = [e for e in row.get("editors") or [] if isinstance(e, dict)]
         wrote = person.matches(row.get("author"), row.get("org"))
         edited = any(person.matches(e.get("name"), e.get("org")) for e in editors)
-        if not (wrote or edited):
+        # An action's owner names a person without an organisation: the element's stands in.
+        owns = person.matches(row.get("owner"), row.get("org"))
+        if not (wrote or edited or owns):
             continue
         item = {key: row.get(key) for key in ("id", "kind", "text", "org", "author", "created",
                                                "owner", "due") if key in row}
-        item["role"] = "author" if wrote else "editor"
+        item["role"] = "author" if wrote else "editor" if edited else "owner"
         if row.get("kind") == "comment":
             comments.append({**item, "on": row.get("on")})
         else:

@@ -108,8 +108,7 @@ def redact_doc(doc: Doc, rule: NameRule, known: dict[str, str], changes: Changes
     """Replace the rule's names in the document (call inside a transaction).
 
     ``known``: name key -> organisation of the board's people, for ``owner`` fields, which
-    name a person without saying their organisation; an owner nobody by that name wrote is
-    the group's text and stays.
+    name a person without saying their organisation (see :func:`_new_owner`).
     """
     for element_id, element in _elements(doc):
         author, org = element.get("author"), element.get("org") or ""
@@ -124,12 +123,10 @@ def redact_doc(doc: Doc, rule: NameRule, known: dict[str, str], changes: Changes
                 element["editors"] = renamed
                 changes.edited.add(element_id)
                 changes.names += sum(1 for a, b in zip(renamed, editors, strict=True) if a != b)
-        owner = element.get("owner")
-        if isinstance(owner, str) and name_key(owner) in known:
-            new = rule.replacement(owner, known[name_key(owner)])
-            if new is not None and new != owner:
-                element["owner"] = new
-                changes.names += 1
+        new = _new_owner(element.get("owner"), rule, known, org)
+        if new is not None:
+            element["owner"] = new
+            changes.names += 1
         if rule.remove_text and rule.covers(author, org) and not _editors(element):
             text = element.get("text")
             if isinstance(text, Text) and len(text):
@@ -206,9 +203,21 @@ def _redact_item(item: dict[str, Any], board: Any, rule: NameRule, known: dict[s
         if edited != item["edited_by"]:
             item["edited_by"] = edited
             changes.names += 1
-    owner = item.get("owner")
-    if isinstance(owner, str) and name_key(owner) in known:
-        new = rule.replacement(owner, known[name_key(owner)])
-        if new is not None and new != owner:
-            item["owner"] = new
-            changes.names += 1
+    new = _new_owner(item.get("owner"), rule, known, item.get("org") or "")
+    if new is not None:
+        item["owner"] = new
+        changes.names += 1
+
+
+def _new_owner(owner: object, rule: NameRule, known: dict[str, str], org: object) -> str | None:
+    """An action's owner's replacement, or None. An owner names a person without their
+    organisation: a known person's is theirs, else the element's. Retention replaces only
+    owners who took part on the board (anything else is the group's text); erasure replaces
+    the person asked about."""
+    if not isinstance(owner, str):
+        return None
+    key = name_key(owner)
+    if key not in known and rule.person is None:
+        return None
+    new = rule.replacement(owner, known.get(key, org))
+    return new if new != owner else None

@@ -88,16 +88,19 @@ def seat(server, board: dict, token: str, name: str, org: str = "") -> str:
 
 
 def write(server, board: dict, token: str, seat_id: str, notes: dict[str, str],
-          comment_on: str | None = None, edit: str | None = None) -> None:
-    """As a seated person: add notes (the server stamps author and organisation), a comment,
-    and an edit of someone else's note (the server lists the editor)."""
+          comment_on: str | None = None, edit: str | None = None, zone: str = "values",
+          **fields: object) -> None:
+    """As a seated person: add notes (the server stamps author and organisation; ``fields``
+    go on each), a comment, and an edit of someone else's note (the server lists the
+    editor)."""
     url = f"{server.ws_url}/{board['id']}?token={token}&seat={seat_id}"
-    rect = SPEC.zone("values").rect
+    rect = SPEC.zone(zone).rect
 
     async def scenario() -> None:
         async with connected(url) as person:
             for i, (note_id, text) in enumerate(notes.items()):
-                person.add_note(note_id, text, x=rect.x + 20, y=rect.y + 20 + 110 * i)
+                person.add_note(note_id, text, x=rect.x + 20, y=rect.y + 20 + 110 * i,
+                                **fields)
             if comment_on:
                 person.add_note(f"c-{seat_id}", "A remark", kind="comment", on=comment_on,
                                 w=1, h=1, x=rect.x + 5, y=rect.y + 5)
@@ -335,6 +338,25 @@ def test_a_name_is_matched_in_any_unicode_form_and_only_exactly(server):
     assert now["n-short"]["author"] == "Zoë"
     # The guest gave no organisation (the right-to-left mark is invisible: the same name).
     assert now["n-rtl"]["author"] == "participant"
+
+
+def test_an_action_owned_by_the_person_is_exported_and_erased(server):
+    net = new_network(server)
+    board = people_board(server, net)
+    gemeente = party(board, "Gemeente Noord")
+    write(server, board, gemeente, seat(server, board, gemeente, BRAM),
+          {"n-action": "Subsidie aanvragen"}, zone="actions", owner="ayla zorgvuldig",
+          due="2027-01-31")
+    exported = call(server, "POST", f"/api/networks/{net['id']}/people/export", net["key"],
+                    {"name": AYLA}).json()
+    roles = {e["id"]: e["role"] for e in exported["boards"][0]["elements"]}
+    assert roles["n-action"] == "owner"
+    assert call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                {"name": AYLA}).status_code == 200
+    action = moment(server, board)["elements"]["n-action"]
+    # Ayla is Zorggroep's, whoever wrote the action.
+    assert (action["owner"], action["author"], action["due"]) == (
+        "Zorggroep", BRAM, "2027-01-31")
 
 
 def test_erasure_can_remove_the_text_only_the_person_wrote(server):
