@@ -222,19 +222,21 @@ def apply_retention(state: Any, now: float | None = None) -> list[dict[str, Any]
 
 def apply_network_retention(state: Any, network_id: str, months: int, now: float
                             ) -> list[dict[str, Any]]:
+    """One network's period: what was done per board redacted now."""
     cutoff = now - months * MONTH
     due = []
     for record in network_board_records(state.store, network_id):
         room = state.rooms.loaded.get(record.id)
         if _retention_due(state.store, record, cutoff) and (room is None or not room.peers):
             due.append(record)  # else in use: names are kept until N months after its last use
+    if not due:
+        return []
+
     def redact(record: BoardRecord) -> dict[str, Any]:
         rule = NameRule(FALLBACK.get(record.language, FALLBACK["nl"]))
         return {"id": record.id, "title": record.title,
                 **redact_board(state, record, rule, "retention", now=now)}
 
-    if not due:
-        return []
     with state.store.scrubbing():
         return _each_board(due, redact)
 
