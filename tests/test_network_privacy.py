@@ -7,9 +7,13 @@ like SQL or hide in Unicode."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
+import json
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -282,6 +286,18 @@ def test_erasure_replaces_the_name_everywhere_on_this_network_and_nowhere_else(s
     picture = call(server, "GET", f"/api/boards/{signed['id']}/image",
                    signed["tokens"]["observer"], params={"format": "svg"})
     assert picture.status_code == 200 and AYLA not in picture.text
+    # The redacted board moves as a board file like any other: its hashes hold.
+    file = call(server, "GET", f"/api/boards/{signed['id']}/export",
+                signed["tokens"]["facilitator"])
+    assert file.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(file.content)) as archive:
+        for entry in archive.namelist():
+            body = archive.read(entry)
+            assert AYLA.encode() not in body, entry
+            for line in body.splitlines() if entry.endswith(".jsonl") else ():
+                assert AYLA.encode() not in base64.b64decode(json.loads(line)["data"])
+    moved = httpx.post(server.url + "/api/boards/import", content=file.content, timeout=30)
+    assert moved.status_code == 201, moved.text
     # Zorggroep signed this agreement already: not again under the new hash.
     assert call(server, "POST", f"/api/boards/{signed['id']}/signatures",
                 party(signed, "Zorggroep"), {"name": "Iemand"}).status_code == 409
