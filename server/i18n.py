@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from .i18n_networks import NETWORK_TEXTS
+from .privacy_texts import PRIVACY_TEXTS
 
 __all__ = ["TEXTS", "pick_language"]
 
@@ -154,3 +155,12 @@ def pick_language(request: Request, default: str | None = None) -> str:
         return default
     accept = request.headers.get("accept-language", "").lower()
     return "nl" if accept.startswith("nl") else "en"
+
+
+def _merge(extra: dict[str, dict[str, str]]) -> None:
+    """Add a feature's own texts (kept in its module) to both languages."""
+    for lang, texts in extra.items():
+        TEXTS[lang].update(texts)
+
+
+_merge(PRIVACY_TEXTS)

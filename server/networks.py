@@ -31,6 +31,7 @@ from .network_members import current_members, members_of
 from .network_reviews import chart_svg, review_view, scored_canvases
 from .network_tables import TABLES, delegation, tables_view
 from .pages import form_create_refusal, form_too_large, moment_date, pick_language, render
+from .privacy import privacy_context
 from .requests import HTTPProblem, read_json_object, text_field
 from .tokens import hash_token, new_token
 
@@ -124,7 +125,8 @@ async def network_page(request: Request) -> Response:
                   member_names={m["id"]: m["name"] for m in network["members"]},
                   review=review, chart=chart,
                   scored={canvas: canvases.get(canvas, canvas)
-                          for canvas in scored_canvases(registry)})
+                          for canvas in scored_canvases(registry)},
+                  privacy=privacy_context(request, network))
 
 
 async def _page_new_board(request: Request, network: dict[str, Any], key: str,
