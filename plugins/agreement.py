@@ -124,6 +124,13 @@ class CovenantSection:
     :param values: item key -> value -> its words, for keys that hold ids (``"governance"`` ->
         ``{"nl": "bestuur", "en": "governance"}``).
     :param required: keys shown as "missing" on an item that has no value for them.
+    :param score: an item key holding a number that a network follows from one finalized
+        board of the canvas to the next (a health check's mean score), or "" for none. Such
+        a canvas can be scheduled as a network's recurring review, and its items' scores
+        are charted side by side, each item by its ``text``.
+    :param score_scale: the lowest and highest score, for the chart.
+
+    .. versionadded:: 0.3 ``score`` and ``score_scale``.
     """
 
     id: str
@@ -133,6 +140,8 @@ class CovenantSection:
     details: dict[str, dict[str, str] | None] = field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     required: tuple[str, ...] = ()
+    score: str = ""
+    score_scale: tuple[float, float] = (1, 5)
 
     def words(self, language: str) -> dict[str, Any]:
         """The item vocabulary as the covenant keeps it, in ``language``."""

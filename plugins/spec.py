@@ -479,6 +479,12 @@ def _words_problem(section: CovenantSection, where: str) -> Problem | None:
                 return f"{where}.values.{key}.{value}", missing
     if not all(isinstance(key, str) for key in section.required):
         return f"{where}.required", "must be a tuple of item keys"
+    if not isinstance(section.score, str):
+        return f"{where}.score", "must be an item key (a string), or \"\" for none"
+    scale = section.score_scale
+    if (not isinstance(scale, tuple) or len(scale) != 2
+            or not all(isinstance(end, int | float) for end in scale) or scale[0] >= scale[1]):
+        return f"{where}.score_scale", "must be (lowest, highest), two numbers, lowest first"
     return None
 
 

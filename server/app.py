@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -27,12 +29,18 @@ from . import (
     links_api,
     merge,
     metrics,
+    network_covenant,
+    network_members,
+    network_reviews,
+    network_tables,
     networks,
     openapi,
     pages,
     participation,
     picture_api,
     plugin_static,
+    privacy,
+    privacy_api,
     seats,
     signatures,
     voting,
@@ -50,17 +58,29 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("partnerboard")
 
+#: No other host, ever (issue 17: participants' browsers talk to this server only). The
+#: WebSocket is allowed to this host alone: ``ws:``/``wss:`` as bare schemes would allow any
+#: host, and browsers before CSP 3 do not count a WebSocket to the page's host as ``'self'``.
+_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'{sockets}; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+_HOST = re.compile(rb"^([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(:[0-9]{1,5})?$")
 SECURITY_HEADERS = [
-    (
-        b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        b"connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; "
-        b"frame-ancestors 'none'; form-action 'self'",
-    ),
     (b"x-content-type-options", b"nosniff"),
     # Links carry role tokens: never leak them to other sites.
     (b"referrer-policy", b"no-referrer"),
 ]
+
+
+def content_security_policy(host: bytes | None) -> bytes:
+    """The page policy, its WebSocket source naming the request's own host (none when the
+    Host header is missing or malformed: then only ``'self'``)."""
+    if host and _HOST.match(host):
+        name = host.decode("ascii")
+        return _POLICY.format(sockets=f" ws://{name} wss://{name}").encode("ascii")
+    return _POLICY.format(sockets="").encode("ascii")
 
 
 class SecurityHeaders:
@@ -79,7 +99,9 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _value in headers}
                 # A response may bring a stricter policy of its own (the covenant page).
-                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                policy = (b"content-security-policy",
+                          content_security_policy(dict(scope["headers"]).get(b"host")))
+                headers += [(n, v) for n, v in (policy, *SECURITY_HEADERS) if n not in present]
                 message["headers"] = headers
             await send(message)
 
@@ -136,9 +158,11 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         app.state.connections = ConnectionCounter(
             settings.max_connections_per_address, settings.max_connections_per_board
         )
+        retention = asyncio.create_task(privacy.keep_retention(app.state))
         try:
             yield
         finally:
+            retention.cancel()
             await app.state.rooms.shutdown()
             if bus is not None:
                 await bus.close()
@@ -157,6 +181,16 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         *voting.routes,
         *networks.routes,
         *networks.page_routes,
+        *network_members.routes,
+        *network_members.page_routes,
+        *network_covenant.routes,
+        *network_covenant.page_routes,
+        *network_tables.routes,
+        *network_tables.page_routes,
+        *network_reviews.routes,
+        *network_reviews.page_routes,
+        *privacy_api.routes,
+        *privacy_api.page_routes,
         *brainstorm.routes,
         *signatures.routes,
         *seats.routes,

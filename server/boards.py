@@ -48,7 +48,9 @@ def initial_document(record: BoardRecord, spec: CanvasSpec) -> bytes:
         meta["step"] = 0
         meta["finalized"] = False
         for partner in record.partners:
-            partners[partner["id"]] = Map({"name": partner["name"], "color": partner["color"]})
+            # name and colour, and what else the partner carries (a network member's short
+            # name and contact)
+            partners[partner["id"]] = Map({k: v for k, v in partner.items() if k != "id" and v})
     return doc.get_update()
 
 
@@ -82,9 +84,14 @@ class Boards:
 
     def create(
         self, spec: CanvasSpec, title: str, language: str, partner_names: list[str],
-        colors: list[str] | None = None,
+        colors: list[str] | None = None, details: list[dict[str, str]] | None = None,
     ) -> NewBoard:
+        """A new board; ``details`` gives each partner more keys (only those with a value)."""
         record = self.draft(spec, title, language, partner_names, colors)
+        if details:
+            record = replace(record, partners=tuple(
+                {**partner, **{k: v for k, v in extra.items() if v}}
+                for partner, extra in zip(record.partners, details, strict=False)))
         return self.store_new(record, initial_document(record, spec))
 
     def draft(

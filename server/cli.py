@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .logs import configure_logging
+from .privacy_cli import add_privacy_command
 from .settings import OPTIONS, Settings, SettingsError, load_settings
 from .web_files import BundleMissing, check_bundle
 
@@ -314,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to create the package directory (default: the current directory)",
     )
     new.set_defaults(run=_new_canvas)
+    add_privacy_command(commands, _store_options)
     return parser
 
 

@@ -22,18 +22,21 @@ from .finalize import (
     finalize,
     signatures_of,
 )
-from .requests import HTTPProblem, read_json
+from .network_boards import adopt_version
+from .requests import HTTPProblem, bearer_token, read_json
 from .store import BoardRecord
 from .tokens import Role
 
-__all__ = ["routes"]
+__all__ = ["routes", "render_covenant"]
 
 SCHEMA = json.loads(
     (resources.files("partnerboard.plugins") / "covenant.schema.json").read_text("utf-8")
 )
 
 
-async def _render(request: Request, covenant: dict[str, Any], filename: str) -> Response:
+async def render_covenant(request: Request, covenant: dict[str, Any], filename: str
+                          ) -> Response:
+    """The covenant in the format the request asks for (``?format=``, JSON by default)."""
     wanted = request.query_params.get("format", "json")
     exporters = request.app.state.registry.exporters()
     exporter = exporters.get(wanted)
@@ -82,7 +85,7 @@ async def get_covenant(request: Request) -> Response:
     record, _role = authorize(request)
     if record.state != "finalized":
         raise HTTPProblem(409, "the board is not finalized yet: there is no covenant")
-    return await _render(request, _covenant(request, record), f"covenant-{record.id}")
+    return await render_covenant(request, _covenant(request, record), f"covenant-{record.id}")
 
 
 async def preview(request: Request) -> Response:
@@ -109,6 +112,7 @@ async def new_version(request: Request) -> JSONResponse:
     doc = document_of(state.store, record.id)
     boards: Boards = state.boards
     created = boards.create_version(record, doc)
+    adopt_version(state, record, created, bearer_token(request) or "")
     return JSONResponse(board_answer(request, created), status_code=201)
 
 
@@ -139,7 +143,7 @@ async def combined_covenant(request: Request) -> Response:
     if len(languages) > 1:
         combined["language"] = body.get("language") if body.get("language") in languages else "nl"
     document, digest = store_combined(request.app.state.store, combined)
-    response = await _render(request, document, "covenant")
+    response = await render_covenant(request, document, "covenant")
     response.headers["x-covenant-sha256"] = digest
     return response
 

@@ -130,15 +130,22 @@ def covenant_document(
     """What the exporters render: the stored covenant, its hash, and its signatures.
 
     A signature counts for this covenant when it names this covenant's hash, or (made before
-    covenants were stored) the board's snapshot hash.
+    covenants were stored) the board's snapshot hash, or one of those the covenant had before
+    people's names in it were redacted.
     """
     document = dict(stored)
     document["covenant_sha256"] = digest
     if "board" in stored:
-        snapshot = stored["board"].get("snapshot_sha256")
+        # Names redacted since (server/privacy.py) left the hashes signed before in the
+        # covenant's own record: those signatures signed the same agreement.
+        earlier = [r for r in stored.get("redactions") or () if isinstance(r, dict)]
+        versions = {digest, *(r.get("covenant_sha256_before") for r in earlier)}
+        snapshots = {stored["board"].get("snapshot_sha256"),
+                     *(r.get("snapshot_sha256_before") for r in earlier)}
         document["signatures"] = [
             dict(s) for s in signatures or ()
-            if s.get("covenant_sha256", digest) == digest and s.get("snapshot_sha256") == snapshot
+            if s.get("covenant_sha256", digest) in versions
+            and s.get("snapshot_sha256") in snapshots
         ]
         document["completeness"] = completeness(document)
     return document

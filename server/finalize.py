@@ -25,7 +25,7 @@ from .store import BoardDamaged, BoardFrozen, BoardRecord, Store, board_transact
 
 __all__ = [
     "Finalized", "finalize", "covenant_of", "iso", "document_of", "final_snapshot",
-    "signed_hash", "signatures_of",
+    "signed_hash", "signed_versions", "signatures_of",
 ]
 
 
@@ -88,15 +88,25 @@ def signed_hash(record: BoardRecord) -> str:
     return str(getattr(record, "covenant_sha256", None) or record.snapshot_sha256 or "")
 
 
+def signed_versions(store: Store, record: BoardRecord) -> set[str]:
+    """The covenant hashes a signature of this board may name: its covenant's, and the ones
+    it had before its names were redacted (server/privacy.py): the same agreement, signed
+    with the names still in."""
+    earlier = store.redactions(record.id) if hasattr(store, "redactions") else []
+    return {signed_hash(record), *(r["covenant_sha256_before"] for r in earlier
+                                   if r.get("covenant_sha256_before"))}
+
+
 def signatures_of(store: Store, record: BoardRecord) -> list[dict[str, Any]]:
     """The board's signatures as the covenant lists them: signatures made with party links,
     then any made before party links existed (those name their organisation as typed)."""
-    digest = signed_hash(record)
+    versions = signed_versions(store, record)
     by_party = [
         {"organisation": s["party_name"], "party": s["party_id"], "name": s["name"],
          "signed_at": s["signed_at"], "covenant_sha256": s["covenant_sha256"],
          # the covenant builder keeps the signatures of the version it describes
-         "snapshot_sha256": record.snapshot_sha256 if s["covenant_sha256"] == digest else ""}
+         "snapshot_sha256": record.snapshot_sha256 if s["covenant_sha256"] in versions
+         else ""}
         for s in store.party_signatures(record.id)
     ]
     signed = {s["organisation"] for s in by_party}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from .i18n_networks import NETWORK_TEXTS
+from .privacy_texts import PRIVACY_TEXTS
+
 __all__ = ["TEXTS", "pick_language"]
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -139,6 +142,10 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+for _lang, _texts in NETWORK_TEXTS.items():
+    TEXTS[_lang].update(_texts)
+
+
 def pick_language(request: Request, default: str | None = None) -> str:
     """``?lang=`` first, then the given default (a board's language), then Accept-Language."""
     asked = request.query_params.get("lang")
@@ -148,3 +155,12 @@ def pick_language(request: Request, default: str | None = None) -> str:
         return default
     accept = request.headers.get("accept-language", "").lower()
     return "nl" if accept.startswith("nl") else "en"
+
+
+def _merge(extra: dict[str, dict[str, str]]) -> None:
+    """Add a feature's own texts (kept in its module) to both languages."""
+    for lang, texts in extra.items():
+        TEXTS[lang].update(texts)
+
+
+_merge(PRIVACY_TEXTS)

@@ -11,52 +11,33 @@ partners, party links included. Boards made without a network are not touched.
 from __future__ import annotations
 
 import base64
-import re
 import secrets
 import time
 from typing import Any
 
+from markupsafe import Markup
+from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .api import MAX_PARTNERS, board_answer, board_link, check_create_key, check_create_rate
-from .boards import Boards, NewBoard, snapshot_of_record, unique_names
-from .links import seal, unseal
-from .pages import form_create_refusal, form_too_large, pick_language, render
-from .requests import HTTPProblem, bearer_token, read_json_object, text_field
-from .tokens import Role, hash_token, matches, new_token
+from .api import MAX_PARTNERS, board_answer, check_create_key, check_create_rate
+from .boards import unique_names
+from .i18n import TEXTS
+from .network_access import network_link, open_network, opened, page_action
+from .network_boards import boards_of, create_for
+from .network_covenant import pending_boards, versions
+from .network_members import current_members, members_of
+from .network_reviews import chart_svg, review_view, scored_canvases
+from .network_tables import TABLES, delegation, tables_view
+from .pages import form_create_refusal, form_too_large, moment_date, pick_language, render
+from .privacy import privacy_context
+from .requests import HTTPProblem, read_json_object, text_field
+from .tokens import hash_token, new_token
 
 __all__ = ["routes", "page_routes"]
 
 MAX_NAME = 200
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_SEAL_LINK = "network"
-_DUMMY_HASH = hash_token("no network has this key")
-
-
-def _member(index: int, value: object) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise HTTPProblem(400, f"members[{index}] must be an object with a 'name'")
-    color = value.get("color") or ""
-    if color and (not isinstance(color, str) or not _COLOR.match(color)):
-        raise HTTPProblem(400, f"members[{index}].color must be a colour such as '#0072b2'")
-    return {
-        "id": f"m{index + 1}",
-        "name": text_field(value, "name", 100),
-        "short_name": text_field(value, "short_name", 30, required=False),
-        "color": color,
-        "contact": text_field(value, "contact", 200, required=False),
-    }
-
-
-def members_of(raw: object) -> list[dict[str, str]]:
-    if not isinstance(raw, list) or len(raw) > MAX_PARTNERS:
-        raise HTTPProblem(400, f"field 'members' must be a list of at most {MAX_PARTNERS}")
-    members = [_member(index, value) for index, value in enumerate(raw)]
-    if len(unique_names(m["name"] for m in members)) != len(members):
-        raise HTTPProblem(400, "field 'members' names an organisation twice")
-    return members
 
 
 def new_network(store: Any, name: str, members: list[dict[str, str]]) -> tuple[dict, str]:
@@ -66,66 +47,6 @@ def new_network(store: Any, name: str, members: list[dict[str, str]]) -> tuple[d
                "members": members, "created_at": time.time()}
     store.create_network(network, hash_token(key))
     return network, key
-
-
-def network_link(request: Request, network_id: str, key: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/n/{network_id}?key={key}"
-
-
-def open_network(request: Request, key: str | None) -> dict[str, Any]:
-    """The network the key opens; 401 without a key, 403 (the same for unknown ids) otherwise."""
-    if not key:
-        raise HTTPProblem(401, "this needs the network's key (Authorization: Bearer … or ?key=…)")
-    found = request.app.state.store.network(request.path_params["network_id"][:64])
-    network, key_hash = found if found is not None else (None, _DUMMY_HASH)
-    if not matches(key, key_hash) or network is None:
-        raise HTTPProblem(403, "the key is not valid for this network")
-    return network
-
-
-def _key(request: Request) -> str | None:
-    return bearer_token(request) or request.query_params.get("key")
-
-
-def boards_of(request: Request, network: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """The network's boards, newest first: state (a finalized one with a newer version is
-    "superseded"), canvas and dates, and the facilitator link the key opens."""
-    store = request.app.state.store
-    rows = []
-    for board_id, sealed in store.network_boards(network["id"]):
-        record = store.get_board(board_id)
-        if record is None:
-            continue
-        token = unseal(sealed, facilitator_token=key, board_id=board_id, link=_SEAL_LINK)
-        rows.append({"id": record.id, "title": record.title, "canvas": record.canvas,
-                     "state": record.state, "created_at": record.created_at,
-                     "finalized_at": record.finalized_at, "predecessor": record.predecessor,
-                     "link": board_link(request, record.id, token) if token else None})
-    replaced = {row["predecessor"] for row in rows if row["predecessor"]}
-    for row in rows:
-        if row["id"] in replaced and row["state"] == "finalized":
-            row["state"] = "superseded"
-    return sorted(rows, key=lambda row: -row["created_at"])
-
-
-def create_for(request: Request, network: dict[str, Any], key: str, canvas_id: str,
-               title: str, language: str) -> NewBoard:
-    """A board of the network: its members as partners (with their colours), party links."""
-    spec = request.app.state.registry.canvas(canvas_id)
-    if spec is None:
-        raise HTTPProblem(404, f"unknown canvas {canvas_id!r}: see GET /api/canvases")
-    check_create_rate(request)
-    boards: Boards = request.app.state.boards
-    members = network["members"]
-    created = boards.create(spec, title, language, [m["name"] for m in members],
-                            [m["color"] for m in members])
-    sealed = seal(created.tokens[Role.FACILITATOR], facilitator_token=key,
-                  board_id=created.record.id, link=_SEAL_LINK)
-    request.app.state.store.add_network_board(network["id"], created.record.id, sealed)
-    request.app.state.registry.call_each(
-        "partnerboard_board_created", board=snapshot_of_record(created.record))
-    return created
-
 
 
 async def create(request: Request) -> JSONResponse:
@@ -139,23 +60,38 @@ async def create(request: Request) -> JSONResponse:
 
 
 async def read(request: Request) -> JSONResponse:
-    key = _key(request)
-    network = open_network(request, key)
-    assert key is not None
-    return JSONResponse({**network, "boards": boards_of(request, network, key)})
+    network, key = opened(request)
+    return JSONResponse({**network, "boards": boards_of(request, network, key),
+                         "tables": tables_view(network)})
 
 
 async def new_board(request: Request) -> JSONResponse:
-    key = _key(request)
-    network = open_network(request, key)
-    assert key is not None
+    network, key = opened(request)
     body = await read_json_object(request)
     language = body.get("language", "nl")
     if language not in ("nl", "en"):
         raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")
+    table = body.get("table")
+    if table is not None and not isinstance(table, str):
+        raise HTTPProblem(400, "field 'table' must be a table's name or null")
+    members, delegation = partners_for(network, table)
     created = create_for(request, network, key, text_field(body, "canvas", 100),
-                         text_field(body, "title", MAX_NAME), language)
+                         text_field(body, "title", MAX_NAME), language, members, delegation)
     return JSONResponse(board_answer(request, created), status_code=201)
+
+
+def partners_for(network: dict[str, Any], table: str | None) -> tuple[list[dict[str, Any]],
+                                                                      str | None]:
+    """The partners of a new board: every current member, or one table's delegation now."""
+    if not table:
+        return current_members(network), None
+    if table not in TABLES:
+        raise HTTPProblem(400, f"field 'table' must be one of {', '.join(TABLES)}")
+    seated = delegation(network, table)["delegation"]
+    if not seated:
+        raise HTTPProblem(409, f"nobody sits at the {table} table yet: set it up first")
+    by_id = {m["id"]: m for m in current_members(network)}
+    return [by_id[member] for member in seated], table
 
 
 routes = [
@@ -175,29 +111,38 @@ async def network_page(request: Request) -> Response:
         return render("error.html", status=403, lang=lang, field="key")
     registry = request.app.state.registry
     canvases = {spec.id: spec.title[lang] for spec, _plugin in registry.canvases.values()}
+    made = versions(request, network)
+    review = review_view(request, network)
+    legend = [f"{moment_date(check['finalized_at'], lang)} · {check['title']}"
+              for check in review["checks"]]
+    chart = Markup(chart_svg(review, TEXTS[lang]["net_review_chart"], legend))  # escaped inside
     return render("network.html", lang=lang, network=network, key=key, canvases=canvases,
                   boards=boards_of(request, network, key),
-                  link=network_link(request, network["id"], key))
+                  link=network_link(request, network["id"], key),
+                  covenants=list(reversed(made)),
+                  pending=pending_boards(request, network, made),
+                  tables=tables_view(network), table_ids=TABLES,
+                  member_names={m["id"]: m["name"] for m in network["members"]},
+                  review=review, chart=chart,
+                  scored={canvas: canvases.get(canvas, canvas)
+                          for canvas in scored_canvases(registry)},
+                  privacy=privacy_context(request, network))
+
+
+async def _page_new_board(request: Request, network: dict[str, Any], key: str,
+                          form: FormData) -> None:
+    title = str(form.get("title", "")).strip()[:MAX_NAME]
+    if not title:
+        raise HTTPProblem(400, "the board needs a title")
+    language = "en" if form.get("language") == "en" else "nl"
+    members, table = partners_for(network, str(form.get("table", "")))
+    create_for(request, network, key, str(form.get("canvas", "")), title, language, members,
+               table)
 
 
 async def network_new_board(request: Request) -> Response:
     """The network page's form: a new board for the network, then back to the page."""
-    lang = pick_language(request)
-    if form_too_large(request):
-        return render("error.html", status=413, lang=lang, field="size")
-    form = await request.form(max_files=0, max_fields=10)
-    key = str(form.get("key", ""))
-    try:
-        network = open_network(request, key)
-        title = str(form.get("title", "")).strip()[:MAX_NAME]
-        if not title:
-            raise HTTPProblem(400, "title")
-        language = "en" if form.get("language") == "en" else "nl"
-        create_for(request, network, key, str(form.get("canvas", "")), title, language)
-    except HTTPProblem as problem:
-        field = {403: "key", 404: "canvas", 429: "too_many"}.get(problem.status, "title")
-        return render("error.html", status=problem.status, lang=lang, field=field)
-    return RedirectResponse(f"/n/{network['id']}?key={key}", status_code=303)
+    return await page_action(request, _page_new_board, anchor="boards")
 
 
 async def new_network_form(request: Request) -> Response:

@@ -315,13 +315,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
          403: ("a wrong key (or no such network)", ERROR)},
         query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
     ("POST", "/api/networks/{network_id}/boards"): Operation(
-        "a new board for the network, its members as partners (with party links)",
+        "a new board for the network, its members (or one table's) as partners (with party "
+        "links)",
         {201: ("created", BOARD_ANSWER), **BAD, 401: ("no key", ERROR),
+         409: ("nobody sits at that table yet", ERROR),
          403: ("a wrong key (or no such network)", ERROR), 404: ("unknown canvas", ERROR),
          429: ("too many boards from this address lately (see Retry-After)", ERROR)},
         body={"type": "object", "required": ["canvas", "title"], "properties": {
             "canvas": _string(100), "title": _string(200),
-            "language": {"enum": ["nl", "en"]}}},
+            "language": {"enum": ["nl", "en"]},
+            "table": {"type": ["string", "null"], "enum": [
+                "executive", "management", "operations", None],
+                "description": "only this table's delegation as partners"}}},
         query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
     ("POST", "/api/boards/import"): Operation(
         "a new board (new id and links) from a board file",
@@ -386,9 +391,79 @@ FORMS = {
                                "properties": {"key": {"type": "string"},
                                               "canvas": {"type": "string"},
                                               "title": {"type": "string"},
-                                              "language": LANGUAGE}},
+                                              "language": LANGUAGE,
+                                              "table": {"type": "string"}}},
 }
 
+# The network's own declarations live beside it; imported here, once the names above exist.
+from .openapi_networks import NETWORK_FORMS, NETWORK_OPERATIONS  # noqa: E402
+
+OPERATIONS.update(NETWORK_OPERATIONS)
+FORMS.update(NETWORK_FORMS)
+
+
+# -- privacy on a network's boards (server/privacy_api.py) ------------------------------------
+_NETWORK_KEY = {401: ("no key", ERROR), 403: ("a wrong key (or no such network)", ERROR)}
+_PERSON = {"type": "object", "required": ["name"], "properties": {
+    "name": _string(100, description="the person's name as they wrote it (case, spaces and "
+                    "invisible characters do not count)"),
+    "organisation": {"type": "string", "maxLength": 100,
+                     "description": "only this person in this organisation"}}}
+_PERSON_FORM = {"type": "object", "required": ["key", "name"], "properties": {
+    "key": {"type": "string"}, "name": {"type": "string"}, "organisation": {"type": "string"}}}
+OPERATIONS.update({
+    ("GET", "/api/networks/{network_id}/retention"): Operation(
+        "how many months the network's boards keep names (null: kept)",
+        {200: ("the period", {"type": "object", "properties": {
+            "months": {"type": ["integer", "null"]}}}), **_NETWORK_KEY},
+        query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
+    ("PUT", "/api/networks/{network_id}/retention"): Operation(
+        "set the retention period and apply it now: names on boards unchanged for longer are "
+        "replaced by their organisation",
+        {200: ("the period and the boards it changed now", ANY_OBJECT), **BAD, **_NETWORK_KEY},
+        body={"type": "object", "required": ["months"], "properties": {
+            "months": {"type": ["integer", "null"], "minimum": 1, "maximum": 120}}},
+        query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
+    ("POST", "/api/networks/{network_id}/people/export"): Operation(
+        "everything one person wrote on the network's boards (elements, comments, seats, "
+        "hidden notes, signatures, history)",
+        {200: ("the export", ANY_OBJECT), **BAD, **_NETWORK_KEY,
+         404: ("the name is on none of the network's boards", ERROR)},
+        body=_PERSON, query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
+    ("POST", "/api/networks/{network_id}/people/erase"): Operation(
+        "replace one person's name by their organisation on every board of the network; "
+        "the boards' history restarts",
+        {200: ("what was changed per board", ANY_OBJECT), **BAD, **_NETWORK_KEY,
+         404: ("the name is on none of the network's boards", ERROR)},
+        body={**_PERSON, "properties": {**_PERSON["properties"],
+                                        "remove_text": {"type": "boolean"}}},
+        query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
+    ("POST", "/n/{network_id}/retention"): Operation(
+        "the network page's retention form",
+        {200: ("HTML: saved, and the boards changed now", None),
+         400: ("HTML: not a period", None), 403: ("HTML: the key is not valid", None),
+         413: ("HTML: too large", None)}, media=HTML, tags=("pages",)),
+    ("POST", "/n/{network_id}/people/export"): Operation(
+        "the network page's export form: the export as a JSON download",
+        {200: ("the export", ANY_OBJECT), 400: ("HTML: no name", None),
+         403: ("HTML: the key is not valid", None), 404: ("HTML: nobody by that name", None),
+         413: ("HTML: too large", None)}, tags=("pages",)),
+    ("POST", "/n/{network_id}/people/erase"): Operation(
+        "the network page's erasure form",
+        {200: ("HTML: what was changed", None), 400: ("HTML: no name or not confirmed", None),
+         403: ("HTML: the key is not valid", None), 404: ("HTML: nobody by that name", None),
+         413: ("HTML: too large", None)}, media=HTML, tags=("pages",)),
+})
+FORMS.update({
+    "/n/{network_id}/retention": {"type": "object", "required": ["key"], "properties": {
+        "key": {"type": "string"}, "months": {"type": "string",
+                                              "description": "1 to 120; empty keeps names"}}},
+    "/n/{network_id}/people/export": _PERSON_FORM,
+    "/n/{network_id}/people/erase": {**_PERSON_FORM, "required": ["key", "name", "confirm"],
+                                     "properties": {**_PERSON_FORM["properties"],
+                                                    "remove_text": {"enum": ["yes"]},
+                                                    "confirm": {"enum": ["yes"]}}},
+})
 
 def _operation(method: str, path: str, params: list[str], op: Operation) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [

@@ -33,12 +33,14 @@ templates = Environment(
 )
 
 
-def _date(seconds: float, lang: str) -> str:
+def moment_date(seconds: float, lang: str) -> str:
     """A moment (seconds since the epoch) as a date people write: "30 november 2026"."""
     return format_date(datetime.fromtimestamp(seconds, UTC).date().isoformat(), lang)
 
 
-templates.filters["date"] = _date
+templates.filters["date"] = moment_date
+templates.filters["isodate"] = lambda day, lang: format_date(str(day), lang)
+templates.filters["name_of"] = lambda key, names: names.get(key, key)
 
 
 class PageTexts:

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .api import authorize_access, text_field
-from .finalize import iso, signed_hash
+from .finalize import iso, signed_hash, signed_versions
 from .requests import HTTPProblem, read_json
 from .tokens import Role
 
@@ -57,6 +57,12 @@ async def sign(request: Request) -> JSONResponse:
         raise HTTPProblem(400, "field 'name' has no visible characters")
     digest = signed_hash(record)
     party = {"id": access.party["id"], "name": access.party["name"]}
+    store = request.app.state.store
+    earlier = signed_versions(store, record) - {digest}
+    if earlier and any(s["party_id"] == party["id"] and s["covenant_sha256"] in earlier
+                       for s in store.party_signatures(record.id)):
+        # Signed before names were redacted: the same agreement (server/privacy.py).
+        raise HTTPProblem(409, f"{party['name']} has already signed this version")
     signed_at = iso(time.time())
     clash = request.app.state.store.add_party_signature(record.id, {
         "party_id": party["id"], "party_name": party["name"], "name": name, "name_key": key,

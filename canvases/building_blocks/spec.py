@@ -121,6 +121,8 @@ SPEC = CanvasSpec(
                         details={"block": None, "group": None,
                                  "mean": {"nl": "gemiddelde score", "en": "mean score"},
                                  "scores": {"nl": "aantal scores", "en": "scores given"}},
+                        # a network follows each block's mean from one check to the next
+                        score="mean", score_scale=(1, 5),
                         checks=(Check("indicators", "what",
                                       {"nl": "Graadmeters", "en": "Indicators"},
                                       "complete_items", keys=("mean",)),)),

@@ -41,11 +41,12 @@ from .drafts import DraftTables
 from .networks import NetworkTables
 from .postgres_parties import PostgresPartyTables
 from .postgres_schema import migrate_postgres
+from .privacy import PostgresPrivacyTables
 
 __all__ = ["PostgresStore"]
 
 
-class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables):
+class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPrivacyTables):
     def __init__(self, url: str, *, max_connections: int = 4) -> None:
         self.url = url
         where = f"the database {conninfo_to_dict(url).get('dbname', '')!r}"

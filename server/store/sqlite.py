@@ -14,6 +14,7 @@ from . import BoardRecord, HistoryUpdate, Sender, StoreDamaged
 from .drafts import DraftTables
 from .migrations import StoreError
 from .networks import NetworkTables
+from .privacy import SQLitePrivacyTables
 from .sqlite_migrate import migrate_sqlite
 from .sqlite_parties import PartyTables
 
@@ -29,7 +30,7 @@ def damaged_message(path: Path, detail: str) -> str:
     )
 
 
-class SQLiteStore(PartyTables, DraftTables, NetworkTables):
+class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
