@@ -431,6 +431,7 @@ class Room:
             self._reject(peer, CloseCode.POLICY,
                          f"update refused: it writes {min(outside)!r}, outside the board")
             return
+        summary.dead = self._fresh_dead(summary)
         new_types = self._new_types(summary)
         if (summary.parents or self.expected_types) and not self._parents_are_types(
                 summary, new_types, peer.link):
@@ -494,6 +495,14 @@ class Room:
     def _note_dead(self, summary: UpdateSummary) -> None:
         for client, start, end in summary.dead:
             self.dead.setdefault(client, []).append((start, end))
+
+    def _fresh_dead(self, summary: UpdateSummary) -> list[tuple[int, int, int]]:
+        """The update's deleted-content ranges at clocks the board does not hold yet. yrs skips
+        the rest, so what the board holds there stays as it is (a live value stays live): an
+        update claiming it deleted must not make it pass as a deleted parent."""
+        clocks = self.client_ids.clocks
+        return [(client, max(start, clocks.get(client, 0)), end)
+                for client, start, end in summary.dead if end > clocks.get(client, 0)]
 
     def _is_dead(self, client: int, clock: int) -> bool:
         return any(start <= clock < end for start, end in self.dead.get(client, ()))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import app_settings
 from pycrdt import Doc, Map, Text
-from wsfuzz.ycodec import ANY, Item, Update, decode_update, encode_any, encode_update
+from wsfuzz.ycodec import ANY, DELETED, Item, Update, decode_update, encode_any, encode_update
 from yclient import YClient, connected
 
 from partnerboard.canvases.partnership_map.spec import SPEC
@@ -174,3 +174,59 @@ def test_undoing_an_update_that_lists_its_client_twice_does_not_kill_the_server(
 
     asyncio.run(scenario())
     assert "Fatal Python error" not in server.log_path.read_text()
+
+
+def test_claiming_a_live_value_deleted_does_not_make_it_a_parent(store: Store) -> None:
+    """Found by the WebSocket fuzz: an update that carries, as deleted content, an ID the board
+    already holds as a live value (yrs skips it, the value stays live) used to pass that value
+    as a deleted parent, so the child placed inside it reached pycrdt (which refused it, and the
+    room reloaded its document). Only content the board does not hold yet counts as arriving
+    deleted: the update is refused before it is applied."""
+    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
+    room = Room(board.id, store, spec=SPEC)
+    writer = Doc()
+    writer.apply_update(room.doc.get_update())
+    state = writer.get_state()
+    with writer.transaction():
+        writer.get("elements", type=Map)["n"] = Map({
+            "kind": "note", "x": 10, "y": 10, "w": 160, "h": 100, "text": Text("a"),
+            "author": "A", "org": "Gemeente", "color": "#fff", "created": 1.0})
+    made = writer.get_update(state)
+    items = [item for _, _, structs in decode_update(made).clients for item in structs
+             if isinstance(item, Item)]
+    note = next(item for item in items if item.parent_sub == "n")
+    x = next(item for item in items if item.parent_sub == "x")
+    attacker = 3_338_721_999
+    hostile = encode_update(Update(clients=[
+        (x.client, x.clock, [Item(x.client, x.clock, DELETED, 1,
+                                  parent=(note.client, note.clock), parent_sub="x")]),
+        (attacker, 0, [Item(attacker, 0, ANY, [encode_any(1)], parent=(x.client, x.clock),
+                            parent_sub="inside")])]))
+
+    async def scenario() -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
+        facilitator, participant = MemoryTransport(), MemoryTransport()
+        serving = [asyncio.create_task(room.serve(facilitator, Role.FACILITATOR, "f")),
+                   asyncio.create_task(room.serve(participant, Role.PARTICIPANT, "p"))]
+        facilitator.incoming.put_nowait(yp.sync_update(made))
+        await asyncio.sleep(0.1)
+        participant.incoming.put_nowait(yp.sync_update(hostile))
+        participant.incoming.put_nowait(None)
+        await asyncio.wait_for(serving[1], 5)
+        facilitator.incoming.put_nowait(None)
+        await asyncio.wait_for(serving[0], 5)
+        return facilitator.closed, participant.closed
+
+    reloads = {"n": 0}
+    original = room._restore
+
+    def counted() -> None:
+        reloads["n"] += 1
+        original()
+
+    room._restore = counted  # type: ignore[method-assign]
+    _, refused = asyncio.run(scenario())
+    assert refused is not None and refused[0] == 1002
+    assert "not a shared type" in refused[1], refused
+    assert reloads["n"] == 0, "the update reached pycrdt"
+    note_now = room.doc.get("elements", type=Map)["n"]
+    assert note_now["x"] == 10 and "inside" not in note_now
