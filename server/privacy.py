@@ -41,7 +41,7 @@ from pycrdt import Doc
 from .covenant_store import iso
 from .history import plain_board
 from .redaction import FALLBACK, Changes, NameRule, people_in, redact_covenant, redact_doc
-from .room import decode_stored
+from .room import collected, decode_stored
 from .signatures import name_key
 from .store import BoardDamaged, BoardRecord
 
@@ -275,7 +275,10 @@ def redact_board(state: Any, record: BoardRecord, rule: NameRule, reason: str, *
                             note=f"privacy:{reason}")
         room = rooms.loaded.get(record.id)
         if room is not None:
-            room.compact()
+            room.compact_collected()
+        else:  # folded into a snapshot by server_change; now without the deleted names
+            updates, last = store.load_document(record.id)
+            store.compact(record.id, collected(decode_stored(record.id, updates)), last)
     else:
         summary.update(_redact_finalized(state, record, rule, known, changes, reason, now))
     _redact_tables(store, record, rule, changes)
@@ -304,7 +307,7 @@ def _redact_finalized(state: Any, record: BoardRecord, rule: NameRule, known: di
     doc = room.doc if room is not None else decode_stored(record.id, updates)
     with doc.transaction():
         redact_doc(doc, rule, known, changes)
-    store.compact(record.id, doc.get_update(), last)
+    store.compact(record.id, collected(doc), last)
     final_bytes = store.final_snapshot(record.id)
     if final_bytes is None:
         return {}
@@ -312,7 +315,7 @@ def _redact_finalized(state: Any, record: BoardRecord, rule: NameRule, known: di
     in_final = Changes()
     with final.transaction():
         redact_doc(final, rule, known, in_final)
-    snapshot = final.get_update()
+    snapshot = collected(final)
     snapshot_sha = hashlib.sha256(snapshot).hexdigest()
     stored = store.covenant(board_id=record.id)
     covenant = None

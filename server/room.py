@@ -168,6 +168,17 @@ def decode_stored(board_id: str, updates: list[bytes]) -> Doc:
     return doc
 
 
+def collected(doc: Doc) -> bytes:
+    """The document's state without the content of deleted items (only their IDs stay).
+
+    A room keeps deleted content (``skip_gc``: see decode_stored); erasing a person's name must
+    also remove it from there, so what is stored after an erasure is encoded from a document
+    that collects it."""
+    clean = Doc()
+    clean.apply_update(doc.get_update())
+    return clean.get_update()
+
+
 class Room:
     """A loaded board: its document, its peers and their presence."""
 
@@ -244,6 +255,15 @@ class Room:
         self.store.compact(self.board_id, snapshot, self.last_update_id)
         self.pending_updates = 0
         self.stored_bytes = len(snapshot)
+
+    def compact_collected(self) -> None:
+        """Compact into a snapshot without deleted content and go on from it (after an
+        erasure: the replaced names must leave the store, not stay as deleted content)."""
+        if self.stale:
+            return
+        self.compact()
+        self.store.compact(self.board_id, collected(self.doc), self.last_update_id)
+        self._restore()
 
     async def close(
         self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping"
