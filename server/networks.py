@@ -30,7 +30,14 @@ from .network_covenant import pending_boards, versions
 from .network_members import current_members, members_of
 from .network_reviews import chart_svg, review_view, scored_canvases
 from .network_tables import TABLES, delegation, tables_view
-from .pages import form_create_refusal, form_too_large, moment_date, pick_language, render
+from .pages import (
+    form_create_refusal,
+    form_text,
+    form_too_large,
+    moment_date,
+    pick_language,
+    render,
+)
 from .privacy import privacy_context
 from .requests import HTTPProblem, read_json_object, text_field
 from .tokens import hash_token, new_token
@@ -131,7 +138,7 @@ async def network_page(request: Request) -> Response:
 
 async def _page_new_board(request: Request, network: dict[str, Any], key: str,
                           form: FormData) -> None:
-    title = str(form.get("title", "")).strip()[:MAX_NAME]
+    title = form_text(form, "title").strip()[:MAX_NAME]
     if not title:
         raise HTTPProblem(400, "the board needs a title")
     language = "en" if form.get("language") == "en" else "nl"
@@ -151,8 +158,8 @@ async def new_network_form(request: Request) -> Response:
     if form_too_large(request):
         return render("error.html", status=413, lang=lang, field="size")
     form = await request.form(max_files=0, max_fields=10)
-    name = str(form.get("name", "")).strip()[:MAX_NAME]
-    names = unique_names(line.strip()[:100] for line in str(form.get("members", "")).splitlines())
+    name = form_text(form, "name").strip()[:MAX_NAME]
+    names = unique_names(line.strip()[:100] for line in form_text(form, "members").splitlines())
     if not name or len(names) > MAX_PARTNERS:
         return render("error.html", status=400, lang=lang,
                       field="title" if not name else "partners")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
@@ -89,6 +90,12 @@ async def index(request: Request) -> HTMLResponse:
     )
 
 
+def form_text(form: FormData, name: str) -> str:
+    """A form field as text, without NUL characters: a browser never sends them, and
+    PostgreSQL text cannot store them (a hand-made form would otherwise get a 500)."""
+    return str(form.get(name, "")).replace("\x00", "")
+
+
 def form_too_large(request: Request) -> bool:
     """A page form must say its size, within the server's message limit (413 otherwise)."""
     declared = request.headers.get("content-length", "")
@@ -118,9 +125,9 @@ async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
     form = await request.form(max_files=0, max_fields=10)
     registry = request.app.state.registry
     spec = registry.canvas(str(form.get("canvas", "")))
-    title = str(form.get("title", "")).strip()[:200]
+    title = form_text(form, "title").strip()[:200]
     language = "en" if form.get("language") == "en" else "nl"
-    names = unique_names(line.strip()[:100] for line in str(form.get("partners", "")).splitlines())
+    names = unique_names(line.strip()[:100] for line in form_text(form, "partners").splitlines())
     problem = None
     if spec is None:
         problem = "canvas"
