@@ -152,14 +152,23 @@ async def retention_form(request: Request) -> Response:
                  boards=applied, boards_heading="retention_applied")
 
 
-async def export_form(request: Request) -> Response:
+async def _person_form(request: Request) -> Response | tuple[str, FormData, Person]:
+    """The export and erase forms: the form and the person it names, or the page that says
+    what was wrong."""
     lang, form = await _form(request)
     if isinstance(form, Response):
         return form
     try:
-        person = person_of(_fields(form, "name", "organisation"))
+        return lang, form, person_of(_fields(form, "name", "organisation"))
     except HTTPProblem:
         return _done(request, lang, form, 400, message="privacy_bad_name")
+
+
+async def export_form(request: Request) -> Response:
+    read = await _person_form(request)
+    if isinstance(read, Response):
+        return read
+    lang, form, person = read
     network = open_network(request, str(form.get("key", "")))
     found = export_person(request.app.state, network, person)
     if not found["boards"]:
@@ -170,13 +179,10 @@ async def export_form(request: Request) -> Response:
 
 
 async def erase_form(request: Request) -> Response:
-    lang, form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    try:
-        person = person_of(_fields(form, "name", "organisation"))
-    except HTTPProblem:
-        return _done(request, lang, form, 400, message="privacy_bad_name")
+    read = await _person_form(request)
+    if isinstance(read, Response):
+        return read
+    lang, form, person = read
     if form.get("confirm") != "yes":
         return _done(request, lang, form, 400, message="privacy_confirm_needed")
     network = open_network(request, str(form.get("key", "")))
