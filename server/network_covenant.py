@@ -87,7 +87,8 @@ def make_version(request: Request, network: dict[str, Any]) -> dict[str, Any]:
                                "finalize a board first")
     body = canonical(combined)
     digest = hashlib.sha256(body).hexdigest()
-    store.add_network_covenant(network["id"], time.time(), boards, body, digest)
+    if store.add_network_covenant(network["id"], time.time(), boards, body, digest) is None:
+        raise HTTPProblem(409, "another version was made at the same moment: look again")
     return versions(request, network)[-1]
 
 

@@ -128,3 +128,33 @@ def test_updates_skip_the_wal_flush_but_decisions_wait_for_it(database):
             assert store._one("SHOW synchronous_commit", ()) == ("on",)
     finally:
         store.close()
+
+
+def test_two_nodes_making_the_same_network_covenant_version_at_once_get_one_each_or_none(
+        database):
+    """Each node computes the next version number itself: the one that loses the race is told
+    (None, a 409 to its caller), never a primary-key error (a 500)."""
+    import threading
+
+    stores = [PostgresStore(database) for _ in range(6)]
+    stores[0].create_network({"id": "n1", "name": "Noord", "members": [],
+                              "created_at": time.time()}, "hash")
+    start = threading.Barrier(len(stores))
+    results: list[object] = []
+
+    def make(store: PostgresStore) -> None:
+        start.wait()
+        try:
+            results.append(store.add_network_covenant("n1", time.time(), [], b"{}", "sha"))
+        except Exception as error:  # noqa: BLE001 - what the test looks for
+            results.append(error)
+
+    threads = [threading.Thread(target=make, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    made = [r for r in results if r is not None]
+    assert made and len(made) == len(set(made))
+    assert [v["version"] for v in stores[0].network_covenants("n1")] == sorted(made)

@@ -95,16 +95,16 @@ class NetworkTables:
     def add_network_covenant(
         self, network_id: str, made_at: float, boards: list[dict[str, Any]], body: bytes,
         sha256: str,
-    ) -> int:
-        """Keep the next version of the network's covenant; return its number."""
-        self._run(
+    ) -> int | None:
+        """Keep the next version of the network's covenant; return its number, or None when
+        another node made that version at the same moment (the caller answers 409)."""
+        added = self._fetch(
             "INSERT INTO network_covenants (network_id, version, made_at, boards, body, sha256)"
             " SELECT ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ? FROM network_covenants"
-            " WHERE network_id = ?",
+            " WHERE network_id = ? ON CONFLICT DO NOTHING RETURNING version",
             (network_id, made_at, json.dumps(boards), body, sha256, network_id),
         )
-        return int(self._fetch("SELECT MAX(version) FROM network_covenants WHERE network_id = ?",
-                               (network_id,))[0][0])
+        return int(added[0][0]) if added else None
 
     def network_covenants(self, network_id: str) -> list[dict[str, Any]]:
         """Every version of the network's covenant, oldest first."""
