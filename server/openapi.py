@@ -426,13 +426,13 @@ OPERATIONS.update({
         query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
     ("POST", "/api/networks/{network_id}/people/export"): Operation(
         "everything one person wrote on the network's boards (elements, comments, seats, "
-        "hidden notes, signatures, history)",
+        "hidden notes, signatures, history), and the members they are the contact of",
         {200: ("the export", ANY_OBJECT), **BAD, **_NETWORK_KEY,
          404: ("the name is on none of the network's boards", ERROR)},
         body=_PERSON, query=(KEY_QUERY,), auth=("the network's key",), tags=("networks",)),
     ("POST", "/api/networks/{network_id}/people/erase"): Operation(
-        "replace one person's name by their organisation on every board of the network; "
-        "the boards' history restarts",
+        "replace one person's name by their organisation on every board of the network "
+        "(the boards' history restarts) and empty the contact field that names them",
         {200: ("what was changed per board", ANY_OBJECT), **BAD, **_NETWORK_KEY,
          404: ("the name is on none of the network's boards", ERROR)},
         body={**_PERSON, "properties": {**_PERSON["properties"],

@@ -46,7 +46,8 @@ from .signatures import name_key
 from .store import BoardDamaged, BoardRecord
 
 __all__ = [
-    "Person", "RETENTION_EVERY", "apply_retention", "erase_person", "export_person",
+    "Person", "RETENTION_EVERY", "apply_retention", "contacts_of", "erase_contacts",
+    "erase_person", "export_person",
     "keep_retention", "network_board_records", "privacy_context", "redact_board",
 ]
 
@@ -103,7 +104,33 @@ def export_person(state: Any, network: dict[str, Any], person: Person) -> dict[s
                          lambda record: _export_board(state, record, person))
     return {"network": {"id": network["id"], "name": network["name"]},
             "person": {"name": person.name, "organisation": person.org},
-            "exported_at": iso(time.time()), "boards": boards}
+            "exported_at": iso(time.time()), "boards": boards,
+            "contacts": contacts_of(network, person)}
+
+
+def contacts_of(network: dict[str, Any], person: Person) -> list[dict[str, str]]:
+    """The members whose contact person is this person: the contact field names them (with
+    an e-mail address, say), in the member of their organisation when one is given."""
+    key = name_key(person.name)
+    org = name_key(person.org) if person.org else None
+    return [{"member": m["id"], "name": m["name"], "contact": m["contact"]}
+            for m in network["members"]
+            if m.get("contact") and key and key in name_key(m["contact"])
+            and (org is None or org == name_key(m["name"]))]
+
+
+def erase_contacts(store: Any, network: dict[str, Any], person: Person) -> list[str]:
+    """Empty the contact field of the members whose contact is this person; their ids."""
+    found = {c["member"] for c in contacts_of(network, person)}
+    if not found:
+        return []
+    members = [{**m, "contact": ""} if m["id"] in found else m for m in network["members"]]
+    if not store.set_network_members(network["id"], members, network["members"]):
+        # Changed by someone else meanwhile: read it again once and repeat on what is there.
+        fresh = store.network(network["id"])
+        return erase_contacts(store, fresh[0], person) if fresh is not None else []
+    network["members"] = members
+    return sorted(found)
 
 
 def _export_board(state: Any, record: BoardRecord, person: Person) -> dict[str, Any] | None:

@@ -19,7 +19,13 @@ from starlette.routing import Route
 
 from .network_access import network_key, open_network
 from .pages import form_too_large, pick_language, render
-from .privacy import Person, apply_network_retention, erase_person, export_person
+from .privacy import (
+    Person,
+    apply_network_retention,
+    erase_contacts,
+    erase_person,
+    export_person,
+)
 from .requests import HTTPProblem, read_json_object, text_field
 from .signatures import name_key
 
@@ -87,7 +93,7 @@ async def export(request: Request) -> JSONResponse:
     network = open_network(request, network_key(request))
     person = person_of(await read_json_object(request))
     found = export_person(request.app.state, network, person)
-    if not found["boards"]:
+    if not found["boards"] and not found["contacts"]:
         raise HTTPProblem(404, "this name is on none of the network's boards")
     return JSONResponse(found)
 
@@ -97,10 +103,11 @@ async def erase(request: Request) -> JSONResponse:
     body = await read_json_object(request)
     person, remove_text = person_of(body), _remove_text(body)
     done = erase_person(request.app.state, network, person, remove_text=remove_text)
-    if not done:
+    contacts = erase_contacts(request.app.state.store, network, person)
+    if not done and not contacts:
         raise HTTPProblem(404, "this name is on none of the network's boards")
     return JSONResponse({"person": {"name": person.name, "organisation": person.org},
-                         "boards": done})
+                         "boards": done, "contacts": contacts})
 
 
 routes = [
@@ -171,7 +178,7 @@ async def export_form(request: Request) -> Response:
     lang, form, person = read
     network = open_network(request, str(form.get("key", "")))
     found = export_person(request.app.state, network, person)
-    if not found["boards"]:
+    if not found["boards"] and not found["contacts"]:
         return _done(request, lang, form, 404, message="person_not_found")
     return Response(json.dumps(found, ensure_ascii=False, indent=2), media_type="application/json",
                     headers={"content-disposition":
@@ -188,7 +195,7 @@ async def erase_form(request: Request) -> Response:
     network = open_network(request, str(form.get("key", "")))
     done = erase_person(request.app.state, network, person,
                         remove_text=form.get("remove_text") == "yes")
-    if not done:
+    if not erase_contacts(request.app.state.store, network, person) and not done:
         return _done(request, lang, form, 404, message="person_not_found")
     return _done(request, lang, form, 200, heading="person_erased", boards=done,
                  boards_heading="person_boards")

@@ -575,3 +575,29 @@ def test_the_page_forms_answer_bad_input_with_a_page_and_escape_titles(server):
     assert AYLA not in erased.text
     kept = form("retention", months="")
     assert kept.status_code == 200 and "none: names are kept" in kept.text
+
+
+def test_a_member_contact_person_is_exported_and_erased_too(server):
+    """The contact field of a member names a person (and often their e-mail address): an
+    export lists it and an erasure empties it, only where it names that person."""
+    made = call(server, "POST", "/api/networks", body={"name": "Contacten", "members": [
+        {"name": "Zorggroep", "contact": "Ayla  ZORGVULDIG <ayla@zorg.example>"},
+        {"name": "Gemeente Noord", "contact": "Bram Bestuur"}]})
+    assert made.status_code == 201, made.text
+    net = made.json()
+    path = f"/api/networks/{net['id']}/people"
+    # Only a contact, on no board: still found (no 404), and only that member.
+    found = call(server, "POST", f"{path}/export", net["key"], {"name": AYLA})
+    assert found.status_code == 200, found.text
+    assert found.json()["boards"] == []
+    assert [c["name"] for c in found.json()["contacts"]] == ["Zorggroep"]
+    # In another organisation it is somebody else.
+    assert call(server, "POST", f"{path}/export", net["key"],
+                {"name": AYLA, "organisation": "Gemeente Noord"}).status_code == 404
+    erased = call(server, "POST", f"{path}/erase", net["key"], {"name": AYLA})
+    assert erased.status_code == 200, erased.text
+    assert len(erased.json()["contacts"]) == 1
+    members = call(server, "GET", f"/api/networks/{net['id']}", net["key"]).json()["members"]
+    contacts = {m["name"]: m["contact"] for m in members}
+    assert contacts == {"Zorggroep": "", "Gemeente Noord": "Bram Bestuur"}
+    assert call(server, "POST", f"{path}/export", net["key"], {"name": AYLA}).status_code == 404
