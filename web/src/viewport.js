@@ -110,6 +110,8 @@ export class Viewport extends Emitter {
     const { clientWidth: w, clientHeight: h } = this.scroller
     this.pad = Math.max(w, h, 200)
     this.world.style.transform = `translate(${this.pad}px, ${this.pad}px) scale(${this.scale})`
+    // For what keeps its size on screen at any zoom (touch targets: facilitation.css).
+    this.world.style.setProperty('--board-scale', String(this.scale))
     this.spacer.style.width = `${this.size.w * this.scale + 2 * this.pad}px`
     this.spacer.style.height = `${this.size.h * this.scale + 2 * this.pad}px`
   }
