@@ -236,6 +236,8 @@ class Room:
         #: Items held as deleted content (client -> [(start, end)]): a parent may be one of
         #: them (an item made and deleted before it reached the server), never a live value.
         self.dead: dict[int, list[tuple[int, int]]] = {}
+        #: Positions between the two halves of a character (an emoji) in the board's strings.
+        self.inside_pairs: set[tuple[int, int]] = set()
         self._note_dead(loaded)
         #: Parents a waiting update named that are not here yet: they must come as types.
         self.expected_types: set[tuple[int, int]] = set()
@@ -451,6 +453,13 @@ class Room:
             self._reject(peer, CloseCode.POLICY,
                          f"update refused: it writes {min(outside)!r}, outside the board")
             return
+        if summary.splits and self._splits_a_character(summary):
+            # yrs splits a string item there anyway, into halves whose lengths no longer match
+            # their clocks: the board's own encoding would then say something else than the
+            # clients hold (found by the WebSocket fuzzer: "an item of length 0" on reload).
+            self._reject(peer, CloseCode.PROTOCOL_ERROR,
+                         "update refused: it splits a character in two")
+            return
         summary.dead = self._fresh_dead(summary)
         new_types = self._new_types(summary)
         if (summary.parents or self.expected_types) and not self._parents_are_types(
@@ -513,8 +522,18 @@ class Room:
             self.server_change(correction, by=sender)
 
     def _note_dead(self, summary: UpdateSummary) -> None:
+        """Record what an applied update holds that later updates are checked against: its
+        deleted content (possible parents) and the halves of its characters."""
+        self.inside_pairs.update(summary.inside_pairs)
         for client, start, end in summary.dead:
             self.dead.setdefault(client, []).append((start, end))
+
+    def _splits_a_character(self, summary: UpdateSummary) -> bool:
+        """Whether the update places or deletes something between the two UTF-16 halves of
+        a character (no editor does: a cursor sits before or after an emoji)."""
+        inside = self.inside_pairs
+        own = set(summary.inside_pairs)
+        return any(point in inside or point in own for point in summary.splits)
 
     def _fresh_dead(self, summary: UpdateSummary) -> list[tuple[int, int, int]]:
         """The update's deleted-content ranges at clocks the board does not hold yet. yrs skips

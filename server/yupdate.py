@@ -89,6 +89,12 @@ class UpdateSummary:
     types: list[tuple[int, int]] = field(default_factory=list)
     #: IDs the update names as an item's parent: each must be a shared type (see Room).
     parents: list[tuple[int, int]] = field(default_factory=list)
+    #: Positions (client, clock) between the two UTF-16 halves of a character the update's
+    #: strings carry (an emoji): no item may be split there (see :func:`split_points`).
+    inside_pairs: list[tuple[int, int]] = field(default_factory=list)
+    #: Positions (client, clock) where applying the update splits an item: after an origin,
+    #: before a right origin, and at both ends of each deleted range.
+    splits: list[tuple[int, int]] = field(default_factory=list)
     #: Items that arrive already deleted (client, first clock, end): their content is gone,
     #: so whether they were types is unknown; yrs accepts them as (deleted) parents.
     dead: list[tuple[int, int, int]] = field(default_factory=list)
@@ -219,6 +225,19 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _inside_pairs(client: int, clock: int, text: str) -> list[tuple[int, int]]:
+    """The positions between the halves of each character of ``text`` that takes two UTF-16
+    code units, the string starting at ``clock``."""
+    found = []
+    for char in text:
+        if ord(char) > 0xFFFF:
+            found.append((client, clock + 1))
+            clock += 2
+        else:
+            clock += 1
+    return found
+
+
 def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
     """Walk a v1 update completely; raise :class:`UpdateRejected` unless it parses exactly.
 
@@ -255,9 +274,13 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
                 continue
             parent: tuple[int, int] | None = None
             if info & 0x80:
-                refs.append((reader.client(), reader.clock()))
+                origin = (reader.client(), reader.clock())
+                refs.append(origin)
+                summary.splits.append((origin[0], origin[1] + 1))
             if info & 0x40:
-                refs.append((reader.client(), reader.clock()))
+                right = (reader.client(), reader.clock())
+                refs.append(right)
+                summary.splits.append(right)
             if not info & 0xC0:
                 if reader.uint() == 1:
                     root = reader.string()
@@ -282,7 +305,10 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
             elif kind == 3:  # Binary
                 reader.raw()
             elif kind == 4:  # String
-                length = _utf16_length(reader.string())
+                text = reader.string()
+                length = _utf16_length(text)
+                if length != len(text):
+                    summary.inside_pairs.extend(_inside_pairs(client, clock, text))
             elif kind in _FOREIGN_CONTENT:
                 raise UpdateRejected(f"{_FOREIGN_CONTENT[kind]} content has no place on a board")
             elif kind == _TYPE_CONTENT:
@@ -319,9 +345,11 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
     for _ in range(reader.count(2)):
         client = reader.client()
         for _ in range(reader.count(2)):
-            clock = reader.clock() + reader.clock()
+            first = reader.clock()
+            clock = first + reader.clock()
             if clock > MAX_CLOCK:
                 raise UpdateRejected("deleted range out of range")
+            summary.splits += ((client, first), (client, clock))
             if clock > deletes.get(client, 0):
                 deletes[client] = clock
     if reader.pos != reader.end:

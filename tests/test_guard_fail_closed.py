@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 from conftest import app_settings
 from pycrdt import Doc, Map, Text
-from wsfuzz.ycodec import ANY, DELETED, Item, Update, decode_update, encode_any, encode_update
+from wsfuzz.ycodec import (
+    ANY,
+    DELETED,
+    STRING,
+    Item,
+    Update,
+    decode_update,
+    encode_any,
+    encode_update,
+)
 from yclient import YClient, connected
 
 from partnerboard.canvases.partnership_map.spec import SPEC
@@ -230,3 +239,53 @@ def test_claiming_a_live_value_deleted_does_not_make_it_a_parent(store: Store) -
     assert reloads["n"] == 0, "the update reached pycrdt"
     note_now = room.doc.get("elements", type=Map)["n"]
     assert note_now["x"] == 10 and "inside" not in note_now
+
+
+def test_an_update_that_splits_an_emoji_in_two_is_refused(store: Store) -> None:
+    """Found by the WebSocket fuzzer: deleting (or inserting at) the middle of a character that
+    takes two UTF-16 units makes yrs split its string item into halves whose lengths no longer
+    match their clocks, so the board's own encoding said something else than the clients held
+    ("an item of length 0" when the room reloaded it). Such an update is refused; deleting the
+    whole character is fine."""
+    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
+    room = Room(board.id, store, spec=SPEC)
+    writer = Doc()
+    writer.apply_update(room.doc.get_update())
+    state = writer.get_state()
+    with writer.transaction():
+        writer.get("elements", type=Map)["n"] = Map({
+            "kind": "note", "x": 10, "y": 10, "w": 160, "h": 100, "text": Text("😀ab"),
+            "author": "A", "org": "Gemeente", "color": "#fff", "created": 1.0})
+    made = writer.get_update(state)
+    text = next(item for _, _, structs in decode_update(made).clients for item in structs
+                if isinstance(item, Item) and item.content == "😀ab")
+    emoji = (text.client, text.clock)  # its halves are at clock and clock + 1
+    half = encode_update(Update(deletes=[(emoji[0], [(emoji[1] + 1, 1)])]))
+    inside = encode_update(Update(clients=[(77_001, 0, [
+        Item(77_001, 0, STRING, "x", origin=emoji, right_origin=(emoji[0], emoji[1] + 1))])]))
+    whole = encode_update(Update(deletes=[(emoji[0], [(emoji[1], 2)])]))
+
+    def send(role: Role, link: str, update: bytes) -> tuple[int, str] | None:
+        async def scenario() -> tuple[int, str] | None:
+            transport = MemoryTransport()
+            serving = asyncio.create_task(room.serve(transport, role, link))
+            transport.incoming.put_nowait(yp.sync_update(update))
+            transport.incoming.put_nowait(None)
+            await asyncio.wait_for(serving, 5)
+            return transport.closed
+        return asyncio.run(scenario())
+
+    def note_text() -> str:
+        return str(room.doc.get("elements", type=Map)["n"]["text"])
+
+    send(Role.FACILITATOR, "f", made)
+    assert note_text() == "😀ab"
+    for hostile in (half, inside):
+        closed = send(Role.PARTICIPANT, "p", hostile)
+        assert closed is not None and closed[0] == 1002 and "character" in closed[1], closed
+        assert note_text() == "😀ab"
+    assert send(Role.PARTICIPANT, "p", whole) is None
+    assert note_text() == "ab"
+    # What the room holds reads back as it is, with the same text.
+    room.compact()
+    assert str(load_document(store, board.id)[0].get("elements", type=Map)["n"]["text"]) == "ab"
