@@ -231,7 +231,11 @@ class Room:
         encoded = self.doc.get_update()
         self.stored_bytes = len(encoded)
         #: IDs of the document's shared types: the only things an item may name as its parent.
-        loaded = read_update(encoded, max_string=1 << 30)
+        try:
+            loaded = read_update(encoded, max_string=1 << 30)
+        except UpdateRejected as error:  # its own encoding: only a bug in yrs or here
+            raise BoardDamaged(self.board_id, f"its document does not read back: {error}") \
+                from None
         self.types = set(loaded.types)
         #: Items held as deleted content (client -> [(start, end)]): a parent may be one of
         #: them (an item made and deleted before it reached the server), never a live value.

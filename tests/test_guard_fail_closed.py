@@ -33,6 +33,7 @@ from partnerboard.server.guard import UpdateGuard
 from partnerboard.server.room import Room, TransportClosed, load_document
 from partnerboard.server.store import Store, open_store
 from partnerboard.server.tokens import Role
+from partnerboard.server.yupdate import UpdateRejected
 
 
 class MemoryTransport:
@@ -289,3 +290,19 @@ def test_an_update_that_splits_an_emoji_in_two_is_refused(store: Store) -> None:
     # What the room holds reads back as it is, with the same text.
     room.compact()
     assert str(load_document(store, board.id)[0].get("elements", type=Map)["n"]["text"]) == "ab"
+
+
+def test_a_document_that_does_not_read_back_closes_its_room_without_a_traceback(
+        store: Store, monkeypatch) -> None:
+    """Should the board's own encoding ever be refused by the reader (what a split emoji did),
+    reloading it is a damaged board: its connections close with 1011 and a log line, and
+    nothing escapes as an exception (a traceback in the log)."""
+    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
+    room = Room(board.id, store, spec=SPEC)
+
+    def refuses(data: bytes, *, max_string: int = 0) -> object:
+        raise UpdateRejected("an item of length 0")
+
+    monkeypatch.setattr("partnerboard.server.room.read_update", refuses)
+    room._restore()
+    assert room.closed and room.stale
