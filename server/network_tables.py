@@ -135,8 +135,11 @@ def _table(request: Request) -> str:
 
 def set_table(request: Request, network: dict[str, Any], table: str,
               setting: dict[str, Any]) -> dict[str, Any]:
-    tables = {**network.get("tables", {}), table: setting}
-    request.app.state.store.set_network_tables(network["id"], tables)
+    before = network.get("tables", {})
+    tables = {**before, table: setting}
+    if not request.app.state.store.set_network_tables(network["id"], tables, before):
+        raise HTTPProblem(409, "the tables were changed by someone else just now: "
+                               "reload and try again")
     network["tables"] = tables
     return delegation(network, table)
 

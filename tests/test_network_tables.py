@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from conftest import app_settings
 from test_network_members import call, make_network
 
 from partnerboard.server.network_tables import add_months, delegation
+from partnerboard.server.store import open_store
 
 FIVE = [{"name": "Gemeente"}, {"name": "GGD"}, {"name": "Politie"}, {"name": "School"},
         {"name": "Bibliotheek"}]
@@ -119,3 +121,24 @@ def test_tables_refuse_bad_settings_unknown_tables_and_wrong_keys(server):
                     data={"key": net["key"], "pool": ["m2"], "seats": "x",
                           "every_months": "6", "start": "2027-01-01"})
     assert bad_form.status_code == 400 and "seats" in bad_form.text
+
+
+def test_a_table_set_on_stale_data_is_refused_not_lost(tmp_path, database_url):
+    """Two nodes setting different tables of one network at once: the second write is made on
+    what it read before the first, so it is refused (409 to its caller) instead of silently
+    dropping the other table."""
+    store = open_store(app_settings(tmp_path, database_url))
+    try:
+        store.create_network({"id": "n1", "name": "Noord", "members": [],
+                              "created_at": 0.0}, "hash")
+        read = store.network("n1")[0]["tables"]
+        first = {**read, "executive": {"members": ["m1"]}}
+        assert store.set_network_tables("n1", first, read)
+        second = {**read, "operations": {"members": ["m2"]}}  # made on the old read
+        assert not store.set_network_tables("n1", second, read)
+        assert store.network("n1")[0]["tables"] == first
+        again = {**first, "operations": {"members": ["m2"]}}
+        assert store.set_network_tables("n1", again, first)
+        assert set(store.network("n1")[0]["tables"]) == {"executive", "operations"}
+    finally:
+        store.close()

@@ -51,8 +51,13 @@ class NetworkTables:
         return self._run("UPDATE networks SET members = ? WHERE id = ? AND members = ?",
                          (json.dumps(members), network_id, json.dumps(before))) == 1
 
-    def set_network_tables(self, network_id: str, tables: dict[str, Any]) -> None:
-        self._run("UPDATE networks SET tables = ? WHERE id = ?", (json.dumps(tables), network_id))
+    def set_network_tables(self, network_id: str, tables: dict[str, Any],
+                           before: dict[str, Any]) -> bool:
+        """Replace the tables, only if they are still ``before`` (as read): False when another
+        request (another node) changed one meanwhile, so its change is not lost."""
+        return self._run(
+            "UPDATE networks SET tables = ? WHERE id = ? AND COALESCE(tables, '{}') = ?",
+            (json.dumps(tables), network_id, json.dumps(before))) == 1
 
     def set_network_review(self, network_id: str, review: dict[str, Any] | None) -> None:
         self._run("UPDATE networks SET review = ? WHERE id = ?", (_json(review), network_id))
