@@ -34,6 +34,7 @@ from partnerboard.plugins import CanvasSpec
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
 from .client_ids import PENDING_LIMIT_BYTES, Claim, ClientIds, Refused
+from .doc_updates import transact
 from .guard import BOARD_ROOTS, UpdateGuard
 from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
@@ -297,10 +298,7 @@ class Room:
     ) -> None:
         """Apply a change made by the server itself (on behalf of ``by``, for the history):
         stored, then sent to every peer."""
-        before = self.doc.get_state()
-        with self.doc.transaction():
-            change(self.doc)
-        if not self._server_update(self.doc.get_update(before), by=by, note=note):
+        if not self._server_update(transact(self.doc, change), by=by, note=note):
             raise BoardFrozen(self.board_id)
 
     def _server_update(self, update: bytes, by: Sender | str = "server", note: str = "") -> bool:
