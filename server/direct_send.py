@@ -13,7 +13,7 @@ broadcast to 500 receivers did all of that 500 times for identical bytes.
   of the event loop's turn, one ``write`` per connection: when several updates reach a board in
   the same turn (a busy board, or an update and the server's correction of it), each receiver
   gets them in one system call. Everything is still written in the order it was pushed, and
-  only after the update was stored (the room stores before it pushes).
+  only after the turn's updates were committed (:mod:`.group_commit`).
 
 It is used only under uvicorn's ``websockets-sansio`` implementation without compression (what
 ``partnerboard serve`` configures); anything else goes through ASGI as before.
@@ -24,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+
+from .group_commit import commit_pending
 
 __all__ = ["DirectWriter", "binary_frame", "direct_writer"]
 
@@ -60,6 +62,10 @@ _waiting: list[DirectWriter] = []
 def _flush_waiting() -> None:
     writers = _waiting[:]
     _waiting.clear()
+    if not commit_pending():  # not stored: not sent
+        for writer in writers:
+            writer.chunks = []
+        return
     for writer in writers:
         writer.flush()
 
@@ -96,6 +102,8 @@ class DirectWriter:
         if not chunks:
             return
         self.chunks = []
+        if not commit_pending():
+            return
         protocol = self.protocol
         if protocol.disconnected or protocol.close_sent or self.transport.is_closing():
             return

@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import yprotocol as yp
 from .direct_send import DirectWriter, direct_writer
+from .group_commit import commit_pending
 from .links import Access
 from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, TransportClosed
@@ -50,6 +51,8 @@ class StarletteTransport:
     async def send(self, data: bytes) -> None:
         if self.direct is not None:
             self.direct.flush()  # what this turn collected goes first
+        if not commit_pending():
+            raise TransportClosed()  # this turn's updates are not stored: not sent either
         try:
             await self.websocket.send_bytes(data)
         except (WebSocketDisconnect, RuntimeError, OSError) as error:
@@ -58,6 +61,8 @@ class StarletteTransport:
     def send_now(self, data: bytes) -> bool:
         if self.direct is not None:
             return self.direct.offer(data)
+        if not commit_pending():
+            return True  # not stored, so not sent
         # uvicorn's WebSocket protocol (websockets-sansio, which the CLI selects) suspends its
         # ASGI send only while the socket's write buffer is full, and before it writes
         # anything. So: run the send to its end synchronously when it does not suspend;
