@@ -65,6 +65,7 @@ def _flush_waiting() -> None:
     if not commit_pending():  # not stored: not sent
         for writer in writers:
             writer.chunks = []
+            writer.held = 0
         return
     for writer in writers:
         writer.flush()
@@ -73,12 +74,18 @@ def _flush_waiting() -> None:
 class DirectWriter:
     """Frames for one connection, written to its transport once per event-loop turn."""
 
-    __slots__ = ("protocol", "transport", "chunks")
+    __slots__ = ("protocol", "transport", "chunks", "held")
+
+    #: Bytes held for one turn's write before the connection counts as full, as the
+    #: transport's own buffer would (asyncio's high-water mark): beyond it frames queue in the
+    #: room, where the slow-reader limits apply.
+    HOLD_LIMIT = 64 * 1024
 
     def __init__(self, protocol: Any) -> None:
         self.protocol = protocol
         self.transport = protocol.transport
         self.chunks: list[bytes] = []
+        self.held = 0
 
     def offer(self, data: bytes) -> bool:
         """Take a message for this turn's write; False when the socket's buffer is full (the
@@ -86,14 +93,16 @@ class DirectWriter:
         protocol = self.protocol
         if protocol.disconnected or protocol.close_sent or self.transport.is_closing():
             return True  # the client is gone; the receive loop will see it
-        if not protocol.writable.is_set():
+        if not protocol.writable.is_set() or self.held >= self.HOLD_LIMIT:
             return False
         chunks = self.chunks
         if not chunks:
             if not _waiting:
                 asyncio.get_running_loop().call_soon(_flush_waiting)
             _waiting.append(self)
-        chunks.append(binary_frame(data))
+        frame = binary_frame(data)
+        chunks.append(frame)
+        self.held += len(frame)
         return True
 
     def flush(self) -> None:
@@ -102,6 +111,7 @@ class DirectWriter:
         if not chunks:
             return
         self.chunks = []
+        self.held = 0
         if not commit_pending():
             return
         protocol = self.protocol
