@@ -36,6 +36,7 @@ from .attribution import Attribution, Speaker, activity_key
 from .client_ids import PENDING_LIMIT_BYTES, Claim, ClientIds, Refused
 from .doc_updates import transact
 from .guard import BOARD_ROOTS, UpdateGuard
+from .idle_docs import DocWhenNeeded
 from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
 from .presence import Presence
@@ -165,7 +166,7 @@ def decode_stored(board_id: str, updates: list[bytes]) -> Doc:
     return doc
 
 
-class Room:
+class Room(DocWhenNeeded):
     """A loaded board: its document, its peers and their presence."""
 
     def __init__(
