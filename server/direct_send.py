@@ -132,6 +132,6 @@ def direct_writer(scope: Any) -> DirectWriter | None:
         )
     except ImportError:  # pragma: no cover - another uvicorn
         return None
-    if type(protocol) is not WebSocketsSansIOProtocol or protocol.conn.extensions:
+    if not isinstance(protocol, WebSocketsSansIOProtocol) or protocol.conn.extensions:
         return None  # another implementation, or compression: each frame is its own
     return DirectWriter(protocol)

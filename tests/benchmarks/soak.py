@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 
 import websockets  # noqa: E402
 from edits import note  # noqa: E402
-from peers import SERVERS, Server, rss_kib  # noqa: E402
+from peers import SERVERS, Server, cpu_seconds, rss_kib  # noqa: E402
 from pycrdt import Doc, Map  # noqa: E402
 from stats import percentile  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
@@ -168,10 +168,12 @@ def soak(server: Server, clients: int, boards: int, minutes: float,
     for pipe in pipes:
         pipe.send("go")
     started = time.monotonic()
+    cpu0 = cpu_seconds(server.pid)
     samples: list[tuple[float, int]] = []
     while time.monotonic() - started < minutes * 60 + 1:
         samples.append((time.monotonic() - started, rss_kib(server.pid)))
         time.sleep(5)
+    server_cpu = 100 * (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - started)
     latencies: list[float] = []
     arrived = expected = 0
     for pipe in pipes:
@@ -196,7 +198,7 @@ def soak(server: Server, clients: int, boards: int, minutes: float,
         "soak.missing": missing, "soak.p50": percentile(latencies, 50),
         "soak.p99": percentile(latencies, 99), "soak.max": latencies[-1] if latencies else 0.0,
         "soak.rss_first": rss_first / 1024, "soak.rss_last": rss_last / 1024,
-        "soak.growth": 100 * (rss_last - rss_first) / rss_first,
+        "soak.growth": 100 * (rss_last - rss_first) / rss_first, "soak.server_cpu": server_cpu,
         "soak.first_errors": "; ".join(errors[:3]),
     }
 
@@ -298,6 +300,7 @@ ROWS = [
     ("soak: server RSS after 1 min (MiB)", "soak.rss_first", 1),
     ("soak: server RSS at the end (MiB)", "soak.rss_last", 1),
     ("soak: RSS growth (%, target < 5)", "soak.growth", 1),
+    ("soak: server CPU (% of a core)", "soak.server_cpu", 0),
     ("join burst: clients synced", "burst.synced", 0),
     ("join burst: time to synced p50 (ms)", "burst.p50", 1),
     ("join burst: time to synced p99 (ms)", "burst.p99", 1),
