@@ -34,7 +34,7 @@ from partnerboard.plugins import CanvasSpec
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
 from .client_ids import PENDING_LIMIT_BYTES, Claim, ClientIds, Refused
-from .doc_updates import transact
+from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
 from .idle_docs import DocWhenNeeded
 from .limits import RoomLimits
@@ -214,7 +214,7 @@ class Room(DocWhenNeeded):
         self.meta = self.doc.get("meta", type=Map)
         #: The board's stored size, as far as the limit is concerned: the document's encoding
         #: at load or compaction, plus every update stored since.
-        self.stored_bytes = len(self.doc.get_update())
+        self.stored_bytes = self.snapshot_bytes = len(self.doc.get_update())
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class Room(DocWhenNeeded):
         snapshot = self.doc.get_update()
         self.store.compact(self.board_id, snapshot, self.last_update_id)
         self.pending_updates = 0
-        self.stored_bytes = len(snapshot)
+        self.stored_bytes = self.snapshot_bytes = len(snapshot)
 
     async def close(
         self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping"
@@ -505,7 +505,9 @@ class Room(DocWhenNeeded):
         for other in self.peers:
             if other is not skip:
                 other.push(message)
-        if self.pending_updates >= self.compact_every:
+        if self.pending_updates >= self.compact_every and compaction_due(
+                self.pending_updates, self.stored_bytes - self.snapshot_bytes,
+                self.snapshot_bytes, self.compact_every):
             self.compact()
         return True
 
