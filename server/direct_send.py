@@ -68,7 +68,7 @@ def _flush_waiting() -> None:
             writer.held = 0
         return
     for writer in writers:
-        writer.flush()
+        writer.write()
 
 
 class DirectWriter:
@@ -90,9 +90,11 @@ class DirectWriter:
     def offer(self, data: bytes) -> bool:
         """Take a message for this turn's write; False when the socket's buffer is full (the
         caller queues it and sends it with :meth:`flush` then an awaited send)."""
+        # Runs once per receiver of every broadcast: kept to attribute reads. A closed
+        # connection is caught when writing; a gone client by the receive loop.
         protocol = self.protocol
-        if protocol.disconnected or protocol.close_sent or self.transport.is_closing():
-            return True  # the client is gone; the receive loop will see it
+        if protocol.close_sent:
+            return True
         if not protocol.writable.is_set() or self.held >= self.HOLD_LIMIT:
             return False
         chunks = self.chunks
@@ -100,20 +102,25 @@ class DirectWriter:
             if not _waiting:
                 asyncio.get_running_loop().call_soon(_flush_waiting)
             _waiting.append(self)
-        frame = binary_frame(data)
+        last_payload, frame = _last
+        if data is not last_payload:
+            frame = binary_frame(data)
         chunks.append(frame)
         self.held += len(frame)
         return True
 
     def flush(self) -> None:
         """Write what this turn collected (before anything else is sent on the connection)."""
+        if self.chunks and commit_pending():
+            self.write()
+
+    def write(self) -> None:
+        """Write what this turn collected; the turn's updates are committed already."""
         chunks = self.chunks
         if not chunks:
             return
         self.chunks = []
         self.held = 0
-        if not commit_pending():
-            return
         protocol = self.protocol
         if protocol.disconnected or protocol.close_sent or self.transport.is_closing():
             return

@@ -33,6 +33,8 @@ class StarletteTransport:
         self.max_bytes = max_bytes
         #: Writes frames straight to the socket, once per turn (see direct_send), or None.
         self.direct = direct
+        if direct is not None:
+            self.send_now = direct.offer  # type: ignore[method-assign]  # one call less per frame
 
     async def receive(self) -> bytes:
         try:
