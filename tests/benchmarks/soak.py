@@ -228,7 +228,10 @@ def _burst_main(url: str, count: int, at: float, pipe: Connection) -> None:
     asyncio.run(_burst_process(url, count, at, pipe))
 
 
-async def _fill(url: str, notes: int) -> None:
+async def _fill(url: str, notes: int) -> websockets.ClientConnection:
+    """A board with ``notes`` notes, and the connection that filled it (kept open during the
+    burst: pycrdt's stock server drops a room with its last client, then loses all but one of
+    several clients that open it at the same moment)."""
     ws, _ = await connect_synced(url, "none")
     doc = Doc()
     elements = doc.get("elements", type=Map)
@@ -238,12 +241,13 @@ async def _fill(url: str, notes: int) -> None:
         elements[f"j{i}"] = note(f"note {i}", i % 40 * 30.0, i // 40 * 30.0)
         await ws.send(sync_update(updates.pop()))
     await roundtrip(ws)
-    await ws.close()
+    return ws
 
 
 def burst(server: Server, clients: int, processes: int) -> dict[str, float | str]:
     url = server.board()
-    asyncio.run(_fill(url, 200))
+    loop = asyncio.new_event_loop()
+    holder = loop.run_until_complete(_fill(url, 200))
     context = mp.get_context("spawn")
     at = time.time() + 3  # every process is up by then
     pipes, procs = [], []
@@ -261,6 +265,8 @@ def burst(server: Server, clients: int, processes: int) -> dict[str, float | str
         times += pipe.recv()
     for proc in procs:
         proc.join(10)
+    loop.run_until_complete(holder.close())
+    loop.close()
     synced = sorted(t for t in times if t is not None)
     return {"burst.synced": len(synced), "burst.clients": clients,
             "burst.p50": percentile(synced, 50), "burst.p99": percentile(synced, 99),
