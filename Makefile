@@ -40,6 +40,8 @@ test: install web chromium nginx
 bench: install web chromium
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python tests/benchmarks/run.py
+	$(BIN)/python tests/benchmarks/update_path.py
+	$(BIN)/python tests/benchmarks/soak.py
 	cd tests/benchmarks && ../../$(BIN)/python decoder.py
 	$(BIN)/python tests/benchmarks/browser_render.py
 	$(BIN)/python tests/benchmarks/scaleout.py

@@ -46,6 +46,7 @@ from . import (
     voting,
 )
 from .boards import Boards
+from .direct_send import RAW_SEND
 from .limits import ConnectionCounter
 from .ratelimit import RateLimiter
 from .requests import HTTPProblem, problem_response
@@ -106,6 +107,19 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class KeepRawSend:
+    """Outermost: keeps the server's own ASGI ``send`` of a WebSocket in its scope, so the
+    board socket can write frames straight to the connection (see direct_send)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
 
 
 async def _problem(request: Request, exc: Exception) -> Response:
@@ -209,7 +223,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(KeepRawSend), Middleware(SecurityHeaders)],
         exception_handlers={
             HTTPProblem: _problem, HTTPException: _http_error, BoardFrozen: _frozen,
             BoardDamaged: _damaged,

@@ -136,19 +136,10 @@ class Attribution:
         batch, self._batch = self._batch, None
         if batch is None:
             return None
-        fixes: list[tuple[str, str, Any]] = []  # (element id, key, value or _DELETE)
-        speaker = batch.speaker
-        for element_id in batch.created:
-            element = self.elements.get(element_id)
-            if isinstance(element, Map):
-                fixes += _stamp_new(element_id, element, speaker)
-        for element_id in batch.edited - batch.created:
-            element = self.elements.get(element_id)
-            if isinstance(element, Map):
-                fixes += _restore(element_id, element, batch.before.get(element_id, {}))
-                if element_id in batch.content:
-                    fixes += _note_editor(element_id, element,
-                                          batch.before.get(element_id, {}), speaker)
+        # One read transaction for every read below (each read outside one opens and
+        # commits a transaction of its own, which costs more than the read).
+        with self.elements.doc.transaction():
+            fixes = self._fixes(batch)
         if not fixes:
             return None
 
@@ -165,6 +156,22 @@ class Attribution:
                     element[key] = value
 
         return correct
+
+    def _fixes(self, batch: _Batch) -> list[tuple[str, str, Any]]:
+        fixes: list[tuple[str, str, Any]] = []  # (element id, key, value or _DELETE)
+        speaker = batch.speaker
+        for element_id in batch.created:
+            element = self.elements.get(element_id)
+            if isinstance(element, Map):
+                fixes += _stamp_new(element_id, element, speaker)
+        for element_id in batch.edited - batch.created:
+            element = self.elements.get(element_id)
+            if isinstance(element, Map):
+                fixes += _restore(element_id, element, batch.before.get(element_id, {}))
+                if element_id in batch.content:
+                    fixes += _note_editor(element_id, element,
+                                          batch.before.get(element_id, {}), speaker)
+        return fixes
 
 
 class _Delete:

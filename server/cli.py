@@ -42,6 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .ws_protocol import BoardWebSocketProtocol
 
     overrides = {name: getattr(args, name) for name, *_ in OPTIONS}
     try:
@@ -79,8 +80,9 @@ def _serve(args: argparse.Namespace) -> int:
         # Yjs updates are small and already compact; compressing every frame for every
         # receiver would cost more CPU per broadcast than everything else together.
         ws_per_message_deflate=False,
-        # The room's send_now relies on how this implementation's ASGI send suspends.
-        ws="websockets-sansio",
+        # uvicorn's websockets-sansio, reading ahead (server/ws_protocol.py). The room's
+        # send_now and server/direct_send.py rely on how this implementation sends.
+        ws=BoardWebSocketProtocol,
         log_level=args.log_level,
         # Our handler (server/logs.py) takes uvicorn's records too, and scrubs their tokens.
         log_config=None,

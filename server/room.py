@@ -36,7 +36,9 @@ from partnerboard.plugins import CanvasSpec
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
 from .client_ids import PENDING_LIMIT_BYTES, ClientIds, Refused
+from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
+from .idle_docs import DocWhenNeeded
 from .limits import RoomLimits
 from .metrics import count_limit, count_rejected
 from .presence import Presence
@@ -179,7 +181,7 @@ def collected(doc: Doc) -> bytes:
     return clean.get_update()
 
 
-class Room:
+class Room(DocWhenNeeded):
     """A loaded board: its document, its peers and their presence."""
 
     def __init__(
@@ -229,7 +231,7 @@ class Room:
         #: The board's stored size, as far as the limit is concerned: the document's encoding
         #: at load or compaction, plus every update stored since.
         encoded = self.doc.get_update()
-        self.stored_bytes = len(encoded)
+        self.stored_bytes = self.snapshot_bytes = len(encoded)
         #: IDs of the document's shared types: the only things an item may name as its parent.
         try:
             loaded = read_update(encoded, max_string=1 << 30)
@@ -260,7 +262,12 @@ class Room:
         snapshot = self.doc.get_update()
         self.store.compact(self.board_id, snapshot, self.last_update_id)
         self.pending_updates = 0
-        self.stored_bytes = len(snapshot)
+        self.stored_bytes = self.snapshot_bytes = len(snapshot)
+
+    def _may_sleep(self) -> bool:
+        """Not while updates wait for their missing parts: what they wait for (and the parents
+        they expect to be shared types) is kept beside the document, not in its snapshot."""
+        return not self.client_ids.waiting and not self.expected_types
 
     def compact_collected(self) -> None:
         """Compact into a snapshot without deleted content and go on from it (after an
@@ -341,10 +348,7 @@ class Room:
     ) -> None:
         """Apply a change made by the server itself (on behalf of ``by``, for the history):
         stored, then sent to every peer."""
-        before = self.doc.get_state()
-        with self.doc.transaction():
-            change(self.doc)
-        if not self._server_update(self.doc.get_update(before), by=by, note=note):
+        if not self._server_update(transact(self.doc, change), by=by, note=note):
             raise BoardFrozen(self.board_id)
 
     def _server_update(self, update: bytes, by: Sender | str = "server", note: str = "") -> bool:
@@ -639,7 +643,9 @@ class Room:
         for other in self.peers:
             if other is not skip:
                 other.push(message)
-        if self.pending_updates >= self.compact_every:
+        if self.pending_updates >= self.compact_every and compaction_due(
+                self.pending_updates, self.stored_bytes - self.snapshot_bytes,
+                self.snapshot_bytes, self.compact_every):
             self.compact()
         return True
 

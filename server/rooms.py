@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from pycrdt import Doc
 from partnerboard.plugins import CanvasSpec
 
 from .canvas_versions import bring_up_to_date
+from .idle_docs import give_back_memory
 from .limits import RoomLimits
 from .room import Room, load_document
 from .settings import Settings
@@ -35,6 +37,10 @@ class Rooms:
         self.bus = bus
         self.loaded: dict[str, Room] = {}
         self._unload_timers: dict[str, asyncio.TimerHandle] = {}
+        #: The periodic look for rooms whose document nobody used lately (see idle_docs).
+        self._sleep_timer: asyncio.TimerHandle | None = None
+        #: Rooms unloaded since that look last gave memory back.
+        self._dropped = 0
 
     def acquire(
         self, board_id: str, *, finalized: bool, spec: CanvasSpec | None = None
@@ -61,7 +67,33 @@ class Rooms:
             if self.bus is not None:
                 self.bus.watch(board_id)
             log.debug("board %s: room loaded", board_id)
+            self._watch_idle_docs()
         return room
+
+    def _watch_idle_docs(self) -> None:
+        idle = self.settings.doc_idle_seconds
+        if idle <= 0 or self._sleep_timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # used without a server (tests, commands): nothing to watch
+            return
+        self._sleep_timer = loop.call_later(max(idle / 3, 0.2), self._put_idle_docs_to_sleep)
+
+    def _put_idle_docs_to_sleep(self) -> None:
+        """Rooms whose document nobody used for doc_idle_seconds keep only the snapshot."""
+        self._sleep_timer = None
+        horizon = time.monotonic() - self.settings.doc_idle_seconds
+        dropped = self._dropped
+        for room in list(self.loaded.values()):
+            if not room.asleep and room.doc_used < horizon and room.sleep():
+                log.debug("board %s: document put to sleep", room.board_id)
+                dropped += 1
+        if dropped:
+            give_back_memory()
+        self._dropped = 0
+        if self.loaded:
+            self._watch_idle_docs()
 
     def server_change(
         self,
@@ -87,9 +119,11 @@ class Rooms:
         if freeze:
             room.freeze()
         room.server_change(change, by=by, note=note)
+        doc = room.doc
         if temporary:
             room.compact()
-        return room.doc
+            room.drop_document()  # the returned doc lives on; the room's watchers do not
+        return doc
 
     def catch_up(self, board_id: str) -> None:
         """Bring an open board's room up to what the store holds (other nodes' updates)."""
@@ -121,6 +155,7 @@ class Rooms:
                 del self.loaded[room.board_id]
                 if self.bus is not None:
                     self.bus.unwatch(room.board_id)
+                room.drop_document()
             return
         delay = self.settings.room_idle_seconds
         if delay == 0:
@@ -136,7 +171,12 @@ class Rooms:
             return
         room.closed = True
         room.compact()
+        room.drop_document()
         del self.loaded[board_id]
+        self._dropped += 1
+        if not self.loaded:
+            give_back_memory()  # the last one: no look is coming
+            self._dropped = 0
         if self.bus is not None:
             self.bus.unwatch(board_id)
         log.debug("board %s: room unloaded", board_id)
@@ -146,6 +186,9 @@ class Rooms:
         for timer in self._unload_timers.values():
             timer.cancel()
         self._unload_timers.clear()
+        if self._sleep_timer is not None:
+            self._sleep_timer.cancel()
+            self._sleep_timer = None
         for room in list(self.loaded.values()):
             await room.close()
         self.loaded.clear()

@@ -25,6 +25,7 @@ class Settings:
     create_key: str = ""
     max_message_bytes: int = 1024 * 1024
     room_idle_seconds: float = 30.0
+    doc_idle_seconds: float = 15.0
     compact_every: int = 500
     send_queue_limit: int = 2000
     send_queue_bytes: int = 32 * 1024 * 1024
@@ -62,6 +63,8 @@ class Settings:
             raise SettingsError("max message size must be at least 1024 bytes")
         if self.room_idle_seconds < 0:
             raise SettingsError("room idle time must be zero or more seconds")
+        if self.doc_idle_seconds < 0:
+            raise SettingsError("doc-idle-seconds must be zero (never) or more seconds")
         if self.compact_every < 1:
             raise SettingsError("compact-every must be at least 1 update")
         if self.send_queue_limit < 1:
@@ -100,6 +103,9 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "largest WebSocket frame or HTTP body accepted"),
     ("room_idle_seconds", "--room-idle-seconds", "PARTNERBOARD_ROOM_IDLE_SECONDS",
      "seconds a board stays in memory after its last client left"),
+    ("doc_idle_seconds", "--doc-idle-seconds", "PARTNERBOARD_DOC_IDLE_SECONDS",
+     "seconds after which an open board nobody edits keeps only its stored snapshot in "
+     "memory, not the live document (0 = never)"),
     ("compact_every", "--compact-every", "PARTNERBOARD_COMPACT_EVERY",
      "compact a board's stored updates into a snapshot after this many"),
     ("send_queue_limit", "--send-queue-limit", "PARTNERBOARD_SEND_QUEUE_LIMIT",

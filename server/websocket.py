@@ -9,6 +9,8 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import yprotocol as yp
+from .direct_send import DirectWriter, direct_writer
+from .group_commit import commit_pending
 from .links import Access
 from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, TransportClosed
@@ -24,10 +26,15 @@ log = logging.getLogger("partnerboard.websocket")
 class StarletteTransport:
     """Adapts Starlette's WebSocket to the room's Transport protocol."""
 
-    def __init__(self, websocket: WebSocket, asgi_send: Send, max_bytes: int) -> None:
+    def __init__(self, websocket: WebSocket, asgi_send: Send, max_bytes: int,
+                 direct: DirectWriter | None = None) -> None:
         self.websocket = websocket
         self.asgi_send = asgi_send
         self.max_bytes = max_bytes
+        #: Writes frames straight to the socket, once per turn (see direct_send), or None.
+        self.direct = direct
+        if direct is not None:
+            self.send_now = direct.offer  # type: ignore[method-assign]  # one call less per frame
 
     async def receive(self) -> bytes:
         try:
@@ -44,12 +51,20 @@ class StarletteTransport:
         return data
 
     async def send(self, data: bytes) -> None:
+        if self.direct is not None:
+            self.direct.flush()  # what this turn collected goes first
+        if not commit_pending():
+            raise TransportClosed()  # this turn's updates are not stored: not sent either
         try:
             await self.websocket.send_bytes(data)
         except (WebSocketDisconnect, RuntimeError, OSError) as error:
             raise TransportClosed() from error
 
     def send_now(self, data: bytes) -> bool:
+        if self.direct is not None:
+            return self.direct.offer(data)
+        if not commit_pending():
+            return True  # not stored, so not sent
         # uvicorn's WebSocket protocol (websockets-sansio, which the CLI selects) suspends its
         # ASGI send only while the socket's write buffer is full, and before it writes
         # anything. So: run the send to its end synchronously when it does not suspend;
@@ -66,6 +81,8 @@ class StarletteTransport:
         return False
 
     async def close(self, code: int, reason: str = "") -> None:
+        if self.direct is not None:
+            self.direct.flush()
         if self.websocket.application_state is WebSocketState.CONNECTED:
             # The client may have gone already (an abrupt TCP close is normal): nothing to say.
             with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
@@ -128,6 +145,7 @@ async def _serve(
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             await websocket.close(CloseCode.INTERNAL, "board data is damaged; ask the operator")
         return
-    transport = StarletteTransport(websocket, asgi_send, app_state.settings.max_message_bytes)
+    transport = StarletteTransport(websocket, asgi_send, app_state.settings.max_message_bytes,
+                                   direct_writer(websocket.scope))
     await room.serve(transport, role, link=hash_token(token), speaker=speaker, seat=seat)
     await transport.close(CloseCode.NORMAL)

@@ -6,10 +6,13 @@ Its schema comes from the numbered migrations in ``migrations/sqlite/``, applied
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
+from ..group_commit import defer_commit, in_event_loop
 from . import BoardRecord, HistoryUpdate, Sender, StoreDamaged
 from .drafts import DraftTables
 from .migrations import StoreError
@@ -30,11 +33,72 @@ def damaged_message(path: Path, detail: str) -> str:
     )
 
 
+log = logging.getLogger("partnerboard.store")
+
+
+class Checkpointer:
+    """Copies the WAL into the database file from a thread of its own.
+
+    SQLite checkpoints on the committing connection once the WAL passes 1,000 pages, and a
+    checkpoint ends in fsync: on the event loop, one update in a few hundred waited for the
+    disk (measured: 126-169 us of wall time per append on average against 63-76 us without;
+    the CPU time is the same). The server's connection therefore never checkpoints
+    (``wal_autocheckpoint=0``); this thread does, with a connection of its own, after about as
+    many pages as SQLite would have waited for (commits are counted: a few pages each). A
+    PASSIVE checkpoint never blocks the writer. Durability is unchanged: a commit is in the
+    WAL before the room sends the update, and the WAL is what recovery reads; the last
+    connection to close checkpoints what is left.
+    """
+
+    #: Commits (a few pages each) after which the thread checkpoints.
+    WAKE_EVERY = 250
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.appends = 0
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def wrote(self) -> None:
+        self.appends += 1
+        if self.appends >= self.WAKE_EVERY:
+            self.appends = 0
+            self._wake.set()
+
+    def _run(self) -> None:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA busy_timeout=5000")
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stop:
+                    break
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or closing: the next round tries again
+                    log.debug("WAL checkpoint skipped", exc_info=True)
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._wake.set()
+        self._thread.join(10)
+
+
 class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        #: Started with the first update appended (stores only read by a command need none).
+        self._checkpointer: Checkpointer | None = None
+        #: A transaction holds this turn's appended updates (see group_commit).
+        self._group_open = False
         try:
             self.db.execute("PRAGMA busy_timeout=5000")
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -48,6 +112,26 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
             self.migrated = migrate_sqlite(self.db, str(path))
         except StoreError:
             self.db.close()
+            raise
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, for everything but appending updates: this turn's appended updates
+        are committed first, so every other statement runs outside their transaction and
+        sees them."""
+        if self._group_open:
+            self._end_group()
+        return self._db
+
+    def _end_group(self) -> None:
+        if not self._group_open:
+            return
+        self._group_open = False
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
 
     def check(self) -> None:
@@ -121,11 +205,23 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
     def append_update(
         self, board_id: str, update: bytes, by: Sender | str = "server", note: str = ""
     ) -> int:
-        cursor = self.db.execute(
+        checkpointer = self._checkpointer
+        if checkpointer is None:
+            self.db.execute("PRAGMA wal_autocheckpoint=0")
+            checkpointer = self._checkpointer = Checkpointer(self.path)
+        db = self._db
+        if not self._group_open and in_event_loop():
+            db.execute("BEGIN")
+            self._group_open = True
+            defer_commit(self._end_group)
+            checkpointer.wrote()
+        cursor = db.execute(
             "INSERT INTO updates (board_id, data, at, note, sender, party, seat, person, org)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (board_id, update, time.time(), note or None, *Sender.of(by).columns()),
         )
+        if not self._group_open:
+            checkpointer.wrote()
         return int(cursor.lastrowid or 0)
 
     def compact(self, board_id: str, snapshot: bytes, upto: int) -> None:
@@ -387,4 +483,8 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
         self.db.execute("SELECT 1").fetchone()
 
     def close(self) -> None:
-        self.db.close()
+        self._end_group()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        self._db.close()

@@ -1,9 +1,13 @@
-"""Resident memory per idle loaded room.
+"""Resident memory per idle loaded room, and what is left once nobody has the boards open.
 
 RSS (VmRSS) of the server with ``rooms`` boards loaded and idle, minus its RSS before any was
 loaded, divided by ``rooms``. A room counts as loaded while a client holds it open (the pycrdt
 room drops a room with its last client, partnerboard unloads it after an idle delay), so each
 room has one idle connection and the figure includes that connection's cost, on every server.
+"Idle" means nobody edited for ``idle_wait`` seconds (default 22: partnerboard keeps only the
+stored snapshot of a board nobody edits for 15 s, checked every 5 s); every server waits as long.
+Then the clients leave, and after ``left_wait`` seconds (partnerboard's benchmark server unloads
+a room 1 s after its last client) the RSS above the baseline is measured again.
 """
 
 from __future__ import annotations
@@ -26,10 +30,16 @@ class Memory:
     baseline_kib: int
     loaded_kib: int
     rooms: int
+    left_kib: int = 0
 
     @property
     def per_room_kib(self) -> float:
         return (self.loaded_kib - self.baseline_kib) / self.rooms
+
+    @property
+    def left_per_room_kib(self) -> float:
+        """What each room still holds after its last client left."""
+        return (self.left_kib - self.baseline_kib) / self.rooms
 
 
 async def _fill(url: str, notes: int, compression: Compression) -> websockets.ClientConnection:
@@ -47,8 +57,8 @@ async def _fill(url: str, notes: int, compression: Compression) -> websockets.Cl
     return ws
 
 
-async def _steady_rss(pid: int) -> int:
-    await asyncio.sleep(2)  # let the server finish what the last messages started
+async def _steady_rss(pid: int, wait: float = 2) -> int:
+    await asyncio.sleep(wait)  # let the server finish what the last messages started
     samples = []
     for _ in range(5):
         samples.append(rss_kib(pid))
@@ -56,13 +66,15 @@ async def _steady_rss(pid: int) -> int:
     return int(statistics.median(samples))
 
 
-async def memory(server: Server, *, rooms: int, notes: int, compression: Compression) -> Memory:
+async def memory(server: Server, *, rooms: int, notes: int, compression: Compression,
+                 idle_wait: float = 22, left_wait: float = 4) -> Memory:
     urls = [server.board() for _ in range(rooms + 1)]  # partnerboard: created, not loaded
     # One room loaded and closed first, so imports and first-use caches are in the baseline.
     warm = await _fill(urls.pop(), notes, compression)
     await warm.close()
-    baseline = await _steady_rss(server.pid)
+    baseline = await _steady_rss(server.pid, left_wait)
     clients = [await _fill(url, notes, compression) for url in urls]
-    loaded = await _steady_rss(server.pid)
+    loaded = await _steady_rss(server.pid, idle_wait)
     await asyncio.gather(*(ws.close() for ws in clients), return_exceptions=True)
-    return Memory(baseline, loaded, rooms)
+    left = await _steady_rss(server.pid, left_wait)
+    return Memory(baseline, loaded, rooms, left)

@@ -109,7 +109,8 @@ def measurements(args: argparse.Namespace) -> list[tuple[str, Measure]]:
 
     async def mem(server: Server) -> dict[str, float | str]:
         r = await memory(server, rooms=100, notes=20, compression=compression)
-        return {"memory.per_room": r.per_room_kib, "memory.baseline": r.baseline_kib}
+        return {"memory.per_room": r.per_room_kib, "memory.baseline": r.baseline_kib,
+                "memory.left_per_room": r.left_per_room_kib}
 
     if "fanout" in args.only:
         plan += [(f"fan-out N={n}", fan(n)) for n in args.n]

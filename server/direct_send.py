@@ -1,0 +1,144 @@
+"""Server-to-client frames framed once per broadcast and written once per connection per turn.
+
+Through ASGI, every frame to every receiver costs a message dict, a chain of middleware
+coroutines, uvicorn's state checks, the websockets library framing it again (server frames are
+not masked, so the bytes are the same for every receiver) and one ``send()`` system call. A
+broadcast to 500 receivers did all of that 500 times for identical bytes.
+
+:class:`DirectWriter` writes to the connection's asyncio transport instead:
+
+* a frame is built once per message (:func:`binary_frame`, cached for the last message, so a
+  broadcast's loop of pushes frames it once);
+* frames are not written at once but collected per connection and written together at the end
+  of the event loop's turn, one ``write`` per connection: when several updates reach a board in
+  the same turn (a busy board, or an update and the server's correction of it), each receiver
+  gets them in one system call. Everything is still written in the order it was pushed, and
+  only after the turn's updates were committed (:mod:`.group_commit`).
+
+It is used only under uvicorn's ``websockets-sansio`` implementation without compression (what
+``partnerboard serve`` configures); anything else goes through ASGI as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from .group_commit import commit_pending
+
+__all__ = ["DirectWriter", "binary_frame", "direct_writer"]
+
+log = logging.getLogger("partnerboard.websocket")
+
+#: The scope key under which the outermost middleware keeps the server's own ASGI ``send``.
+RAW_SEND = "partnerboard.raw_send"
+
+_last: tuple[bytes, bytes] = (b"", b"\x82\x00")
+
+
+def binary_frame(payload: bytes) -> bytes:
+    """One unmasked, final, binary WebSocket frame (RFC 6455 5.2) holding ``payload``."""
+    global _last
+    last_payload, last_frame = _last
+    if payload is last_payload:
+        return last_frame
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x82, size))
+    elif size < 65536:
+        header = b"\x82\x7e" + size.to_bytes(2, "big")
+    else:
+        header = b"\x82\x7f" + size.to_bytes(8, "big")
+    frame = header + payload
+    _last = (payload, frame)
+    return frame
+
+
+#: Writers holding frames for the end of this turn, and whether the flush is scheduled.
+_waiting: list[DirectWriter] = []
+
+
+def _flush_waiting() -> None:
+    writers = _waiting[:]
+    _waiting.clear()
+    if not commit_pending():  # not stored: not sent
+        for writer in writers:
+            writer.chunks = []
+            writer.held = 0
+        return
+    for writer in writers:
+        writer.write()
+
+
+class DirectWriter:
+    """Frames for one connection, written to its transport once per event-loop turn."""
+
+    __slots__ = ("protocol", "transport", "chunks", "held")
+
+    #: Bytes held for one turn's write before the connection counts as full, as the
+    #: transport's own buffer would (asyncio's high-water mark): beyond it frames queue in the
+    #: room, where the slow-reader limits apply.
+    HOLD_LIMIT = 64 * 1024
+
+    def __init__(self, protocol: Any) -> None:
+        self.protocol = protocol
+        self.transport = protocol.transport
+        self.chunks: list[bytes] = []
+        self.held = 0
+
+    def offer(self, data: bytes) -> bool:
+        """Take a message for this turn's write; False when the socket's buffer is full (the
+        caller queues it and sends it with :meth:`flush` then an awaited send)."""
+        # Runs once per receiver of every broadcast: kept to attribute reads. A closed
+        # connection is caught when writing; a gone client by the receive loop.
+        protocol = self.protocol
+        if protocol.close_sent:
+            return True
+        if not protocol.writable.is_set() or self.held >= self.HOLD_LIMIT:
+            return False
+        chunks = self.chunks
+        if not chunks:
+            if not _waiting:
+                asyncio.get_running_loop().call_soon(_flush_waiting)
+            _waiting.append(self)
+        last_payload, frame = _last
+        if data is not last_payload:
+            frame = binary_frame(data)
+        chunks.append(frame)
+        self.held += len(frame)
+        return True
+
+    def flush(self) -> None:
+        """Write what this turn collected (before anything else is sent on the connection)."""
+        if self.chunks and commit_pending():
+            self.write()
+
+    def write(self) -> None:
+        """Write what this turn collected; the turn's updates are committed already."""
+        chunks = self.chunks
+        if not chunks:
+            return
+        self.chunks = []
+        self.held = 0
+        protocol = self.protocol
+        if protocol.disconnected or protocol.close_sent or self.transport.is_closing():
+            return
+        self.transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+def direct_writer(scope: Any) -> DirectWriter | None:
+    """A writer for the connection of ``scope``, when the server is one it can write to."""
+    raw_send = scope.get(RAW_SEND)
+    protocol = getattr(raw_send, "__self__", None)
+    if protocol is None:
+        return None
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import (
+            WebSocketsSansIOProtocol,
+        )
+    except ImportError:  # pragma: no cover - another uvicorn
+        return None
+    if not isinstance(protocol, WebSocketsSansIOProtocol) or protocol.conn.extensions:
+        return None  # another implementation, or compression: each frame is its own
+    return DirectWriter(protocol)

@@ -1,0 +1,56 @@
+"""The update of one transaction, without re-encoding the whole document's delete set.
+
+``doc.get_update(state_before)`` is the natural way to get what a change did, but Yjs' diff
+encoding carries the delete set of the *whole* document: every note ever deleted and every map
+value ever overwritten (each move of a note overwrites ``x`` and ``y``). On a board that has
+been worked on for an hour that is kilobytes per diff, and every byte of it is walked again by
+the bounded reader, stored and sent. The update a transaction emits at its commit carries only
+what that transaction inserted and deleted, which is all the other replicas lack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pycrdt import Doc
+
+__all__ = ["compaction_due", "transact"]
+
+#: Boards whose document is larger than this are folded by size as well as by count.
+LARGE_BOARD_BYTES = 256 * 1024
+
+
+def transact(doc: Doc, change: Callable[[Doc], None]) -> bytes:
+    """Run ``change`` in one transaction and return that transaction's own update.
+
+    Falls back to the diff against the state before when no update was emitted for the
+    transaction alone (a change that changed nothing, or one nested in an outer transaction).
+    """
+    before = doc.get_state()
+    emitted: list[bytes] = []
+    subscription = doc.observe(lambda event: emitted.append(event.update))
+    try:
+        with doc.transaction():
+            change(doc)
+    finally:
+        doc.unobserve(subscription)
+    if len(emitted) == 1:
+        return emitted[0]
+    return doc.get_update(before)
+
+
+def compaction_due(pending: int, pending_bytes: int, snapshot_bytes: int, every: int) -> bool:
+    """Whether ``pending`` stored updates (``pending_bytes`` together) should be folded into a
+    new snapshot now; called once there are at least ``every`` (--compact-every) of them.
+
+    Folding encodes the whole document and writes it twice (the snapshot, and the history
+    checkpoint): on a large board every 500 small updates that cost more than the updates
+    themselves (measured: 19% of the server's samples at 1,600-3,200 edits/s on a board that grew
+    to thousands of notes). So a board over 256 KiB is folded once the updates since the last
+    fold add up to a quarter of it, or ten times ``every`` of them, whichever comes first; the
+    work per update then stays bounded however large the board grows, and loading replays at
+    most a quarter of the board's size in updates.
+    """
+    if snapshot_bytes <= LARGE_BOARD_BYTES:
+        return True
+    return pending_bytes * 4 >= snapshot_bytes or pending >= 10 * every

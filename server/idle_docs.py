@@ -1,0 +1,141 @@
+"""An idle room keeps its board as the stored snapshot, not as a live pycrdt document.
+
+A loaded pycrdt document costs about twenty times its encoded size in memory (measured: 59 KiB
+for a 20-note board whose update is 2.7 KiB; with the guard's and attribution's watchers, 114
+KiB per room). A board people have open but nobody edits needs none of it: presence (cursors,
+who is here) is handled without the document. So a room whose document nobody used for
+``--doc-idle-seconds`` is compacted (the store then holds exactly its document as one
+snapshot) and drops the document and everything built on it. The first thing that needs the
+document again (an update, a newcomer's sync, an API call) loads it back from that snapshot,
+the way the room reloads after a failed check.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import time
+from typing import Any
+
+__all__ = ["DocWhenNeeded", "give_back_memory"]
+
+
+def _malloc_trim() -> Any:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def give_back_memory() -> None:
+    """Return the memory of dropped documents to the system.
+
+    pycrdt's documents live in the C heap in many small blocks; glibc keeps freed blocks
+    for reuse, so the process's resident size stays at its peak (measured: 118 KiB per room
+    still resident after its 20-note document was dropped, 22 KiB after trimming). Called
+    after rooms were put to sleep or unloaded, not per update.
+    """
+    if _trim is not None:
+        _trim(0)
+
+
+class DocWhenNeeded:
+    """Mixin for the room: ``doc``, ``guard``, ``attribution`` and ``meta`` are loaded on use.
+
+    The room assigns them in ``_load`` as before; reading one of them while the room sleeps
+    wakes it (``_restore``: load from the store, then the client ids' clocks).
+    """
+
+    _doc: Any = None
+    _guard: Any = None
+    _attribution: Any = None
+    _meta: Any = None
+    #: time.monotonic() of the last use of the document.
+    doc_used = 0.0
+
+    def _awake(self) -> None:
+        self.doc_used = time.monotonic()
+        if self._doc is None:
+            self._restore()  # type: ignore[attr-defined]
+
+    @property
+    def doc(self) -> Any:
+        self._awake()
+        return self._doc
+
+    @doc.setter
+    def doc(self, value: Any) -> None:
+        if self._doc is not None and value is not self._doc:
+            self._release()  # reloaded (after a failed check, or waking): the old one goes
+        self._doc = value
+
+    @property
+    def guard(self) -> Any:
+        self._awake()
+        return self._guard
+
+    @guard.setter
+    def guard(self, value: Any) -> None:
+        self._guard = value
+
+    @property
+    def attribution(self) -> Any:
+        self._awake()
+        return self._attribution
+
+    @attribution.setter
+    def attribution(self, value: Any) -> None:
+        self._attribution = value
+
+    @property
+    def meta(self) -> Any:
+        self._awake()
+        return self._meta
+
+    @meta.setter
+    def meta(self, value: Any) -> None:
+        self._meta = value
+
+    @property
+    def asleep(self) -> bool:
+        return self._doc is None
+
+    def sleep(self) -> bool:
+        """Drop the document if it can be loaded back exactly; True when it was dropped."""
+        closed = self.stale or self.closed  # type: ignore[attr-defined]
+        if self._doc is None or closed or not self._may_sleep():
+            return False
+        self.compact()  # type: ignore[attr-defined]
+        if self.pending_updates:  # type: ignore[attr-defined]
+            return False
+        self.drop_document()
+        return True
+
+    def _may_sleep(self) -> bool:
+        """Whether the room holds nothing that only lives beside its document."""
+        return True
+
+    def drop_document(self) -> None:
+        """Let go of the document and what watches it (at unload, or to sleep)."""
+        self._release()
+        self._doc = self._guard = self._attribution = self._meta = None
+
+    def _release(self) -> None:
+        """Unsubscribe the guard's and the attribution's observers from the document.
+
+        Without this a dropped document is never freed: pycrdt keeps each observer callback
+        alive from the Rust side, the callback holds the guard (or attribution), which holds
+        the document, a cycle Python's collector cannot see. Measured: every load of a
+        20-note board (room load, reload after a failed check, a server change on a closed
+        board) kept its ~110 KiB for the rest of the process.
+        """
+        for owner in (self._guard, self._attribution):
+            for value in list(vars(owner).values()) if owner is not None else ():
+                subscriptions = getattr(value, "_subscriptions", None)
+                if isinstance(subscriptions, list) and hasattr(value, "unobserve"):
+                    for subscription in list(subscriptions):
+                        value.unobserve(subscription)
