@@ -186,12 +186,9 @@ def test_undoing_an_update_that_lists_its_client_twice_does_not_kill_the_server(
     assert "Fatal Python error" not in server.log_path.read_text()
 
 
-def test_claiming_a_live_value_deleted_does_not_make_it_a_parent(store: Store) -> None:
-    """Found by the WebSocket fuzz: an update that carries, as deleted content, an ID the board
-    already holds as a live value (yrs skips it, the value stays live) used to pass that value
-    as a deleted parent, so the child placed inside it reached pycrdt (which refused it, and the
-    room reloaded its document). Only content the board does not hold yet counts as arriving
-    deleted: the update is refused before it is applied."""
+def room_and_note(store: Store, text: str) -> tuple[Room, bytes]:
+    """A room of a new board, and a well-formed update that adds note "n" with ``text`` (not
+    sent yet)."""
     board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
     room = Room(board.id, store, spec=SPEC)
     writer = Doc()
@@ -199,9 +196,18 @@ def test_claiming_a_live_value_deleted_does_not_make_it_a_parent(store: Store) -
     state = writer.get_state()
     with writer.transaction():
         writer.get("elements", type=Map)["n"] = Map({
-            "kind": "note", "x": 10, "y": 10, "w": 160, "h": 100, "text": Text("a"),
+            "kind": "note", "x": 10, "y": 10, "w": 160, "h": 100, "text": Text(text),
             "author": "A", "org": "Gemeente", "color": "#fff", "created": 1.0})
-    made = writer.get_update(state)
+    return room, writer.get_update(state)
+
+
+def test_claiming_a_live_value_deleted_does_not_make_it_a_parent(store: Store) -> None:
+    """Found by the WebSocket fuzz: an update that carries, as deleted content, an ID the board
+    already holds as a live value (yrs skips it, the value stays live) used to pass that value
+    as a deleted parent, so the child placed inside it reached pycrdt (which refused it, and the
+    room reloaded its document). Only content the board does not hold yet counts as arriving
+    deleted: the update is refused before it is applied."""
+    room, made = room_and_note(store, "a")
     items = [item for _, _, structs in decode_update(made).clients for item in structs
              if isinstance(item, Item)]
     note = next(item for item in items if item.parent_sub == "n")
@@ -248,16 +254,7 @@ def test_an_update_that_splits_an_emoji_in_two_is_refused(store: Store) -> None:
     match their clocks, so the board's own encoding said something else than the clients held
     ("an item of length 0" when the room reloaded it). Such an update is refused; deleting the
     whole character is fine."""
-    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
-    room = Room(board.id, store, spec=SPEC)
-    writer = Doc()
-    writer.apply_update(room.doc.get_update())
-    state = writer.get_state()
-    with writer.transaction():
-        writer.get("elements", type=Map)["n"] = Map({
-            "kind": "note", "x": 10, "y": 10, "w": 160, "h": 100, "text": Text("😀ab"),
-            "author": "A", "org": "Gemeente", "color": "#fff", "created": 1.0})
-    made = writer.get_update(state)
+    room, made = room_and_note(store, "😀ab")
     text = next(item for _, _, structs in decode_update(made).clients for item in structs
                 if isinstance(item, Item) and item.content == "😀ab")
     emoji = (text.client, text.clock)  # its halves are at clock and clock + 1
@@ -289,7 +286,8 @@ def test_an_update_that_splits_an_emoji_in_two_is_refused(store: Store) -> None:
     assert note_text() == "ab"
     # What the room holds reads back as it is, with the same text.
     room.compact()
-    assert str(load_document(store, board.id)[0].get("elements", type=Map)["n"]["text"]) == "ab"
+    stored = load_document(store, room.board_id)[0]
+    assert str(stored.get("elements", type=Map)["n"]["text"]) == "ab"
 
 
 def test_a_document_that_does_not_read_back_closes_its_room_without_a_traceback(
