@@ -43,6 +43,31 @@ def give_back_memory() -> None:
         _trim(0)
 
 
+class _LoadedOnUse:
+    """A room attribute that wakes a sleeping room when read (kept in ``_<name>``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, room: Any, owner: type | None = None) -> Any:
+        if room is None:
+            return self
+        room._awake()
+        return getattr(room, self.slot)
+
+    def __set__(self, room: Any, value: Any) -> None:
+        setattr(room, self.slot, value)
+
+
+class _Document(_LoadedOnUse):
+    """The document itself: replacing it lets go of the one before (see ``_release``)."""
+
+    def __set__(self, room: Any, value: Any) -> None:
+        if room._doc is not None and value is not room._doc:
+            room._release()  # reloaded (after a failed check, or waking): the old one goes
+        room._doc = value
+
+
 class DocWhenNeeded:
     """Mixin for the room: ``doc``, ``guard``, ``attribution`` and ``meta`` are loaded on use.
 
@@ -57,48 +82,15 @@ class DocWhenNeeded:
     #: time.monotonic() of the last use of the document.
     doc_used = 0.0
 
+    doc = _Document()
+    guard = _LoadedOnUse()
+    attribution = _LoadedOnUse()
+    meta = _LoadedOnUse()
+
     def _awake(self) -> None:
         self.doc_used = time.monotonic()
         if self._doc is None:
             self._restore()  # type: ignore[attr-defined]
-
-    @property
-    def doc(self) -> Any:
-        self._awake()
-        return self._doc
-
-    @doc.setter
-    def doc(self, value: Any) -> None:
-        if self._doc is not None and value is not self._doc:
-            self._release()  # reloaded (after a failed check, or waking): the old one goes
-        self._doc = value
-
-    @property
-    def guard(self) -> Any:
-        self._awake()
-        return self._guard
-
-    @guard.setter
-    def guard(self, value: Any) -> None:
-        self._guard = value
-
-    @property
-    def attribution(self) -> Any:
-        self._awake()
-        return self._attribution
-
-    @attribution.setter
-    def attribution(self, value: Any) -> None:
-        self._attribution = value
-
-    @property
-    def meta(self) -> Any:
-        self._awake()
-        return self._meta
-
-    @meta.setter
-    def meta(self, value: Any) -> None:
-        self._meta = value
 
     @property
     def asleep(self) -> bool:

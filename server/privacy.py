@@ -299,13 +299,7 @@ def redact_board(state: Any, record: BoardRecord, rule: NameRule, reason: str, *
     summary: dict[str, Any] = {}
     if record.state == "open":
         rooms.server_change(record.id, lambda live: redact_doc(live, rule, known, changes),
-                            note=f"privacy:{reason}")
-        room = rooms.loaded.get(record.id)
-        if room is not None:
-            room.compact_collected()
-        else:  # folded into a snapshot by server_change; now without the deleted names
-            updates, last = store.load_document(record.id)
-            store.compact(record.id, collected(decode_stored(record.id, updates)), last)
+                            note=f"privacy:{reason}", collect=True)
     else:
         summary.update(_redact_finalized(state, record, rule, known, changes, reason, now))
     _redact_tables(store, record, rule, changes)

@@ -250,33 +250,29 @@ class Room(DocWhenNeeded):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def compact(self) -> None:
-        """Fold the stored updates into one snapshot of the current document."""
+    def compact(self, *, collect: bool = False) -> None:
+        """Fold the stored updates into one snapshot of the current document.
+
+        With ``collect`` (after an erasure) the snapshot leaves out the content of deleted items,
+        where the replaced names would otherwise stay, and the room goes on from it."""
         if self.stale:
             return
         if self.activity:
             self.store.add_activity(self.board_id, self.activity)
             self.activity = {}
-        if self.pending_updates <= 0:
+        if self.pending_updates <= 0 and not collect:
             return
-        snapshot = self.doc.get_update()
+        snapshot = collected(self.doc) if collect else self.doc.get_update()
         self.store.compact(self.board_id, snapshot, self.last_update_id)
         self.pending_updates = 0
         self.stored_bytes = self.snapshot_bytes = len(snapshot)
+        if collect:
+            self._restore()
 
     def _may_sleep(self) -> bool:
         """Not while updates wait for their missing parts: what they wait for (and the parents
         they expect to be shared types) is kept beside the document, not in its snapshot."""
         return not self.client_ids.waiting and not self.expected_types
-
-    def compact_collected(self) -> None:
-        """Compact into a snapshot without deleted content and go on from it (after an
-        erasure: the replaced names must leave the store, not stay as deleted content)."""
-        if self.stale:
-            return
-        self.compact()
-        self.store.compact(self.board_id, collected(self.doc), self.last_update_id)
-        self._restore()
 
     async def close(
         self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping"

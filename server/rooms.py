@@ -103,12 +103,15 @@ class Rooms:
         freeze: bool = False,
         by: Sender | str = "server",
         note: str = "",
+        collect: bool = False,
     ) -> Doc:
         """Make a change as the server, whether or not anyone has the board open.
 
         Open boards change in their room (stored, then sent to every client); a board nobody
         has open is loaded just for this and folded back into one snapshot. With ``freeze``
-        the room stops applying client updates first. Returns the document after the change.
+        the room stops applying client updates first; with ``collect`` (an erasure) the board
+        is folded at once into a snapshot without deleted content. Returns the document after
+        the change.
         """
         room = self.loaded.get(board_id)
         temporary = room is None
@@ -120,8 +123,9 @@ class Rooms:
             room.freeze()
         room.server_change(change, by=by, note=note)
         doc = room.doc
+        if temporary or collect:
+            room.compact(collect=collect)
         if temporary:
-            room.compact()
             room.drop_document()  # the returned doc lives on; the room's watchers do not
         return doc
 
