@@ -25,6 +25,7 @@ from wsfuzz.ycodec import (
     encode_update,
 )
 from yclient import YClient, connected
+from yupdates import root_map_item, update
 
 from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.server import yprotocol as yp
@@ -33,6 +34,7 @@ from partnerboard.server.guard import UpdateGuard
 from partnerboard.server.room import Room, TransportClosed, load_document
 from partnerboard.server.store import Store, open_store
 from partnerboard.server.tokens import Role
+from partnerboard.server.yprotocol import var_uint
 from partnerboard.server.yupdate import UpdateRejected
 
 
@@ -304,3 +306,28 @@ def test_a_document_that_does_not_read_back_closes_its_room_without_a_traceback(
     monkeypatch.setattr("partnerboard.server.room.read_update", refuses)
     room._restore()
     assert room.closed and room.stale
+
+
+def test_a_room_does_not_sleep_while_an_update_waits_for_its_missing_parts(store: Store) -> None:
+    """What a waiting update waits for (and the parents it expects to be shared types) lives
+    beside the document, not in its snapshot: a room holding one keeps its document awake."""
+    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
+    room = Room(board.id, store, spec=SPEC)
+    writer, waiter = 4_200_001, 4_200_002
+    own = update(writer, 0, root_map_item("elements", "own", 8, var_uint(1) + bytes([126])))
+    # Placed after the writer's clock 100, which is never sent: it waits.
+    waits = update(waiter, 0, bytes([8 | 0x80]) + var_uint(writer) + var_uint(100)
+                   + var_uint(1) + bytes([126]))
+
+    async def scenario() -> tuple[int, str] | None:
+        transport = MemoryTransport()
+        serving = asyncio.create_task(room.serve(transport, Role.PARTICIPANT, "p"))
+        for frame in (own, waits):
+            transport.incoming.put_nowait(yp.sync_update(frame))
+        transport.incoming.put_nowait(None)
+        await asyncio.wait_for(serving, 5)
+        return transport.closed
+
+    assert asyncio.run(scenario()) is None  # both accepted, the second one waiting
+    assert room.client_ids.waiting
+    assert not room.sleep() and not room.asleep
