@@ -20,11 +20,13 @@ speaker too: presence (awareness) states are what a client says about itself and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pycrdt import Doc, Map
+
+from .doc_watch import DocWatch
 
 __all__ = [
     "Speaker", "Attribution", "close_link", "close_seat", "PROTECTED_KEYS", "activity_key",
@@ -88,32 +90,23 @@ def _same_org(a: object, b: str) -> bool:
 class Attribution:
     """Watches the room's elements and corrects participants' bookkeeping keys."""
 
-    def __init__(self, doc: Doc) -> None:
-        self.elements = doc.get("elements", type=Map)
+    def __init__(self, watch: DocWatch) -> None:
+        #: The guard's recording of what the update changed (read in :meth:`finish`).
+        self.watch = watch
+        self.elements = watch.roots["elements"]
         self._batch: _Batch | None = None
-        # Subscribed once (subscribing per update costs more than the check).
-        self._subscription = self.elements.observe_deep(self._on_change)
-
-    def pause(self) -> None:
-        """Stop observing (while the guard undoes an update: see UpdateGuard.apply)."""
-        self.elements.unobserve(self._subscription)
-
-    def resume(self) -> None:
-        self._subscription = self.elements.observe_deep(self._on_change)
 
     def begin(self, speaker: Speaker | None) -> None:
-        """Start watching an update from ``speaker`` (participants only; others untouched)."""
+        """Start an update from ``speaker`` (participants only; others untouched)."""
         self._batch = _Batch(speaker) if speaker is not None and speaker.role == "participant" \
             else None
 
-    def _on_change(self, events: Iterable[Any]) -> None:
-        batch = self._batch
-        if batch is None:
-            return
-        for event in events:
-            path = list(event.path)
+    def _collect(self, batch: _Batch) -> None:
+        """What the update did to ``elements``, from the guard's recording of it."""
+        for event in self.watch.last.of("elements"):
+            path = event.path
             if not path:
-                for key, change in event.keys.items():
+                for key, change in (event.keys or {}).items():
                     if change["action"] in ("add", "update"):
                         batch.created.add(str(key))
                 continue
@@ -122,7 +115,7 @@ class Attribution:
             if len(path) > 1:
                 batch.content.add(element_id)  # inside a value: the text of a note
             else:
-                keys = getattr(event, "keys", {}) or {}
+                keys = event.keys or {}
                 if set(keys) - GEOMETRY_KEYS - set(PROTECTED_KEYS):
                     batch.content.add(element_id)
                 saved = batch.before.setdefault(element_id, {})
@@ -136,6 +129,7 @@ class Attribution:
         batch, self._batch = self._batch, None
         if batch is None:
             return None
+        self._collect(batch)
         # One read transaction for every read below (each read outside one opens and
         # commits a transaction of its own, which costs more than the read).
         with self.elements.doc.transaction():

@@ -20,36 +20,31 @@ elements, but every element they add or change has the shape of DESIGN.md §6 li
 (a malformed element breaks the covenant and every reader for everyone), and ``meta.canvas``
 never changes (a board without it can't be loaded again).
 
-Fail closed: when the check itself fails (an observer raising, RecursionError, anything),
+Fail closed: when the check itself fails (reading the changes, RecursionError, anything),
 :meth:`UpdateGuard.apply` raises :class:`GuardFailed` and the room discards its document and
 reloads it from the store, so an update that could not be checked leaves no trace.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from pycrdt import Doc, Map, Text, UndoManager
 
 from partnerboard.plugins import CanvasSpec, Element, zone_of
 
+from .doc_watch import ROOTS, Change, DocWatch
 from .element_rules import COMMON_KEYS, MAX_KEYS, MAX_TEXT, element_problem, value_problem
 
-__all__ = ["UpdateGuard", "GuardFailed", "Pausable", "FACILITATOR_KEYS", "BOARD_ROOTS"]
+__all__ = ["UpdateGuard", "GuardFailed", "FACILITATOR_KEYS", "BOARD_ROOTS"]
 
 #: Element keys only the facilitator may set.
 FACILITATOR_KEYS = frozenset({"status"})
 #: Settings fixed when the board is created: not even the facilitator changes them.
 FIXED_META = frozenset({"canvas"})
 #: The root types of a board (DESIGN §6); a client writes nowhere else.
-BOARD_ROOTS = frozenset({"meta", "partners", "elements"})
+BOARD_ROOTS = frozenset(ROOTS)
 _GUARDED = "partnerboard.guarded-update"
-
-
-class Pausable(Protocol):
-    def pause(self) -> None: ...
-
-    def resume(self) -> None: ...
 
 
 class GuardFailed(Exception):
@@ -57,7 +52,7 @@ class GuardFailed(Exception):
 
 
 class _Watch:
-    """What one guarded update touched, collected by the guard's observers."""
+    """What one guarded update touched, read from its recorded changes."""
 
     def __init__(self, facilitator: bool) -> None:
         self.facilitator = facilitator
@@ -71,7 +66,6 @@ class _Watch:
         #: Elements that gained a key, and elements whose text changed.
         self.grown: set[str] = set()
         self.texts: set[str] = set()
-        self.error: BaseException | None = None
 
 
 class UpdateGuard:
@@ -87,71 +81,37 @@ class UpdateGuard:
         self.undo.include_origin(_GUARDED)
         #: element id -> zone id, kept only while the board is locked (to judge deletions).
         self._zones: dict[str, str | None] | None = None
-        # Subscribed once: pycrdt inspects a callback on every observe(), which would cost
-        # more than the check itself. The callbacks record only while ``_watch`` is set.
-        self._watch: _Watch | None = None
-        self._subscriptions: list[tuple[Map, Any]] = []
-        #: Other observers of the document, paused with ours while an update is undone.
-        self.quiet: list[Pausable] = []
-        self._observe()
-
-    def _observe(self) -> None:
-        self._subscriptions = [
-            (self.meta, self.meta.observe(self._on_meta)),
-            (self.partners, self.partners.observe_deep(self._on_settings)),
-            (self.elements, self.elements.observe_deep(self._on_elements)),
-        ]
+        #: What an update changed (shared with the attribution, which reads it after us).
+        self.watch = DocWatch(doc)
 
     def _undo_unobserved(self) -> None:
-        """Undo the update with no observer subscribed: pycrdt builds an observer's event
-        objects before calling it, and for some hostile updates (found by the WebSocket
-        fuzzer: a client's structs listed twice, one of them deleting the item they follow)
-        building the undo's events reads freed memory and kills the process. Nobody needs
-        those events: the reversal is computed from the state vectors."""
-        for shared, subscription in self._subscriptions:
-            shared.unobserve(subscription)
-        for other in self.quiet:
-            other.pause()
-        try:
+        """Undo the update with no observer subscribed: yrs builds the events of every
+        subscribed type, and for some hostile updates (found by the WebSocket fuzzer: a
+        client's structs listed twice, one of them deleting the item they follow) building
+        the undo's events read freed memory and killed the process. Nobody needs those
+        events: the reversal is computed from the state vectors."""
+        with self.watch.unsubscribed():
             self.undo.undo()
-        finally:
-            self._observe()
-            for other in self.quiet:
-                other.resume()
 
-    def _on_settings(self, _event: Any) -> None:
-        if self._watch is not None and not self._watch.facilitator:
-            self._watch.problems.append("only the facilitator changes the board settings")
-
-    def _on_meta(self, event: Any) -> None:
-        watch = self._watch
-        if watch is None:
+    @staticmethod
+    def _settings(watch: _Watch, changes: list[Change]) -> None:
+        """``meta`` and ``partners``: the facilitator's, and ``meta.canvas`` never changes."""
+        if not changes:
             return
         if not watch.facilitator:
             watch.problems.append("only the facilitator changes the board settings")
             return
-        try:
-            if FIXED_META & set(event.keys):
+        for change in changes:
+            if change.root == "meta" and not change.path and FIXED_META & set(change.keys or ()):
                 watch.problems.append("the canvas of a board never changes")
-        except BaseException as error:  # noqa: BLE001 - anything here means "cannot check"
-            watch.error = error
-
-    def _on_elements(self, events: Any) -> None:
-        watch = self._watch
-        if watch is None:
-            return
-        try:
-            self._record(watch, events)
-        except BaseException as error:  # noqa: BLE001 - anything here means "cannot check"
-            watch.error = error
 
     @staticmethod
-    def _record(watch: _Watch, events: Any) -> None:
-        for event in events:
+    def _record(watch: _Watch, changes: list[Change]) -> None:
+        for event in changes:
+            keys = event.keys or {}
             if event.path:
                 element_id = str(event.path[0])
                 watch.touched.add(element_id)
-                keys = getattr(event, "keys", {})
                 if len(event.path) == 1:
                     changed = watch.changed.setdefault(element_id, {})
                     for key, change in keys.items():
@@ -170,7 +130,7 @@ class UpdateGuard:
                     if removed & COMMON_KEYS.keys():
                         watch.problems.append("the common keys of an element stay")
                 continue
-            for key, change in event.keys.items():
+            for key, change in keys.items():
                 if change["action"] == "delete":
                     watch.deleted.add(str(key))
                 else:
@@ -238,14 +198,13 @@ class UpdateGuard:
         if locked is None:
             self._zones = None
         zones_before = self._zone_map() if locked else None
-        watch = self._watch = _Watch(facilitator)
-        try:
-            with self.doc.transaction(origin=_GUARDED):
-                self.doc.apply_update(update)
-        finally:
-            self._watch = None
-        if watch.error is not None:
-            raise GuardFailed(f"the update could not be checked: {watch.error!r}"[:200])
+        watch = _Watch(facilitator)
+        with self.watch.record() as recording, self.doc.transaction(origin=_GUARDED):
+            self.doc.apply_update(update)
+        if recording.error is not None:
+            raise GuardFailed(f"the update could not be checked: {recording.error!r}"[:200])
+        self._settings(watch, [c for c in recording.changes if c.root != "elements"])
+        self._record(watch, recording.of("elements"))
         problems, touched, deleted = watch.problems, watch.touched, watch.deleted
         if not problems:
             problems.extend(self._shape_problems(watch))

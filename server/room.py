@@ -225,8 +225,7 @@ class Room(DocWhenNeeded):
         #: Stored updates not yet folded into the snapshot (the snapshot itself is not one).
         self.pending_updates = max(stored - 1, 0)
         self.guard = UpdateGuard(self.doc, self.spec)
-        self.attribution = Attribution(self.doc)
-        self.guard.quiet.append(self.attribution)
+        self.attribution = Attribution(self.guard.watch)
         self.meta = self.doc.get("meta", type=Map)
         #: The board's stored size, as far as the limit is concerned: the document's encoding
         #: at load or compaction, plus every update stored since.

@@ -105,3 +105,29 @@ def test_locked_step_keeps_participants_in_the_current_zone(server):
             }
 
     asyncio.run(scenario())
+
+
+def test_participant_cannot_write_inside_a_shared_type_of_the_settings(server):
+    """``meta`` is checked deep: a type the facilitator's client keeps in it (any client may
+    make one) is the facilitator's too. Before, only ``meta``'s own keys were watched, and a
+    participant's change inside such a type reached everyone."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator, \
+                connected(server.board_ws(board, "participant")) as participant:
+            facilitator.doc.get("meta", type=Map)["voting_rules"] = Map({"votes": 3})
+            pmeta = participant.doc.get("meta", type=Map)
+            await wait_for(lambda: isinstance(pmeta.get("voting_rules"), Map),
+                           what="the facilitator's setting arrives")
+            pmeta["voting_rules"]["votes"] = 99
+            await participant.flush()
+            await wait_for(lambda: pmeta["voting_rules"]["votes"] == 3,
+                           what="the participant's change undone")
+            participant.add_note("after", "still writing")
+            await wait_for(lambda: "after" in facilitator.elements, what="a normal edit")
+            assert facilitator.doc.get("meta", type=Map)["voting_rules"]["votes"] == 3
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            assert fresh.doc.get("meta", type=Map)["voting_rules"]["votes"] == 3
+
+    asyncio.run(scenario())

@@ -1,0 +1,113 @@
+"""What one applied update changed in a board document, read from pycrdt's native events.
+
+The guard and the attribution both need, for every client update: which shared types under
+``meta``, ``partners`` and ``elements`` changed (their path from the root) and, for a map, which
+keys changed and to what. pycrdt's ``observe``/``observe_deep`` wrap every native event before
+calling back and read all of its attributes eagerly: the target, the path, the keys of a map
+and the *delta* of a text, converting every value. The checks use none of the targets and
+deltas; computing them was most of the observers' cost (measured in ``update_path.py``), and a
+text delta walks the items of the changed text, the most exposed read there is for a hostile
+update (the process deaths the WebSocket fuzzer found all happened inside ``apply_update``
+while such observers were subscribed). So :class:`DocWatch` subscribes once per root to the
+native type, and while :meth:`DocWatch.record` is active reads only the path of each event and
+the keys of a map event. Nothing else is read, and outside a recording nothing at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycrdt import Doc, Map
+from pycrdt._base import process_event  # wraps a native type as pycrdt's Map, Text, ...
+from pycrdt._pycrdt import MapEvent as NativeMapEvent
+
+__all__ = ["Change", "Recording", "DocWatch", "ROOTS"]
+
+#: The root types of a board (DESIGN §6), in the order they are watched.
+ROOTS = ("meta", "partners", "elements")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One changed shared type: its root, its path below the root, and for a map the keys."""
+
+    root: str
+    path: tuple[str | int, ...]
+    #: key -> {"action": "add" | "update" | "delete", "oldValue": ..., "newValue": ...};
+    #: None for a text (or any other sequence: only what changed is known, not how).
+    keys: dict[str, dict[str, Any]] | None
+
+
+@dataclass(slots=True)
+class Recording:
+    """The changes of the transactions applied while recording, in the order they came."""
+
+    changes: list[Change] = field(default_factory=list)
+    #: Set when reading an event failed: the update could not be checked.
+    error: BaseException | None = None
+
+    def of(self, root: str) -> list[Change]:
+        return [change for change in self.changes if change.root == root]
+
+
+class DocWatch:
+    """One lean subscription per board root, recording only while asked to."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.roots = {name: doc.get(name, type=Map) for name in ROOTS}
+        self.recording: Recording | None = None
+        #: The last finished recording (the attribution reads it after the guard).
+        self.last = Recording()
+        self._subscriptions: list[Any] = []
+        self._subscribe()
+
+    def _subscribe(self) -> None:
+        self._subscriptions = [
+            shared.integrated.observe_deep(lambda events, root=name: self._on_events(root, events))
+            for name, shared in self.roots.items()
+        ]
+
+    def _on_events(self, root: str, events: list[Any]) -> None:
+        recording = self.recording
+        if recording is None:
+            return
+        try:
+            for event in events:
+                keys = None
+                if isinstance(event, NativeMapEvent):
+                    keys = {str(key): {name: process_event(value, self.doc) if name != "action"
+                                       else value for name, value in change.items()}
+                            for key, change in event.keys.items()}
+                recording.changes.append(Change(root, tuple(event.path), keys))
+        except BaseException as error:  # noqa: BLE001 - anything here means "cannot check"
+            recording.error = error
+
+    @contextmanager
+    def record(self) -> Iterator[Recording]:
+        """Record the changes of what runs inside the block (an applied update)."""
+        recording = self.recording = Recording()
+        try:
+            yield recording
+        finally:
+            self.recording = None
+            self.last = recording
+
+    @contextmanager
+    def unsubscribed(self) -> Iterator[None]:
+        """Run the block with no subscription at all (the guard's undo: see UpdateGuard)."""
+        self.close()
+        try:
+            yield
+        finally:
+            self._subscribe()
+
+    def close(self) -> None:
+        """Drop the subscriptions. Until then the callbacks keep the document alive from the
+        native side, a cycle Python's collector cannot see (see idle_docs)."""
+        for subscription in self._subscriptions:
+            subscription.drop()
+        self._subscriptions = []
