@@ -110,6 +110,8 @@ class FuzzRun:
         #: Every input of the current round, in the order sent (replayed to confirm a death).
         self.history: list[Input] = []
         self.role = ""
+        #: The fuzzed board of the current round.
+        self.board_id = ""
         #: The fuzzed board's state when the round started (the seeds refer to its items).
         self.base = b""
 
@@ -123,6 +125,8 @@ class FuzzRun:
             self.deaths += 1
         elif check not in ("stall", "traceback", "fuzzer error"):
             self.witness_changes += 1
+            finding.detail += f" (board {self.board_id})" + self._save_history(
+                self.role, check.replace(" ", "-"))
         if self.on_finding is not None:
             self.on_finding(finding)
 
@@ -143,6 +147,8 @@ class FuzzRun:
             return ""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         number = self.deaths + 1 if what == "death" else 1
+        if what not in ("death", "traceback"):  # a witness finding: one file each
+            number = self.witness_changes
         path = self.out_dir / f"{what}-{number}-{role}.hex"
         path.write_text(f"base {self.base.hex()}\n" + "".join(
             item.frame.hex() + "\n" for item in self.history if isinstance(item.frame, bytes)))
@@ -187,6 +193,7 @@ class FuzzRun:
         rng = random.Random(plan.seed)
         board = await self._create_board("Fuzzed board")
         self.boards[board["id"]] = board
+        self.board_id = board["id"]
         witness = await Witness(self.server.board_ws(board, "facilitator"), "witness").connect()
         elements = witness.doc.get("elements", type=Map)
         with witness.doc.transaction():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import sys
 import tempfile
@@ -41,6 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--server-python", default=None,
                         help="the interpreter that runs the server (another checkout's venv)")
     parser.add_argument("--findings", type=Path, default=HERE / "out" / "findings.txt")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="keep the server's data here, to read the boards' stored updates "
+                             "after a finding (default: a temporary directory, removed)")
     return parser.parse_args(argv)
 
 
@@ -56,8 +60,10 @@ async def main(args: argparse.Namespace) -> int:
         findings.flush()
 
     deadline = time.monotonic() + args.max_minutes * 60
-    with tempfile.TemporaryDirectory(prefix="pb-fuzz-") as tmp:
-        run = FuzzRun(Path(tmp), connections=args.connections, check_every=args.check_every,
+    with contextlib.ExitStack() as stack:
+        data_dir = args.data_dir or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="pb-fuzz-")))
+        run = FuzzRun(data_dir, connections=args.connections, check_every=args.check_every,
                       on_finding=report, stop_on_finding=False,
                       families=tuple(args.families.split(",")) if args.families else None,
                       server_python=args.server_python, out_dir=args.findings.parent)
