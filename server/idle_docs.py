@@ -99,16 +99,12 @@ class DocWhenNeeded:
     def sleep(self) -> bool:
         """Drop the document if it can be loaded back exactly; True when it was dropped."""
         closed = self.stale or self.closed  # type: ignore[attr-defined]
-        if self._doc is None or closed or not self._may_sleep():
+        if self._doc is None or closed:
             return False
         self.compact()  # type: ignore[attr-defined]
         if self.pending_updates:  # type: ignore[attr-defined]
             return False
         self.drop_document()
-        return True
-
-    def _may_sleep(self) -> bool:
-        """Whether the room holds nothing that only lives beside its document."""
         return True
 
     def drop_document(self) -> None:

@@ -35,7 +35,7 @@ from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
-from .client_ids import PENDING_LIMIT_BYTES, ClientIds, Refused
+from .client_ids import ClientIds, Refused
 from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
 from .idle_docs import DocWhenNeeded
@@ -77,8 +77,6 @@ class Peer:
         self.role = role
         #: Who the connection is: the token's hash. Client ids and presence belong to a link.
         self.link = link or role.value
-        #: Bytes of this connection's updates waiting on parts not yet here (see ClientIds).
-        self.pending_bytes = 0
         self.queue: deque[bytes] = deque()
         self.queue_limit = limits.queue_frames
         self.queue_bytes_limit = limits.queue_bytes
@@ -244,8 +242,6 @@ class Room(DocWhenNeeded):
         #: Positions between the two halves of a character (an emoji) in the board's strings.
         self.inside_pairs: set[tuple[int, int]] = set()
         self._note_dead(loaded)
-        #: Parents a waiting update named that are not here yet: they must come as types.
-        self.expected_types: set[tuple[int, int]] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -267,11 +263,6 @@ class Room(DocWhenNeeded):
         self.stored_bytes = self.snapshot_bytes = len(snapshot)
         if collect:
             self._restore()
-
-    def _may_sleep(self) -> bool:
-        """Not while updates wait for their missing parts: what they wait for (and the parents
-        they expect to be shared types) is kept beside the document, not in its snapshot."""
-        return not self.client_ids.waiting and not self.expected_types
 
     async def close(
         self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping"
@@ -465,8 +456,7 @@ class Room(DocWhenNeeded):
             return
         summary.dead = self._fresh_dead(summary)
         new_types = self._new_types(summary)
-        if (summary.parents or self.expected_types) and not self._parents_are_types(
-                summary, new_types, peer.link):
+        if summary.parents and not self._parents_are_types(summary, new_types):
             # yrs takes any item as a parent, and then reads past what it holds (a panic, or a
             # segfault building observer events) or stores what it cannot load again.
             self._reject(peer, CloseCode.PROTOCOL_ERROR,
@@ -476,12 +466,6 @@ class Room(DocWhenNeeded):
         if problem:
             self._reject(peer, CloseCode.TOO_BIG, f"update refused: {problem}")
             return
-        if claim.pending:
-            peer.pending_bytes += len(update)
-            if peer.pending_bytes > PENDING_LIMIT_BYTES:
-                self._reject(peer, CloseCode.POLICY,
-                             "update refused: too much waiting for parts never sent")
-                return
         facilitator = peer.role is Role.FACILITATOR
         reversal = None
         self.attribution.begin(peer.speaker)
@@ -503,11 +487,15 @@ class Room(DocWhenNeeded):
                         "document reloaded from the store", self.board_id, type(error).__name__)
             self._reject(peer, CloseCode.PROTOCOL_ERROR, "update rejected")
             return
-        self.client_ids.applied(summary, claim, peer.link, self.doc.get_state)
-        if not self.client_ids.waiting:
-            peer.pending_bytes = 0
-        # (Those of a part that waits too: nothing else can take their IDs, since a client's
-        # next update must continue exactly after its waiting part.)
+        state = yp.decode_state_vector(self.doc.get_state())
+        if ClientIds.unfinished(summary, state):
+            # pycrdt holds part of it back, waiting for parts that are not here (an update can
+            # refer forward inside itself): never kept, see ClientIds. Fail closed.
+            self._restore()
+            self._reject(peer, CloseCode.PROTOCOL_ERROR,
+                         "update refused: it builds on parts that are not there")
+            return
+        self.client_ids.applied(claim, peer.link, state)
         self.types.update(new_types)
         self._note_dead(summary)
         sender = peer.sender()
@@ -556,37 +544,18 @@ class Room(DocWhenNeeded):
         return {(client, clock) for client, clock in summary.types
                 if clock >= clocks.get(client, 0)}
 
-    def _parents_are_types(self, summary: UpdateSummary, new_types: set[tuple[int, int]],
-                           link: str) -> bool:
+    def _parents_are_types(self, summary: UpdateSummary, new_types: set[tuple[int, int]]) -> bool:
         """Whether every parent the update names is a shared type, of the board or its own, or
         an item that reached the server already deleted (its content gone: a note made and
         deleted offline, then its children sent by another connection of the same client;
         yrs takes a deleted parent) — never a live value (found by the WebSocket fuzzer:
-        children of a string).
-
-        A parent not here yet, of the sender's own link, is one the update may wait for (see
-        ClientIds); whoever sends that parent later must send a shared type there.
-        """
-        clocks = self.client_ids.clocks
-        expected = self.expected_types
-        for ident in [i for i in expected if i[1] < clocks.get(i[0], 0)]:
-            expected.discard(ident)  # arrived
-        for client, clock in expected:
-            span = summary.writes.get(client)
-            if span and span[0] <= clock < span[1] and (client, clock) not in new_types and not any(
-                    c == client and start <= clock < end for c, start, end in summary.dead):
-                return False
-        waits = []
+        children of a string)."""
         for parent in summary.parents:
             client, clock = parent
             if parent in self.types or parent in new_types or self._is_dead(client, clock) or any(
                     c == client and start <= clock < end for c, start, end in summary.dead):
                 continue
-            if clock >= clocks.get(client, 0) and self.client_ids.stored_owner(client) == link:
-                waits.append(parent)
-                continue
             return False
-        expected.update(waits)
         return True
 
     def _over_board_limits(self, summary: UpdateSummary, size: int) -> str | None:
