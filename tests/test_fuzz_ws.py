@@ -33,12 +33,10 @@ import pytest
 from wsfuzz.harness import FuzzRun, RoundPlan
 
 FIXED_SEEDS = (20261130, 4289194664)
-#: Inputs that never reach the document (framing, presence, sync queries) and valid updates.
-STABLE = ("seed", "step1", "awareness", "query-awareness", "auth", "framing", "text", "oversized")
-#: (role, inputs, families): an observer's updates are dropped unread, so it gets every family;
-#: the writing roles get the families that replay exactly (see the README: the mutated and
-#: byte-level updates of a writer still find a rare crash inside pycrdt, in ``make fuzz``).
-ROUNDS = (("participant", 2500, STABLE), ("observer", 1000, None), ("facilitator", 1000, STABLE))
+#: (role, inputs, families): every role gets every family. (The writers' rounds left out the
+#: mutated and byte-level updates while those still found a rare process death inside pycrdt;
+#: once nothing an update brings could wait inside the document, 5 runs of 4 seeds passed.)
+ROUNDS = (("participant", 2500, None), ("observer", 1000, None), ("facilitator", 1000, None))
 
 
 @pytest.mark.timeout(900)
