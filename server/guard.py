@@ -194,12 +194,14 @@ class UpdateGuard:
 
     def apply(self, update: bytes, *, facilitator: bool) -> tuple[bytes | None, str | None]:
         """Apply an update; return ``(reversal, reason)`` when it had to be undone."""
-        locked = self.locked_zone()
-        if locked is None:
-            self._zones = None
-        zones_before = self._zone_map() if locked else None
         watch = _Watch(facilitator)
         with self.watch.record() as recording, self.doc.transaction(origin=_GUARDED):
+            # Read in the update's own transaction, before it is applied: a read outside one
+            # opens and commits a transaction of its own, which costs more than the read.
+            locked = self.locked_zone()
+            if locked is None:
+                self._zones = None
+            zones_before = self._zone_map() if locked else None
             self.doc.apply_update(update)
         if recording.error is not None:
             raise GuardFailed(f"the update could not be checked: {recording.error!r}"[:200])
