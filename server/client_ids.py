@@ -104,8 +104,9 @@ class ClientIds:
     @staticmethod
     def unfinished(summary: UpdateSummary, state: dict[int, int]) -> bool:
         """Whether pycrdt left part of an applied update waiting: the document's ``state``
-        does not reach the end of every client the update writes."""
-        return any(state.get(client, 0) < end for client, (_start, end) in summary.writes.items())
+        does not reach the end of every client the update writes or deletes in."""
+        return any(state.get(client, 0) < end for client, (_start, end) in summary.writes.items()
+                   ) or any(state.get(client, 0) < end for client, end in summary.deletes.items())
 
     def applied(self, claim: Claim, link: str, state: dict[int, int]) -> None:
         """Record an applied update: new client ids are the link's from now on (stored), and

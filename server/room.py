@@ -222,6 +222,9 @@ class Room(DocWhenNeeded):
         self.doc, self.last_update_id, stored = load_document(self.store, self.board_id)
         #: Stored updates not yet folded into the snapshot (the snapshot itself is not one).
         self.pending_updates = max(stored - 1, 0)
+        #: Other nodes' updates that wait for a part still on its way (see _remote_waits). The
+        #: store holds every update after what it builds on, so a loaded document has none.
+        self.remote_waiting: list[UpdateSummary] = []
         self.guard = UpdateGuard(self.doc, self.spec)
         self.attribution = Attribution(self.guard.watch)
         self.meta = self.doc.get("meta", type=Map)
@@ -257,6 +260,8 @@ class Room(DocWhenNeeded):
             self.activity = {}
         if self.pending_updates <= 0 and not collect:
             return
+        if self._remote_waits():
+            return  # what waits is not in the document's encoding: the rows must stay
         snapshot = collected(self.doc) if collect else self.doc.get_update()
         self.store.compact(self.board_id, snapshot, self.last_update_id)
         self.pending_updates = 0
@@ -303,14 +308,29 @@ class Room(DocWhenNeeded):
         # Passed on even when it changed nothing visible in the state vector: an update that
         # only deletes leaves the state vector as it was.
         self.doc.apply_update(update)
-        self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
+        state = self.doc.get_state()
+        self.client_ids.reset(state, self.doc.client_id)
         remote = read_update(update, max_string=1 << 30)
+        if ClientIds.unfinished(remote, yp.decode_state_vector(state)):
+            self.remote_waiting.append(remote)
         self.types.update(remote.types)
         self._note_dead(remote)
         self.stored_bytes += len(update)
         message = yp.sync_update(update)
         for peer in self.peers:
             peer.push(message)
+
+    def _remote_waits(self) -> bool:
+        """Whether an update from another node waits inside the document for a part that has
+        not reached this node yet. Each node's updates reach the others in order, but with
+        three nodes one may build on a third node's update that this node gets later; until
+        then pycrdt holds it back, outside the document's encoding (see ClientIds), so a
+        snapshot now would drop it from the store for every node."""
+        if self.remote_waiting:
+            state = yp.decode_state_vector(self.doc.get_state())
+            self.remote_waiting = [
+                summary for summary in self.remote_waiting if ClientIds.unfinished(summary, state)]
+        return bool(self.remote_waiting)
 
     def apply_remote_awareness(self, payload: bytes) -> None:
         """Presence from another node's clients: remembered for newcomers, passed on."""

@@ -367,3 +367,37 @@ def test_nothing_an_update_brings_waits_inside_the_document(store: Store, how: s
     assert stored.get_update() == room.doc.get_update()
     assert room.sleep() and room.asleep
     assert set(room.doc.get("elements", type=Map).keys()) == set(elements.keys())
+
+
+def test_a_snapshot_waits_for_an_update_from_another_node_that_waits(store: Store) -> None:
+    """With three nodes, an update accepted on one may build on a third node's update that
+    reaches this node later: pycrdt holds it back meanwhile, outside the document's encoding.
+    A snapshot taken then would drop it from the store for every node; the room waits for the
+    part to arrive before it folds the stored updates."""
+    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
+    room = Room(board.id, store, spec=SPEC)
+    third = Doc(client_id=4_300_001)  # a client of the third node
+    third.apply_update(room.doc.get_update())
+    base = third.get_state()
+    third.get("elements", type=Map)["far"] = Map({
+        "kind": "note", "x": 10, "y": 10, "w": 160, "h": 100, "text": Text("far"),
+        "author": "A", "org": "Gemeente", "color": "#fff", "created": 1.0})
+    made = third.get_update(base)
+    other = Doc(client_id=4_300_002)  # a client of the second node, who already has it
+    other.apply_update(third.get_update())
+    base = other.get_state()
+    text = other.get("elements", type=Map)["far"]["text"]
+    text.insert(len(text), " away")
+    edit = other.get_update(base)
+    # Both nodes stored theirs (in that order, the edit having been built on the note).
+    store.append_update(board.id, made)
+    store.append_update(board.id, edit)
+    room.apply_remote(edit)  # the second node's edit reaches this node first
+    assert _serve(room, _note(room, 4_300_003, "here")) is None  # and this node's own edit
+    room.compact()
+    room.apply_remote(made)
+    assert str(room.doc.get("elements", type=Map)["far"]["text"]) == "far away"
+    room.compact()
+    stored = load_document(store, room.board_id)[0]
+    assert str(stored.get("elements", type=Map)["far"]["text"]) == "far away"
+    assert "here" in stored.get("elements", type=Map)
