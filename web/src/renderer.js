@@ -21,7 +21,7 @@ import { onLanguage } from './i18n.js'
 const OVERLOAD_MS = 50 // three 60 Hz frames
 const SLOW_FRAME_MS = 25
 const HOLD_PER_SLOW_FRAME_MS = 400 // 24 free frames per slow one
-const MAX_HOLD_MS = 1000
+const MAX_HOLD_MS = 1500
 
 export class Renderer extends Emitter {
   constructor (app) {
