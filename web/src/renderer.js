@@ -9,7 +9,7 @@
 // frame starts), so such a batch makes two slow frames whether it moves 40 notes or 400.
 // So after a frame with remote changes that stayed slow for more than OVERLOAD_MS, further
 // remote changes wait HOLD_PER_SLOW_FRAME_MS for each slow frame it made (at most MAX_HOLD_MS):
-// about one frame in 25 is slow, and others' changes still show about once a second. Local
+// about one frame in 30 is slow, and others' changes still show about once a second. Local
 // changes, and explicit flush() calls, are never held.
 
 import { h, s } from './dom.js'
@@ -20,7 +20,8 @@ import { onLanguage } from './i18n.js'
 
 const OVERLOAD_MS = 50 // three 60 Hz frames
 const SLOW_FRAME_MS = 25
-const HOLD_PER_SLOW_FRAME_MS = 400 // 24 free frames per slow one
+const MEASURE_MS = 500 // a batch's own slow frames are over by then, even on a loaded machine
+const HOLD_PER_SLOW_FRAME_MS = 500 // 30 free frames per slow one
 const MAX_HOLD_MS = 1500
 
 export class Renderer extends Emitter {
@@ -117,7 +118,7 @@ export class Renderer extends Emitter {
     let slow = 0
     this._holdUntil = Infinity
     const tick = now => {
-      if (now - last > SLOW_FRAME_MS && now - start < MAX_HOLD_MS) {
+      if (now - last > SLOW_FRAME_MS && now - start < MEASURE_MS) {
         last = now
         slow++
         requestAnimationFrame(tick)
