@@ -14,8 +14,11 @@ measures:
   and, as a stress case, while it moves 40 random notes every 50 ms.
 
 It prints a table against the targets, and saves screenshots of a realistic board and of the
-crowded one in tests/benchmarks/out/. Chromium runs with --disable-gpu (software compositing),
-on the same cores as the server and the moving client.
+crowded one in tests/benchmarks/out/. ``--trace FILE`` also records a Chromium trace of the stress
+phase (open it in Perfetto or chrome://tracing; tracing slows that phase a little) and prints
+where its frames' time went.
+Chromium runs with --disable-gpu (software compositing), on the same cores as the server and the
+moving client.
 """
 
 from __future__ import annotations
@@ -97,6 +100,31 @@ def run_async(make_coro) -> None:  # noqa: ANN001
     thread.join()
     if errors:
         raise errors[0]
+
+
+# Chromium's per-frame timers of the renderer's main thread (one event per frame, never nested),
+# and the raster tasks, whose CPU time (tdur) the other processes on the machine do not inflate.
+PHASES = {"Blink.Animate.UpdateTime": "script (animation frames)",
+          "Blink.Style.UpdateTime": "style", "Blink.Layout.UpdateTime": "layout",
+          "Blink.PrePaint.UpdateTime": "pre-paint",
+          "Blink.Paint.UpdateTime": "paint", "Blink.CompositingCommit.UpdateTime": "layerize",
+          "RasterTask": "raster (worker threads)"}
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc",
+                    "benchmark", "toplevel"]
+
+
+def trace_summary(trace: bytes) -> str:
+    """CPU time per phase in a trace: in all, and in its most expensive frame (or raster task)."""
+    total: dict[str, float] = {}
+    largest: dict[str, float] = {}
+    for event in json.loads(trace)["traceEvents"]:
+        phase = PHASES.get(event.get("name"))
+        if phase and event.get("ph") == "X":
+            ms = event.get("tdur", event.get("dur", 0)) / 1000
+            total[phase] = total.get(phase, 0) + ms
+            largest[phase] = max(largest.get(phase, 0), ms)
+    return "\n".join(f"  {phase:<26} {total.get(phase, 0):8.1f} ms CPU, at most "
+                     f"{largest.get(phase, 0):.1f} ms at once" for phase in PHASES.values())
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -185,7 +213,8 @@ def open_page(browser, board: dict, name: str, org: str, init: str = ""):  # noq
     return context, page
 
 
-def measure(browser, server: ServerProcess, notes: int, runs: int) -> dict:  # noqa: ANN001
+def measure(browser, server: ServerProcess, notes: int, runs: int,  # noqa: ANN001
+            trace: Path | None = None) -> dict:
     board = server.create_board(title="Benchmark", partners=[{"name": p} for p in PARTNERS])
     ids = fill_board(server, board, notes)
     renders = []
@@ -212,7 +241,11 @@ def measure(browser, server: ServerProcess, notes: int, runs: int) -> dict:  # n
         mover = Mover(server.board_ws(board), ids, mode)
         mover.start()
         mover.ready.wait(10)
+        if trace and mode == "storm":
+            browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
         remote[mode] = page.evaluate(FRAME_PROBE, [3000, False])
+        if trace and mode == "storm":
+            trace.write_bytes(browser.stop_tracing())
         mover.stop.set()
         mover.join(10)
         remote[f"{mode}_moves"] = mover.moves
@@ -295,6 +328,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notes", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--trace", type=Path, help="save a Chromium trace of the stress phase here")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     executable = os.environ.get("PARTNERBOARD_CHROMIUM", "/usr/bin/chromium")
@@ -305,7 +339,7 @@ def main() -> None:
                 browser = playwright.chromium.launch(executable_path=executable,
                                                      args=CHROMIUM_ARGS)
                 try:
-                    result = measure(browser, server, args.notes, args.runs)
+                    result = measure(browser, server, args.notes, args.runs, args.trace)
                     realistic_board(server, browser)
                 finally:
                     browser.close()
@@ -335,6 +369,8 @@ def main() -> None:
           f"{max(result['panning']):.1f} ms, drag {max(result['remote']):.1f} ms, "
           f"stress {max(result['storm']):.1f} ms")
     print(f"screenshots: {OUT / 'board.png'}, {OUT / f'board-{args.notes}-notes.png'}")
+    if args.trace:
+        print(f"trace of the stress phase: {args.trace}\n{trace_summary(args.trace.read_bytes())}")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,10 @@ def test_notes_grow_with_their_text_and_badges_never_cover_it(open_board, board)
     assert abs(huge.bounding_box()["height"] - limit) < 2
     assert fac.evaluate("(n) => n.scrollHeight > n.clientHeight",
                         huge.locator(".note-text").element_handle())
+    # Only the note at its limit makes its text a scroll container (a clip of its own).
+    expect(huge).to_have_class(re.compile(r"\bscrolls\b"))
+    expect(huge.locator(".note-text")).to_have_css("overflow-y", "auto")
+    expect(note.locator(".note-text")).to_have_css("overflow-y", "visible")
 
 
 def test_action_fields_sit_below_the_text(open_board, board):

@@ -120,7 +120,13 @@ export function installComments (app) {
     renderDialog()
     app.emit('comments', threads)
   }
-  app.roots.elements.observeDeep(refresh)
+  // Threads change only when elements come or go, or a comment itself changes: not when
+  // notes move or are typed in, which would rescan the whole board for every such message.
+  const isComment = element => typeof element?.get === 'function' && element.get('kind') === 'comment'
+  app.roots.elements.observeDeep(events => {
+    const elements = app.roots.elements
+    if (events.some(event => event.target === elements || isComment(elements.get(event.path[0])))) refresh()
+  })
   app.renderer.on('rendered', ids => { for (const id of ids) if (threads.has(id)) badge(id) })
   app.comments = () => threads
   refresh()

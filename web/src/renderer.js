@@ -2,13 +2,14 @@
 // drawn once per animation frame, touching only the elements that changed (and the arrows
 // attached to them), so a remote client moving notes costs a few style writes per frame.
 //
-// Other people's changes can still outrun the browser: Chromium re-rasters every tile a moved
-// note touches, and sends no new frame until that raster is done. With 2,000 notes on screen
-// and 40 random notes moving every 50 ms, each such frame took ~100 ms (all of it raster, the
-// script is a few ms), so the page ran at 10 fps and local work (dragging, typing, panning)
-// stuttered with it. So remote changes are drawn no faster than the last one was rastered:
-// after a frame with remote changes that took longer than OVERLOAD_MS, further remote changes
-// wait as long again (at most MAX_HOLD_MS) while the frames in between stay free. Local
+// Other people's changes can still outrun the browser. With 2,000 notes on screen and 40
+// random notes moving every 50 ms, every frame that draws moved notes costs Chromium work on
+// the whole board (traced at fit zoom on 2 loaded cores: ~50 ms of style, layout, paint and
+// layerization on the main thread, then ~70 ms re-rastering every tile, during which no new
+// frame starts), so such a batch makes two slow frames whether it moves 40 notes or 400.
+// So after a frame with remote changes that stayed slow for more than OVERLOAD_MS, further
+// remote changes wait HOLD_PER_SLOW_FRAME_MS for each slow frame it made (at most MAX_HOLD_MS):
+// about one frame in 30 is slow, and others' changes still show about once a second. Local
 // changes, and explicit flush() calls, are never held.
 
 import { h, s } from './dom.js'
@@ -19,7 +20,9 @@ import { onLanguage } from './i18n.js'
 
 const OVERLOAD_MS = 50 // three 60 Hz frames
 const SLOW_FRAME_MS = 25
-const MAX_HOLD_MS = 250
+const MEASURE_MS = 500 // a batch's own slow frames are over by then, even on a loaded machine
+const HOLD_PER_SLOW_FRAME_MS = 500 // 30 free frames per slow one
+const MAX_HOLD_MS = 1500
 
 export class Renderer extends Emitter {
   constructor (app) {
@@ -105,25 +108,27 @@ export class Renderer extends Emitter {
   }
 
   /**
-   * Time how long frames stay slow after one with remote changes (Chromium starts the next
-   * frame before the raster is done but holds the one after it), holding further remote
-   * changes meanwhile; then hold them as long again if that was more than OVERLOAD_MS.
+   * Count the slow frames from this one, which draws remote changes, on (its own main-thread
+   * work, then the wait for its raster), holding further remote changes meanwhile; then hold
+   * them for a while if that took more than OVERLOAD_MS.
    */
   _measure () {
     const start = performance.now()
     let last = start
+    let slow = 0
     this._holdUntil = Infinity
     const tick = now => {
-      if (now - last > SLOW_FRAME_MS && now - start < MAX_HOLD_MS) {
+      if (now - last > SLOW_FRAME_MS && now - start < MEASURE_MS) {
         last = now
+        slow++
         requestAnimationFrame(tick)
         return
       }
-      const took = last - start
-      this._holdUntil = took > OVERLOAD_MS ? now + Math.min(MAX_HOLD_MS, took) : 0
+      const overloaded = last - start > OVERLOAD_MS
+      this._holdUntil = overloaded ? now + Math.min(MAX_HOLD_MS, slow * HOLD_PER_SLOW_FRAME_MS) : 0
       this._schedule()
     }
-    requestAnimationFrame(now => { last = now; requestAnimationFrame(tick) })
+    requestAnimationFrame(tick)
   }
 
   /** Draw every pending change now. */

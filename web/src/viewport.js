@@ -8,6 +8,8 @@ import { Emitter } from './events.js'
 
 export const MIN_SCALE = 0.1
 export const MAX_SCALE = 4
+/** Below this scale the board is drawn more simply (board.css, .zoomed-out). */
+export const ZOOMED_OUT = 0.6
 
 export class Viewport extends Emitter {
   /**
@@ -112,6 +114,7 @@ export class Viewport extends Emitter {
     this.world.style.transform = `translate(${this.pad}px, ${this.pad}px) scale(${this.scale})`
     // For what keeps its size on screen at any zoom (touch targets: facilitation.css).
     this.world.style.setProperty('--board-scale', String(this.scale))
+    this.world.classList.toggle('zoomed-out', this.scale < ZOOMED_OUT)
     this.spacer.style.width = `${this.size.w * this.scale + 2 * this.pad}px`
     this.spacer.style.height = `${this.size.h * this.scale + 2 * this.pad}px`
   }
