@@ -47,8 +47,9 @@ bench: install web chromium
 	$(BIN)/python tests/benchmarks/scaleout.py
 	$(BIN)/python tests/benchmarks/history.py
 
-# The long WebSocket fuzz run (issue 9): at least 1,000,000 inputs against a live server, a
-# summary line at the end. FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--seed 7 --max-minutes 30".
+# The long WebSocket fuzz run (issue 9): at least 1,000,000 inputs against live servers, two
+# runs at once (one a core, each with its own server and seed), their totals on the last line;
+# about 80 minutes on 2 cores. FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--seed 7 --max-minutes 30".
 fuzz: install
 	$(BIN)/python tests/wsfuzz/run.py $(FUZZ_ARGS)
 

@@ -7,6 +7,10 @@ Findings are printed as they come and written to ``--findings`` (a process death
 server and the run goes on). Exit status 1 when anything was found.
 
 Reproduce a run with ``--seed``; the run is deterministic up to the timing between connections.
+
+``--processes`` (default 2) splits the inputs over that many runs at once, each with its own
+server, seed (``--seed`` + i) and findings file, so both cores of a small machine fuzz: the
+server is one process and the run's checks mostly wait for it. The last line adds them up.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import argparse
 import asyncio
 import contextlib
 import random
+import re
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -36,12 +43,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=6, help="fuzz connections at once")
     parser.add_argument("--round", type=int, default=25_000, help="inputs per board")
     parser.add_argument("--check-every", type=int, default=2_500, help="inputs between checks")
-    parser.add_argument("--max-minutes", type=float, default=90, help="stop after this long")
+    parser.add_argument("--max-minutes", type=float, default=150, help="stop after this long")
     parser.add_argument("--families", default=None,
                         help="only these input families, comma-separated (default: all)")
     parser.add_argument("--server-python", default=None,
                         help="the interpreter that runs the server (another checkout's venv)")
     parser.add_argument("--findings", type=Path, default=HERE / "out" / "findings.txt")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="runs at once, each with its own server (default 2: one a core)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="keep the server's data here, to read the boards' stored updates "
                              "after a finding (default: a temporary directory, removed)")
@@ -91,5 +100,46 @@ async def main(args: argparse.Namespace) -> int:
     return 1 if run.findings else 0
 
 
+#: The counts of a summary line that the runs' total adds up.
+TOTALS = ("inputs sent", "process deaths", "tracebacks", "witness changes", "findings")
+
+
+def in_parallel(args: argparse.Namespace, argv: list[str]) -> int:
+    """Start ``args.processes`` runs of this script, each a share of the inputs; wait for all,
+    print each one's last line and their totals."""
+    seed = args.seed if args.seed is not None else random.randrange(2**32)
+    share = -(-args.inputs // args.processes)
+    runs = []
+    for number in range(args.processes):
+        findings = args.findings.with_name(f"{args.findings.stem}-{number}{args.findings.suffix}")
+        extra = ["--data-dir", str(args.data_dir / str(number))] if args.data_dir else []
+        command = [sys.executable, __file__, *argv, "--processes", "1", "--inputs", str(share),
+                   "--seed", str(seed + number), "--findings", str(findings), *extra]
+        runs.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+    print(f"fuzz: {args.processes} runs at once, seeds {seed}..{seed + args.processes - 1}, "
+          f"{share} inputs each", flush=True)
+    lasts = [""] * len(runs)
+
+    def relay(number: int, run: subprocess.Popen[str]) -> None:
+        assert run.stdout is not None
+        for line in run.stdout:
+            print(f"[{number}] {line}", end="", flush=True)
+            lasts[number] = line.strip()
+
+    relays = [threading.Thread(target=relay, args=item) for item in enumerate(runs)]
+    for thread in relays:
+        thread.start()
+    for thread, run in zip(relays, runs, strict=True):
+        thread.join()
+        run.wait()
+    totals = {name: sum(int(m.group(1)) for last in lasts
+                        if (m := re.search(rf"{name} (\d+)", last))) for name in TOTALS}
+    print("all runs: " + ", ".join(f"{name} {count}" for name, count in totals.items()))
+    return max(run.returncode for run in runs)
+
+
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(parse_args())))
+    arguments = parse_args()
+    if arguments.processes > 1:
+        sys.exit(in_parallel(arguments, sys.argv[1:]))
+    sys.exit(asyncio.run(main(arguments)))
