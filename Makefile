@@ -49,7 +49,7 @@ bench: install web chromium
 
 # The long WebSocket fuzz run (issue 9): at least 1,000,000 inputs against live servers, two
 # runs at once (one a core, each with its own server and seed), their totals on the last line;
-# about 80 minutes on 2 cores. FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--seed 7 --max-minutes 30".
+# about 90 minutes on 2 shared cores. FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--seed 7 --max-minutes 30".
 fuzz: install
 	$(BIN)/python tests/wsfuzz/run.py $(FUZZ_ARGS)
 
