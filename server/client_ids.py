@@ -15,9 +15,14 @@ checks after applying that every part of it was integrated (an update can also r
 inside itself, in a way no order resolves). Nothing ever waits, because what waits is invisible
 to the guard when it arrives, is integrated later inside someone else's update, and is left out
 of the document's own encoding (so of every snapshot): the board a reload gives would no longer
-be the board its clients hold. A client that has its link's parts this node lacks yet (another
-tab's edits from the browser's store) is refused with 1002 and, reconnecting, sends them in its
-sync answer together with what builds on them.
+be the board its clients hold.
+
+Such an update is :class:`MissingParts`. Before a connection has answered the server's sync
+step 1, the room drops it without closing: y-websocket sends a reconnecting client's first edits
+as soon as the socket opens, ahead of its sync answer, and that answer is computed later, from
+the same document, so it carries both the parts this node lacks (edits made offline, another
+tab's notes from the browser's store) and the edit built on them. After the answer, nothing a
+well-behaved client sends can miss parts, and the connection is closed with 1002.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from .store import Store
 from .yprotocol import decode_state_vector
 from .yupdate import UpdateSummary
 
-__all__ = ["ClientIds", "Claim", "Refused"]
+__all__ = ["ClientIds", "Claim", "MissingParts", "Refused"]
 
 SERVER = "\x00server"
 
@@ -40,6 +45,13 @@ class Refused(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+class MissingParts(Refused):
+    """The update builds on, refers to or deletes parts this board does not have (1002)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(1002, reason)
 
 
 @dataclass
@@ -89,16 +101,16 @@ class ClientIds:
             if client not in self.owners:
                 claim.new_clients.append(client)
             if start > known or client in summary.gaps:
-                raise Refused(1002, "the update builds on parts not sent first")
+                raise MissingParts("the update builds on parts not sent first")
         writes = summary.writes
         for client, clock in summary.refs:
             own = writes.get(client)
             if clock >= clocks.get(client, 0) and not (own and own[0] <= clock < own[1]):
-                raise Refused(1002, "the update refers to content this board does not have")
+                raise MissingParts("the update refers to content this board does not have")
         for client, end in summary.deletes.items():
             own = writes.get(client)
             if end > clocks.get(client, 0) and not (own and end <= own[1]):
-                raise Refused(1002, "the update deletes content this board does not have")
+                raise MissingParts("the update deletes content this board does not have")
         return claim
 
     @staticmethod

@@ -35,7 +35,7 @@ from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
-from .client_ids import ClientIds, Refused
+from .client_ids import ClientIds, MissingParts, Refused
 from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
 from .idle_docs import DocWhenNeeded
@@ -90,6 +90,9 @@ class Peer:
         self.closing: tuple[int, str] | None = None
         #: The sender task is waiting in an awaited send: later frames must queue behind it.
         self.sending = False
+        #: The client has answered the server's sync step 1 (its first step 2 arrived): what
+        #: it sends from then on builds on what the board has (see :mod:`.client_ids`).
+        self.answered = False
 
     def sender(self) -> Sender:
         """Who this connection's updates come from, for the history: role, party, seat."""
@@ -439,7 +442,9 @@ class Room(DocWhenNeeded):
                     raise yp.ProtocolError("a state vector the CRDT library gave up on") from None
                 peer.push(yp.sync_step2(missing))
             else:
+                answer = message.sync_type is yp.SyncType.STEP2
                 self._receive_update(peer, message.payload)
+                peer.answered = peer.answered or answer
         elif message.type is yp.MessageType.AWARENESS:
             self._receive_awareness(peer, message.payload)
         elif message.type is yp.MessageType.QUERY_AWARENESS:
@@ -457,6 +462,15 @@ class Room(DocWhenNeeded):
             claim = self.client_ids.check(summary, peer.link)
         except UpdateRejected as error:
             self._reject(peer, error.code, f"update refused: {error}")
+            return
+        except MissingParts as missing:
+            if not peer.answered:
+                # Sent ahead of the client's sync answer, which will carry it (client_ids).
+                log.debug("board %s: dropped an update sent ahead of its sync answer (%s)",
+                          self.board_id, missing.reason)
+                count_rejected("ahead_of_sync_answer")
+                return
+            self._reject(peer, missing.code, f"update refused: {missing.reason}")
             return
         except Refused as refused:
             self._reject(peer, refused.code, f"update refused: {refused.reason}")

@@ -12,6 +12,7 @@ import asyncio
 import functools
 
 import pytest
+import websockets
 from pycrdt import Doc, Map, Text
 from yclient import YClient, connected, state_vector
 from yclient import wait_for as _wait_for
@@ -213,31 +214,69 @@ def test_an_update_placed_against_content_the_board_does_not_have_is_refused(ser
     run(scenario())
 
 
-def test_an_edit_on_the_link_own_parts_not_here_yet_is_refused_and_the_sync_brings_both(server):
-    """A browser's second tab may hold the first tab's notes (the browser's store) before this
-    node has them, and edit one. That edit would wait inside the document, unseen by the guard
-    and left out of every snapshot, so it is refused (1002); reconnecting, the tab's sync
-    answer carries the first tab's note and the edit together, and both arrive."""
-    board = server.create_board()
+def tab_with_the_first_tabs_note(watcher: YClient) -> tuple[Doc, bytes]:
+    """A second browser tab holding a note the first tab made (from the browser's store) that
+    this node never received, and the tab's edit of that note's text."""
     first_tab = Doc()
+    first_tab.apply_update(watcher.doc.get_update())
+    first_tab.get("elements", type=Map)["from-first-tab"] = Map({
+        "kind": "note", "x": 120, "y": 120, "w": 160, "h": 100, "text": Text("first"),
+        "author": "", "org": "Gemeente", "color": "#fff", "created": 1.0})
+    second_tab = Doc()
+    second_tab.apply_update(first_tab.get_update())  # never sent by the first tab
+    before = second_tab.get_state()
+    text = second_tab.get("elements", type=Map)["from-first-tab"]["text"]
+    text.insert(len(text), " and second")
+    return second_tab, second_tab.get_update(before)
+
+
+def test_an_edit_ahead_of_the_sync_answer_is_dropped_and_the_answer_brings_it(server):
+    """y-websocket sends a reconnecting tab's edit as soon as the socket opens, before the
+    tab answers the server's sync step 1. An edit on parts this node lacks then arrives first:
+    it must neither wait inside the document nor cost the tab its connection. The server drops
+    it; the tab's sync answer, computed later from the same document, carries the missing note
+    and the edit, and the connection stays open."""
+    board = server.create_board()
 
     async def scenario() -> None:
         url = server.board_ws(board, "participant")
         async with connected(server.board_ws(board, "observer")) as watcher:
-            first_tab.apply_update(watcher.doc.get_update())
-            first_tab.get("elements", type=Map)["from-first-tab"] = Map({
-                "kind": "note", "x": 120, "y": 120, "w": 160, "h": 100, "text": Text("first"),
-                "author": "", "org": "Gemeente", "color": "#fff", "created": 1.0})
-            second_tab = Doc()
-            second_tab.apply_update(first_tab.get_update())  # never sent by the first tab
-            before = second_tab.get_state()
-            text = second_tab.get("elements", type=Map)["from-first-tab"]["text"]
-            text.insert(len(text), " and second")
-            edit = second_tab.get_update(before)
-            async with connected(url) as tab:
-                assert await closed_with(tab, yp.sync_update(edit)) == 1002
+            tab, edit = tab_with_the_first_tabs_note(watcher)
+            async with websockets.connect(url) as raw:
+                await raw.send(yp.sync_update(edit))  # ahead of everything else
+                await raw.send(yp.sync_step1(tab.get_state()))
+                while True:
+                    frame = await asyncio.wait_for(raw.recv(), 10)
+                    message = yp.parse_message(frame)
+                    if message.type is yp.MessageType.SYNC and \
+                            message.sync_type is yp.SyncType.STEP1:
+                        break
+                await raw.send(yp.sync_step2(tab.get_update(message.payload)))
+                await wait_for(lambda: "from-first-tab" in watcher.elements, what="the answer")
+                note = watcher.elements["from-first-tab"]
+                await wait_for(lambda: str(note["text"]) == "first and second", what="the edit")
+                await raw.send(yp.sync_step1(Doc().get_state()))  # still answered: still open
+                while yp.parse_message(await asyncio.wait_for(raw.recv(), 10)).type \
+                        is not yp.MessageType.SYNC:
+                    pass
+                assert raw.close_code is None
+    run(scenario())
+
+
+def test_an_edit_on_parts_not_here_after_the_sync_answer_is_refused(server):
+    """After a tab has answered the sync, an edit on parts this node lacks can't come from a
+    well-behaved client: 1002, and nothing of it reaches the board. Reconnecting, the tab's
+    sync answer carries the note and the edit together."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        url = server.board_ws(board, "participant")
+        async with connected(server.board_ws(board, "observer")) as watcher:
+            tab, edit = tab_with_the_first_tabs_note(watcher)
+            async with connected(url) as answered:
+                assert await closed_with(answered, yp.sync_update(edit)) == 1002
             assert "from-first-tab" not in watcher.elements
-            async with connected(url, second_tab) as again:
+            async with connected(url, tab) as again:
                 await wait_for(lambda: "from-first-tab" in watcher.elements, what="the sync")
                 note = watcher.elements["from-first-tab"]
                 await wait_for(lambda: str(note["text"]) == "first and second", what="the edit")

@@ -308,12 +308,15 @@ def test_a_document_that_does_not_read_back_closes_its_room_without_a_traceback(
     assert room.closed and room.stale
 
 
-def _serve(room: Room, *frames: bytes) -> tuple[int, str] | None:
-    """Send each update to the room from one participant connection; how it was closed."""
+def _serve(room: Room, *frames: bytes, answered: bool = True) -> tuple[int, str] | None:
+    """Send each update to the room from one participant connection, after its answer to the
+    server's sync step 1 unless not ``answered``; how the connection was closed."""
 
     async def scenario() -> tuple[int, str] | None:
         transport = MemoryTransport()
         serving = asyncio.create_task(room.serve(transport, Role.PARTICIPANT, "p"))
+        if answered:
+            transport.incoming.put_nowait(yp.sync_step2(yp.EMPTY_UPDATE))
         for frame in frames:
             transport.incoming.put_nowait(yp.sync_update(frame))
         transport.incoming.put_nowait(None)
@@ -354,6 +357,15 @@ def test_nothing_an_update_brings_waits_inside_the_document(store: Store, how: s
         hostile = update(other, 0, bytes([8 | 0x80]) + var_uint(other) + var_uint(1)
                          + var_uint(1) + bytes([126]),
                          root_map_item("elements", "later", 8, var_uint(1) + bytes([126])))
+    # Ahead of the connection's sync answer, what refers to parts not here is dropped (the
+    # answer would carry them, see client_ids); a forward reference inside the update itself
+    # is refused all the same. After the answer, both are refused. Nothing waits.
+    early = _serve(room, hostile, answered=False)
+    if how == "own-link-not-here":
+        assert early is None
+    else:
+        assert early is not None and early[0] == 1002, early
+    assert yp.decode_state_vector(room.doc.get_state()).get(other, 0) == 0
     closed = _serve(room, own, hostile)
     assert closed is not None and closed[0] == 1002, closed
     assert yp.decode_state_vector(room.doc.get_state()).get(other, 0) == 0
