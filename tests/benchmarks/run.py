@@ -17,6 +17,7 @@ import asyncio
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -44,9 +45,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--quick", action="store_true",
-                        help="N=10,100, shorter rounds, fewer repeats (about 3 minutes)")
+                        help="N=10,100, shorter rounds, one round (about 3 minutes)")
     parser.add_argument("--n", type=_ints, default=None,
-                        help="receiver counts for fan-out, comma-separated (default 10,100,500)")
+                        help="receiver counts for fan-out, comma-separated (default 100,300,500)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds per figure, the table gives each figure's median "
+                             "(default 3, quick 1)")
     parser.add_argument("--servers", default="partnerboard,node,pycrdt",
                         help="which servers, comma-separated")
     parser.add_argument("--only", default="fanout,sustained,cold,memory",
@@ -61,7 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=HERE / "out" / "results.md",
                         help="where to write the Markdown table")
     args = parser.parse_args(argv)
-    args.n = args.n or ([10, 100] if args.quick else [10, 100, 500])
+    args.n = args.n or ([10, 100] if args.quick else [100, 300, 500])
+    args.rounds = args.rounds or (1 if args.quick else 3)
     args.duration = args.duration or (4.0 if args.quick else 10.0)
     args.servers = [name for name in args.servers.split(",") if name]
     unknown = set(args.servers) - set(SERVERS)
@@ -130,10 +135,37 @@ def _summary(values: dict[str, float | str]) -> str:
     )
 
 
+def median_of_rounds(rounds: list[dict[str, float | str]]) -> dict[str, float | str]:
+    """Each figure's median over the rounds that measured it; text (the sustained steps) is
+    kept per round."""
+    keys = dict.fromkeys(key for values in rounds for key in values)
+    merged: dict[str, float | str] = {}
+    for key in keys:
+        seen = [values[key] for values in rounds if key in values]
+        if all(isinstance(value, float | int) for value in seen):
+            merged[key] = float(statistics.median(seen))
+            if len(seen) > 1:
+                merged[key + ".rounds"] = " / ".join(f"{value:.1f}" for value in seen)
+        else:
+            merged[key] = " // ".join(str(value) for value in seen)
+    return merged
+
+
 async def run(args: argparse.Namespace) -> Results:
-    results: Results = {name: {} for name in args.servers}
+    rounds: dict[str, list[dict[str, float | str]]] = {name: [] for name in args.servers}
     for name in args.servers:
         SERVERS[name]().prepare()
+    for round_number in range(args.rounds):
+        if args.rounds > 1:
+            print(f"round {round_number + 1} of {args.rounds}", file=sys.stderr, flush=True)
+        for name in args.servers:
+            rounds[name].append({})
+        await _one_round(args, rounds)
+    return {name: median_of_rounds(values) for name, values in rounds.items()}
+
+
+async def _one_round(args: argparse.Namespace,
+                     rounds: dict[str, list[dict[str, float | str]]]) -> None:
     for title, measure in measurements(args):
         # Servers take turns within each measurement, so drift on the machine hits them alike.
         for name in args.servers:
@@ -152,10 +184,9 @@ async def run(args: argparse.Namespace) -> Results:
                 continue
             finally:
                 server.cleanup()
-            results[name].update(values)
+            rounds[name][-1].update(values)
             print(f"  {title:<18} {server.label:<26} {_summary(values)} "
                   f"({time.monotonic() - started:.0f}s)", file=sys.stderr, flush=True)
-    return results
 
 
 def _context(args: argparse.Namespace, seconds: float) -> str:
@@ -171,6 +202,8 @@ def _context(args: argparse.Namespace, seconds: float) -> str:
         f"{args.per_process} connections) runs on the same {os.cpu_count()} cores as the "
         f"server under test; before each measurement the run waits (up to 60 s) until other "
         f"processes use under 15% of a core, and each fan-out round reports their CPU use. "
+        f"{args.rounds} round(s): every server is measured once per round, each figure is "
+        f"the median of the rounds (a judged figure lists its rounds in brackets). "
         f"Fan-out: one writer, {args.rate:.0f} edits/s (a new note or a "
         f"moved note), {args.duration:.0f} s measured after 1 s of warm-up; latency is the "
         f"writer's send to each receiver's arrival (CLOCK_MONOTONIC). Clients "
