@@ -29,7 +29,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 
-from pycrdt import Doc, Map
+from pycrdt import Doc, Map, merge_updates
 
 from partnerboard.plugins import CanvasSpec
 
@@ -362,11 +362,15 @@ class Room(DocWhenNeeded):
 
     def _server_update(self, update: bytes, by: Sender | str = "server", note: str = "") -> bool:
         """Store and send a change the server made (its clocks move too)."""
+        self._server_wrote(update)
+        return self._store_and_send(update, skip=None, by=by, note=note)
+
+    def _server_wrote(self, update: bytes) -> None:
+        """Record what a change the server applied to the document wrote (clocks, types)."""
         summary = read_update(update, max_string=1 << 30)
         self.client_ids.server_wrote(summary)
         self.types.update(summary.types)
         self._note_dead(summary)
-        return self._store_and_send(update, skip=None, by=by, note=note)
 
     # -- serving a connection ----------------------------------------------------------------
 
@@ -533,8 +537,18 @@ class Room(DocWhenNeeded):
         self.types.update(new_types)
         self._note_dead(summary)
         sender = peer.sender()
+        stamp = None
+        if correction is not None and reversal is None:
+            # The server's stamp of who wrote it goes out with the edit as one update: one row
+            # in the store (one edit in the history), one frame to each receiver. The sender
+            # has its edit and gets the stamp alone.
+            stamp = transact(self.doc, correction)
+            self._server_wrote(stamp)
+            update = merge_updates(update, stamp)
         if not self._store_and_send(update, skip=peer, by=sender):
             return
+        if stamp is not None:
+            peer.push(yp.sync_update(stamp))
         step = self.meta.get("step")
         # (The facilitator's client may have set any number, NaN and infinity included.)
         counted = isinstance(step, int | float) and math.isfinite(step)
@@ -542,9 +556,9 @@ class Room(DocWhenNeeded):
         self.activity[key] = self.activity.get(key, 0) + 1
         if reversal is not None:
             self._server_update(reversal)
-        if correction is not None:
-            # The server's stamp of who wrote it belongs, in the history, to the same edit.
-            self.server_change(correction, by=sender)
+            if correction is not None:
+                # The stamp of what the guard let through, after the reversal.
+                self.server_change(correction, by=sender)
 
     def _note_dead(self, summary: UpdateSummary) -> None:
         """Record what an applied update holds that later updates are checked against: its

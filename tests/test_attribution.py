@@ -73,6 +73,32 @@ def test_a_party_cannot_claim_another_organisation(server):
     asyncio.run(scenario())
 
 
+def test_others_never_see_a_note_before_its_stamp(server):
+    """The server's stamp (organisation, author) reaches the other clients in the same update
+    as the note, so nobody ever sees the note under the organisation its sender claimed, and
+    each edit costs a receiver one update, not two; the sender gets the stamp alone."""
+    board = server.create_board()
+    zorg = party(board, "Zorg")
+    ayla = seat(server, board, zorg, "Ayla")
+
+    async def scenario() -> None:
+        async with connected(url(server, board, zorg, ayla)) as sender, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            before = watcher.received_updates
+            sender.add_note("n", "Shared rooms", org="Gemeente", author="Mayor", **values_spot())
+            await sender.flush()
+            await wait_for(lambda: element(watcher, "n") is not None, what="the note")
+            await wait_for(lambda: sender.elements["n"].get("org") == "Zorg",
+                           what="the sender stamped")
+            await asyncio.sleep(0.3)  # anything else the server sends for this edit
+            # One update brought the note: it was never there without its stamp.
+            assert watcher.received_updates - before == 1
+            note = element(watcher, "n")
+            assert (note.get("org"), note.get("author")) == ("Zorg", "Ayla")
+
+    asyncio.run(scenario())
+
+
 def test_editing_another_partys_note_lists_the_editor_and_keeps_the_author(server):
     board = server.create_board()
     gemeente, zorg = party(board, "Gemeente"), party(board, "Zorg")
