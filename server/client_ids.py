@@ -120,18 +120,24 @@ class ClientIds:
         return any(state.get(client, 0) < end for client, (_start, end) in summary.writes.items()
                    ) or any(state.get(client, 0) < end for client, end in summary.deletes.items())
 
-    def applied(self, claim: Claim, link: str, state: dict[int, int]) -> None:
+    def applied(self, claim: Claim, link: str, summary: UpdateSummary,
+                state: dict[int, int] | None = None) -> None:
         """Record an applied update: new client ids are the link's from now on (stored), and
-        the clocks are the document's ``state`` after it."""
+        the clocks are the document's ``state`` after it, when it was read, or else where the
+        update's writes end (an update that could not wait was integrated whole)."""
         for client in claim.new_clients:
             self.owners[client] = link
             self.presence.pop(client, None)
         if claim.new_clients:
             self.store.claim_clients(self.board_id, claim.new_clients, link)
-        self.clocks = state
+        if state is not None:
+            self.clocks = state
+        else:
+            self.server_wrote(summary)
 
     def server_wrote(self, summary: UpdateSummary) -> None:
-        """The server's own change (a reversal, a facilitation action) moved its clocks."""
+        """The server's own change (a reversal, a facilitation action) moved its clocks; or
+        an update integrated whole moved its clients' clocks."""
         for client, (_start, end) in summary.writes.items():
             if end > self.clocks.get(client, 0):
                 self.clocks[client] = end

@@ -525,15 +525,20 @@ class Room(DocWhenNeeded):
                         "document reloaded from the store", self.board_id, type(error).__name__)
             self._reject(peer, CloseCode.PROTOCOL_ERROR, "update rejected")
             return
-        state = yp.decode_state_vector(self.doc.get_state())
-        if ClientIds.unfinished(summary, state):
-            # pycrdt holds part of it back, waiting for parts that are not here (an update can
-            # refer forward inside itself): never kept, see ClientIds. Fail closed.
-            self._restore()
-            self._reject(peer, CloseCode.PROTOCOL_ERROR,
-                         "update refused: it builds on parts that are not there")
-            return
-        self.client_ids.applied(claim, peer.link, state)
+        state = None
+        if summary.may_wait:
+            # Only an update that refers forward inside itself can be held back now (the
+            # pre-check saw everything else it refers to): read the document's clocks (a cost
+            # that grows with every client id the board ever had) only then.
+            state = yp.decode_state_vector(self.doc.get_state())
+            if ClientIds.unfinished(summary, state):
+                # pycrdt holds part of it back, waiting for parts that are not there: never
+                # kept, see ClientIds. Fail closed.
+                self._restore()
+                self._reject(peer, CloseCode.PROTOCOL_ERROR,
+                             "update refused: it builds on parts that are not there")
+                return
+        self.client_ids.applied(claim, peer.link, summary, state)
         self.types.update(new_types)
         self._note_dead(summary)
         sender = peer.sender()

@@ -98,6 +98,11 @@ class UpdateSummary:
     #: Items that arrive already deleted (client, first clock, end): their content is gone,
     #: so whether they were types is unknown; yrs accepts them as (deleted) parents.
     dead: list[tuple[int, int, int]] = field(default_factory=list)
+    #: An item refers to a later item of its own client in the update, or to an item of
+    #: another client the update writes. Only then can applying it leave a part waiting once
+    #: everything it refers to outside itself is there (see :mod:`.client_ids`): Yjs writes
+    #: each client's items in clock order, each placed against earlier ones.
+    may_wait: bool = False
 
     def written_clients(self) -> set[int]:
         return set(self.writes)
@@ -249,6 +254,9 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
     root_keys = summary.root_keys
     # Types this update creates -> how deep they sit below the outermost one created here.
     type_depth: dict[tuple[int, int], int] = {}
+    # Clients the items refer to other than their own (to know whether the update refers
+    # from one of its clients to another: see UpdateSummary.may_wait).
+    others: list[int] = []
     for _ in range(reader.count(3)):
         structs = reader.count()
         client = reader.client()
@@ -277,10 +285,18 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
                 origin = (reader.client(), reader.clock())
                 refs.append(origin)
                 summary.splits.append((origin[0], origin[1] + 1))
+                if origin[0] != client:
+                    others.append(origin[0])
+                elif origin[1] >= clock:
+                    summary.may_wait = True
             if info & 0x40:
                 right = (reader.client(), reader.clock())
                 refs.append(right)
                 summary.splits.append(right)
+                if right[0] != client:
+                    others.append(right[0])
+                elif right[1] >= clock:
+                    summary.may_wait = True
             if not info & 0xC0:
                 if reader.uint() == 1:
                     root = reader.string()
@@ -292,6 +308,10 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
                     parent = (reader.client(), reader.clock())
                     refs.append(parent)
                     summary.parents.append(parent)
+                    if parent[0] != client:
+                        others.append(parent[0])
+                    elif parent[1] >= clock:
+                        summary.may_wait = True
                     if info & 0x20:
                         reader.string()
             length = 1
@@ -341,6 +361,9 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
                 # update killed the process: found by the WebSocket fuzzer).
                 raise UpdateRejected(f"client {client} is listed twice")
             summary.writes[client] = (start, end)
+    writes = summary.writes
+    if not summary.may_wait and len(writes) > 1:
+        summary.may_wait = any(other in writes for other in others)
     deletes = summary.deletes
     for _ in range(reader.count(2)):
         client = reader.client()

@@ -337,7 +337,8 @@ def _note(room: Room, client: int, key: str) -> bytes:
     return writer.get_update(state)
 
 
-@pytest.mark.parametrize("how", ["own-link-not-here", "forward-inside-itself"])
+@pytest.mark.parametrize("how", ["own-link-not-here", "forward-inside-itself",
+                                 "two-clients-in-a-circle"])
 def test_nothing_an_update_brings_waits_inside_the_document(store: Store, how: str) -> None:
     """pycrdt keeps what refers to parts it does not have waiting, out of the guard's sight and
     out of the document's own encoding: a snapshot would drop it, and the next reload would no
@@ -353,10 +354,15 @@ def test_nothing_an_update_brings_waits_inside_the_document(store: Store, how: s
     if how == "own-link-not-here":  # after the writer's clock 100, never sent
         hostile = update(other, 0, bytes([8 | 0x80]) + var_uint(writer) + var_uint(100)
                          + var_uint(1) + bytes([126]))
-    else:  # clock 0 is placed after clock 1 of the same update
+    elif how == "forward-inside-itself":  # clock 0 is placed after clock 1 of the same update
         hostile = update(other, 0, bytes([8 | 0x80]) + var_uint(other) + var_uint(1)
                          + var_uint(1) + bytes([126]),
                          root_map_item("elements", "later", 8, var_uint(1) + bytes([126])))
+    else:  # each of two clients' items placed after the other's, in one update
+        def after(client: int, placed_after: int) -> bytes:
+            return (var_uint(1) + var_uint(client) + var_uint(0) + bytes([8 | 0x80])
+                    + var_uint(placed_after) + var_uint(0) + var_uint(1) + bytes([126]))
+        hostile = var_uint(2) + after(other, writer + 7) + after(writer + 7, other) + b"\x00"
     # Ahead of the connection's sync answer, what refers to parts not here is dropped (the
     # answer would carry them, see client_ids); a forward reference inside the update itself
     # is refused all the same. After the answer, both are refused. Nothing waits.

@@ -167,3 +167,43 @@ def test_mutated_updates_are_read_or_refused_never_crash(valid: bytes, data: st.
     except BaseException as error:  # noqa: BLE001 - pycrdt's PanicException is a BaseException
         if isinstance(error, KeyboardInterrupt):
             raise
+
+
+edit = st.tuples(st.integers(0, 2), st.sampled_from(["note", "type", "move", "delete"]),
+                 st.integers(0, 50))
+
+
+@settings(max_examples=60, deadline=None)
+@given(edits=st.lists(edit, min_size=1, max_size=30))
+def test_an_update_that_cannot_wait_is_integrated_whole(edits: list) -> None:
+    """The room reads the document's clocks after an update only when ``may_wait`` says part
+    of it could be held back (client_ids). Three clients edit the same notes; every update
+    sends is applied to a server copy in turns: none of them may wait (the fast path is the
+    common one), and the server's clocks are then where each update's writes end."""
+    clients = [Doc() for _ in range(3)]
+    server = Doc()
+    for step, (who, kind, pick) in enumerate(edits):
+        doc = clients[who]
+        doc.apply_update(server.get_update(doc.get_state()))  # what the others sent
+        before = doc.get_state()
+        elements = doc.get("elements", type=Map)
+        keys = sorted(elements.keys())
+        if kind == "note" or not keys:
+            elements[f"n{step}"] = Map({"x": 1.0, "text": Text("ab")})
+        else:
+            key = keys[pick % len(keys)]
+            if kind == "type":
+                text = elements[key]["text"]
+                text.insert(pick % (len(text) + 1), f"w{step}")
+            elif kind == "move":
+                elements[key]["x"] = float(step)
+            else:
+                del elements[key]
+        sent = doc.get_update(before)
+        summary = read_update(sent)
+        clocks = state_vector(server)
+        server.apply_update(sent)
+        assert not summary.may_wait
+        for client, (_start, end) in summary.writes.items():
+            clocks[client] = max(clocks.get(client, 0), end)
+        assert state_vector(server) == clocks
