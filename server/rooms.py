@@ -90,10 +90,15 @@ class Rooms:
                 log.debug("board %s: document put to sleep", room.board_id)
                 dropped += 1
         if dropped:
-            give_back_memory()
+            self._give_back_memory()
         self._dropped = 0
         if self.loaded:
             self._watch_idle_docs()
+
+    def _give_back_memory(self) -> None:
+        """After rooms went to sleep or were unloaded: the store's caches, then the C heap."""
+        self.store.release_memory()
+        give_back_memory()
 
     def server_change(
         self,
@@ -179,7 +184,7 @@ class Rooms:
         del self.loaded[board_id]
         self._dropped += 1
         if not self.loaded:
-            give_back_memory()  # the last one: no look is coming
+            self._give_back_memory()  # the last one: no look is coming
             self._dropped = 0
         if self.bus is not None:
             self.bus.unwatch(board_id)

@@ -261,6 +261,11 @@ class Store(Protocol):
 
     def activity(self, board_id: str) -> dict[tuple[str, int], int]: ...
 
+    def release_memory(self) -> None:
+        """Give back the memory the store keeps for reuse (caches of pages read), after rooms
+        went to sleep or were unloaded; nothing a later call needs is lost."""
+        ...
+
     def ping(self) -> None:
         """Raise when the store cannot be reached (for /healthz)."""
         ...

@@ -480,6 +480,9 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
         """One round trip; raises when the database cannot be reached."""
         self._one("SELECT 1", ())
 
+    def release_memory(self) -> None:
+        """Nothing to give back: the database server keeps the pages."""
+
     def close(self) -> None:
         self.pool.close()
 

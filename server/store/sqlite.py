@@ -482,6 +482,12 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
     def ping(self) -> None:
         self.db.execute("SELECT 1").fetchone()
 
+    def release_memory(self) -> None:
+        """Empty the connection's page cache: SQLite keeps up to 2 MB of the pages it read,
+        whichever boards they belonged to (measured: 25 KiB per idle room with 100 rooms
+        loaded, and about as much per room left after they were unloaded)."""
+        self.db.execute("PRAGMA shrink_memory")
+
     def close(self) -> None:
         self._end_group()
         if self._checkpointer is not None:
