@@ -242,7 +242,6 @@ def _close(rooms: Any, board_id: str, which: Any, code: int, reason: str) -> int
     closed = 0
     for peer in list(room.peers) if room is not None else []:
         if which(peer):
-            peer.closing = (code, reason)
-            peer.wakeup.set()
+            peer.close(code, reason)
             closed += 1
     return closed

@@ -22,7 +22,7 @@ from . import yprotocol as yp
 from .client_ids import ClientIds
 
 if TYPE_CHECKING:
-    from .room import Peer
+    from .peer import Peer
 
 __all__ = ["Presence", "MAX_STATE_BYTES", "MAX_IDS_PER_CONNECTION"]
 

@@ -14,9 +14,10 @@ Protocol decisions:
   malformed update never reaches anyone. When applying or checking fails in any way, the
   room reloads its document from the store (fail closed): the update leaves no trace in
   memory or on disk.
-* Each peer has one outgoing queue drained by one sender task. A broadcast is a loop of
-  ``append`` calls, not a task per peer per update; a peer too slow to drain its queue is
-  disconnected (1013) rather than allowed to grow the server's memory without bound.
+* A broadcast is a loop of pushes, one write per peer; a frame that has to wait goes into the
+  peer's queue, drained by a sender task started for it (:mod:`.peer`). A peer too slow to
+  drain its queue is disconnected (1013) rather than allowed to grow the server's memory
+  without bound.
 * Observers, and everyone once the board is finalized, may sync and send presence, but their
   document updates are dropped (a SyncStep2 nobody asked for included).
 """
@@ -26,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections import deque
 from collections.abc import Callable
 
 from pycrdt import Doc, Map, merge_updates
@@ -40,7 +40,8 @@ from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
 from .idle_docs import DocWhenNeeded
 from .limits import RoomLimits
-from .metrics import count_limit, count_rejected
+from .metrics import count_rejected
+from .peer import Peer
 from .presence import Presence
 from .store import BoardDamaged, BoardFrozen, Sender, Store
 from .tokens import Role
@@ -65,77 +66,6 @@ _REASONS = {
     CloseCode.POLICY: "policy",
     CloseCode.TOO_BIG: "too_big",
 }
-
-
-class Peer:
-    """One connection in a room, with its outgoing queue."""
-
-    def __init__(
-        self, transport: Transport, role: Role, limits: RoomLimits, link: str = ""
-    ) -> None:
-        self.transport = transport
-        self.role = role
-        #: Who the connection is: the token's hash. Client ids and presence belong to a link.
-        self.link = link or role.value
-        self.queue: deque[bytes] = deque()
-        self.queue_limit = limits.queue_frames
-        self.queue_bytes_limit = limits.queue_bytes
-        self.queued_bytes = 0
-        self.wakeup = asyncio.Event()
-        self.awareness_ids: set[int] = set()
-        #: Who the server knows is behind the connection (link, party, seat): edits are
-        #: attributed and counted by this, never by what presence states claim.
-        self.speaker: Speaker | None = None
-        self.seat: str | None = None
-        self.closing: tuple[int, str] | None = None
-        #: The sender task is waiting in an awaited send: later frames must queue behind it.
-        self.sending = False
-        #: The client has answered the server's sync step 1 (its first step 2 arrived): what
-        #: it sends from then on builds on what the board has (see :mod:`.client_ids`).
-        self.answered = False
-
-    def sender(self) -> Sender:
-        """Who this connection's updates come from, for the history: role, party, seat."""
-        speaker = self.speaker
-        if speaker is None:
-            return Sender(self.role.value)
-        party = speaker.link.removeprefix("party:") if speaker.link.startswith("party:") else ""
-        return Sender(self.role.value, party, self.seat or "", speaker.name,
-                      speaker.organisation if self.seat else "")
-
-    def push(self, data: bytes) -> None:
-        if self.closing:
-            return
-        if not self.queue and not self.sending and self.transport.send_now(data):
-            return
-        # One frame always fits (a newcomer's first sync of a big board), then the limits hold.
-        if self.queue and (len(self.queue) >= self.queue_limit
-                           or self.queued_bytes + len(data) > self.queue_bytes_limit):
-            count_limit("send_queue")
-            self.closing = (CloseCode.TRY_AGAIN, "too far behind; reconnect")
-            self.queue.clear()
-            self.queued_bytes = 0
-        else:
-            self.queue.append(data)
-            self.queued_bytes += len(data)
-        self.wakeup.set()
-
-    async def drain(self) -> None:
-        """Send queued frames until the peer is closed."""
-        while True:
-            await self.wakeup.wait()
-            self.wakeup.clear()
-            while self.queue and not self.closing:
-                self.sending = True
-                frame = self.queue.popleft()
-                self.queued_bytes -= len(frame)
-                try:
-                    await self.transport.send(frame)
-                finally:
-                    self.sending = False
-            if self.closing:
-                await self.transport.close(*self.closing)
-                return
 
 
 def load_document(store: Store, board_id: str) -> tuple[Doc, int, int]:
@@ -279,8 +209,7 @@ class Room(DocWhenNeeded):
         self.closed = True
         self.compact()
         for peer in list(self.peers):
-            peer.closing = (code, reason)
-            peer.wakeup.set()
+            peer.close(code, reason)
 
     def freeze(self) -> None:
         """From now on no document update is applied, from anyone."""
@@ -297,8 +226,7 @@ class Room(DocWhenNeeded):
         self.closed = True
         self.stale = True
         for peer in list(self.peers):
-            peer.closing = (CloseCode.TRY_AGAIN, "board finalized; reconnect")
-            peer.wakeup.set()
+            peer.close(CloseCode.TRY_AGAIN, "board finalized; reconnect")
         if self.on_empty is not None:
             self.on_empty(self)
 
@@ -392,7 +320,6 @@ class Room(DocWhenNeeded):
         peer = Peer(transport, role, self.limits, link)
         peer.speaker, peer.seat = speaker, seat
         self.peers.add(peer)
-        sender = asyncio.create_task(peer.drain())
         try:
             peer.push(yp.sync_step1(self.doc.get_state()))
             if self.presence.states:
@@ -414,22 +341,15 @@ class Room(DocWhenNeeded):
         finally:
             self.peers.discard(peer)
             self._forget_presence(peer)
-            if peer.closing:
-                try:
-                    await asyncio.wait_for(sender, timeout=5)
-                except (TransportClosed, TimeoutError, OSError):
-                    sender.cancel()
-            else:
-                sender.cancel()
+            await peer.finish()
             if not self.peers and self.on_empty is not None and not self.closed:
                 self.on_empty(self)
 
     def _reject(self, peer: Peer, code: int, reason: str) -> None:
         log.warning("board %s: closing a connection with %s: %s", self.board_id, code, reason)
         count_rejected(_REASONS.get(code, str(code)))
-        peer.queue.clear()
-        peer.closing = (code, reason[:120])
-        peer.wakeup.set()
+        peer.drop_queued()
+        peer.close(code, reason[:120])
 
     def handle(self, peer: Peer, frame: bytes) -> None:
         """Handle one frame from a peer; raise ProtocolError for a malformed one."""
@@ -632,8 +552,7 @@ class Room(DocWhenNeeded):
             log.error("%s; its connections are closed with 1011", damaged)
             self.closed = self.stale = True
             for peer in list(self.peers):
-                peer.closing = (CloseCode.INTERNAL, "board data is damaged; ask the operator")
-                peer.wakeup.set()
+                peer.close(CloseCode.INTERNAL, "board data is damaged; ask the operator")
             if self.on_empty is not None:
                 self.on_empty(self)
             return
