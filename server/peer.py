@@ -3,8 +3,8 @@
 Most frames are written at once (:meth:`Transport.send_now`: the socket can take them). Only
 when one has to wait (the socket's buffer is full, or the connection is closing) does the peer
 queue it and start a sender task that drains the queue, in order, and ends when it is empty.
-An idle connection thus holds no task, coroutine frame or event (measured: about 2 KiB per
-connection), and a broadcast still costs one write per receiver, not a task wake-up.
+An idle connection thus holds no task, coroutine frame, event or queue (measured: 68 -> 61 KiB
+per idle room with one connection each), and a broadcast still costs one write per receiver.
 """
 
 from __future__ import annotations
