@@ -17,7 +17,7 @@ import ctypes.util
 import time
 from typing import Any
 
-__all__ = ["DocWhenNeeded", "give_back_memory"]
+__all__ = ["DocWhenNeeded", "LoadedOnUse", "give_back_memory"]
 
 
 def _malloc_trim() -> Any:
@@ -43,8 +43,9 @@ def give_back_memory() -> None:
         _trim(0)
 
 
-class _LoadedOnUse:
-    """A room attribute that wakes a sleeping room when read (kept in ``_<name>``)."""
+class LoadedOnUse:
+    """A room attribute built from the document, that wakes a sleeping room when read (kept
+    in ``_<name>``; dropped with the document)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.slot = "_" + name
@@ -59,7 +60,7 @@ class _LoadedOnUse:
         setattr(room, self.slot, value)
 
 
-class _Document(_LoadedOnUse):
+class _Document(LoadedOnUse):
     """The document itself: replacing it lets go of the one before (see ``_release``)."""
 
     def __set__(self, room: Any, value: Any) -> None:
@@ -83,9 +84,9 @@ class DocWhenNeeded:
     doc_used = 0.0
 
     doc = _Document()
-    guard = _LoadedOnUse()
-    attribution = _LoadedOnUse()
-    meta = _LoadedOnUse()
+    guard = LoadedOnUse()
+    attribution = LoadedOnUse()
+    meta = LoadedOnUse()
 
     def _awake(self) -> None:
         self.doc_used = time.monotonic()

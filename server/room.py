@@ -38,7 +38,7 @@ from .attribution import Attribution, Speaker, activity_key
 from .client_ids import ClientIds, MissingParts, Refused
 from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
-from .idle_docs import DocWhenNeeded
+from .idle_docs import DocWhenNeeded, LoadedOnUse
 from .limits import RoomLimits
 from .metrics import count_rejected
 from .peer import Peer
@@ -115,6 +115,12 @@ def collected(doc: Doc) -> bytes:
 class Room(DocWhenNeeded):
     """A loaded board: its document, its peers and their presence."""
 
+    # What updates are checked against, built from the document in _load, so dropped with it
+    # while the room sleeps and built again from the stored snapshot when it wakes.
+    types = LoadedOnUse()
+    dead = LoadedOnUse()
+    inside_pairs = LoadedOnUse()
+
     def __init__(
         self,
         board_id: str,
@@ -180,6 +186,11 @@ class Room(DocWhenNeeded):
         self._note_dead(loaded)
 
     # -- lifecycle -------------------------------------------------------------------------
+
+    def drop_document(self) -> None:
+        """Let go of the document and of everything built from it (at unload, or to sleep)."""
+        super().drop_document()
+        self._types = self._dead = self._inside_pairs = None
 
     def compact(self, *, collect: bool = False) -> None:
         """Fold the stored updates into one snapshot of the current document.
@@ -489,8 +500,9 @@ class Room(DocWhenNeeded):
         """Record what an applied update holds that later updates are checked against: its
         deleted content (possible parents) and the halves of its characters."""
         self.inside_pairs.update(summary.inside_pairs)
+        dead = self.dead
         for client, start, end in summary.dead:
-            self.dead.setdefault(client, []).append((start, end))
+            dead.setdefault(client, []).append((start, end))
 
     def _splits_a_character(self, summary: UpdateSummary) -> bool:
         """Whether the update places or deletes something between the two UTF-16 halves of
@@ -523,9 +535,10 @@ class Room(DocWhenNeeded):
         deleted offline, then its children sent by another connection of the same client;
         yrs takes a deleted parent) — never a live value (found by the WebSocket fuzzer:
         children of a string)."""
+        types = self.types
         for parent in summary.parents:
             client, clock = parent
-            if parent in self.types or parent in new_types or self._is_dead(client, clock) or any(
+            if parent in types or parent in new_types or self._is_dead(client, clock) or any(
                     c == client and start <= clock < end for c, start, end in summary.dead):
                 continue
             return False

@@ -419,3 +419,43 @@ def test_a_snapshot_waits_for_an_update_from_another_node_that_waits(store: Stor
     stored = load_document(store, room.board_id)[0]
     assert str(stored.get("elements", type=Map)["far"]["text"]) == "far away"
     assert "here" in stored.get("elements", type=Map)
+
+
+def test_a_room_that_slept_checks_updates_as_before(store: Store) -> None:
+    """A sleeping room drops what updates are checked against (the board's shared types, the
+    content that arrived deleted, the halves of its characters) with its document, and builds
+    them again from the stored snapshot when it wakes: the same values, and the same refusals."""
+    room, made = room_and_note(store, "😀ab")
+    writer = Doc()
+    writer.apply_update(room.doc.get_update())
+    writer.apply_update(made)
+    state = writer.get_state()
+    elements = writer.get("elements", type=Map)
+    elements["gone"] = Map({"kind": "note", "x": 1, "y": 1, "w": 160, "h": 100,
+                            "text": Text("bye 👋"), "author": "A", "org": "Gemeente",
+                            "color": "#fff", "created": 1.0})
+    del elements["gone"]  # reaches the server already deleted
+    assert _serve(room, made, writer.get_update(state)) is None
+    items = [item for _, _, structs in decode_update(made).clients for item in structs
+             if isinstance(item, Item)]
+    text = next(item for item in items if item.content == "😀ab")
+    x = next(item for item in items if item.parent_sub == "x")
+    half = encode_update(Update(deletes=[(text.client, [(text.clock + 1, 1)])]))
+    inside_a_value = encode_update(Update(clients=[(77_002, 0, [
+        Item(77_002, 0, ANY, [encode_any(1)], parent=(x.client, x.clock), parent_sub="in")])]))
+
+    def checked() -> tuple[set[tuple[int, int]], dict[int, list[tuple[int, int]]],
+                           set[tuple[int, int]]]:
+        return set(room.types), dict(room.dead), set(room.inside_pairs)
+
+    before = checked()
+    assert before[1], "nothing arrived deleted"
+    assert before[2], "no character in two halves"
+    for hostile, why in ((half, "character"), (inside_a_value, "not a shared type")):
+        assert room.sleep() and room.asleep
+        assert room._types is None and room._dead is None and room._inside_pairs is None
+        closed = _serve(room, hostile)
+        assert closed is not None and closed[0] == 1002 and why in closed[1], closed
+        assert not room.asleep
+        assert checked() == before
+    assert str(room.doc.get("elements", type=Map)["n"]["text"]) == "😀ab"
