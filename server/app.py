@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, WebSocketRoute
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -109,16 +109,41 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+#: The board socket's path, as Starlette's router would match ``/ws/{board_id}``.
+_BOARD_SOCKET = re.compile(r"^/ws/([^/]+)$")
+
+
+def _route_path(scope: Scope) -> str:
+    """The request's path below the app's root path, as Starlette's router matches it."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("", "/"):
+        return path[len(root):]
+    return path
+
+
 class KeepRawSend:
     """Outermost: keeps the server's own ASGI ``send`` of a WebSocket in its scope, so the
-    board socket can write frames straight to the connection (see direct_send)."""
+    board socket can write frames straight to the connection (see direct_send), and hands a
+    board's WebSocket (``/ws/{board_id}``) to its endpoint directly.
+
+    The layers in between (the HTTP-only middleware, exception handling, the router) pass a
+    WebSocket on unchanged, but each is a coroutine that stays suspended for as long as the
+    connection is open, mostly idle (measured: 51.4 -> 48.6 KiB per idle room, one
+    connection each)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.board_socket = BoardSocket()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             scope[RAW_SEND] = send
+            board = _BOARD_SOCKET.match(_route_path(scope))
+            if board is not None:
+                scope["path_params"] = {"board_id": board[1]}
+                await self.board_socket(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
@@ -213,7 +238,6 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         *picture_api.routes,
         *plugin_static.routes,
         *pages.routes,
-        WebSocketRoute("/ws/{board_id}", BoardSocket()),
         Mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static"),
         Mount(
             "/assets",

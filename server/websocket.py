@@ -16,7 +16,7 @@ from .group_commit import commit_pending
 from .metrics import count_rejected
 from .room import CloseCode, FrameRejected, Room, TransportClosed
 from .seats import speaker_of
-from .store import BoardDamaged
+from .store import BoardDamaged, BoardFrozen
 from .tokens import Role, hash_token
 
 __all__ = ["BoardSocket", "StarletteTransport"]
@@ -170,6 +170,9 @@ async def _admit(websocket: WebSocket, asgi_send: Send) -> _Admitted | None:
         log.error("%s; its connections are closed with 1011", damaged)
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             await websocket.close(CloseCode.INTERNAL, "board data is damaged; ask the operator")
+    except BoardFrozen:  # finalized on another node while its canvas was being brought up
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await websocket.close(CloseCode.TRY_AGAIN, "board finalized; reconnect")
     finally:
         if admitted is None:
             app_state.connections.release(address, record.id)
