@@ -266,3 +266,18 @@ def _item_id(doc: Doc, key: str) -> tuple[int, int]:
             if copy.get("elements", type=Map)[key].get("probe") == b"!":
                 return client_id, candidate
     raise AssertionError(f"no map item found for {key!r}")
+
+
+def test_the_board_socket_is_ws_and_one_path_segment(app, client):  # noqa: ANN001
+    """A board's WebSocket skips the router (see KeepRawSend): it is /ws/{board_id} exactly,
+    below the app's root path too; any other WebSocket path is refused as before."""
+    board = new_board(client)
+    token = board["tokens"]["observer"]
+    with client.websocket_connect(f"/ws/{board['id']}?token={token}") as socket:
+        assert socket.receive_bytes()[:2] == b"\x00\x00"  # SyncStep1
+    below_root = TestClient(app, root_path="/app")  # the lifespan runs for ``client``
+    with below_root.websocket_connect(f"/app/ws/{board['id']}?token={token}") as socket:
+        assert socket.receive_bytes()[:2] == b"\x00\x00"
+    for path in (f"/ws/{board['id']}/more", "/ws/", "/wss/x"):
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect(f"{path}?token={token}"):
+            pass
