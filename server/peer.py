@@ -117,6 +117,14 @@ class Peer:
         if self.drainer is None:
             self.drainer = asyncio.get_running_loop().create_task(self._drain())
 
+    def _send_what_fits(self) -> None:
+        """After an awaited send the socket takes frames again: hand it the queued ones that
+        fit without waiting, in order (an awaited send costs a trip through ASGI per frame;
+        these cost one write for all of them at the end of the turn)."""
+        queue, transport = self.queue, self.transport
+        while queue and not self.closing and transport.send_now(queue[0]):
+            self.queued_bytes -= len(queue.popleft())
+
     async def _drain(self) -> None:
         """Send the queued frames in order, then the close frame if closing; end when none
         is left (the next frame that has to wait starts a new task)."""
@@ -133,6 +141,8 @@ class Peer:
                     self.drop_queued()
                     self.closing = self.closing or (CloseCode.TRY_AGAIN,
                                                     "a message could not be sent; reconnect")
+                    break
+                self._send_what_fits()
             if self.queue is not None and not self.queue:
                 self.queue = None  # nothing waits: the connection goes back to direct sends
             if self.closing:

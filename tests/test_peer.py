@@ -19,6 +19,7 @@ class SlowSocket:
         self.written: list[bytes] = []
         self.closed: tuple[int, str] | None = None
         self.fail = False
+        self.awaited = 0
 
     def send_now(self, data: bytes) -> bool:
         if self.full:
@@ -27,6 +28,7 @@ class SlowSocket:
         return True
 
     async def send(self, data: bytes) -> None:
+        self.awaited += 1
         await asyncio.sleep(0)
         if self.fail:
             raise TransportClosed()
@@ -141,5 +143,23 @@ def test_a_frame_that_cannot_be_sent_asks_the_client_to_reconnect() -> None:
         await drained(peer)
         assert socket.written == []
         assert socket.closed is not None and socket.closed[0] == 1013
+
+    asyncio.run(scenario())
+
+
+def test_once_the_socket_takes_frames_again_the_queue_goes_out_without_awaiting_each() -> None:
+    """One awaited send (a trip through ASGI) for the first waiting frame; the rest of the
+    queue that the socket takes at once is written directly, still in order."""
+    async def scenario() -> None:
+        socket = SlowSocket()
+        peer = peer_on(socket)
+        socket.full = True
+        for index in range(50):
+            peer.push(b"%d" % index)
+        socket.full = False
+        await drained(peer)
+        assert socket.written == [b"%d" % index for index in range(50)]
+        assert socket.awaited == 1
+        assert peer.queue is None and peer.queued_bytes == 0
 
     asyncio.run(scenario())
