@@ -133,11 +133,12 @@ class ClientIds:
         if state is not None:
             self.clocks = state
         else:
-            self.server_wrote(summary)
+            self.advance(summary)
 
-    def server_wrote(self, summary: UpdateSummary) -> None:
-        """The server's own change (a reversal, a facilitation action) moved its clocks; or
-        an update integrated whole moved its clients' clocks."""
+    def advance(self, summary: UpdateSummary) -> None:
+        """Move the clocks to where an update integrated whole ends: a client's update that
+        could not wait, or the server's own change (a reversal, a stamp, a facilitation
+        action)."""
         for client, (_start, end) in summary.writes.items():
             if end > self.clocks.get(client, 0):
                 self.clocks[client] = end

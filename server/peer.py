@@ -79,11 +79,10 @@ class Peer:
         if queue and (len(queue) >= self.queue_limit
                       or self.queued_bytes + len(data) > self.queue_bytes_limit):
             count_limit("send_queue")
-            self.closing = (CloseCode.TRY_AGAIN, "too far behind; reconnect")
-            self.drop_queued()
-        else:
-            queue.append(data)
-            self.queued_bytes += len(data)
+            self.close(CloseCode.TRY_AGAIN, "too far behind; reconnect")
+            return
+        queue.append(data)
+        self.queued_bytes += len(data)
         self._start_sender()
 
     def close(self, code: int, reason: str) -> None:
@@ -91,11 +90,12 @@ class Peer:
         dropped). A later call changes the code and reason only while it has not been sent."""
         first = self.closing is None
         self.closing = (code, reason)
+        self._drop_queued()
         if first:
             self._start_sender()
 
-    def drop_queued(self) -> None:
-        """Forget the frames that wait (a refused connection gets only its close frame)."""
+    def _drop_queued(self) -> None:
+        """Forget the frames that wait: a closing connection gets only its close frame."""
         self.queue = None
         self.queued_bytes = 0
 
@@ -138,7 +138,7 @@ class Peer:
                 except (TransportClosed, OSError):
                     # Gone, or this turn's updates could not be stored: the client must not
                     # go on without a frame it was sent, so it is asked to reconnect.
-                    self.drop_queued()
+                    self._drop_queued()
                     self.closing = self.closing or (CloseCode.TRY_AGAIN,
                                                     "a message could not be sent; reconnect")
                     break

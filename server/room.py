@@ -307,7 +307,7 @@ class Room(DocWhenNeeded):
     def _server_wrote(self, update: bytes) -> None:
         """Record what a change the server applied to the document wrote (clocks, types)."""
         summary = read_update(update, max_string=1 << 30)
-        self.client_ids.server_wrote(summary)
+        self.client_ids.advance(summary)
         self.types.update(summary.types)
         self._note_dead(summary)
 
@@ -359,7 +359,6 @@ class Room(DocWhenNeeded):
     def _reject(self, peer: Peer, code: int, reason: str) -> None:
         log.warning("board %s: closing a connection with %s: %s", self.board_id, code, reason)
         count_rejected(_REASONS.get(code, str(code)))
-        peer.drop_queued()
         peer.close(code, reason[:120])
 
     def handle(self, peer: Peer, frame: bytes) -> None:
@@ -398,16 +397,13 @@ class Room(DocWhenNeeded):
         except UpdateRejected as error:
             self._reject(peer, error.code, f"update refused: {error}")
             return
-        except MissingParts as missing:
-            if not peer.answered:
+        except Refused as refused:
+            if isinstance(refused, MissingParts) and not peer.answered:
                 # Sent ahead of the client's sync answer, which will carry it (client_ids).
                 log.debug("board %s: dropped an update sent ahead of its sync answer (%s)",
-                          self.board_id, missing.reason)
+                          self.board_id, refused.reason)
                 count_rejected("ahead_of_sync_answer")
                 return
-            self._reject(peer, missing.code, f"update refused: {missing.reason}")
-            return
-        except Refused as refused:
             self._reject(peer, refused.code, f"update refused: {refused.reason}")
             return
         outside = summary.roots - BOARD_ROOTS
