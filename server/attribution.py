@@ -26,6 +26,7 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
+from .doc_reads import map_value, map_values
 from .doc_watch import DocWatch
 
 __all__ = [
@@ -155,15 +156,16 @@ class Attribution:
         fixes: list[tuple[str, str, Any]] = []  # (element id, key, value or _DELETE)
         speaker = batch.speaker
         for element_id in batch.created:
-            element = self.elements.get(element_id)
+            element = map_value(self.elements, element_id)
             if isinstance(element, Map):
-                fixes += _stamp_new(element_id, element, speaker)
+                fixes += _stamp_new(element_id, map_values(element), speaker)
         for element_id in batch.edited - batch.created:
-            element = self.elements.get(element_id)
+            element = map_value(self.elements, element_id)
             if isinstance(element, Map):
-                fixes += _restore(element_id, element, batch.before.get(element_id, {}))
+                values = map_values(element)
+                fixes += _restore(element_id, values, batch.before.get(element_id, {}))
                 if element_id in batch.content:
-                    fixes += _note_editor(element_id, element,
+                    fixes += _note_editor(element_id, values,
                                           batch.before.get(element_id, {}), speaker)
         return fixes
 
@@ -176,7 +178,9 @@ class _Delete:
 _DELETE = _Delete()
 
 
-def _stamp_new(element_id: str, element: Map, speaker: Speaker) -> list[tuple[str, str, Any]]:
+def _stamp_new(
+    element_id: str, element: dict[str, Any], speaker: Speaker
+) -> list[tuple[str, str, Any]]:
     fixes: list[tuple[str, str, Any]] = []
     if speaker.party and element.get("org") != speaker.party:
         fixes.append((element_id, "org", speaker.party))
@@ -195,7 +199,7 @@ def _stamp_new(element_id: str, element: Map, speaker: Speaker) -> list[tuple[st
 
 
 def _restore(
-    element_id: str, element: Map, before: dict[str, tuple[bool, Any]]
+    element_id: str, element: dict[str, Any], before: dict[str, tuple[bool, Any]]
 ) -> list[tuple[str, str, Any]]:
     fixes: list[tuple[str, str, Any]] = []
     for key, (existed, value) in before.items():
@@ -208,7 +212,7 @@ def _restore(
 
 
 def _note_editor(
-    element_id: str, element: Map, before: dict[str, tuple[bool, Any]], speaker: Speaker
+    element_id: str, element: dict[str, Any], before: dict[str, tuple[bool, Any]], speaker: Speaker
 ) -> list[tuple[str, str, Any]]:
     """Add the speaker to the element's editors when it belongs to someone else."""
     org = before["org"][1] if "org" in before else element.get("org")

@@ -95,12 +95,10 @@ def value_problem(key: str, value: Any) -> str | None:
     return None
 
 
-def element_problem(element: Any) -> str | None:
-    """Why a new ``element`` may not be kept, or None: every common key, each of its type,
-    other keys plain JSON, all within the size limits."""
-    if not isinstance(element, Map):
-        return "an element must be a map"
-    values = dict(element.items())
+def element_problem(values: dict[str, Any]) -> str | None:
+    """Why a new element with these values (as :func:`.doc_reads.map_values` reads a map)
+    may not be kept, or None: every common key, each of its type, other keys plain JSON, all
+    within the size limits."""
     if len(values) > MAX_KEYS:
         return f"an element has at most {MAX_KEYS} keys"
     missing = COMMON_KEYS.keys() - values.keys()

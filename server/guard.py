@@ -33,6 +33,7 @@ from pycrdt import Doc, Map, Text, UndoManager
 
 from partnerboard.plugins import CanvasSpec, Element, zone_of
 
+from .doc_reads import map_value, map_values
 from .doc_watch import ROOTS, Change, DocWatch
 from .element_rules import COMMON_KEYS, MAX_KEYS, MAX_TEXT, element_problem, value_problem
 
@@ -139,25 +140,26 @@ class UpdateGuard:
 
     def locked_zone(self) -> str | None:
         """The zone participants are held to, or None when the board is not locked."""
-        if self.spec is None or not self.meta.get("locked"):
+        if self.spec is None or not map_value(self.meta, "locked"):
             return None
-        step = self.meta.get("step")
+        step = map_value(self.meta, "step")
         if isinstance(step, int | float) and 1 <= step <= len(self.spec.steps):
             return self.spec.steps[int(step) - 1]
         return None
 
     def _zone_now(self, element_id: str) -> str | None:
-        raw = self.elements.get(element_id)
+        raw = map_value(self.elements, element_id)
         if not isinstance(raw, Map) or self.spec is None:
             return None
-        values = {key: raw.get(key) for key in ("x", "y", "w", "h")}
+        values = {key: map_value(raw, key) for key in ("x", "y", "w", "h")}
         numbers = {k: float(v) if isinstance(v, int | float) else 0.0 for k, v in values.items()}
         zone = zone_of(Element(id=element_id, kind="", **numbers), self.spec)
         return zone.id if zone else None
 
     def _zone_map(self) -> dict[str, str | None]:
         if self._zones is None:
-            self._zones = {eid: self._zone_now(eid) for eid in self.elements.keys()}
+            with self.doc.transaction():
+                self._zones = {eid: self._zone_now(eid) for eid in self.elements.keys()}
         return self._zones
 
     def _shape_problems(self, watch: _Watch) -> list[str]:
@@ -174,11 +176,14 @@ class UpdateGuard:
             return []
         with self.doc.transaction():  # one transaction for all the reads
             for element_id in reads:
-                element = self.elements.get(element_id)
+                element = map_value(self.elements, element_id)
                 if element_id in watch.new:
-                    problem = element_problem(element)
+                    if not isinstance(element, Map):
+                        return ["an element must be a map"]
+                    values = map_values(element)
+                    problem = element_problem(values)
                     if problem is None and not watch.facilitator and (
-                            FACILITATOR_KEYS & set(element.keys())):
+                            FACILITATOR_KEYS & values.keys()):
                         problem = "only the facilitator marks notes agreed or parked"
                     if problem is not None:
                         return [problem]

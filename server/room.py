@@ -36,6 +36,7 @@ from partnerboard.plugins import CanvasSpec
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
 from .client_ids import ClientIds, MissingParts, Refused
+from .doc_reads import map_value
 from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
 from .idle_docs import DocWhenNeeded, LoadedOnUse
@@ -481,7 +482,7 @@ class Room(DocWhenNeeded):
             return
         if stamp is not None:
             peer.push(yp.sync_update(stamp))
-        step = self.meta.get("step")
+        step = map_value(self.meta, "step")
         # (The facilitator's client may have set any number, NaN and infinity included.)
         counted = isinstance(step, int | float) and math.isfinite(step)
         key = (activity_key(peer.speaker), int(step) if counted else 0)

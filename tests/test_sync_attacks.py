@@ -175,6 +175,29 @@ def test_a_participant_new_element_obeys_the_element_rules(server, bad):
     run(scenario())
 
 
+@pytest.mark.parametrize("bad", ["a plain value", Text("a shared text"), 7],
+                         ids=["string", "text", "number"])
+def test_an_element_that_is_not_a_map_is_undone(server, bad):
+    """Every reader takes an element for a map of keys (DESIGN §6): anything else under
+    ``elements`` is undone, with the rest of its update."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "participant")) as attacker, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            with attacker.doc.transaction():
+                attacker.elements["bad"] = bad
+                attacker.elements["good"] = Map({**GOOD, "text": Text("fine")})
+            await attacker.flush()
+            await wait_for(lambda: "bad" not in attacker.elements, what="bad element undone")
+            attacker.add_note("after", "later notes still work")
+            await wait_for(lambda: "after" in watcher.elements, what="later edit")
+            assert "bad" not in watcher.elements
+            assert "good" not in watcher.elements
+
+    run(scenario())
+
+
 def test_a_participant_cannot_add_an_agreed_note_to_tilt_the_covenant(server):
     board = server.create_board()
 
