@@ -101,7 +101,7 @@ def measurements(args: argparse.Namespace) -> list[tuple[str, Measure]]:
         steps = "; ".join(
             f"{offered:.0f}->{sent:.0f}/s p99 {lat.p99:.0f}ms {lat.ratio_delivered:.1%} "
             f"cpu {cpu:.0f}%" for offered, sent, lat, cpu in r.steps
-        ) + (f"; {r.writer_closed}" if r.writer_closed else "")
+        ) + "".join(f"; {closed}" for closed in r.writer_closed)
         print(f"    steps: {steps}", file=sys.stderr)
         return {"sustained.rate": r.rate, "sustained.steps": steps}
 

@@ -58,7 +58,8 @@ async def measure(nodes: list[Server], receivers: int, rate: float,
     steps = "; ".join(f"{offered:.0f}->{sent:.0f}/s p99 {lat.p99:.0f}ms "
                       f"{lat.ratio_delivered:.1%} cpu {cpu:.0f}%"
                       for offered, sent, lat, cpu in edits.steps)
-    print(f"    edits/s steps: {steps} {edits.writer_closed}", file=sys.stderr, flush=True)
+    closed = "".join(f"; {message}" for message in edits.writer_closed)
+    print(f"    edits/s steps: {steps}{closed}", file=sys.stderr, flush=True)
     return {"p50": fan.latency.p50, "p99": fan.latency.p99,
             "delivered": fan.latency.ratio_delivered, "cpu": fan.server_cpu,
             "other": fan.other_cpu, "edits": edits.rate}
