@@ -160,13 +160,15 @@ class Attribution:
             if isinstance(element, Map):
                 fixes += _stamp_new(element_id, map_values(element), speaker)
         for element_id in batch.edited - batch.created:
+            before = batch.before.get(element_id, {})
+            if not before and element_id not in batch.content:
+                continue  # moved or resized: nothing to restore, nobody to name (no read)
             element = map_value(self.elements, element_id)
             if isinstance(element, Map):
                 values = map_values(element)
-                fixes += _restore(element_id, values, batch.before.get(element_id, {}))
+                fixes += _restore(element_id, values, before)
                 if element_id in batch.content:
-                    fixes += _note_editor(element_id, values,
-                                          batch.before.get(element_id, {}), speaker)
+                    fixes += _note_editor(element_id, values, before, speaker)
         return fixes
 
 
