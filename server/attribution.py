@@ -35,6 +35,8 @@ __all__ = [
 
 #: Element keys that only the server writes for participants.
 PROTECTED_KEYS = ("org", "author", "guest", "editors")
+#: What naming an editor reads of an element (the stamp of a new one reads PROTECTED_KEYS).
+OWNER_KEYS = ("org", "guest", "editors")
 #: Keys that place an element; moving someone's note does not make one its editor.
 GEOMETRY_KEYS = frozenset({"x", "y", "w", "h"})
 #: Editors listed on one element at most (a note edited by everyone stays small).
@@ -158,16 +160,17 @@ class Attribution:
         for element_id in batch.created:
             element = map_value(self.elements, element_id)
             if isinstance(element, Map):
-                fixes += _stamp_new(element_id, map_values(element), speaker)
+                fixes += _stamp_new(element_id, map_values(element, PROTECTED_KEYS), speaker)
         for element_id in batch.edited - batch.created:
             before = batch.before.get(element_id, {})
-            if not before and element_id not in batch.content:
+            content = element_id in batch.content
+            if not before and not content:
                 continue  # moved or resized: nothing to restore, nobody to name (no read)
             element = map_value(self.elements, element_id)
             if isinstance(element, Map):
-                values = map_values(element)
+                values = map_values(element, [*before, *(OWNER_KEYS if content else ())])
                 fixes += _restore(element_id, values, before)
-                if element_id in batch.content:
+                if content:
                     fixes += _note_editor(element_id, values, before, speaker)
         return fixes
 
