@@ -159,8 +159,8 @@ class Room(DocWhenNeeded):
         else:
             snapshot = self.doc.get_update()
             index = self.index.encode(snapshot)
-        self.store.compact(self.board_id, snapshot, self.last_update_id, index)
-        self.snapshot_indexed = index is not None
+        self.snapshot_indexed = self.store.compact(
+            self.board_id, snapshot, self.last_update_id, index)
         self.pending_updates = 0
         self.stored_bytes = self.snapshot_bytes = len(snapshot)
         if collect:

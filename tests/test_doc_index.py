@@ -15,6 +15,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -319,6 +320,16 @@ def test_an_erasure_snapshot_is_stored_without_an_index(store):
     assert not room.snapshot_indexed and room.index == full_walk(room)
 
 
+def test_an_imported_board_is_stored_without_an_index(store):
+    room = board_with_a_note(store)
+    document = room.doc.get_update()
+    record = replace(store.get_board(room.board_id), id=room.board_id + "-imported")
+    store.import_board(record, document, [], document)
+    assert stored_index(store, record.id) is None
+    imported = Room(record.id, store, spec=SPEC)
+    assert not imported.snapshot_indexed and imported.index == full_walk(room)
+
+
 # -- the schema: both engines, whatever store the suite runs on ----------------------------------
 
 
@@ -383,7 +394,7 @@ def test_postgres_keeps_no_index_when_it_folds_in_another_nodes_update(tmp_path)
         theirs.get("elements", type=Map)["theirs"] = note("from node two 😀")
         two.append_update(room.board_id, theirs.get_update(state))
         room.compact()
-        assert stored_index(one, room.board_id) is None
+        assert stored_index(one, room.board_id) is None and not room.snapshot_indexed
         cold = Room(room.board_id, two, spec=SPEC)
         assert "theirs" in cold.doc.get("elements", type=Map)
         assert not cold.snapshot_indexed and cold.index == full_walk(cold)

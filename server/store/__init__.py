@@ -147,12 +147,13 @@ class Store(Protocol):
 
     def compact(
         self, board_id: str, snapshot: bytes, upto: int, index: bytes | None = None
-    ) -> None:
+    ) -> bool:
         """Make ``snapshot`` (the document after update ``upto``) the starting point for
         loading the board, and keep it as a history checkpoint; no update is deleted.
 
         ``index`` (see doc_index) is kept with it when it describes what is stored: never
-        an index of another snapshot (a snapshot stored without one has none)."""
+        an index of another snapshot (a snapshot stored without one has none). True when
+        the stored snapshot has ``index``."""
         ...
 
     def update_count(self, board_id: str) -> int:

@@ -196,7 +196,7 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
 
     def compact(
         self, board_id: str, snapshot: bytes, upto: int, index: bytes | None = None
-    ) -> None:
+    ) -> bool:
         """Fold every stored update into one snapshot, under the board's lock.
 
         ``snapshot`` is the caller's document, which may lack updates another node stored
@@ -218,7 +218,7 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
                 if index is not None:
                     conn.execute("UPDATE snapshots SET doc_index = %s WHERE board_id = %s",
                                  (index, board_id))
-                return
+                return index is not None
             doc = Doc()
             doc.apply_update(snapshot)
             added: list[bytes] = []
@@ -254,6 +254,7 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
                     " AND NOT folded",
                     (board_id, int(rows[-1][0])),
                 )
+        return index is not None
 
     def client_owners(self, board_id: str) -> dict[int, str]:
         rows = self._all("SELECT client_id, link FROM client_ids WHERE board_id = %s", (board_id,))

@@ -230,7 +230,7 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
 
     def compact(
         self, board_id: str, snapshot: bytes, upto: int, index: bytes | None = None
-    ) -> None:
+    ) -> bool:
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute(
@@ -243,6 +243,7 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
                 "INSERT OR REPLACE INTO checkpoints (board_id, upto, data) VALUES (?, ?, ?)",
                 (board_id, upto, snapshot),
             )
+        return index is not None
 
     def client_owners(self, board_id: str) -> dict[int, str]:
         return dict(
