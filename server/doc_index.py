@@ -126,9 +126,10 @@ class DocIndex:
         """The stored index of ``snapshot``; IndexUnusable unless it is exactly that."""
         try:
             stored = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise IndexUnusable(f"it does not parse ({error})") from None
-        if not isinstance(stored, dict) or stored.get("v") != VERSION:
+        except (ValueError, RecursionError) as error:  # (UnicodeDecodeError is a ValueError)
+            raise IndexUnusable(f"it does not parse ({type(error).__name__})") from None
+        if not isinstance(stored, dict) or type(stored.get("v")) is not int or (
+                stored["v"] != VERSION):
             raise IndexUnusable("not an index of this version")
         if stored.get("snapshot") != hashlib.sha256(snapshot).hexdigest():
             raise IndexUnusable("it describes another snapshot")

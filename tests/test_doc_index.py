@@ -281,7 +281,7 @@ def valid_index_of_another_board(store: Store) -> bytes:
 
 
 @pytest.mark.parametrize("damage", [
-    "garbage", "not json", "another version", "another snapshot", "wrong shape",
+    "garbage", "not json", "nested too deep", "another version", "another snapshot", "wrong shape",
     "negative clock", "odd deleted range"])
 def test_a_damaged_index_is_not_trusted(store, caplog, damage):
     room = board_with_a_note(store)
@@ -293,6 +293,7 @@ def test_a_damaged_index_is_not_trusted(store, caplog, damage):
         bad = {
             "garbage": b"\xff\x00\x13garbage",
             "not json": head.encode(),
+            "nested too deep": b"[" * 100_000,
             "another version": head.replace('"v":1', '"v":2').encode() + b'"types":{}}',
             "wrong shape": (head + '"types":{"1":["x"]},"dead":{},"pairs":{}}').encode(),
             "negative clock": (head + '"types":{"1":[-1]},"dead":{},"pairs":{}}').encode(),
