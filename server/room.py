@@ -36,6 +36,8 @@ from partnerboard.plugins import CanvasSpec
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
 from .client_ids import ClientIds, MissingParts, Refused
+from .doc_index import DocIndex
+from .doc_load import collected, decode_stored, load_board, load_document
 from .doc_reads import map_value
 from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
@@ -69,58 +71,12 @@ _REASONS = {
 }
 
 
-def load_document(store: Store, board_id: str) -> tuple[Doc, int, int]:
-    """A board's document from the store: the doc, the last update id, and how many stored
-    updates (snapshot included) it was built from."""
-    updates, last_update_id = store.load_document(board_id)
-    return decode_stored(board_id, updates), last_update_id, len(updates)
-
-
-def decode_stored(board_id: str, updates: list[bytes]) -> Doc:
-    """The document of a board's stored updates; BoardDamaged when they cannot be its own.
-
-    Every board starts with ``meta.canvas`` set, so a document without it was damaged in a
-    way the decoder cannot see (a snapshot overwritten with zeros reads as an empty update).
-
-    Each update is applied in a transaction of its own, as the room applied it: pycrdt
-    collects deleted content when a transaction ends, and an update that refers to content
-    collected in between (accepted live, where it is a no-op) fails inside one transaction
-    with everything before it (found by the WebSocket fuzzer: the board would not load again).
-    """
-    doc = Doc(skip_gc=True)
-    try:
-        for update in updates:
-            doc.apply_update(update)
-    except (ValueError, RuntimeError) as error:
-        raise BoardDamaged(board_id, str(error)[:200]) from None
-    except BaseException as error:  # pycrdt turns a Rust panic into a BaseException
-        if type(error).__name__ != "PanicException":
-            raise
-        raise BoardDamaged(board_id, "the CRDT decoder gave up") from None
-    if not updates or not doc.get("meta", type=Map).get("canvas"):
-        raise BoardDamaged(board_id, "no board document in the stored updates")
-    return doc
-
-
-def collected(doc: Doc) -> bytes:
-    """The document's state without the content of deleted items (only their IDs stay).
-
-    A room keeps deleted content (``skip_gc``: see decode_stored); erasing a person's name must
-    also remove it from there, so what is stored after an erasure is encoded from a document
-    that collects it."""
-    clean = Doc()
-    clean.apply_update(doc.get_update())
-    return clean.get_update()
-
-
 class Room(DocWhenNeeded):
     """A loaded board: its document, its peers and their presence."""
 
-    # What updates are checked against, built from the document in _load, so dropped with it
-    # while the room sleeps and built again from the stored snapshot when it wakes.
-    types = LoadedOnUse()
-    dead = LoadedOnUse()
-    inside_pairs = LoadedOnUse()
+    #: What updates are checked against (see doc_index), loaded with the document, so dropped
+    #: with it while the room sleeps and loaded again with the stored snapshot when it wakes.
+    index = LoadedOnUse()
 
     def __init__(
         self,
@@ -159,9 +115,12 @@ class Room(DocWhenNeeded):
 
     def _load(self) -> None:
         """The board's document from the store, with everything that watches or measures it."""
-        self.doc, self.last_update_id, stored = load_document(self.store, self.board_id)
+        loaded = load_board(self.store, self.board_id)
+        self.doc, self.last_update_id, self.index = loaded.doc, loaded.last_update_id, loaded.index
+        #: Whether the stored snapshot has its index (else the next compaction stores one).
+        self.snapshot_indexed = loaded.indexed
         #: Stored updates not yet folded into the snapshot (the snapshot itself is not one).
-        self.pending_updates = max(stored - 1, 0)
+        self.pending_updates = max(loaded.stored - 1, 0)
         #: Other nodes' updates that wait for a part still on its way (see _remote_waits). The
         #: store holds every update after what it builds on, so a loaded document has none.
         self.remote_waiting: list[UpdateSummary] = []
@@ -170,28 +129,14 @@ class Room(DocWhenNeeded):
         self.meta = self.doc.get("meta", type=Map)
         #: The board's stored size, as far as the limit is concerned: the document's encoding
         #: at load or compaction, plus every update stored since.
-        encoded = self.doc.get_update()
-        self.stored_bytes = self.snapshot_bytes = len(encoded)
-        #: IDs of the document's shared types: the only things an item may name as its parent.
-        try:
-            loaded = read_update(encoded, max_string=1 << 30)
-        except UpdateRejected as error:  # its own encoding: only a bug in yrs or here
-            raise BoardDamaged(self.board_id, f"its document does not read back: {error}") \
-                from None
-        self.types = set(loaded.types)
-        #: Items held as deleted content (client -> [(start, end)]): a parent may be one of
-        #: them (an item made and deleted before it reached the server), never a live value.
-        self.dead: dict[int, list[tuple[int, int]]] = {}
-        #: Positions between the two halves of a character (an emoji) in the board's strings.
-        self.inside_pairs: set[tuple[int, int]] = set()
-        self._note_dead(loaded)
+        self.stored_bytes = self.snapshot_bytes = len(loaded.encoded)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def drop_document(self) -> None:
         """Let go of the document and of everything built from it (at unload, or to sleep)."""
         super().drop_document()
-        self._types = self._dead = self._inside_pairs = None
+        self._index = None
 
     def compact(self, *, collect: bool = False) -> None:
         """Fold the stored updates into one snapshot of the current document.
@@ -203,12 +148,19 @@ class Room(DocWhenNeeded):
         if self.activity:
             self.store.add_activity(self.board_id, self.activity)
             self.activity = {}
-        if self.pending_updates <= 0 and not collect:
+        if self.pending_updates <= 0 and not collect and self.snapshot_indexed:
             return
         if self._remote_waits():
             return  # what waits is not in the document's encoding: the rows must stay
-        snapshot = collected(self.doc) if collect else self.doc.get_update()
-        self.store.compact(self.board_id, snapshot, self.last_update_id)
+        if collect:
+            # The room's index is of its own document, which holds what the snapshot leaves
+            # out: the reload below walks the snapshot instead.
+            snapshot, index = collected(self.doc), None
+        else:
+            snapshot = self.doc.get_update()
+            index = self.index.encode(snapshot)
+        self.snapshot_indexed = self.store.compact(
+            self.board_id, snapshot, self.last_update_id, index)
         self.pending_updates = 0
         self.stored_bytes = self.snapshot_bytes = len(snapshot)
         if collect:
@@ -248,16 +200,16 @@ class Room(DocWhenNeeded):
         """An update another node stored: apply it and pass it on (it is not stored again)."""
         if self.closed:
             return
+        remote = read_update(update, max_string=1 << 30)
+        fresh = DocIndex.fresh(remote, self.client_ids.clocks)
         # Passed on even when it changed nothing visible in the state vector: an update that
         # only deletes leaves the state vector as it was.
         self.doc.apply_update(update)
         state = self.doc.get_state()
         self.client_ids.reset(state, self.doc.client_id)
-        remote = read_update(update, max_string=1 << 30)
         if ClientIds.unfinished(remote, yp.decode_state_vector(state)):
             self.remote_waiting.append(remote)
-        self.types.update(remote.types)
-        self._note_dead(remote)
+        self.index.add(fresh)
         self.stored_bytes += len(update)
         message = yp.sync_update(update)
         for peer in self.peers:
@@ -308,9 +260,9 @@ class Room(DocWhenNeeded):
     def _server_wrote(self, update: bytes) -> None:
         """Record what a change the server applied to the document wrote (clocks, types)."""
         summary = read_update(update, max_string=1 << 30)
+        fresh = DocIndex.fresh(summary, self.client_ids.clocks)
         self.client_ids.advance(summary)
-        self.types.update(summary.types)
-        self._note_dead(summary)
+        self.index.add(fresh)
 
     # -- serving a connection ----------------------------------------------------------------
 
@@ -420,9 +372,8 @@ class Room(DocWhenNeeded):
             self._reject(peer, CloseCode.PROTOCOL_ERROR,
                          "update refused: it splits a character in two")
             return
-        summary.dead = self._fresh_dead(summary)
-        new_types = self._new_types(summary)
-        if summary.parents and not self._parents_are_types(summary, new_types):
+        fresh = DocIndex.fresh(summary, self.client_ids.clocks)
+        if summary.parents and not self._parents_are_types(summary, fresh):
             # yrs takes any item as a parent, and then reads past what it holds (a panic, or a
             # segfault building observer events) or stores what it cannot load again.
             self._reject(peer, CloseCode.PROTOCOL_ERROR,
@@ -467,8 +418,7 @@ class Room(DocWhenNeeded):
                              "update refused: it builds on parts that are not there")
                 return
         self.client_ids.applied(claim, peer.link, summary, state)
-        self.types.update(new_types)
-        self._note_dead(summary)
+        self.index.add(fresh)
         sender = peer.sender()
         stamp = None
         if correction is not None and reversal is None:
@@ -493,53 +443,23 @@ class Room(DocWhenNeeded):
                 # The stamp of what the guard let through, after the reversal.
                 self.server_change(correction, by=sender)
 
-    def _note_dead(self, summary: UpdateSummary) -> None:
-        """Record what an applied update holds that later updates are checked against: its
-        deleted content (possible parents) and the halves of its characters."""
-        self.inside_pairs.update(summary.inside_pairs)
-        dead = self.dead
-        for client, start, end in summary.dead:
-            dead.setdefault(client, []).append((start, end))
-
     def _splits_a_character(self, summary: UpdateSummary) -> bool:
         """Whether the update places or deletes something between the two UTF-16 halves of
         a character (no editor does: a cursor sits before or after an emoji)."""
-        inside = self.inside_pairs
+        inside = self.index.inside_pairs
         own = set(summary.inside_pairs)
         return any(point in inside or point in own for point in summary.splits)
 
-    def _fresh_dead(self, summary: UpdateSummary) -> list[tuple[int, int, int]]:
-        """The update's deleted-content ranges at clocks the board does not hold yet. yrs skips
-        the rest, so what the board holds there stays as it is (a live value stays live): an
-        update claiming it deleted must not make it pass as a deleted parent."""
-        clocks = self.client_ids.clocks
-        return [(client, max(start, clocks.get(client, 0)), end)
-                for client, start, end in summary.dead if end > clocks.get(client, 0)]
-
-    def _is_dead(self, client: int, clock: int) -> bool:
-        return any(start <= clock < end for start, end in self.dead.get(client, ()))
-
-    def _new_types(self, summary: UpdateSummary) -> set[tuple[int, int]]:
-        """The shared types the update creates at clocks the board does not have yet (an ID
-        the board has is what the board holds there, whatever the update says)."""
-        clocks = self.client_ids.clocks
-        return {(client, clock) for client, clock in summary.types
-                if clock >= clocks.get(client, 0)}
-
-    def _parents_are_types(self, summary: UpdateSummary, new_types: set[tuple[int, int]]) -> bool:
+    def _parents_are_types(self, summary: UpdateSummary, fresh: DocIndex) -> bool:
         """Whether every parent the update names is a shared type, of the board or its own, or
         an item that reached the server already deleted (its content gone: a note made and
         deleted offline, then its children sent by another connection of the same client;
         yrs takes a deleted parent) — never a live value (found by the WebSocket fuzzer:
-        children of a string)."""
-        types = self.types
-        for parent in summary.parents:
-            client, clock = parent
-            if parent in types or parent in new_types or self._is_dead(client, clock) or any(
-                    c == client and start <= clock < end for c, start, end in summary.dead):
-                continue
-            return False
-        return True
+        children of a string). ``fresh``: what the update adds where the board holds nothing
+        yet (an ID the board has is what the board holds there, whatever the update says)."""
+        index = self.index
+        return all(index.may_hold(parent) or fresh.may_hold(parent)
+                   for parent in summary.parents)
 
     def _over_board_limits(self, summary: UpdateSummary, size: int) -> str | None:
         limits = self.limits

@@ -30,6 +30,7 @@ from yupdates import root_map_item, update
 from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.server import yprotocol as yp
 from partnerboard.server.boards import Boards
+from partnerboard.server.doc_index import DocIndex
 from partnerboard.server.guard import UpdateGuard
 from partnerboard.server.room import Room, TransportClosed, load_document
 from partnerboard.server.store import Store, open_store
@@ -303,7 +304,7 @@ def test_a_document_that_does_not_read_back_closes_its_room_without_a_traceback(
     def refuses(data: bytes, *, max_string: int = 0) -> object:
         raise UpdateRejected("an item of length 0")
 
-    monkeypatch.setattr("partnerboard.server.room.read_update", refuses)
+    monkeypatch.setattr("partnerboard.server.doc_index.read_update", refuses)
     room._restore()
     assert room.closed and room.stale
 
@@ -444,16 +445,17 @@ def test_a_room_that_slept_checks_updates_as_before(store: Store) -> None:
     inside_a_value = encode_update(Update(clients=[(77_002, 0, [
         Item(77_002, 0, ANY, [encode_any(1)], parent=(x.client, x.clock), parent_sub="in")])]))
 
-    def checked() -> tuple[set[tuple[int, int]], dict[int, list[tuple[int, int]]],
-                           set[tuple[int, int]]]:
-        return set(room.types), dict(room.dead), set(room.inside_pairs)
+    def checked() -> DocIndex:
+        index = room.index
+        return DocIndex(set(index.types), {client: list(ranges) for client, ranges in
+                                           index.dead.items()}, set(index.inside_pairs))
 
     before = checked()
-    assert before[1], "nothing arrived deleted"
-    assert before[2], "no character in two halves"
+    assert before.dead, "nothing arrived deleted"
+    assert before.inside_pairs, "no character in two halves"
     for hostile, why in ((half, "character"), (inside_a_value, "not a shared type")):
         assert room.sleep() and room.asleep
-        assert room._types is None and room._dead is None and room._inside_pairs is None
+        assert room._index is None
         closed = _serve(room, hostile)
         assert closed is not None and closed[0] == 1002 and why in closed[1], closed
         assert not room.asleep

@@ -124,6 +124,11 @@ class Store(Protocol):
         """All stored updates of a board (snapshot first) and the id of the last update."""
         ...
 
+    def load_indexed(self, board_id: str) -> tuple[list[bytes], int, bytes | None]:
+        """As :meth:`load_document`, with the index stored with the snapshot (None when it
+        has none)."""
+        ...
+
     def append_update(
         self, board_id: str, update: bytes, by: Sender | str = "server", note: str = ""
     ) -> int:
@@ -140,9 +145,15 @@ class Store(Protocol):
         """Tie client ids to a link; an id already tied keeps its first link."""
         ...
 
-    def compact(self, board_id: str, snapshot: bytes, upto: int) -> None:
+    def compact(
+        self, board_id: str, snapshot: bytes, upto: int, index: bytes | None = None
+    ) -> bool:
         """Make ``snapshot`` (the document after update ``upto``) the starting point for
-        loading the board, and keep it as a history checkpoint; no update is deleted."""
+        loading the board, and keep it as a history checkpoint; no update is deleted.
+
+        ``index`` (see doc_index) is kept with it when it describes what is stored: never
+        an index of another snapshot (a snapshot stored without one has none). True when
+        the stored snapshot has ``index``."""
         ...
 
     def update_count(self, board_id: str) -> int:

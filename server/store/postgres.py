@@ -45,6 +45,9 @@ from .privacy import PostgresPrivacyTables
 
 __all__ = ["PostgresStore"]
 
+#: The encoding of an update that changes nothing (no structs, no deletions).
+_NOTHING = b"\x00\x00"
+
 
 class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPrivacyTables):
     def __init__(self, url: str, *, max_connections: int = 4) -> None:
@@ -157,8 +160,12 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
                            covenant_sha256=row[10])
 
     def load_document(self, board_id: str) -> tuple[list[bytes], int]:
+        updates, last, _index = self.load_indexed(board_id)
+        return updates, last
+
+    def load_indexed(self, board_id: str) -> tuple[list[bytes], int, bytes | None]:
         snapshot = self._one(
-            "SELECT data, upto FROM snapshots WHERE board_id = %s", (board_id,)
+            "SELECT data, upto, doc_index FROM snapshots WHERE board_id = %s", (board_id,)
         )
         updates = [bytes(snapshot[0])] if snapshot else []
         last = int(snapshot[1]) if snapshot else 0
@@ -171,7 +178,8 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
         ):
             updates.append(bytes(data))
             last = max(last, int(update_id))
-        return updates, last
+        index = snapshot[2] if snapshot else None
+        return updates, last, bytes(index) if index is not None else None
 
     def append_update(
         self, board_id: str, update: bytes, by: Sender | str = "server", note: str = ""
@@ -186,12 +194,16 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
             raise BoardFrozen(board_id)
         return int(row[0])
 
-    def compact(self, board_id: str, snapshot: bytes, upto: int) -> None:
+    def compact(
+        self, board_id: str, snapshot: bytes, upto: int, index: bytes | None = None
+    ) -> bool:
         """Fold every stored update into one snapshot, under the board's lock.
 
         ``snapshot`` is the caller's document, which may lack updates another node stored
         a moment ago; those are merged in from the table before their rows go, so nothing
-        is lost whatever ``upto`` says.
+        is lost whatever ``upto`` says. When nothing stored adds to it, the caller's own
+        bytes are kept, with its ``index``; else the merged document, without one (the index
+        describes the caller's document only: the next load walks the merged one).
         """
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT 1 FROM boards WHERE id = %s FOR UPDATE", (board_id,))
@@ -203,21 +215,32 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
                 (board_id,),
             ).fetchall()
             if not rows and stored is not None and bytes(stored[0]) == snapshot:
-                return
+                if index is not None:
+                    conn.execute("UPDATE snapshots SET doc_index = %s WHERE board_id = %s",
+                                 (index, board_id))
+                return index is not None
             doc = Doc()
-            # One transaction per update, as the rooms applied them (see decode_stored).
-            if stored is not None:
-                doc.apply_update(bytes(stored[0]))
             doc.apply_update(snapshot)
-            for _id, data in rows:
-                doc.apply_update(bytes(data))
+            added: list[bytes] = []
+            subscription = doc.observe(lambda event: added.append(event.update))
+            try:
+                # One transaction per update, as the rooms applied them (see decode_stored).
+                if stored is not None:
+                    doc.apply_update(bytes(stored[0]))
+                for _id, data in rows:
+                    doc.apply_update(bytes(data))
+            finally:
+                doc.unobserve(subscription)
+            if any(update != _NOTHING for update in added):
+                merged, index = doc.get_update(), None
+            else:
+                merged = snapshot
             last = max([upto, *(int(row[0]) for row in rows)])
-            merged = doc.get_update()
             conn.execute(
-                "INSERT INTO snapshots (board_id, data, upto) VALUES (%s, %s, %s)"
+                "INSERT INTO snapshots (board_id, data, upto, doc_index) VALUES (%s, %s, %s, %s)"
                 " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data,"
-                " upto = excluded.upto",
-                (board_id, merged, last),
+                " upto = excluded.upto, doc_index = excluded.doc_index",
+                (board_id, merged, last, index),
             )
             conn.execute(
                 "INSERT INTO checkpoints (board_id, upto, data) VALUES (%s, %s, %s)"
@@ -231,6 +254,7 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
                     " AND NOT folded",
                     (board_id, int(rows[-1][0])),
                 )
+        return index is not None
 
     def client_owners(self, board_id: str) -> dict[int, str]:
         rows = self._all("SELECT client_id, link FROM client_ids WHERE board_id = %s", (board_id,))

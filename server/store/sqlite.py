@@ -189,8 +189,12 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
                            covenant_sha256=row[10])
 
     def load_document(self, board_id: str) -> tuple[list[bytes], int]:
+        updates, last, _index = self.load_indexed(board_id)
+        return updates, last
+
+    def load_indexed(self, board_id: str) -> tuple[list[bytes], int, bytes | None]:
         snapshot = self.db.execute(
-            "SELECT data, upto FROM snapshots WHERE board_id = ?", (board_id,)
+            "SELECT data, upto, doc_index FROM snapshots WHERE board_id = ?", (board_id,)
         ).fetchone()
         updates = [snapshot[0]] if snapshot else []
         last = snapshot[1] if snapshot else 0
@@ -200,7 +204,7 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
         ):
             updates.append(data)
             last = update_id
-        return updates, last
+        return updates, last, snapshot[2] if snapshot else None
 
     def append_update(
         self, board_id: str, update: bytes, by: Sender | str = "server", note: str = ""
@@ -224,18 +228,22 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
             checkpointer.wrote()
         return int(cursor.lastrowid or 0)
 
-    def compact(self, board_id: str, snapshot: bytes, upto: int) -> None:
+    def compact(
+        self, board_id: str, snapshot: bytes, upto: int, index: bytes | None = None
+    ) -> bool:
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute(
-                "INSERT INTO snapshots (board_id, data, upto) VALUES (?, ?, ?)"
-                " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, upto = excluded.upto",
-                (board_id, snapshot, upto),
+                "INSERT INTO snapshots (board_id, data, upto, doc_index) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data,"
+                " upto = excluded.upto, doc_index = excluded.doc_index",
+                (board_id, snapshot, upto, index),
             )
             self.db.execute(
                 "INSERT OR REPLACE INTO checkpoints (board_id, upto, data) VALUES (?, ?, ?)",
                 (board_id, upto, snapshot),
             )
+        return index is not None
 
     def client_owners(self, board_id: str) -> dict[int, str]:
         return dict(
