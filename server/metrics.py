@@ -16,12 +16,16 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-__all__ = ["REJECTED", "LIMITS", "TimedStore", "count_rejected", "count_limit", "routes"]
+__all__ = ["REJECTED", "LIMITS", "MERGED", "TimedStore", "count_rejected", "count_limit",
+           "count_merged", "routes"]
 
 #: Frames or connections refused, by reason (close code name, "guard" for reverted edits).
 REJECTED: Counter[str] = Counter()
 #: Limits reached, by limit (a slow client's queue, frame size, ...).
 LIMITS: Counter[str] = Counter()
+#: Client updates that arrived together and were applied as one ("updates"), and how many
+#: such merged updates there were ("runs"): see Room.handle_frames.
+MERGED: Counter[str] = Counter()
 _STARTED = time.time()
 
 
@@ -31,6 +35,11 @@ def count_rejected(reason: str) -> None:
 
 def count_limit(limit: str) -> None:
     LIMITS[limit] += 1
+
+
+def count_merged(updates: int) -> None:
+    MERGED["updates"] += updates
+    MERGED["runs"] += 1
 
 
 class TimedStore:
@@ -114,6 +123,12 @@ def render(state: Any) -> str:
                    "Frames and connections refused, by reason.", _labelled("reason", REJECTED))
     out += _family("partnerboard_limits_total", "counter", "Limits reached, by limit.",
                    _labelled("limit", LIMITS))
+    out += _family("partnerboard_merged_updates_total", "counter",
+                   "Client updates that arrived together and were applied as one.",
+                   _one(MERGED["updates"]))
+    out += _family("partnerboard_merged_runs_total", "counter",
+                   "Updates applied in place of several that arrived together.",
+                   _one(MERGED["runs"]))
     if bus is not None:
         out += _family("partnerboard_redis_connected", "gauge",
                        "1 while the node reads and publishes on Redis.",

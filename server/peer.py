@@ -31,7 +31,7 @@ class Peer:
 
     __slots__ = ("transport", "role", "link", "queue", "queue_limit", "queue_bytes_limit",
                  "queued_bytes", "awareness_ids", "speaker", "seat", "closing", "drainer",
-                 "answered")
+                 "answered", "merges")
 
     def __init__(
         self, transport: Transport, role: Role, limits: RoomLimits, link: str = ""
@@ -56,6 +56,9 @@ class Peer:
         #: The client has answered the server's sync step 1 (its first step 2 arrived): what
         #: it sends from then on builds on what the board has (see :mod:`.client_ids`).
         self.answered = False
+        #: Its updates that arrive together are applied as one (see Room.handle_frames), until
+        #: the guard would have undone one of them: going back costs the room a reload.
+        self.merges = True
 
     def sender(self) -> Sender:
         """Who this connection's updates come from, for the history: role, party, seat."""

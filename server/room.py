@@ -20,6 +20,8 @@ Protocol decisions:
   without bound.
 * Observers, and everyone once the board is finalized, may sync and send presence, but their
   document updates are dropped (a SyncStep2 nobody asked for included).
+* Updates of one connection that arrive together are applied as one merged update (one check,
+  one frame to each other peer; each still its own stored row), unless it would be refused.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 from pycrdt import Doc, Map, merge_updates
 
@@ -35,7 +38,7 @@ from partnerboard.plugins import CanvasSpec
 
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
-from .client_ids import ClientIds, MissingParts, Refused
+from .client_ids import Claim, ClientIds, MissingParts, Refused
 from .doc_index import DocIndex
 from .doc_load import collected, decode_stored, load_board, load_document
 from .doc_reads import map_value
@@ -43,7 +46,7 @@ from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
 from .idle_docs import DocWhenNeeded, LoadedOnUse
 from .limits import RoomLimits
-from .metrics import count_rejected
+from .metrics import count_merged, count_rejected
 from .peer import Peer
 from .presence import Presence
 from .store import BoardDamaged, BoardFrozen, Sender, Store
@@ -61,6 +64,12 @@ log = logging.getLogger("partnerboard.room")
 
 #: Largest single string or binary value in an update (a note's text is far smaller).
 MAX_VALUE_BYTES = 256 * 1024
+#: Frames of one connection that arrived together taken at once (see handle_frames); as many
+#: as the WebSocket protocol reads ahead.
+READ_TOGETHER = 16
+#: Merged updates stay this small: a frame to a slow reader may exceed its queue's byte limit
+#: only as its first (see Peer.push), and merging pays for small updates, not for large ones.
+MERGE_BYTES = 64 * 1024
 
 #: Close codes as metric labels.
 _REASONS = {
@@ -69,6 +78,22 @@ _REASONS = {
     CloseCode.POLICY: "policy",
     CloseCode.TOO_BIG: "too_big",
 }
+
+
+class _Refusal(NamedTuple):
+    """Why an update is refused: the close code (None when it is only dropped: sent ahead of
+    the client's sync answer, which will carry it) and the close reason."""
+
+    code: int | None
+    reason: str
+
+
+class _Checked(NamedTuple):
+    """What the checks before applying found an update writes and refers to."""
+
+    summary: UpdateSummary
+    claim: Claim
+    fresh: DocIndex
 
 
 class Room(DocWhenNeeded):
@@ -290,12 +315,15 @@ class Room(DocWhenNeeded):
                 peer.push(self.presence.everyone())
             while not peer.closing:
                 try:
-                    frame = await transport.receive()
+                    frames = [await transport.receive()]
                 except FrameRejected as rejected:
                     self._reject(peer, rejected.code, rejected.reason)
                     break
+                while len(frames) < READ_TOGETHER and \
+                        (more := transport.receive_ready()) is not None:
+                    frames.append(more)
                 try:
-                    self.handle(peer, frame)
+                    self.handle_frames(peer, frames)
                 except yp.UnknownMessage as error:
                     self._reject(peer, CloseCode.UNSUPPORTED, str(error))
                 except yp.ProtocolError as error:
@@ -316,7 +344,75 @@ class Room(DocWhenNeeded):
 
     def handle(self, peer: Peer, frame: bytes) -> None:
         """Handle one frame from a peer; raise ProtocolError for a malformed one."""
-        message = yp.parse_message(frame)
+        self.handle_frames(peer, [frame])
+
+    def handle_frames(self, peer: Peer, frames: list[bytes]) -> None:
+        """Handle frames a peer sent that arrived together, in order; raise ProtocolError at
+        the first malformed one (those before it are handled).
+
+        A run of consecutive document updates among them is applied as one update (merged):
+        checked and sent to the others once, and stored as they came (each one a moment of the
+        board's history). A client sends one update per change, so while it drags a note, or
+        while the server is busy, several wait together; one at a time, each paid the checks
+        and a frame to every other connection.
+        """
+        run: list[bytes] = []
+        run_bytes = 0
+        try:
+            for frame in frames:
+                if peer.closing:
+                    return
+                message = yp.parse_message(frame)
+                update = message.type is yp.MessageType.SYNC and \
+                    message.sync_type is yp.SyncType.UPDATE
+                if update and run_bytes + len(message.payload) <= MERGE_BYTES:
+                    run.append(message.payload)
+                    run_bytes += len(message.payload)
+                    continue
+                earlier, run, run_bytes = run, [], 0
+                self._receive_run(peer, earlier)
+                if update:
+                    run, run_bytes = [message.payload], len(message.payload)
+                else:
+                    self._handle_message(peer, message)
+        finally:
+            self._receive_run(peer, run)
+
+    def _receive_run(self, peer: Peer, updates: list[bytes]) -> None:
+        """Apply consecutive updates of one peer as one (see handle_frames). When the merged
+        update is refused (it left no trace), they go in one at a time, so those before the
+        refused one are kept as they would have been."""
+        if len(updates) > 1 and peer.merges and self._takes_updates(peer):
+            merged = self._merged(updates)
+            checked = self._precheck(peer, merged) if merged is not None else None
+            if isinstance(checked, _Checked):
+                if self._apply_update(peer, merged, checked, parts=updates) is None:
+                    count_merged(len(updates))
+                    return
+                if self.closed:  # the reload failed: the board's connections are closing
+                    return
+        for update in updates:
+            if peer.closing:
+                return
+            self._receive_update(peer, update)
+
+    @staticmethod
+    def _merged(updates: list[bytes]) -> bytes | None:
+        """The updates as one, or None when one of them is refused by the bounded reader
+        (pycrdt's merge decodes them as applying would) or cannot be merged."""
+        try:
+            for update in updates:
+                read_update(update, max_string=MAX_VALUE_BYTES)
+            return merge_updates(*updates)
+        except UpdateRejected:
+            return None
+        except BaseException as error:  # a Rust panic is a BaseException (see decode_stored)
+            if isinstance(error, ValueError | RuntimeError) or \
+                    type(error).__name__ == "PanicException":
+                return None
+            raise
+
+    def _handle_message(self, peer: Peer, message: yp.Message) -> None:
         if message.type is yp.MessageType.SYNC:
             if message.sync_type is yp.SyncType.STEP1:
                 try:
@@ -339,60 +435,79 @@ class Room(DocWhenNeeded):
         # AUTH from a client carries nothing the server acts on.
 
     def _receive_update(self, peer: Peer, update: bytes) -> None:
+        if not self._takes_updates(peer) or update == yp.EMPTY_UPDATE:
+            return
+        checked = self._precheck(peer, update)
+        refusal = checked if isinstance(checked, _Refusal) else \
+            self._apply_update(peer, update, checked)
+        if refusal is not None:
+            self._refuse(peer, refusal)
+
+    def _takes_updates(self, peer: Peer) -> bool:
         if not peer.role.can_write or self.finalized or self.read_only:
             log.debug("board %s: dropped an update from a read-only peer", self.board_id)
+            return False
+        return True
+
+    def _refuse(self, peer: Peer, refusal: _Refusal) -> None:
+        if refusal.code is None:
+            # Sent ahead of the client's sync answer, which will carry it (client_ids).
+            log.debug("board %s: dropped an update sent ahead of its sync answer (%s)",
+                      self.board_id, refusal.reason)
+            count_rejected("ahead_of_sync_answer")
             return
-        if update == yp.EMPTY_UPDATE:
-            return
+        self._reject(peer, refusal.code, refusal.reason)
+
+    def _precheck(self, peer: Peer, update: bytes) -> _Checked | _Refusal:
+        """What the room checks before the update reaches the document (nothing changes):
+        what it writes and refers to, or why it is refused."""
         try:
             summary = read_update(update, max_string=MAX_VALUE_BYTES)
             claim = self.client_ids.check(summary, peer.link)
         except UpdateRejected as error:
-            self._reject(peer, error.code, f"update refused: {error}")
-            return
+            return _Refusal(error.code, f"update refused: {error}")
         except Refused as refused:
             if isinstance(refused, MissingParts) and not peer.answered:
-                # Sent ahead of the client's sync answer, which will carry it (client_ids).
-                log.debug("board %s: dropped an update sent ahead of its sync answer (%s)",
-                          self.board_id, refused.reason)
-                count_rejected("ahead_of_sync_answer")
-                return
-            self._reject(peer, refused.code, f"update refused: {refused.reason}")
-            return
+                return _Refusal(None, f"update refused: {refused.reason}")
+            return _Refusal(refused.code, f"update refused: {refused.reason}")
         outside = summary.roots - BOARD_ROOTS
         if outside:
             # The guard watches the board's own roots only: anything else would pass unseen.
-            self._reject(peer, CloseCode.POLICY,
-                         f"update refused: it writes {min(outside)!r}, outside the board")
-            return
+            return _Refusal(CloseCode.POLICY,
+                            f"update refused: it writes {min(outside)!r}, outside the board")
         if summary.splits and self._splits_a_character(summary):
             # yrs splits a string item there anyway, into halves whose lengths no longer match
             # their clocks: the board's own encoding would then say something else than the
             # clients hold (found by the WebSocket fuzzer: "an item of length 0" on reload).
-            self._reject(peer, CloseCode.PROTOCOL_ERROR,
-                         "update refused: it splits a character in two")
-            return
+            return _Refusal(CloseCode.PROTOCOL_ERROR,
+                            "update refused: it splits a character in two")
         fresh = DocIndex.fresh(summary, self.client_ids.clocks)
         if summary.parents and not self._parents_are_types(summary, fresh):
             # yrs takes any item as a parent, and then reads past what it holds (a panic, or a
             # segfault building observer events) or stores what it cannot load again.
-            self._reject(peer, CloseCode.PROTOCOL_ERROR,
-                         "update refused: it places content inside something not a shared type")
-            return
+            return _Refusal(CloseCode.PROTOCOL_ERROR, "update refused: it places content "
+                            "inside something not a shared type")
         problem = self._over_board_limits(summary, len(update))
         if problem:
-            self._reject(peer, CloseCode.TOO_BIG, f"update refused: {problem}")
-            return
+            return _Refusal(CloseCode.TOO_BIG, f"update refused: {problem}")
+        return _Checked(summary, claim, fresh)
+
+    def _apply_update(
+        self, peer: Peer, update: bytes, checked: _Checked, *, parts: list[bytes] | None = None
+    ) -> _Refusal | None:
+        """Apply a checked update through the guard, then store it and send it on; or, when
+        applying or checking it failed, reload the document from the store and say why the
+        update is refused (it left no trace). ``parts``: the client's updates it merges (see
+        handle_frames), each stored as its own row; merged ones the guard would undo are not
+        applied either, but handed back (None code) to go in one at a time."""
+        summary, claim, fresh = checked
+        count = len(parts) if parts else 1
         facilitator = peer.role is Role.FACILITATOR
         reversal = None
         self.attribution.begin(peer.speaker)
         try:
             try:
                 reversal, reason = self.guard.apply(update, facilitator=facilitator)
-                if reason:
-                    count_rejected("guard")
-                    log.info("board %s: reverted a %s's update: %s", self.board_id,
-                             peer.role.value, reason)
             finally:
                 correction = self.attribution.finish()
         except BaseException as error:
@@ -402,8 +517,17 @@ class Room(DocWhenNeeded):
             self._restore()
             log.warning("board %s: an update could not be applied or checked (%s); "
                         "document reloaded from the store", self.board_id, type(error).__name__)
-            self._reject(peer, CloseCode.PROTOCOL_ERROR, "update rejected")
-            return
+            return _Refusal(CloseCode.PROTOCOL_ERROR, "update rejected")
+        if reason:
+            if count > 1:
+                # Merged updates of which one may not be kept: each goes in on its own (after
+                # this reload, which drops the merged one), so the others are not undone too.
+                peer.merges = False
+                self._restore()
+                return _Refusal(None, f"update refused: {reason}")
+            count_rejected("guard")
+            log.info("board %s: reverted a %s's update: %s", self.board_id, peer.role.value,
+                     reason)
         state = None
         if summary.may_wait:
             # Only an update that refers forward inside itself can be held back now (the
@@ -414,9 +538,8 @@ class Room(DocWhenNeeded):
                 # pycrdt holds part of it back, waiting for parts that are not there: never
                 # kept, see ClientIds. Fail closed.
                 self._restore()
-                self._reject(peer, CloseCode.PROTOCOL_ERROR,
-                             "update refused: it builds on parts that are not there")
-                return
+                return _Refusal(CloseCode.PROTOCOL_ERROR,
+                                "update refused: it builds on parts that are not there")
         self.client_ids.applied(claim, peer.link, summary, state)
         self.index.add(fresh)
         sender = peer.sender()
@@ -428,20 +551,23 @@ class Room(DocWhenNeeded):
             stamp = transact(self.doc, correction)
             self._server_wrote(stamp)
             update = merge_updates(update, stamp)
-        if not self._store_and_send(update, skip=peer, by=sender):
-            return
+            if parts:
+                parts = [*parts[:-1], merge_updates(parts[-1], stamp)]
+        if not self._store_and_send(update, skip=peer, by=sender, rows=parts):
+            return None
         if stamp is not None:
             peer.push(yp.sync_update(stamp))
         step = map_value(self.meta, "step")
         # (The facilitator's client may have set any number, NaN and infinity included.)
         counted = isinstance(step, int | float) and math.isfinite(step)
         key = (activity_key(peer.speaker), int(step) if counted else 0)
-        self.activity[key] = self.activity.get(key, 0) + 1
+        self.activity[key] = self.activity.get(key, 0) + count
         if reversal is not None:
             self._server_update(reversal)
             if correction is not None:
                 # The stamp of what the guard let through, after the reversal.
                 self.server_change(correction, by=sender)
+        return None
 
     def _splits_a_character(self, summary: UpdateSummary) -> bool:
         """Whether the update places or deletes something between the two UTF-16 halves of
@@ -489,20 +615,23 @@ class Room(DocWhenNeeded):
         self.client_ids.reset(self.doc.get_state(), self.doc.client_id)
 
     def _store_and_send(
-        self, update: bytes, skip: Peer | None, by: Sender | str = "server", note: str = ""
+        self, update: bytes, skip: Peer | None, by: Sender | str = "server", note: str = "",
+        rows: list[bytes] | None = None,
     ) -> bool:
         """Append an update to the store (with its sender, for the history), then queue it to
-        every peer but ``skip``.
+        every peer but ``skip``. ``rows``: the updates to store in its place, when it is their
+        merge (each update a client sent is a moment of the board's history).
 
         False when the store refused it because another node finalized the board.
         """
         try:
-            self.last_update_id = self.store.append_update(self.board_id, update, by, note)
+            for row in rows or [update]:
+                self.last_update_id = self.store.append_update(self.board_id, row, by, note)
+                self.pending_updates += 1
+                self.stored_bytes += len(row)
         except BoardFrozen:
             self.frozen_elsewhere()
             return False
-        self.pending_updates += 1
-        self.stored_bytes += len(update)
         if self.publish is not None:
             self.publish(self.board_id, "u", update)
         message = yp.sync_update(update)

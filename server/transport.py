@@ -40,6 +40,12 @@ class Transport(Protocol):
         """The next binary frame; raises TransportClosed or FrameRejected."""
         ...
 
+    def receive_ready(self) -> bytes | None:
+        """The next binary frame when it has arrived already and is one :meth:`receive` would
+        return as it is; None otherwise (then :meth:`receive` takes it). Lets the room handle
+        the frames that arrived together at once."""
+        ...
+
     async def send(self, data: bytes) -> None: ...
 
     def send_now(self, data: bytes) -> bool:

@@ -51,6 +51,14 @@ class StarletteTransport:
             raise FrameRejected(CloseCode.TOO_BIG, f"frame larger than {self.max_bytes} bytes")
         return data
 
+    def receive_ready(self) -> bytes | None:
+        """The next binary frame if it arrived already (under the board's own WebSocket
+        protocol: see ws_protocol), else None."""
+        if self.direct is None:
+            return None
+        take = getattr(self.direct.protocol, "take_ready_bytes", None)
+        return take(self.max_bytes) if take is not None else None
+
     async def send(self, data: bytes) -> None:
         if self.direct is not None:
             self.direct.flush()  # what this turn collected goes first

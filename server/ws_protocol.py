@@ -33,7 +33,8 @@ __all__ = ["BoardWebSocketProtocol", "MessageQueue", "Flag"]
 
 class MessageQueue:
     """What uvicorn uses of ``asyncio.Queue`` (``put_nowait``, ``get``, ``empty``, ``qsize``)
-    for its one reader, the app's ``receive``."""
+    for its one reader, the app's ``receive``, and a look at what is already here (the room
+    takes messages that arrived together at once: see ``take_ready_bytes``)."""
 
     __slots__ = ("_items", "_waiter")
 
@@ -58,6 +59,13 @@ class MessageQueue:
 
     def empty(self) -> bool:
         return not self._items
+
+    def first(self) -> Any:
+        """The message ``get`` would return next without waiting, or None."""
+        return self._items[0] if self._items else None
+
+    def get_nowait(self) -> Any:
+        return self._items.pop(0)
 
     def qsize(self) -> int:
         return len(self._items)
@@ -120,6 +128,22 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
         self.request.headers.clear()
         self.request = self.response = None  # type: ignore[assignment]
         super().start_keepalive()
+
+    def take_ready_bytes(self, max_bytes: int) -> bytes | None:
+        """The next binary message of at most ``max_bytes`` when it is already here, taken as
+        the app's ``receive`` would take it; None when the next one is anything else or has
+        not arrived (the app's ``receive`` then takes it, and says what is wrong with it)."""
+        message = self.queue.first()
+        if message is None or message["type"] != "websocket.receive":
+            return None
+        data = message.get("bytes")
+        if data is None or len(data) > max_bytes:
+            return None
+        self.queue.get_nowait()
+        if self.read_paused and self.queue.empty():
+            self.read_paused = False
+            self.transport.resume_reading()
+        return data
 
     def send_receive_event_to_app(self) -> None:
         paused = self.read_paused

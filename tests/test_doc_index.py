@@ -23,6 +23,7 @@ import pytest
 from conftest import app_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from memory_transport import MemoryTransport
 from pgutil import create_database, drop_database
 from pycrdt import Doc, Map, Text
 from wsfuzz.ycodec import (
@@ -41,34 +42,10 @@ from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.server import yprotocol as yp
 from partnerboard.server.boards import Boards
 from partnerboard.server.doc_index import DocIndex, IndexUnusable
-from partnerboard.server.room import Room, TransportClosed
+from partnerboard.server.room import Room
 from partnerboard.server.settings import Settings
 from partnerboard.server.store import Store, open_store
 from partnerboard.server.tokens import Role
-
-
-class MemoryTransport:
-    """One end of an in-memory connection: frames in through ``incoming``, out into ``sent``."""
-
-    def __init__(self) -> None:
-        self.incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.closed: tuple[int, str] | None = None
-
-    async def receive(self) -> bytes:
-        frame = await self.incoming.get()
-        if frame is None:
-            raise TransportClosed()
-        return frame
-
-    async def send(self, data: bytes) -> None:
-        pass
-
-    def send_now(self, data: bytes) -> bool:
-        return True
-
-    async def close(self, code: int, reason: str = "") -> None:
-        self.closed = (code, reason)
-        self.incoming.put_nowait(None)
 
 
 def serve(room: Room, link: str, *updates: bytes) -> tuple[int, str] | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import app_settings
+from memory_transport import MemoryTransport
 from pycrdt import Doc, Map, Text
 from wsfuzz.ycodec import (
     ANY,
@@ -32,37 +33,11 @@ from partnerboard.server import yprotocol as yp
 from partnerboard.server.boards import Boards
 from partnerboard.server.doc_index import DocIndex
 from partnerboard.server.guard import UpdateGuard
-from partnerboard.server.room import Room, TransportClosed, load_document
+from partnerboard.server.room import Room, load_document
 from partnerboard.server.store import Store, open_store
 from partnerboard.server.tokens import Role
 from partnerboard.server.yprotocol import var_uint
 from partnerboard.server.yupdate import UpdateRejected
-
-
-class MemoryTransport:
-    """One end of an in-memory connection: frames in through ``incoming``, out into ``sent``."""
-
-    def __init__(self) -> None:
-        self.incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.sent: list[bytes] = []
-        self.closed: tuple[int, str] | None = None
-
-    async def receive(self) -> bytes:
-        frame = await self.incoming.get()
-        if frame is None:
-            raise TransportClosed()
-        return frame
-
-    async def send(self, data: bytes) -> None:
-        self.sent.append(data)
-
-    def send_now(self, data: bytes) -> bool:
-        self.sent.append(data)
-        return True
-
-    async def close(self, code: int, reason: str = "") -> None:
-        self.closed = (code, reason)
-        self.incoming.put_nowait(None)
 
 
 @pytest.fixture

@@ -37,6 +37,9 @@ class SlowSocket:
     async def receive(self) -> bytes:  # pragma: no cover - not used here
         raise TransportClosed()
 
+    def receive_ready(self) -> bytes | None:  # pragma: no cover - not used here
+        return None
+
     async def close(self, code: int, reason: str = "") -> None:
         self.closed = (code, reason)
 

@@ -62,6 +62,9 @@ class NullTransport:
     async def receive(self) -> bytes:
         raise NotImplementedError
 
+    def receive_ready(self) -> bytes | None:
+        return None
+
     async def close(self, code: int, reason: str = "") -> None:
         pass
 

@@ -1,0 +1,179 @@
+"""Updates of one connection that arrive together are applied as one (Room.handle_frames).
+
+Merging must never change a verdict: what one update at a time would keep is kept, what it
+would refuse or undo is refused or undone, and nothing of a refused update stays. The room
+tests put several frames in before the room reads (an in-memory connection hands them over
+together, as a socket does); the server test writes them in one TCP write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import app_settings
+from memory_transport import MemoryTransport
+from pycrdt import Doc, Map, Text
+from test_metrics import scrape
+from yclient import connected, wait_for
+from yupdates import deep_any_update
+
+from partnerboard.canvases.partnership_map.spec import SPEC
+from partnerboard.server import yprotocol as yp
+from partnerboard.server.boards import Boards
+from partnerboard.server.room import Room, load_document
+from partnerboard.server.store import Store, open_store
+from partnerboard.server.tokens import Role
+from partnerboard.server.yupdate import MAX_DEPTH
+
+
+@pytest.fixture
+def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
+    opened = open_store(app_settings(tmp_path, database_url))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _room(store: Store) -> Room:
+    board = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
+    return Room(board.id, store, spec=SPEC)
+
+
+def _note(key: str, **extra: object) -> Map:
+    return Map({"kind": "note", "x": 10, "y": 10, "w": 160, "h": 100, "text": Text(key),
+                "author": "A", "org": "Gemeente", "color": "#fff", "created": 1.0, **extra})
+
+
+class Writer:
+    """A participant's document: each change becomes one update frame, sent later."""
+
+    def __init__(self, room: Room) -> None:
+        self.doc = Doc()
+        self.doc.apply_update(room.doc.get_update())
+        self.elements = self.doc.get("elements", type=Map)
+        self.frames: list[bytes] = []
+        self.doc.observe(lambda event: self.frames.append(yp.sync_update(event.update)))
+
+    def add(self, key: str, **extra: object) -> None:
+        self.elements[key] = _note(key, **extra)
+
+
+def _send_together(room: Room, frames: list[bytes],
+                   watcher: MemoryTransport | None = None) -> tuple[int, str] | None:
+    """One participant connection that answers the sync, then sends ``frames`` so that the
+    room reads them together; how the connection was closed (None: it was not). ``watcher``,
+    when given, is an observer connected meanwhile."""
+
+    async def scenario() -> tuple[int, str] | None:
+        watching = None
+        if watcher is not None:
+            watching = asyncio.create_task(room.serve(watcher, Role.OBSERVER, "o"))
+            await asyncio.sleep(0)
+        transport = MemoryTransport()
+        for frame in [yp.sync_step2(yp.EMPTY_UPDATE), *frames, None]:
+            transport.incoming.put_nowait(frame)
+        await asyncio.wait_for(room.serve(transport, Role.PARTICIPANT, "p"), 5)
+        if watching is not None:
+            watcher.incoming.put_nowait(None)
+            await asyncio.wait_for(watching, 5)
+        return transport.closed
+
+    return asyncio.run(scenario())
+
+
+def _stored_keys(store: Store, room: Room) -> set[str]:
+    return set(load_document(store, room.board_id)[0].get("elements", type=Map).keys())
+
+
+def test_updates_that_arrive_together_go_out_as_one_and_stay_each_a_moment(
+        store: Store) -> None:
+    room = _room(store)
+    writer = Writer(room)
+    for index in range(6):
+        writer.add(f"n{index}")
+    rows_before = store.update_count(room.board_id)
+    watcher = MemoryTransport()
+    assert _send_together(room, writer.frames, watcher) is None
+    assert _stored_keys(store, room) >= {f"n{index}" for index in range(6)}
+    # One frame to the others for the six notes; six rows, one moment of history each.
+    updates = [yp.parse_message(frame) for frame in watcher.sent]
+    updates = [m for m in updates if m.sync_type is yp.SyncType.UPDATE]
+    assert len(updates) == 1
+    watcher_doc = Doc()
+    watcher_doc.apply_update(updates[0].payload)
+    assert set(watcher_doc.get("elements", type=Map).keys()) == {f"n{i}" for i in range(6)}
+    assert store.update_count(room.board_id) - rows_before == 6
+
+
+def test_one_update_the_guard_undoes_does_not_take_the_others_with_it(store: Store) -> None:
+    """One at a time, the guard undoes only the note marked agreed (the facilitator's mark):
+    merged, the same holds, and the connection stays open as it would."""
+    room = _room(store)
+    writer = Writer(room)
+    writer.add("before")
+    writer.add("agreed", status="agreed")
+    writer.add("after")
+    assert _send_together(room, writer.frames) is None
+    keys = set(room.doc.get("elements", type=Map).keys())
+    assert {"before", "after"} <= keys and "agreed" not in keys
+    assert _stored_keys(store, room) == keys
+
+
+def test_a_malformed_update_keeps_those_before_it_and_closes(store: Store) -> None:
+    room = _room(store)
+    writer = Writer(room)
+    writer.add("before")
+    frames = [*writer.frames, yp.sync_update(deep_any_update(MAX_DEPTH + 1))]
+    writer.frames.clear()
+    writer.add("after")
+    closed = _send_together(room, [*frames, *writer.frames])
+    assert closed is not None and closed[0] == 1002
+    keys = _stored_keys(store, room)
+    assert "before" in keys and "after" not in keys and "deep" not in keys
+
+
+def test_an_update_on_parts_never_sent_keeps_those_before_it_and_closes(store: Store) -> None:
+    room = _room(store)
+    writer = Writer(room)
+    writer.add("before")
+    first = list(writer.frames)
+    writer.frames.clear()
+    writer.add("skipped")  # never sent
+    writer.frames.clear()
+    writer.elements["skipped"]["x"] = 99  # builds on the note the room never got
+    closed = _send_together(room, [*first, *writer.frames])
+    assert closed is not None and closed[0] == 1002
+    assert "before" in _stored_keys(store, room)
+    assert "skipped" not in room.doc.get("elements", type=Map)
+
+
+def test_a_burst_in_one_write_reaches_everyone_merged(server) -> None:
+    """Through the real server: frames written in one TCP write are read together."""
+    board = server.create_board()
+    before = scrape(server.url)
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "participant")) as writer, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            source = Doc()
+            source.apply_update(writer.doc.get_update())
+            elements = source.get("elements", type=Map)
+            frames: list[bytes] = []
+            source.observe(lambda event: frames.append(yp.sync_update(event.update)))
+            for index in range(8):
+                elements[f"burst{index}"] = _note(f"burst{index}")
+            for frame in frames:
+                writer.ws.protocol.send_binary(frame)
+            writer.ws.transport.write(b"".join(writer.ws.protocol.data_to_send()))
+            await wait_for(lambda: {f"burst{index}" for index in range(8)}
+                           <= set(watcher.elements.keys()), what="the burst")
+
+    asyncio.run(scenario())
+    after = scrape(server.url)
+    merged = after["partnerboard_merged_updates_total"] - before.get(
+        "partnerboard_merged_updates_total", 0)
+    assert merged >= 2
