@@ -382,6 +382,8 @@ class Room(DocWhenNeeded):
         """Apply consecutive updates of one peer as one (see handle_frames). When the merged
         update is refused (it left no trace), they go in one at a time, so those before the
         refused one are kept as they would have been."""
+        if peer.closing:  # refused something before these: they are not taken
+            return
         if len(updates) > 1 and peer.merges and self._takes_updates(peer):
             merged = self._merged(updates)
             checked = self._precheck(peer, merged) if merged is not None else None

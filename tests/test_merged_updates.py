@@ -177,3 +177,20 @@ def test_a_burst_in_one_write_reaches_everyone_merged(server) -> None:
     merged = after["partnerboard_merged_updates_total"] - before.get(
         "partnerboard_merged_updates_total", 0)
     assert merged >= 2
+
+
+def test_nothing_after_a_refused_message_is_taken(store: Store) -> None:
+    """A presence state that closes the connection ends what arrived with it: the updates
+    after it are not applied, those before it are."""
+    room = _room(store)
+    writer = Writer(room)
+    writer.add("before")
+    first = list(writer.frames)
+    writer.frames.clear()
+    writer.add("after-1")
+    writer.add("after-2")
+    garbage_presence = bytes([yp.MessageType.AWARENESS]) + yp.var_bytes(b"\xff\xff\xff")
+    closed = _send_together(room, [*first, garbage_presence, *writer.frames])
+    assert closed is not None
+    keys = set(room.doc.get("elements", type=Map).keys())
+    assert "before" in keys and not keys & {"after-1", "after-2"}
