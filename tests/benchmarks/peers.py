@@ -133,6 +133,9 @@ class PartnerboardServer(Server):
             "--data-dir", str(data), "--log-level", "warning", "--room-idle-seconds", "1",
             # The memory measurement creates 101 boards from one address in seconds.
             "--create-per-minute", "0",
+            # The sustained search adds tens of thousands of notes to one board (the peers
+            # have no such limits); the limits are not what is measured.
+            "--max-board-elements", "10000000", "--max-board-bytes", str(1 << 40),
         ], {}
 
     def board(self) -> str:
