@@ -9,16 +9,29 @@ import { editorsLabel, geometry, NOTE_COLORS, orgLabel, str, textOf, zoneOf } fr
 const HEX = /^#[0-9a-f]{3,8}$/i
 /** How tall (board px) a note may grow with its text before the text scrolls. */
 export const GROW_LIMIT = 320
+/** A note's left border and horizontal padding (board.css .note). */
+const NOTE_INSET = 6 + 10 + 10
 
 /**
- * Position with left/top, not a transform: with 2,000 notes on screen every transform (and
- * every clip) is a separate paint chunk Chromium re-layerizes on each frame of a pan.
+ * Position with left/top (for kinds of canvas plugins, whose nodes may carry a transform of
+ * their own). Notes are placed with placeNote.
  */
 export function place (node, x, y, w, h) {
   node.style.left = `${x}px`
   node.style.top = `${y}px`
   node.style.width = `${w}px`
   node.style.height = `${h}px`
+}
+
+/**
+ * Notes are positioned with a translation: moving one then costs Chromium no layout at all
+ * (with left/top, each frame in which others moved notes laid out the board's layer of 2,000
+ * notes again: 2.5 ms of 7 on the main thread). Panning is native scrolling, so the
+ * translation adds nothing to a pan.
+ */
+function placeNote (node, x, y, w) {
+  node.style.transform = `translate(${x}px, ${y}px)`
+  node.style.width = `${w}px`
 }
 
 /**
@@ -33,6 +46,50 @@ const capped = new ResizeObserver(entries => {
     else target.classList.toggle('scrolls', borderBoxSize[0].blockSize >= target.maxHeight - 0.5)
   }
 })
+
+/**
+ * The organisation line, shortened with an ellipsis to fit `width` (CSS px). Done here rather
+ * than with text-overflow, which needs a clip: one clip per note is a paint chunk per note,
+ * and with 2,000 notes Chromium re-converts every chunk of the board in each frame that moves
+ * a note. Widths come from a canvas with the line's font, cached per text.
+ */
+const ORG_FONT_PX = 11 // .note-org in board.css
+const fitted = new Map() // `${width} ${text}` -> the line shown
+let measurer = null
+
+function textWidth (text) {
+  if (!measurer) {
+    measurer = document.createElement('canvas').getContext('2d')
+    measurer.font = `${ORG_FONT_PX}px ${getComputedStyle(document.body).fontFamily}`
+  }
+  return measurer.measureText(text).width
+}
+
+export function fitLine (text, width) {
+  if (!text) return text
+  const key = `${width} ${text}`
+  let line = fitted.get(key)
+  if (line === undefined) {
+    // A pixel to spare: canvas and layout may round a glyph differently.
+    const room = width - 1
+    line = text
+    if (textWidth(text) > room) {
+      const chars = Array.from(text) // never half a surrogate pair
+      const cut = n => `${chars.slice(0, n).join('').trimEnd()}…`
+      let low = 0
+      let high = chars.length - 1
+      while (low < high) { // the longest prefix that fits with the ellipsis
+        const mid = (low + high + 1) >> 1
+        if (textWidth(cut(mid)) <= room) low = mid
+        else high = mid - 1
+      }
+      line = low ? cut(low) : ''
+    }
+    if (fitted.size >= 5000) fitted.clear()
+    fitted.set(key, line)
+  }
+  return line
+}
 
 export function safeColor (value, fallback = NOTE_COLORS[0][1]) {
   return typeof value === 'string' && HEX.test(value) ? value : fallback
@@ -69,9 +126,8 @@ export const noteKind = {
 
   update (app, node, id, ymap) {
     const { x, y, w, h: height } = geometry(ymap)
-    place(node, x, y, w, height)
+    placeNote(node, x, y, w)
     // At least the stored size, taller while the text needs it, up to a limit (then it scrolls).
-    node.style.height = ''
     node.style.minHeight = `${height}px`
     node.maxHeight = Math.max(height, GROW_LIMIT)
     node.style.maxHeight = `${node.maxHeight}px`
@@ -82,7 +138,8 @@ export const noteKind = {
     node.style.setProperty('--org', app.colorOf(str(ymap, 'org')))
     const parts = node.parts
     if (app.editor.editingId !== id) setText(parts.text, textOf(ymap))
-    setText(parts.org, [org, author, edited].filter(Boolean).join(' · '))
+    // The line's room: the note's width less its left border and padding (board.css .note).
+    setText(parts.org, fitLine([org, author, edited].filter(Boolean).join(' · '), w - NOTE_INSET))
     node.setAttribute('aria-label', `${t('note_by', { author: author || '?' })}${org ? ` (${org})` : ''}${edited ? `, ${edited}` : ''}: ${textOf(ymap)}`)
     const withFields = showsFields(app, ymap)
     node.classList.toggle('with-fields', withFields)
