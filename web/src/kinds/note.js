@@ -7,6 +7,8 @@ import { t } from '../i18n.js'
 import { editorsLabel, geometry, NOTE_COLORS, orgLabel, str, textOf, zoneOf } from '../model.js'
 
 const HEX = /^#[0-9a-f]{3,8}$/i
+/** Spaces that white-space: pre-line would not keep: runs, tabs, and a line's leading space. */
+const SPACED = /[ \t]{2}|\t|(^|\n) /
 /** How tall (board px) a note may grow with its text before the text scrolls. */
 export const GROW_LIMIT = 320
 /** A note's left border and horizontal padding (board.css .note). */
@@ -154,7 +156,11 @@ export const noteKind = {
     const edited = editorsLabel(ymap, t)
     node.style.setProperty('--org', app.colorOf(str(ymap, 'org')))
     const parts = node.parts
-    if (app.editor.editingId !== id) setText(parts.text, textOf(ymap))
+    const text = textOf(ymap)
+    if (app.editor.editingId !== id) setText(parts.text, text)
+    // Zoomed out, text without runs of spaces is laid out with them collapsed (board.css):
+    // the same lines, with fewer painting operations.
+    node.classList.toggle('spaced', SPACED.test(text))
     // The line's room: the note's width less its left border and padding (board.css .note).
     // Shortened, the whole line is its tooltip (the note's aria-label has it all too).
     const line = [org, author, edited].filter(Boolean).join(' · ')
@@ -162,7 +168,7 @@ export const noteKind = {
     setText(parts.org, shown)
     if (shown !== line) parts.org.title = line
     else if (parts.org.title) parts.org.removeAttribute('title')
-    node.setAttribute('aria-label', `${t('note_by', { author: author || '?' })}${org ? ` (${org})` : ''}${edited ? `, ${edited}` : ''}: ${textOf(ymap)}`)
+    node.setAttribute('aria-label', `${t('note_by', { author: author || '?' })}${org ? ` (${org})` : ''}${edited ? `, ${edited}` : ''}: ${text}`)
     const withFields = showsFields(app, ymap)
     node.classList.toggle('with-fields', withFields)
     if (withFields) {
