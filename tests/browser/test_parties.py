@@ -63,7 +63,8 @@ def test_two_parties_and_a_guest_write_vote_and_sign(open_board, board, server):
     text_right, note_right = line.evaluate("""line => {
         const range = document.createRange()
         range.selectNodeContents(line)
-        return [range.getBoundingClientRect().right, line.closest('.note').getBoundingClientRect().right]
+        const note = line.closest('.note')
+        return [range.getBoundingClientRect().right, note.getBoundingClientRect().right]
     }""")
     assert text_right <= note_right, (text_right, note_right)
     expect(edited).to_have_attribute("aria-label", re.compile(r"edited by Ayla \(Zorg\)"))

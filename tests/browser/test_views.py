@@ -70,7 +70,8 @@ def test_keyboard_only_create_select_move_connect_and_delete(open_board, board):
     page.keyboard.press("Shift+ArrowDown")
     for note, top in zip((first, second), before, strict=True):
         note.element_handle().wait_for_element_state("stable")
-        page.wait_for_function(f"([n, top]) => ({board_y})(n) > top", arg=[note.element_handle(), top])
+        page.wait_for_function(f"([n, top]) => ({board_y})(n) > top",
+                               arg=[note.element_handle(), top])
 
     page.keyboard.press("a")  # connect the two selected notes with an arrow
     expect(page.locator("g.arrow")).to_have_count(1)
