@@ -74,6 +74,9 @@ class Board extends Emitter {
     // connecting, syncing the whole board, and connecting again with the seat.
     const seatFirst = !seat && this.role !== 'observer' && rememberedIdentity(this) !== null
     this.connection = new Connection({ boardId: this.boardId, token, seat: seat && seat.id, doc: this.doc, connect: !seatFirst })
+    // Asked for now, while the page is built; join() takes the answer.
+    this._seatRequest = seatFirst ? takeSeat(this, rememberedIdentity(this)) : null
+    if (this._seatRequest) this._seatRequest.catch(() => {}) // join() handles a failure
     this.undo = new Y.UndoManager(this.roots.elements, { trackedOrigins: new Set([LOCAL]), captureTimeout: 500 })
   }
 
@@ -182,8 +185,10 @@ class Board extends Emitter {
 
   async join ({ force = false } = {}) {
     this.identity = await askIdentity(this, { force })
+    const asked = force ? null : this._seatRequest
+    this._seatRequest = null
     try {
-      this.seat = await takeSeat(this, this.identity)
+      this.seat = await (asked || takeSeat(this, this.identity))
     } catch (_error) {
       this.seat = null // voting says so when it needs a seat
     }
