@@ -55,8 +55,19 @@ def test_two_parties_and_a_guest_write_vote_and_sign(open_board, board, server):
     ayla.keyboard.press("End")
     ayla.keyboard.type(" for children")
     ayla.keyboard.press("Escape")
-    edited = fac.locator(".note", has_text="Safe streets for children").locator(".note-org")
-    expect(edited).to_have_text("Gemeente · Bram · edited by Ayla (Zorg)")
+    edited = fac.locator(".note", has_text="Safe streets for children")
+    # Too long for the note: shortened with an ellipsis inside it, the whole line its tooltip.
+    line = edited.locator(".note-org")
+    expect(line).to_have_attribute("title", "Gemeente · Bram · edited by Ayla (Zorg)")
+    expect(line).to_have_text(re.compile(r"^Gemeente · Bram · .*…$"))
+    text_right, note_right = line.evaluate("""line => {
+        const range = document.createRange()
+        range.selectNodeContents(line)
+        const note = line.closest('.note')
+        return [range.getBoundingClientRect().right, note.getBoundingClientRect().right]
+    }""")
+    assert text_right <= note_right, (text_right, note_right)
+    expect(edited).to_have_attribute("aria-label", re.compile(r"edited by Ayla \(Zorg\)"))
 
     # Presence noise: the observer moves its cursor about; it never counts as edits.
     fit(olga)

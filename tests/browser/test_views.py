@@ -54,8 +54,10 @@ def test_keyboard_only_create_select_move_connect_and_delete(open_board, board):
     page = open_board(board)
     first = add_note(page, "First")
     second = add_note(page, "Second")
-    # Board positions (offsetTop), not viewport boxes: focusing a note may scroll the view.
-    before = [first.evaluate("n => n.offsetTop"), second.evaluate("n => n.offsetTop")]
+    # Board positions (a note's translation), not viewport boxes: focusing a note may scroll
+    # the view.
+    board_y = "n => new DOMMatrixReadOnly(getComputedStyle(n).transform).m42"
+    before = [first.evaluate(board_y), second.evaluate(board_y)]
 
     # Select both (Tab to a note, Space adds it), then move them together with the arrow keys.
     page.keyboard.press("Escape")
@@ -68,7 +70,8 @@ def test_keyboard_only_create_select_move_connect_and_delete(open_board, board):
     page.keyboard.press("Shift+ArrowDown")
     for note, top in zip((first, second), before, strict=True):
         note.element_handle().wait_for_element_state("stable")
-        page.wait_for_function("([n, top]) => n.offsetTop > top", arg=[note.element_handle(), top])
+        page.wait_for_function(f"([n, top]) => ({board_y})(n) > top",
+                               arg=[note.element_handle(), top])
 
     page.keyboard.press("a")  # connect the two selected notes with an arrow
     expect(page.locator("g.arrow")).to_have_count(1)

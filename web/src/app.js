@@ -10,7 +10,7 @@ import { Editor } from './editor.js'
 import { Emitter } from './events.js'
 import { installFacilitation } from './facilitation/index.js'
 import { getLanguage, LANGUAGES, onLanguage, setLanguage, t } from './i18n.js'
-import { askIdentity, storedSeat, takeSeat } from './join.js'
+import { askIdentity, rememberedIdentity, storedSeat, takeSeat } from './join.js'
 import { installKeyboard } from './keyboard.js'
 import { installComments } from './comments.js'
 import { LOCAL, NOTE_COLORS, orgColor, partnerNames, roots } from './model.js'
@@ -69,7 +69,14 @@ class Board extends Emitter {
     this.roots.partners.observeDeep(() => { this._colors.clear(); this.renderer && this.renderer.refreshAll() })
     this.seat = null
     const seat = storedSeat(this)
-    this.connection = new Connection({ boardId: this.boardId, token, seat: seat && seat.id, doc: this.doc })
+    // Someone who joined this board before, but holds no seat for this link here: the seat is
+    // asked for first (join), so the connection presents it from the start instead of
+    // connecting, syncing the whole board, and connecting again with the seat.
+    const seatFirst = !seat && this.role !== 'observer' && rememberedIdentity(this) !== null
+    this.connection = new Connection({ boardId: this.boardId, token, seat: seat && seat.id, doc: this.doc, connect: !seatFirst })
+    // Asked for now, while the page is built; join() takes the answer.
+    this._seatRequest = seatFirst ? takeSeat(this, rememberedIdentity(this)) : null
+    if (this._seatRequest) this._seatRequest.catch(() => {}) // join() handles a failure
     this.undo = new Y.UndoManager(this.roots.elements, { trackedOrigins: new Set([LOCAL]), captureTimeout: 500 })
   }
 
@@ -178,12 +185,15 @@ class Board extends Emitter {
 
   async join ({ force = false } = {}) {
     this.identity = await askIdentity(this, { force })
+    const asked = force ? null : this._seatRequest
+    this._seatRequest = null
     try {
-      this.seat = await takeSeat(this, this.identity)
+      this.seat = await (asked || takeSeat(this, this.identity))
     } catch (_error) {
       this.seat = null // voting says so when it needs a seat
     }
     if (this.seat) this.connection.useSeat(this.seat.id)
+    this.connection.start()
     this.root.dataset.joined = 'true'
     this.presence.setUser({ ...this.identity, guest: Boolean(this.info.guest) })
     this.emit('seat', this.seat)

@@ -12,7 +12,8 @@ const POLICY_VIOLATION = 1008
 const SEAT_REMOVED = 'your seat was removed by the facilitator'
 
 export class Connection extends Emitter {
-  constructor ({ boardId, token, seat, doc }) {
+  /** connect: false waits for start() (the page first asks for a seat to present). */
+  constructor ({ boardId, token, seat, doc, connect = true }) {
     super()
     this.doc = doc
     this.status = 'connecting'
@@ -20,13 +21,15 @@ export class Connection extends Emitter {
     this.deniedBecause = ''
     this.unsynced = 0
     this.everSynced = false
+    this.waiting = !connect
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
     this.persistence = new IndexeddbPersistence(`partnerboard-${boardId}`, doc)
     this.provider = new WebsocketProvider(`${scheme}://${location.host}/ws`, boardId, doc, {
       // The seat tells the server whose edits arrive on this connection (see useSeat).
       params: seat ? { token, seat } : { token },
       // Tabs of one browser would otherwise sync among themselves even for an observer.
-      disableBc: true
+      disableBc: true,
+      connect
     })
     this.awareness = this.provider.awareness
 
@@ -59,7 +62,12 @@ export class Connection extends Emitter {
     })
     // Browsers know before the socket does that the network is gone; reconnect when it is back.
     this._offline = () => { this.provider.disconnect(); this._set('offline') }
-    this._online = () => { if (this.status !== 'denied') { this._set('reconnecting'); this.provider.connect() } }
+    this._online = () => {
+      if (this.status === 'denied') return
+      if (this.waiting) { this._set('connecting'); return } // start() connects
+      this._set('reconnecting')
+      this.provider.connect()
+    }
     window.addEventListener('offline', this._offline)
     window.addEventListener('online', this._online)
     if (navigator.onLine === false) this._offline()
@@ -73,6 +81,13 @@ export class Connection extends Emitter {
       this.provider.disconnect()
       if (this.status !== 'denied') this.provider.connect()
     }
+  }
+
+  /** Connect, if the connection was made waiting (connect: false) and has not connected since. */
+  start () {
+    if (!this.waiting) return
+    this.waiting = false
+    if (this.status !== 'offline' && this.status !== 'denied') this.provider.connect()
   }
 
   /** Resolves when the offline copy has been loaded into the document. */

@@ -28,11 +28,18 @@ function remember (boardId, identity) {
   } catch (_error) { /* private mode: ask again next time */ }
 }
 
+const withParty = (app, found) => found && app.info.party ? { ...found, org: app.info.party.name } : found
+
+/** The identity remembered for this board, or null. */
+export function rememberedIdentity (app) {
+  return withParty(app, read(boardKey(app.boardId)))
+}
+
 /** The remembered identity for this board, or the one the user enters in the dialog. */
 export function askIdentity (app, { force = false } = {}) {
   const party = app.info.party
-  const fixed = found => found && party ? { ...found, org: party.name } : found
-  const known = fixed(read(boardKey(app.boardId)))
+  const fixed = found => withParty(app, found)
+  const known = rememberedIdentity(app)
   if (known && !force) return Promise.resolve(known)
   const defaults = known || fixed(read(LAST)) || { name: '', org: party ? party.name : '' }
   return new Promise(resolve => {

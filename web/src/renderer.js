@@ -4,13 +4,17 @@
 //
 // Other people's changes can still outrun the browser. With 2,000 notes on screen and 40
 // random notes moving every 50 ms, every frame that draws moved notes costs Chromium work on
-// the whole board (traced at fit zoom on 2 loaded cores: ~50 ms of style, layout, paint and
-// layerization on the main thread, then ~70 ms re-rastering every tile, during which no new
-// frame starts), so such a batch makes two slow frames whether it moves 40 notes or 400.
-// So after a frame with remote changes that stayed slow for more than OVERLOAD_MS, further
-// remote changes wait HOLD_PER_SLOW_FRAME_MS for each slow frame it made (at most MAX_HOLD_MS):
-// about one frame in 30 is slow, and others' changes still show about once a second. Local
-// changes, and explicit flush() calls, are never held.
+// the whole board: converting the board's display list again on the main thread, then
+// re-rastering (in software) every tile a moved note touches, which delays a frame or two
+// after it. Even with the lean zoomed-out notes of board.css (traced at fit zoom on 2 loaded
+// cores: ~7 ms of main thread and ~14 ms of raster per batch), drawing every batch made
+// every other frame late. So others' changes spend a budget of late frames: each late frame
+// within WATCH_MS of a frame that drew them is charged to it, it holds SLOW_FRAME_BUDGET and
+// refills by one every REFILL_MS, and while it is overdrawn further remote changes wait (at
+// most MAX_HOLD_MS) and are then drawn together. Occasional late frames (a busy machine, a
+// garbage collection) cost nothing; under a flood about one frame in 40 is late, and others'
+// changes still show about once a second. Local changes, and explicit flush() calls, are
+// never held.
 
 import { h, s } from './dom.js'
 import { drawBackground } from './background.js'
@@ -18,10 +22,10 @@ import { Emitter } from './events.js'
 import { kindFor } from './kinds.js'
 import { onLanguage } from './i18n.js'
 
-const OVERLOAD_MS = 50 // three 60 Hz frames
-const SLOW_FRAME_MS = 25
-const MEASURE_MS = 500 // a batch's own slow frames are over by then, even on a loaded machine
-const HOLD_PER_SLOW_FRAME_MS = 500 // 30 free frames per slow one
+const SLOW_FRAME_MS = 25 // later than one 60 Hz frame
+const WATCH_MS = 250 // a batch's own late frames are over by then, even on a loaded machine
+const SLOW_FRAME_BUDGET = 2 // late frames others' changes may cost at once
+const REFILL_MS = 700 // and one more each this long: about 40 frames per late one
 const MAX_HOLD_MS = 1500
 
 export class Renderer extends Emitter {
@@ -44,7 +48,13 @@ export class Renderer extends Emitter {
     this.dependsOn = new Map() // id -> ids it depends on
     this.dirty = new Set() // drawn in the next frame
     this.held = new Set() // remote changes, drawn once the hold is over
-    this._holdUntil = 0
+    this._heldSince = 0
+    /** Late frames others' changes may cost at once (see the top of this file). */
+    this.slowFrameBudget = SLOW_FRAME_BUDGET
+    this._budget = SLOW_FRAME_BUDGET
+    this._budgetTime = 0
+    this._lastRemoteDraw = -Infinity
+    this._watching = false
     this._frame = 0
     this._timer = 0
     this.firstRender = true
@@ -75,6 +85,7 @@ export class Renderer extends Emitter {
   /** Draw the element (and what depends on it) in the next frame, or later if `remote` and held. */
   markDirty (id, remote = false) {
     const set = remote && !this.dirty.has(id) ? this.held : this.dirty
+    if (set === this.held && !this.held.size) this._heldSince = performance.now()
     set.add(id)
     for (const dependent of this.dependents.get(id) || []) set.add(dependent)
     this._schedule()
@@ -88,45 +99,54 @@ export class Renderer extends Emitter {
 
   _schedule () {
     if (this._frame) return
-    const wait = this.dirty.size ? 0 : this._holdUntil - performance.now()
+    const wait = this.dirty.size ? 0 : this._holdFor(performance.now())
     if (wait <= 0) {
       clearTimeout(this._timer)
       this._timer = 0
-      this._frame = requestAnimationFrame(() => this._frameFlush())
-    } else if (!this._timer && this.held.size && wait !== Infinity) { // Infinity: _measure reschedules
+      this._frame = requestAnimationFrame(time => this._frameFlush(time))
+    } else if (!this._timer && this.held.size) {
       this._timer = setTimeout(() => { this._timer = 0; this._schedule() }, wait)
     }
   }
 
   /** The scheduled flush: held remote changes join in only when the hold is over. */
-  _frameFlush () {
+  _frameFlush (time) {
     this._frame = 0
-    const release = this.held.size > 0 && performance.now() >= this._holdUntil
-    if (release) this._measure()
+    const release = this.held.size > 0 && this._holdFor(performance.now()) <= 0
+    if (release) this._watch(time)
     this._drawPending(release)
     if (this.held.size) this._schedule()
   }
 
+  /** How much longer held remote changes wait: until the budget is no longer overdrawn. */
+  _holdFor (now) {
+    const budget = this._budgetAt(now)
+    if (budget >= 0) return 0
+    return Math.min(-budget * REFILL_MS, this._heldSince + MAX_HOLD_MS - now)
+  }
+
+  _budgetAt (now) {
+    return Math.min(this.slowFrameBudget, this._budget + (now - this._budgetTime) / REFILL_MS)
+  }
+
   /**
-   * Count the slow frames from this one, which draws remote changes, on (its own main-thread
-   * work, then the wait for its raster), holding further remote changes meanwhile; then hold
-   * them for a while if that took more than OVERLOAD_MS.
+   * Charge to the budget every late frame from this one, which draws remote changes, until
+   * WATCH_MS after the last such frame: its own main-thread work, then the raster that delays
+   * a frame or two after it.
    */
-  _measure () {
-    const start = performance.now()
-    let last = start
-    let slow = 0
-    this._holdUntil = Infinity
+  _watch (time) {
+    this._lastRemoteDraw = time
+    if (this._watching) return
+    this._watching = true
+    let last = time
     const tick = now => {
-      if (now - last > SLOW_FRAME_MS && now - start < MEASURE_MS) {
-        last = now
-        slow++
-        requestAnimationFrame(tick)
-        return
+      if (now - last > SLOW_FRAME_MS) {
+        this._budget = this._budgetAt(now) - 1
+        this._budgetTime = now
       }
-      const overloaded = last - start > OVERLOAD_MS
-      this._holdUntil = overloaded ? now + Math.min(MAX_HOLD_MS, slow * HOLD_PER_SLOW_FRAME_MS) : 0
-      this._schedule()
+      last = now
+      if (now - this._lastRemoteDraw < WATCH_MS) requestAnimationFrame(tick)
+      else this._watching = false
     }
     requestAnimationFrame(tick)
   }

@@ -22,7 +22,12 @@ export function decorOf (app, id) {
   return node.facDecor
 }
 
-/** Run update(id, ymap, parts) for the given ids (every decorated element when ids is null). */
+/**
+ * Run update(id, ymap, decor) for the given ids (every decorated element when ids is null).
+ * decor(true) gives the note's strip of badges, made on first use; decor() gives it only when
+ * it exists (null otherwise): most notes never show a badge, and making the strip for each of
+ * 2,000 notes was a tenth of a board's first render.
+ */
 export function eachDecorated (app, ids, update) {
   const elements = app.roots.elements
   // Content gets badges; connectors such as arrows do not.
@@ -30,7 +35,7 @@ export function eachDecorated (app, ids, update) {
   for (const id of ids || app.renderer.nodes.keys()) {
     const ymap = elements.get(id)
     if (!ymap || typeof ymap.get !== 'function' || !decorated.has(ymap.get('kind'))) continue
-    const parts = decorOf(app, id)
-    if (parts) update(id, ymap, parts)
+    const node = app.renderer.nodeFor(id)
+    if (node) update(id, ymap, make => (make ? decorOf(app, id) : node.facDecor || null), node)
   }
 }

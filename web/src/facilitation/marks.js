@@ -49,21 +49,22 @@ export function installMarks (fac) {
     })
   }
 
-  function renderNote (_id, ymap, parts) {
+  function renderNote (_id, ymap, decor, node) {
     const status = str(ymap, 'status')
     const known = STATUSES.includes(status)
-    parts.status.hidden = !known
-    const node = parts.status.parentNode.parentNode
     for (const s of STATUSES) node.classList.toggle(`status-${s}`, status === s)
-    if (known) setText(parts.status, t(`fac_status_${status}`))
-
     const groupLabel = str(ymap, 'group_label')
-    parts.group.hidden = !groupLabel
-    if (groupLabel) {
-      setText(parts.group, groupLabel)
-      const color = str(ymap, 'group_color')
-      parts.group.style.setProperty('--group', HEX.test(color) ? color : '#5b6573')
-      parts.group.title = t('fac_group_of', { group: groupLabel })
+    const parts = decor(known || Boolean(groupLabel))
+    if (parts) {
+      parts.status.hidden = !known
+      if (known) setText(parts.status, t(`fac_status_${status}`))
+      parts.group.hidden = !groupLabel
+      if (groupLabel) {
+        setText(parts.group, groupLabel)
+        const color = str(ymap, 'group_color')
+        parts.group.style.setProperty('--group', HEX.test(color) ? color : '#5b6573')
+        parts.group.title = t('fac_group_of', { group: groupLabel })
+      }
     }
     if (fac.state.anonymous) {
       node.setAttribute('aria-label', `${t('fac_note_anonymous')}: ${textOf(ymap)}`)

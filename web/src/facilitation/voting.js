@@ -71,10 +71,14 @@ export function installVoting (fac) {
     })
   }
 
-  function renderNote (id, _ymap, parts) {
+  function renderNote (id, _ymap, decor) {
     const voting = fac.state.voting
     const isOpen = Boolean(voting && voting.open)
-    parts.votes.hidden = !(isOpen && canVote && !app.readOnly)
+    const voteHere = isOpen && canVote && !app.readOnly
+    const results = voting && !isOpen && voting.results && typeof voting.results === 'object' ? voting.results : null
+    const parts = decor(voteHere || Boolean(results))
+    if (!parts) return
+    parts.votes.hidden = !voteHere
     if (!parts.votes.hidden) {
       if (!parts.votes.firstChild) {
         parts.votes.append(
@@ -93,7 +97,6 @@ export function installVoting (fac) {
       add.setAttribute('aria-label', t('fac_vote_add'))
       add.title = t('fac_vote_add')
     }
-    const results = voting && !isOpen && voting.results && typeof voting.results === 'object' ? voting.results : null
     parts.result.hidden = !results
     if (results) {
       const n = Number(results[id]) || 0
