@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from partnerboard.server.room import Room
+from partnerboard.server.tokens import Role
 from partnerboard.server.transport import TransportClosed
 
 
@@ -41,3 +43,27 @@ class MemoryTransport:
     async def close(self, code: int, reason: str = "") -> None:
         self.closed = (code, reason)
         self.incoming.put_nowait(None)
+
+
+def serve_frames(room: Room, frames: list[bytes], role: Role = Role.PARTICIPANT,
+                 link: str = "p", *, watcher: MemoryTransport | None = None,
+                 timeout: float = 10) -> tuple[int, str] | None:
+    """One connection to ``room`` that sends ``frames`` (read together, as from a socket)
+    and ends; how the room closed it (None: it did not). ``watcher``, when given, is an
+    observer connected meanwhile; its ``sent`` holds what the room sent it."""
+
+    async def scenario() -> tuple[int, str] | None:
+        watching = None
+        if watcher is not None:
+            watching = asyncio.create_task(room.serve(watcher, Role.OBSERVER, "o"))
+            await asyncio.sleep(0)
+        transport = MemoryTransport()
+        for frame in [*frames, None]:
+            transport.incoming.put_nowait(frame)
+        await asyncio.wait_for(room.serve(transport, role, link), timeout)
+        if watching is not None:
+            watcher.incoming.put_nowait(None)
+            await asyncio.wait_for(watching, timeout)
+        return transport.closed
+
+    return asyncio.run(scenario())

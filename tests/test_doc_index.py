@@ -8,7 +8,6 @@ a real store (SQLite, or PostgreSQL when the suite runs on it).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import logging
@@ -23,7 +22,7 @@ import pytest
 from conftest import app_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from memory_transport import MemoryTransport
+from memory_transport import serve_frames
 from pgutil import create_database, drop_database
 from pycrdt import Doc, Map, Text
 from wsfuzz.ycodec import (
@@ -52,17 +51,9 @@ def serve(room: Room, link: str, *updates: bytes) -> tuple[int, str] | None:
     """Send updates to the room from one connection of ``link`` (after its sync answer); how
     the connection was closed (None: it was not)."""
 
-    async def scenario() -> tuple[int, str] | None:
-        transport = MemoryTransport()
-        serving = asyncio.create_task(room.serve(transport, Role.FACILITATOR, link))
-        transport.incoming.put_nowait(yp.sync_step2(yp.EMPTY_UPDATE))
-        for update in updates:
-            transport.incoming.put_nowait(yp.sync_update(update))
-        transport.incoming.put_nowait(None)
-        await asyncio.wait_for(serving, 10)
-        return transport.closed
-
-    return asyncio.run(scenario())
+    return serve_frames(room, [yp.sync_step2(yp.EMPTY_UPDATE),
+                               *(yp.sync_update(update) for update in updates)],
+                        Role.FACILITATOR, link)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import app_settings
-from memory_transport import MemoryTransport
+from memory_transport import MemoryTransport, serve_frames
 from pycrdt import Doc, Map, Text
 from wsfuzz.ycodec import (
     ANY,
@@ -288,18 +288,9 @@ def _serve(room: Room, *frames: bytes, answered: bool = True) -> tuple[int, str]
     """Send each update to the room from one participant connection, after its answer to the
     server's sync step 1 unless not ``answered``; how the connection was closed."""
 
-    async def scenario() -> tuple[int, str] | None:
-        transport = MemoryTransport()
-        serving = asyncio.create_task(room.serve(transport, Role.PARTICIPANT, "p"))
-        if answered:
-            transport.incoming.put_nowait(yp.sync_step2(yp.EMPTY_UPDATE))
-        for frame in frames:
-            transport.incoming.put_nowait(yp.sync_update(frame))
-        transport.incoming.put_nowait(None)
-        await asyncio.wait_for(serving, 5)
-        return transport.closed
-
-    return asyncio.run(scenario())
+    answer = [yp.sync_step2(yp.EMPTY_UPDATE)] if answered else []
+    return serve_frames(room, [*answer, *(yp.sync_update(frame) for frame in frames)],
+                        timeout=5)
 
 
 def _note(room: Room, client: int, key: str) -> bytes:

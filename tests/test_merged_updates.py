@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import app_settings
-from memory_transport import MemoryTransport
+from memory_transport import MemoryTransport, serve_frames
 from pycrdt import Doc, Map, Text
 from test_metrics import scrape
 from yclient import connected, wait_for
@@ -25,7 +25,6 @@ from partnerboard.server import yprotocol as yp
 from partnerboard.server.boards import Boards
 from partnerboard.server.room import Room, load_document
 from partnerboard.server.store import Store, open_store
-from partnerboard.server.tokens import Role
 from partnerboard.server.yupdate import MAX_DEPTH
 
 
@@ -64,25 +63,8 @@ class Writer:
 
 def _send_together(room: Room, frames: list[bytes],
                    watcher: MemoryTransport | None = None) -> tuple[int, str] | None:
-    """One participant connection that answers the sync, then sends ``frames`` so that the
-    room reads them together; how the connection was closed (None: it was not). ``watcher``,
-    when given, is an observer connected meanwhile."""
-
-    async def scenario() -> tuple[int, str] | None:
-        watching = None
-        if watcher is not None:
-            watching = asyncio.create_task(room.serve(watcher, Role.OBSERVER, "o"))
-            await asyncio.sleep(0)
-        transport = MemoryTransport()
-        for frame in [yp.sync_step2(yp.EMPTY_UPDATE), *frames, None]:
-            transport.incoming.put_nowait(frame)
-        await asyncio.wait_for(room.serve(transport, Role.PARTICIPANT, "p"), 5)
-        if watching is not None:
-            watcher.incoming.put_nowait(None)
-            await asyncio.wait_for(watching, 5)
-        return transport.closed
-
-    return asyncio.run(scenario())
+    """A participant that answers the sync, then sends ``frames``, read together."""
+    return serve_frames(room, [yp.sync_step2(yp.EMPTY_UPDATE), *frames], watcher=watcher)
 
 
 def _stored_keys(store: Store, room: Room) -> set[str]:

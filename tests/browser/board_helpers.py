@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 from yclient import YClient, connected, has_everything_of, wait_for
@@ -73,6 +74,12 @@ def change_as_other_client(url: str, change: Callable[[YClient], None]) -> None:
                 await wait_for(lambda: has_everything_of(reader.doc, writer.doc), 5,
                                what="the change")
 
+    run_in_thread(scenario, 20)
+
+
+def run_in_thread(scenario: Callable[[], Coroutine[Any, Any, None]], seconds: float) -> None:
+    """Run an asyncio scenario to its end in a thread of its own (Playwright's sync API keeps
+    this thread's loop busy); what it raised is raised here."""
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -83,6 +90,6 @@ def change_as_other_client(url: str, change: Callable[[YClient], None]) -> None:
 
     thread = threading.Thread(target=run)
     thread.start()
-    thread.join(20)
+    thread.join(seconds)
     if errors:
         raise errors[0]

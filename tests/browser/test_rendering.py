@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import threading
 import time
 
 from playwright.sync_api import Page, expect
 from yclient import connected, has_everything_of, wait_for
 
-from browser.board_helpers import change_as_other_client
+from browser.board_helpers import change_as_other_client, run_in_thread
 
 # A note's position on the board, from its translation (board.css / note.js).
 POSITIONS = """() => Object.fromEntries([...document.querySelectorAll('.note')].map(n => {
@@ -45,19 +44,7 @@ def flood(url: str, ids: list[str], seconds: float) -> dict[str, tuple[float, fl
                 await wait_for(lambda: has_everything_of(reader.doc, mover.doc), 10,
                                what="the moves on the server")
 
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as error:  # re-raised in the test's thread
-            errors.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(seconds + 30)
-    if errors:
-        raise errors[0]
+    run_in_thread(scenario, seconds + 30)
     return final
 
 
