@@ -18,6 +18,7 @@ import pytest
 from pgutil import create_database, database_for_test, drop_database
 
 from partnerboard.server.settings import Settings, load_settings
+from partnerboard.server.store import Store, open_store
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -192,6 +193,17 @@ def app_settings(data_dir: Path, database_url: str = "", **overrides: object) ->
     """Settings of an in-process app on the suite's store (see the ``database_url`` fixture)."""
     return load_settings({"data_dir": data_dir, "database_url": database_url or None,
                           **overrides}, environ={})
+
+
+@pytest.fixture
+def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
+    """The suite's store opened in-process (SQLite in tmp_path, or this test's PostgreSQL
+    database), for driving a room without a server."""
+    opened = open_store(app_settings(tmp_path, database_url))
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,8 @@ RecursionError came from there).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import app_settings
 from memory_transport import MemoryTransport, serve_frames
 from pycrdt import Doc, Map, Text
 from wsfuzz.ycodec import (
@@ -34,19 +31,10 @@ from partnerboard.server.boards import Boards
 from partnerboard.server.doc_index import DocIndex
 from partnerboard.server.guard import UpdateGuard
 from partnerboard.server.room import Room, load_document
-from partnerboard.server.store import Store, open_store
+from partnerboard.server.store import Store
 from partnerboard.server.tokens import Role
 from partnerboard.server.yprotocol import var_uint
 from partnerboard.server.yupdate import UpdateRejected
-
-
-@pytest.fixture
-def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
-    opened = open_store(app_settings(tmp_path, database_url))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def test_an_update_the_guard_cannot_check_is_not_kept(store: Store, monkeypatch) -> None:

@@ -9,11 +9,7 @@ together, as a socket does); the server test writes them in one TCP write.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from conftest import app_settings
 from memory_transport import MemoryTransport, serve_frames
 from pycrdt import Doc, Map, Text
 from test_metrics import scrape
@@ -24,17 +20,8 @@ from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.server import yprotocol as yp
 from partnerboard.server.boards import Boards
 from partnerboard.server.room import Room, load_document
-from partnerboard.server.store import Store, open_store
+from partnerboard.server.store import Store
 from partnerboard.server.yupdate import MAX_DEPTH
-
-
-@pytest.fixture
-def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
-    opened = open_store(app_settings(tmp_path, database_url))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _room(store: Store) -> Room:
