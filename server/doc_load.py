@@ -18,7 +18,8 @@ from .store import BoardDamaged, Store
 from .yprotocol import decode_state_vector
 from .yupdate import UpdateRejected
 
-__all__ = ["LoadedBoard", "collected", "decode_stored", "load_board", "load_document"]
+__all__ = ["LoadedBoard", "collected", "crdt_panicked", "decode_stored", "load_board",
+           "load_document"]
 
 log = logging.getLogger("partnerboard.room")
 
@@ -105,10 +106,16 @@ def _apply(board_id: str, doc: Doc, updates: list[bytes]) -> None:
             doc.apply_update(update)
     except (ValueError, RuntimeError) as error:
         raise BoardDamaged(board_id, str(error)[:200]) from None
-    except BaseException as error:  # pycrdt turns a Rust panic into a BaseException
-        if type(error).__name__ != "PanicException":
+    except BaseException as error:
+        if not crdt_panicked(error):
             raise
         raise BoardDamaged(board_id, "the CRDT decoder gave up") from None
+
+
+def crdt_panicked(error: BaseException) -> bool:
+    """Whether ``error`` is a Rust panic inside pycrdt, which it raises as a BaseException
+    (a PanicException), not an Exception: caught only where pycrdt was called."""
+    return type(error).__name__ == "PanicException"
 
 
 def _check_board(board_id: str, doc: Doc) -> None:

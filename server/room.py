@@ -40,7 +40,7 @@ from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
 from .client_ids import Claim, ClientIds, MissingParts, Refused
 from .doc_index import DocIndex
-from .doc_load import collected, decode_stored, load_board, load_document
+from .doc_load import collected, crdt_panicked, decode_stored, load_board, load_document
 from .doc_reads import map_value
 from .doc_updates import compaction_due, transact
 from .guard import BOARD_ROOTS, UpdateGuard
@@ -382,9 +382,9 @@ class Room(DocWhenNeeded):
         """Apply consecutive updates of one peer as one (see handle_frames). When the merged
         update is refused (it left no trace), they go in one at a time, so those before the
         refused one are kept as they would have been."""
-        if peer.closing:  # refused something before these: they are not taken
+        if peer.closing or not self._takes_updates(peer):  # closing: it refused something
             return
-        if len(updates) > 1 and peer.merges and self._takes_updates(peer):
+        if len(updates) > 1 and peer.merges:
             merged = self._merged(updates)
             checked = self._precheck(peer, merged) if merged is not None else None
             if isinstance(checked, _Checked):
@@ -406,11 +406,10 @@ class Room(DocWhenNeeded):
             for update in updates:
                 read_update(update, max_string=MAX_VALUE_BYTES)
             return merge_updates(*updates)
-        except UpdateRejected:
+        except (UpdateRejected, ValueError, RuntimeError):
             return None
-        except BaseException as error:  # a Rust panic is a BaseException (see decode_stored)
-            if isinstance(error, ValueError | RuntimeError) or \
-                    type(error).__name__ == "PanicException":
+        except BaseException as error:
+            if crdt_panicked(error):
                 return None
             raise
 
@@ -421,8 +420,8 @@ class Room(DocWhenNeeded):
                     missing = self.doc.get_update(message.payload)
                 except ValueError as error:
                     raise yp.ProtocolError(f"undecodable state vector: {error}") from None
-                except BaseException as error:  # a Rust panic in pycrdt (see decode_stored)
-                    if type(error).__name__ != "PanicException":
+                except BaseException as error:
+                    if not crdt_panicked(error):
                         raise
                     raise yp.ProtocolError("a state vector the CRDT library gave up on") from None
                 peer.push(yp.sync_step2(missing))

@@ -36,6 +36,8 @@ class StarletteTransport:
         self.direct = direct
         if direct is not None:
             self.send_now = direct.offer  # type: ignore[method-assign]  # one call less per frame
+        #: Takes a frame that arrived already, under the board's own protocol (ws_protocol).
+        self._take_ready = getattr(direct.protocol, "take_ready_bytes", None) if direct else None
 
     async def receive(self) -> bytes:
         try:
@@ -54,9 +56,7 @@ class StarletteTransport:
     def receive_ready(self) -> bytes | None:
         """The next binary frame if it arrived already (under the board's own WebSocket
         protocol: see ws_protocol), else None."""
-        if self.direct is None:
-            return None
-        take = getattr(self.direct.protocol, "take_ready_bytes", None)
+        take = self._take_ready
         return take(self.max_bytes) if take is not None else None
 
     async def send(self, data: bytes) -> None:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from memory_transport import MemoryTransport, serve_frames
 from pycrdt import Doc, Map, Text
 from test_metrics import scrape
 from yclient import connected, wait_for
-from yupdates import deep_any_update
+from yupdates import deep_any_update, root_map_item, update
 
 from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.server import yprotocol as yp
 from partnerboard.server.boards import Boards
 from partnerboard.server.room import Room, load_document
 from partnerboard.server.store import Store
+from partnerboard.server.yprotocol import var_uint
 from partnerboard.server.yupdate import MAX_DEPTH
 
 
@@ -92,17 +94,29 @@ def test_one_update_the_guard_undoes_does_not_take_the_others_with_it(store: Sto
     assert _stored_keys(store, room) == keys
 
 
-def test_a_malformed_update_keeps_those_before_it_and_closes(store: Store) -> None:
+#: Hand-made updates one at a time would refuse: nested too deep for the bounded reader
+#: (1002), and a note under a root map that is not the board's (1008).
+HOSTILE = {
+    "too-deep": (deep_any_update(MAX_DEPTH + 1), 1002),
+    "outside-the-board": (update(4_300_001, 0, root_map_item("evil", "deep", 8,
+                                                             var_uint(1) + bytes([126]))), 1008),
+}
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_refused_update_keeps_those_before_it_and_closes(store: Store, hostile: str) -> None:
+    bad, code = HOSTILE[hostile]
     room = _room(store)
     writer = Writer(room)
     writer.add("before")
-    frames = [*writer.frames, yp.sync_update(deep_any_update(MAX_DEPTH + 1))]
+    frames = [*writer.frames, yp.sync_update(bad)]
     writer.frames.clear()
     writer.add("after")
     closed = _send_together(room, [*frames, *writer.frames])
-    assert closed is not None and closed[0] == 1002
+    assert closed is not None and closed[0] == code
     keys = _stored_keys(store, room)
     assert "before" in keys and "after" not in keys and "deep" not in keys
+    assert "evil" not in load_document(store, room.board_id)[0].keys()
 
 
 def test_an_update_on_parts_never_sent_keeps_those_before_it_and_closes(store: Store) -> None:
