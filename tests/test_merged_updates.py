@@ -22,6 +22,7 @@ from partnerboard.server import yprotocol as yp
 from partnerboard.server.boards import Boards
 from partnerboard.server.room import Room, load_document
 from partnerboard.server.store import Store
+from partnerboard.server.tokens import Role
 from partnerboard.server.yprotocol import var_uint
 from partnerboard.server.yupdate import MAX_DEPTH
 
@@ -177,3 +178,14 @@ def test_nothing_after_a_refused_message_is_taken(store: Store) -> None:
     assert closed is not None
     keys = set(room.doc.get("elements", type=Map).keys())
     assert "before" in keys and not keys & {"after-1", "after-2"}
+
+
+def test_an_observers_updates_that_arrive_together_are_dropped(store: Store) -> None:
+    room = _room(store)
+    writer = Writer(room)
+    for index in range(3):
+        writer.add(f"o{index}")
+    closed = serve_frames(room, [yp.sync_step2(yp.EMPTY_UPDATE), *writer.frames],
+                          Role.OBSERVER, "o")
+    assert closed is None
+    assert not {"o0", "o1", "o2"} & _stored_keys(store, room)
