@@ -27,7 +27,7 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from .doc_reads import map_value, map_values
-from .doc_watch import DocWatch
+from .doc_watch import DocWatch, Recording
 
 __all__ = [
     "Speaker", "Attribution", "close_link", "close_seat", "PROTECTED_KEYS", "activity_key",
@@ -104,9 +104,10 @@ class Attribution:
         self._batch = _Batch(speaker) if speaker is not None and speaker.role == "participant" \
             else None
 
-    def _collect(self, batch: _Batch) -> None:
+    @staticmethod
+    def _collect(batch: _Batch, recording: Recording) -> None:
         """What the update did to ``elements``, from the guard's recording of it."""
-        for event in self.watch.last.of("elements"):
+        for event in recording.of("elements"):
             path = event.path
             if not path:
                 for key, change in (event.keys or {}).items():
@@ -130,9 +131,10 @@ class Attribution:
     def finish(self) -> Callable[[Doc], None] | None:
         """The correction for the watched update, or None when nothing needs correcting."""
         batch, self._batch = self._batch, None
+        recording = self.watch.take_last()
         if batch is None:
             return None
-        self._collect(batch)
+        self._collect(batch, recording)
         # One read transaction for every read below (each read outside one opens and
         # commits a transaction of its own, which costs more than the read).
         with self.elements.doc.transaction():

@@ -60,8 +60,8 @@ class DocWatch:
         self.doc = doc
         self.roots = {name: doc.get(name, type=Map) for name in ROOTS}
         self.recording: Recording | None = None
-        #: The last finished recording (the attribution reads it after the guard).
-        self.last = Recording()
+        #: The last finished recording, until the attribution takes it (:meth:`take_last`).
+        self.last: Recording | None = None
         self._subscriptions: list[Any] = []
         self._subscribe()
 
@@ -95,6 +95,13 @@ class DocWatch:
         finally:
             self.recording = None
             self.last = recording
+
+    def take_last(self) -> Recording:
+        """The last finished recording, forgotten here. It holds a wrapper of every value the
+        update set (a burst of twenty notes merged into one update: twenty maps with their
+        texts, about 20 KiB), which a room nobody edits should not keep."""
+        last, self.last = self.last, None
+        return last if last is not None else Recording()
 
     @contextmanager
     def unsubscribed(self) -> Iterator[None]:

@@ -96,6 +96,14 @@ class _Checked(NamedTuple):
     fresh: DocIndex
 
 
+async def _receive_together(transport: Transport) -> list[bytes]:
+    """The next frame and those that arrived with it (at most READ_TOGETHER)."""
+    frames = [await transport.receive()]
+    while len(frames) < READ_TOGETHER and (more := transport.receive_ready()) is not None:
+        frames.append(more)
+    return frames
+
+
 class Room(DocWhenNeeded):
     """A loaded board: its document, its peers and their presence."""
 
@@ -315,15 +323,11 @@ class Room(DocWhenNeeded):
                 peer.push(self.presence.everyone())
             while not peer.closing:
                 try:
-                    frames = [await transport.receive()]
+                    # No frame stays referenced here while the connection waits for the next.
+                    self.handle_frames(peer, await _receive_together(transport))
                 except FrameRejected as rejected:
                     self._reject(peer, rejected.code, rejected.reason)
                     break
-                while len(frames) < READ_TOGETHER and \
-                        (more := transport.receive_ready()) is not None:
-                    frames.append(more)
-                try:
-                    self.handle_frames(peer, frames)
                 except yp.UnknownMessage as error:
                     self._reject(peer, CloseCode.UNSUPPORTED, str(error))
                 except yp.ProtocolError as error:

@@ -189,3 +189,16 @@ def test_an_observers_updates_that_arrive_together_are_dropped(store: Store) -> 
                           Role.OBSERVER, "o")
     assert closed is None
     assert not {"o0", "o1", "o2"} & _stored_keys(store, room)
+
+
+def test_an_applied_update_leaves_nothing_of_its_values_in_the_room(store: Store) -> None:
+    """The guard's recording wraps every value an update set (here six notes: six maps with
+    their texts); once the update is stored and sent, the room lets go of it, so a board
+    nobody edits does not keep the last burst in memory."""
+    room = _room(store)
+    writer = Writer(room)
+    for index in range(6):
+        writer.add(f"n{index}")
+    assert _send_together(room, writer.frames) is None
+    assert _stored_keys(store, room) >= {f"n{index}" for index in range(6)}
+    assert room.guard.watch.last is None
