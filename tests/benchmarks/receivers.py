@@ -2,7 +2,9 @@
 
 One asyncio process saturates near 300 connections on the 2-core benchmark machine, so the
 receivers of one measurement are split over processes of ``per_process`` connections each.
-A receiver records ``(sequence number, time.monotonic())`` for every marked Update frame:
+Receivers read frames off the socket themselves (rawsocket.py), so that what the fan-out
+measures is the server, not the receivers' own queueing. A receiver records
+``(sequence number, time.monotonic())`` for every marked Update message, on arrival:
 CLOCK_MONOTONIC is system-wide on Linux, so the writer's send times in the parent process
 compare directly. Arrivals stay in the receiver process until the parent asks for them.
 """
@@ -17,10 +19,9 @@ from array import array
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-import websockets
 from edits import WRITER_SPAN
-from websockets.exceptions import ConnectionClosed
-from wire import MARKER, Compression, connect_synced
+from rawsocket import RawReceiver, open_raw
+from wire import MARKER, Compression
 
 __all__ = ["ReceiverPool", "Arrivals"]
 
@@ -36,32 +37,28 @@ class Arrivals:
 
 
 class _Receiver:
+    """Notes the arrival of every marked edit on one connection."""
+
     def __init__(self, arrivals: Arrivals, progress: asyncio.Event) -> None:
         self.arrivals = arrivals
         self.progress = progress
         self.last: dict[int, int] = {}
-        self.open = True
+        self.connection: RawReceiver | None = None
 
-    async def read(self, ws: websockets.ClientConnection) -> None:
+    def arrived(self, now: float, message: bytes) -> None:
         seqs, times, last = self.arrivals.seqs, self.arrivals.times, self.last
-        try:
-            async for frame in ws:
-                # Only sync Update messages (0x00 0x02) carry edits; skip everything else unread.
-                if frame[0] == 0 and frame[1] == 2:
-                    now = time.monotonic()
-                    for found in MARKER.findall(frame):
-                        seq = int(found)
-                        seqs.append(seq)
-                        times.append(now)
-                        writer = seq // WRITER_SPAN
-                        if seq > last.get(writer, -1):
-                            last[writer] = seq
-                    self.progress.set()
-        except ConnectionClosed:
-            pass
-        finally:
-            self.open = False
-            self.progress.set()
+        for found in MARKER.findall(message):
+            seq = int(found)
+            seqs.append(seq)
+            times.append(now)
+            writer = seq // WRITER_SPAN
+            if seq > last.get(writer, -1):
+                last[writer] = seq
+        self.progress.set()
+
+    @property
+    def open(self) -> bool:
+        return self.connection is not None and not self.connection.closed.done()
 
     def caught_up(self, finals: dict[int, int]) -> bool:
         return not self.open or all(self.last.get(w, -1) >= s for w, s in finals.items())
@@ -71,21 +68,19 @@ async def _serve(urls: list[str], compression: Compression, pipe: Connection) ->
     arrivals = Arrivals()
     progress = asyncio.Event()
     receivers: list[_Receiver] = []
-    sockets: list[websockets.ClientConnection] = []
     errors: list[str] = []
     gate = asyncio.Semaphore(16)  # a burst of handshakes would overflow the listen backlog
 
     async def join(url: str) -> None:
+        receiver = _Receiver(arrivals, progress)
         async with gate:
             try:
-                ws, _state = await connect_synced(url, compression)
-            except (OSError, TimeoutError, websockets.WebSocketException) as error:
+                receiver.connection = await open_raw(url, compression, receiver.arrived)
+            except (OSError, TimeoutError) as error:
                 errors.append(f"{type(error).__name__}: {error}")
                 return
-        receiver = _Receiver(arrivals, progress)
         receivers.append(receiver)
-        sockets.append(ws)
-        asyncio.create_task(receiver.read(ws))
+        receiver.connection.closed.add_done_callback(lambda _: progress.set())
 
     await asyncio.gather(*(join(url) for url in urls))
     pipe.send(("ready", len(receivers), errors[:3]))
@@ -108,7 +103,8 @@ async def _serve(urls: list[str], compression: Compression, pipe: Connection) ->
         del arrivals.seqs[:]
         del arrivals.times[:]
     loop.remove_reader(pipe.fileno())
-    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    await asyncio.gather(*(r.connection.close() for r in receivers if r.connection),
+                         return_exceptions=True)
 
 
 def _main(urls: list[str], compression: Compression, pipe: Connection) -> None:
