@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from machine import busy_seconds
 from peers import Server, cpu_seconds
+from rawsocket import Closed
 from receivers import ReceiverPool
 from stats import Latency, latency
-from websockets.exceptions import ConnectionClosed
 from wire import Compression
 from writers import Writers
 
@@ -81,9 +81,10 @@ class _Round:
         def server_cpu() -> float:
             return sum(cpu_seconds(node.pid) for node in self.servers)
 
+        plan = self.writers.plan(rate, duration)  # before the clocks start
         cpu0, own0, busy0 = server_cpu(), time.process_time(), busy_seconds()
         t0 = time.monotonic()
-        sent, finals = await self.writers.send(rate, duration)
+        sent, finals = await self.writers.send(plan, rate)
         t1 = time.monotonic()
         cpu1, own1, busy1 = server_cpu(), time.process_time(), busy_seconds()
         answers = await asyncio.to_thread(self.pool.collect, finals, drain_timeout)
@@ -151,7 +152,7 @@ async def sustained(server: Server | Sequence[Server], *, receivers: int, writer
             measured, achieved, server_cpu, _gen, _other = await round_.run(
                 rate, step_seconds, drain_timeout=max(5.0, p99_limit_ms / 1000 * 3)
             )
-        except ConnectionClosed as closed:
+        except Closed as closed:
             result.writer_closed.append(f"a writer was disconnected at {rate:.0f}/s: {closed}")
             broken, round_ = round_, None
             await broken.__aexit__(None, None, None)

@@ -1,4 +1,4 @@
-"""A lean receiving WebSocket client: frames read straight off the socket.
+"""A lean WebSocket client for the load generator: frames read straight off the socket.
 
 The receivers of a fan-out share the benchmark machine's two cores with the server under
 test. Through the ``websockets`` library every arriving frame costs a trip through its
@@ -7,10 +7,15 @@ about half a core and their own queueing, not the server, made most of the p99. 
 parses frames in ``data_received`` and notes the arrival time there, before any other work;
 it costs a few microseconds per frame, the same for every server measured.
 
-It speaks just what a receiver needs (RFC 6455): the opening handshake (offering
-permessage-deflate when asked, as browsers do, and inflating when a server accepts it), the
-y-websocket sync handshake (answer the server's SyncStep1 with an empty SyncStep2, wait for
-its SyncStep2), pongs for pings, and a close.
+Writers use it too: their frames are masked before the clock starts (:func:`masked_frame`),
+so a send is one write, and what the server sends them (the other writers' edits, or their
+own echoed) is discarded without being parsed into messages.
+
+It speaks just what the benchmark needs (RFC 6455): the opening handshake (offering
+permessage-deflate when asked, as browsers do, and inflating when a server accepts it; what it
+sends is never compressed, which the extension allows), the y-websocket sync handshake (answer
+the server's SyncStep1 with an empty SyncStep2, wait for its SyncStep2), pongs for pings, and
+a close.
 """
 
 from __future__ import annotations
@@ -26,15 +31,23 @@ from urllib.parse import urlsplit
 
 from wire import EMPTY_STATE_VECTOR, EMPTY_UPDATE, Compression, sync_step1, sync_step2
 
-__all__ = ["RawReceiver", "open_raw"]
+__all__ = ["RawClient", "Closed", "masked_frame", "open_raw"]
 
 #: Called with (arrival time, message) for every sync Update message.
 OnUpdate = Callable[[float, bytes], None]
 
+
+class Closed(ConnectionError):
+    """The server closed the connection (``code`` and ``reason`` from its close frame)."""
+
+    def __init__(self, code: int | None, reason: str) -> None:
+        super().__init__(f"closed by the server: {code} {reason}".strip())
+        self.code = code
+
 _DEFLATE_TAIL = b"\x00\x00\xff\xff"
 
 
-def _client_frame(opcode: int, payload: bytes) -> bytes:
+def masked_frame(opcode: int, payload: bytes) -> bytes:
     """One masked, final client frame (RFC 6455 5.3): clients must mask what they send."""
     mask = os.urandom(4)
     size = len(payload)
@@ -49,12 +62,17 @@ def _client_frame(opcode: int, payload: bytes) -> bytes:
     return header + mask + masked.to_bytes(size, "little")
 
 
-class RawReceiver(asyncio.Protocol):
-    """One receiving connection; ``synced`` resolves when the server's SyncStep2 arrived."""
+class RawClient(asyncio.Protocol):
+    """One connection; ``synced`` resolves when the server's SyncStep2 arrived. Update
+    messages go to ``on_update``, or nowhere when it is None."""
 
-    def __init__(self, request: bytes, on_update: OnUpdate) -> None:
+    def __init__(self, request: bytes, on_update: OnUpdate | None) -> None:
         self.request = request
         self.on_update = on_update
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.writable = asyncio.Event()
+        self.writable.set()
         self.transport: asyncio.Transport | None = None
         self.buffer = b""
         self.upgraded = False
@@ -100,7 +118,14 @@ class RawReceiver(asyncio.Protocol):
             self._frame(now, first, buffer[start:position])
         self.buffer = buffer[position:]
 
+    def pause_writing(self) -> None:
+        self.writable.clear()
+
+    def resume_writing(self) -> None:
+        self.writable.set()
+
     def connection_lost(self, exc: Exception | None) -> None:
+        self.writable.set()
         self._fail("connection closed before the board was synced")
         if not self.closed.done():
             self.closed.set_result(None)
@@ -131,9 +156,15 @@ class RawReceiver(asyncio.Protocol):
         if opcode >= 0x8:  # control frames are never fragmented or compressed
             if opcode == 0x9:
                 self.send(0xA, payload)
-            elif opcode == 0x8 and self.transport is not None:
-                self.transport.close()
+            elif opcode == 0x8:
+                if len(payload) >= 2:
+                    self.close_code = int.from_bytes(payload[:2], "big")
+                    self.close_reason = payload[2:].decode("utf-8", "replace")
+                if self.transport is not None:
+                    self.transport.close()
             return
+        if self.on_update is None and self.synced.done():
+            return  # a writer: what the others write is not read
         if opcode != 0x0:
             self.fragments_compressed = bool(first & 0x40)
         self.fragments.append(payload)
@@ -147,20 +178,30 @@ class RawReceiver(asyncio.Protocol):
             return  # presence and other messages: not measured
         kind = message[1]
         if kind == 2:
-            self.on_update(now, message)
+            if self.on_update is not None:
+                self.on_update(now, message)
         elif kind == 0:
             self.send(0x2, sync_step2(EMPTY_UPDATE))
         elif kind == 1 and not self.synced.done():
             self.synced.set_result(None)
 
     def send(self, opcode: int, payload: bytes) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(_client_frame(opcode, payload))
+        self.write(masked_frame(opcode, payload))
+
+    def write(self, frame: bytes) -> None:
+        """Write a frame made with :func:`masked_frame` (raises Closed once closed)."""
+        if self.closed.done() or self.transport is None or self.transport.is_closing():
+            raise Closed(self.close_code, self.close_reason)
+        self.transport.write(frame)
+
+    async def drain(self) -> None:
+        """Wait while the socket's buffer is full (the server is not reading)."""
+        await self.writable.wait()
 
     async def close(self) -> None:
         if self.transport is None or self.transport.is_closing():
             return
-        self.send(0x8, struct.pack("!H", 1000))
+        self.send(0x8, struct.pack("!H", 1000))  # not closed yet: cannot raise
         try:
             async with asyncio.timeout(2):
                 await self.closed
@@ -168,8 +209,8 @@ class RawReceiver(asyncio.Protocol):
             self.transport.abort()
 
 
-async def open_raw(url: str, compression: Compression, on_update: OnUpdate,
-                   handshake_seconds: float = 30) -> RawReceiver:
+async def open_raw(url: str, compression: Compression, on_update: OnUpdate | None,
+                   handshake_seconds: float = 30) -> RawClient:
     """Connect to ``url`` (ws://host:port/path?query) and wait until the board is synced."""
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -182,6 +223,6 @@ async def open_raw(url: str, compression: Compression, on_update: OnUpdate,
     loop = asyncio.get_running_loop()
     async with asyncio.timeout(handshake_seconds):
         _transport, receiver = await loop.create_connection(
-            lambda: RawReceiver(request, on_update), parts.hostname, parts.port)
+            lambda: RawClient(request, on_update), parts.hostname, parts.port)
         await receiver.synced
     return receiver

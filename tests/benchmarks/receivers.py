@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 from edits import WRITER_SPAN
-from rawsocket import RawReceiver, open_raw
+from rawsocket import RawClient, open_raw
 from wire import MARKER, Compression
 
 __all__ = ["ReceiverPool", "Arrivals"]
@@ -43,7 +43,7 @@ class _Receiver:
         self.arrivals = arrivals
         self.progress = progress
         self.last: dict[int, int] = {}
-        self.connection: RawReceiver | None = None
+        self.connection: RawClient | None = None
 
     def arrived(self, now: float, message: bytes) -> None:
         seqs, times, last = self.arrivals.seqs, self.arrivals.times, self.last

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
-import websockets
 from edits import WRITER_SPAN, EditSource
-from websockets.exceptions import ConnectionClosed
-from wire import Compression, connect_synced
+from rawsocket import RawClient, masked_frame, open_raw
+from wire import Compression
 
 __all__ = ["Writers"]
 
@@ -17,36 +15,28 @@ __all__ = ["Writers"]
 class Writers:
     """``count`` writer connections to one board, used round-robin.
 
-    ``urls`` are the board's address on each node; the writers alternate between them.
+    ``urls`` are the board's address on each node; the writers alternate between them. Each
+    is a lean client (rawsocket.py): its frames are masked before the clock starts, and what
+    the server sends it is read off the socket and dropped, so a writer that stopped reading
+    is never what a server sees.
     """
 
     def __init__(self, urls: list[str], count: int, compression: Compression) -> None:
         self.urls = urls
         self.count = count
         self.compression = compression
-        self.sockets: list[websockets.ClientConnection] = []
+        self.clients: list[RawClient] = []
         self.sources = [EditSource(writer) for writer in range(count)]
-        self._drains: list[asyncio.Task[None]] = []
 
     async def open(self) -> Writers:
         for index in range(self.count):
-            ws, _state = await connect_synced(self.urls[index % len(self.urls)],
-                                              self.compression)
-            self.sockets.append(ws)
-            # Servers echo edits (y-websocket) or forward the other writers' edits; read them so
-            # the server never sees a writer as a slow peer.
-            self._drains.append(asyncio.create_task(self._drain(ws)))
+            self.clients.append(
+                await open_raw(self.urls[index % len(self.urls)], self.compression, None))
         return self
 
-    @staticmethod
-    async def _drain(ws: websockets.ClientConnection) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            async for _frame in ws:
-                pass
-
-    async def send(self, rate: float, duration: float) -> tuple[dict[int, float], dict[int, int]]:
-        """Send ``rate * duration`` edits spread evenly; return send times and each writer's last
-        sequence number. Edits are generated before the clock starts."""
+    def plan(self, rate: float, duration: float) -> list[tuple[RawClient, int, bytes]]:
+        """The ``rate * duration`` edits of one round, generated and framed now, before the
+        clock starts: (writer, sequence number, frame) in sending order."""
         total = max(1, round(rate * duration))
         # Exactly the edits that will be sent: a skipped update would leave the writer's later
         # updates with a missing dependency, which a server holds back instead of applying.
@@ -54,25 +44,32 @@ class Writers:
             self.sources[w].take((total - w + self.count - 1) // self.count)
             for w in range(self.count)
         ]
-        plan = [
-            (self.sockets[i % self.count], *per_writer[i % self.count][i // self.count])
+        return [
+            (self.clients[i % self.count], seq, masked_frame(0x2, message))
             for i in range(total)
+            for seq, message in [per_writer[i % self.count][i // self.count]]
         ]
+
+    @staticmethod
+    async def send(plan: list[tuple[RawClient, int, bytes]], rate: float
+                   ) -> tuple[dict[int, float], dict[int, int]]:
+        """Send a :meth:`plan` spread evenly at ``rate``; return send times and each writer's
+        last sequence number. Raises rawsocket.Closed when the server closed a writer."""
         sent: dict[int, float] = {}
         finals: dict[int, int] = {}
-        start = time.monotonic() + 0.01
-        for i, (ws, seq, frame) in enumerate(plan):
+        start = time.monotonic() + 0.001
+        for i, (client, seq, frame) in enumerate(plan):
             delay = start + i / rate - time.monotonic()
             if delay > 0 or i % 8 == 0:
-                # Yield even when behind schedule: the drain tasks must keep reading, or the
-                # server rightly drops a writer that stopped reading (partnerboard: 1013).
+                # Yield even when behind schedule, so what the server sends is read.
                 await asyncio.sleep(max(0.0, delay))
+            if not client.writable.is_set():
+                await client.drain()
             sent[seq] = time.monotonic()
-            await ws.send(frame)
+            client.write(frame)
             finals[seq // WRITER_SPAN] = seq
         return sent, finals
 
     async def close(self) -> None:
-        for task in self._drains:
-            task.cancel()
-        await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
+        await asyncio.gather(*(client.close() for client in self.clients),
+                             return_exceptions=True)
