@@ -2,8 +2,9 @@
 
 One asyncio process saturates near 300 connections on the 2-core benchmark machine, so the
 receivers of one measurement are split over processes of ``per_process`` connections each.
-Receivers read frames off the socket themselves (rawsocket.py), so that what the fan-out
-measures is the server, not the receivers' own queueing. A receiver records
+Receivers connect and sync through asyncio, then read every socket with one plain epoll loop
+and parse frames themselves (rawsocket.py), so that what the fan-out measures is the server,
+not the receivers' own queueing. A receiver records
 ``(sequence number, time.monotonic())`` for every marked Update message, on arrival:
 CLOCK_MONOTONIC is system-wide on Linux, so the writer's send times in the parent process
 compare directly. Arrivals stay in the receiver process until the parent asks for them.
@@ -12,8 +13,9 @@ compare directly. Arrivals stay in the receiver process until the parent asks fo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import multiprocessing as mp
+import os
+import select
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -39,11 +41,11 @@ class Arrivals:
 class _Receiver:
     """Notes the arrival of every marked edit on one connection."""
 
-    def __init__(self, arrivals: Arrivals, progress: asyncio.Event) -> None:
+    def __init__(self, arrivals: Arrivals) -> None:
         self.arrivals = arrivals
-        self.progress = progress
         self.last: dict[int, int] = {}
         self.connection: RawClient | None = None
+        self.open = False
 
     def arrived(self, now: float, message: bytes) -> None:
         seqs, times, last = self.arrivals.seqs, self.arrivals.times, self.last
@@ -54,61 +56,100 @@ class _Receiver:
             writer = seq // WRITER_SPAN
             if seq > last.get(writer, -1):
                 last[writer] = seq
-        self.progress.set()
-
-    @property
-    def open(self) -> bool:
-        return self.connection is not None and not self.connection.closed.done()
 
     def caught_up(self, finals: dict[int, int]) -> bool:
         return not self.open or all(self.last.get(w, -1) >= s for w, s in finals.items())
 
 
-async def _serve(urls: list[str], compression: Compression, pipe: Connection) -> None:
-    arrivals = Arrivals()
-    progress = asyncio.Event()
+async def _connect(urls: list[str], compression: Compression, arrivals: Arrivals
+                   ) -> tuple[list[_Receiver], list[str]]:
     receivers: list[_Receiver] = []
     errors: list[str] = []
     gate = asyncio.Semaphore(16)  # a burst of handshakes would overflow the listen backlog
 
     async def join(url: str) -> None:
-        receiver = _Receiver(arrivals, progress)
+        receiver = _Receiver(arrivals)
         async with gate:
             try:
                 receiver.connection = await open_raw(url, compression, receiver.arrived)
             except (OSError, TimeoutError) as error:
                 errors.append(f"{type(error).__name__}: {error}")
                 return
+        receiver.open = True
         receivers.append(receiver)
-        receiver.connection.closed.add_done_callback(lambda _: progress.set())
 
     await asyncio.gather(*(join(url) for url in urls))
-    pipe.send(("ready", len(receivers), errors[:3]))
-    commands: asyncio.Queue[tuple] = asyncio.Queue()
-    loop = asyncio.get_running_loop()
-    loop.add_reader(pipe.fileno(), lambda: commands.put_nowait(pipe.recv()))
+    return receivers, errors
+
+
+def _listen(receivers: list[_Receiver], arrivals: Arrivals, pipe: Connection) -> None:
+    """Read every connection with one epoll loop, no event loop in between, and answer the
+    parent's commands. Each read goes straight to the connection's frame parser, which notes
+    the arrival time first."""
+    by_fd: dict[int, _Receiver] = {}
+    poller = select.epoll()
+    for receiver in receivers:
+        connection = receiver.connection
+        assert connection is not None and connection.transport is not None
+        connection.transport.pause_reading()  # from now on read here, not by asyncio
+        fd = connection.transport.get_extra_info("socket").fileno()
+        by_fd[fd] = receiver
+        poller.register(fd, select.EPOLLIN)
+    pipe_fd = pipe.fileno()
+    poller.register(pipe_fd, select.EPOLLIN)
+    waiting: tuple[dict[int, int], float] | None = None  # (finals, deadline) of a collect
     while True:
-        command = await commands.get()
-        if command[0] == "stop":
-            break
-        _, finals, timeout = command
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                while not all(r.caught_up(finals) for r in receivers):
-                    progress.clear()
-                    await progress.wait()
-        arrivals.open_connections = sum(r.open for r in receivers)
-        arrivals.cpu_seconds = time.process_time()
-        pipe.send(("data", arrivals))  # pickled here, so the arrays can be emptied in place
-        del arrivals.seqs[:]
-        del arrivals.times[:]
-    loop.remove_reader(pipe.fileno())
-    await asyncio.gather(*(r.connection.close() for r in receivers if r.connection),
-                         return_exceptions=True)
+        timeout = max(0.0, waiting[1] - time.monotonic()) if waiting else None
+        for fd, _event in poller.poll(timeout):
+            if fd == pipe_fd:
+                command = pipe.recv()
+                if command[0] == "stop":
+                    poller.close()
+                    return
+                _, finals, seconds = command
+                waiting = (finals, time.monotonic() + seconds)
+                continue
+            receiver = by_fd[fd]
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if data:
+                receiver.connection.data_received(data)  # type: ignore[union-attr]
+            else:
+                receiver.open = False
+                poller.unregister(fd)
+        if waiting and (time.monotonic() >= waiting[1]
+                        or all(r.caught_up(waiting[0]) for r in receivers)):
+            waiting = None
+            arrivals.open_connections = sum(r.open for r in receivers)
+            arrivals.cpu_seconds = time.process_time()
+            pipe.send(("data", arrivals))  # pickled here, so the arrays can be emptied in place
+            del arrivals.seqs[:]
+            del arrivals.times[:]
 
 
 def _main(urls: list[str], compression: Compression, pipe: Connection) -> None:
-    asyncio.run(_serve(urls, compression, pipe))
+    arrivals = Arrivals()
+    # The loop is kept (not closed) while listening: it owns the connections' transports.
+    loop = asyncio.new_event_loop()
+    receivers, errors = loop.run_until_complete(_connect(urls, compression, arrivals))
+    pipe.send(("ready", len(receivers), errors[:3]))
+    _listen(receivers, arrivals, pipe)
+    loop.run_until_complete(_close([r.connection for r in receivers
+                                    if r.open and r.connection is not None]))
+    loop.close()
+
+
+async def _close(connections: list[RawClient]) -> None:
+    """Close handshakes, read by asyncio again."""
+    for connection in connections:
+        if connection.transport is not None:
+            connection.transport.resume_reading()
+    await asyncio.gather(*(connection.close() for connection in connections),
+                         return_exceptions=True)
 
 
 class ReceiverPool:
