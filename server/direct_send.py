@@ -107,7 +107,7 @@ def _write_all(batch: list[DirectWriter], fds: list[int], datas: list[bytes]) ->
             written.append(len(datas[failed]))
             batch[failed].transport.write(datas[failed])
     if written != list(map(len, datas)):
-        for writer, data, count in zip(batch, datas, written):
+        for writer, data, count in zip(batch, datas, written, strict=True):
             if count < len(data):
                 writer.transport.write(data[count:])
 
