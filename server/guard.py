@@ -73,17 +73,17 @@ class UpdateGuard:
     def __init__(self, doc: Doc, spec: CanvasSpec | None) -> None:
         self.doc = doc
         self.spec = spec
-        self.meta = doc.get("meta", type=Map)
-        self.partners = doc.get("partners", type=Map)
-        self.elements = doc.get("elements", type=Map)
+        #: What an update changed (shared with the attribution, which reads it after us).
+        self.watch = DocWatch(doc)
+        # The watch's wrappers of the roots, not new ones (each holds a few dicts and sets).
+        self.meta, self.partners, self.elements = (
+            self.watch.roots["meta"], self.watch.roots["partners"], self.watch.roots["elements"])
         self.undo = UndoManager(
             scopes=[self.meta, self.partners, self.elements], capture_timeout_millis=0
         )
         self.undo.include_origin(_GUARDED)
         #: element id -> zone id, kept only while the board is locked (to judge deletions).
         self._zones: dict[str, str | None] | None = None
-        #: What an update changed (shared with the attribution, which reads it after us).
-        self.watch = DocWatch(doc)
 
     def _undo_unobserved(self) -> None:
         """Undo the update with no observer subscribed: yrs builds the events of every

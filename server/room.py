@@ -32,7 +32,7 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
-from pycrdt import Doc, Map, merge_updates
+from pycrdt import Doc, merge_updates
 
 from partnerboard.plugins import CanvasSpec
 
@@ -159,7 +159,7 @@ class Room(DocWhenNeeded):
         self.remote_waiting: list[UpdateSummary] = []
         self.guard = UpdateGuard(self.doc, self.spec)
         self.attribution = Attribution(self.guard.watch)
-        self.meta = self.doc.get("meta", type=Map)
+        self.meta = self.guard.meta
         #: The board's stored size, as far as the limit is concerned: the document's encoding
         #: at load or compaction, plus every update stored since.
         self.stored_bytes = self.snapshot_bytes = len(loaded.encoded)
