@@ -29,14 +29,17 @@ CLOSE_WAIT_SECONDS = 5.0
 class Peer:
     """One connection in a room, with its outgoing queue."""
 
-    __slots__ = ("transport", "role", "link", "queue", "queue_limit", "queue_bytes_limit",
-                 "queued_bytes", "awareness_ids", "speaker", "seat", "closing", "drainer",
-                 "answered", "merges")
+    __slots__ = ("transport", "send_now", "role", "link", "queue", "queue_limit",
+                 "queue_bytes_limit", "queued_bytes", "awareness_ids", "speaker", "seat",
+                 "closing", "drainer", "answered", "merges")
 
     def __init__(
         self, transport: Transport, role: Role, limits: RoomLimits, link: str = ""
     ) -> None:
         self.transport = transport
+        #: The transport's direct send, looked up once (it runs for every receiver of every
+        #: broadcast).
+        self.send_now = transport.send_now
         self.role = role
         #: Who the connection is: the token's hash. Client ids and presence belong to a link.
         self.link = link or role.value
@@ -73,7 +76,7 @@ class Peer:
         """Send a frame: at once when nothing waits before it, else through the queue."""
         if self.closing:
             return
-        if self.drainer is None and self.transport.send_now(data):
+        if self.drainer is None and self.send_now(data):
             return
         queue = self.queue
         if queue is None:
