@@ -7,8 +7,10 @@ broadcast to 500 receivers did all of that 500 times for identical bytes.
 
 :class:`DirectWriter` writes to the connection's asyncio transport instead:
 
-* a frame is built once per message (:func:`binary_frame`, cached for the last message, so a
-  broadcast's loop of pushes frames it once);
+* a frame is built once per message (:func:`binary_frame`, cached for the last message);
+* a room's broadcast is one record for the end of the turn (:func:`defer_broadcast`), not a
+  push to each connection: each receiver is judged and written in one pass when the turn's
+  frames go out;
 * frames are not written at once but collected per connection and written together at the end
   of the event loop's turn, one ``write`` per connection: when several updates reach a board in
   the same turn (a busy board, or an update and the server's correction of it), each receiver
@@ -30,11 +32,11 @@ import asyncio
 import logging
 import os
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from .group_commit import commit_pending
 
-__all__ = ["DirectWriter", "binary_frame", "direct_writer"]
+__all__ = ["DirectWriter", "binary_frame", "defer_broadcast", "direct_writer"]
 
 log = logging.getLogger("partnerboard.websocket")
 
@@ -62,35 +64,106 @@ def binary_frame(payload: bytes) -> bytes:
     return frame
 
 
-#: Writers holding frames for the end of this turn, and whether the flush is scheduled.
-_waiting: list[DirectWriter] = []
+class _Broadcast(NamedTuple):
+    """One message for every peer of a room but one, written at the end of the turn."""
+
+    data: bytes
+    peers: tuple[Any, ...]  # the room's peers with a DirectWriter, when it was sent
+    skip: Any
+
+
+#: What waits for the end of this turn, in the order it was sent: a connection's frames
+#: (the writer and that list of frames) or a room's broadcast.
+_waiting: list[tuple[DirectWriter, list[bytes]] | _Broadcast] = []
+#: Broadcasts deferred so far: a connection's frames sent after one start a new entry, so
+#: they go out after the broadcast (see DirectWriter.offer).
+_broadcasts = 0
+
+
+def _schedule() -> None:
+    if not _waiting:
+        asyncio.get_running_loop().call_soon(_flush_waiting)
+
+
+def defer_broadcast(data: bytes, peers: tuple[Any, ...], skip: Any) -> None:
+    """Send ``data`` to each of ``peers`` (peers whose transport has a DirectWriter) but
+    ``skip``, at the end of this turn, in order with everything else sent in it.
+
+    The room hands over one record instead of offering the message to each connection: with
+    hundreds of receivers, that pass over their objects (out of the CPU's caches by then) cost
+    as much as taking the frames again when writing. Each peer is judged when the turn's
+    frames are written, as a push would have judged it."""
+    global _broadcasts
+    _schedule()
+    _waiting.append(_Broadcast(data, peers, skip))
+    _broadcasts += 1
 
 
 def _flush_waiting() -> None:
-    writers = _waiting[:]
+    items = _waiting[:]
     _waiting.clear()
+    for item in items:
+        if not isinstance(item, _Broadcast):
+            item[0].chunks = None
+            item[0].held = 0
     if not commit_pending():  # not stored: not sent
-        for writer in writers:
-            writer.chunks = []
-            writer.held = 0
         return
-    # Connections whose socket can take the bytes now are written in one pass in C (the
-    # bytecode around each write, not the write, was a third of a broadcast's CPU).
-    fds: list[int] = []
-    datas: list[bytes] = []
-    batch: list[DirectWriter] = []
-    for writer in writers:
-        data = writer.take()
-        if data is None:
-            continue
-        if writer.fd < 0 or writer.transport.get_write_buffer_size():
+    batch = _Batch()
+    for item in items:
+        if isinstance(item, _Broadcast):
+            batch.broadcast(item)
+        else:
+            writer, chunks = item
+            if writer.open():
+                batch.add(writer, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+    if batch.writers:
+        _write_all(batch.writers, batch.fds, batch.datas)
+    for writer in batch.held:
+        writer.held = 0
+
+
+class _Batch:
+    """This turn's bytes per connection, in the order they were sent; the connections whose
+    socket can take them now are written in one pass (the bytecode around each write, not the
+    write, was a third of a broadcast's CPU)."""
+
+    __slots__ = ("writers", "fds", "datas", "index", "held")
+
+    def __init__(self) -> None:
+        self.writers: list[DirectWriter] = []
+        self.fds: list[int] = []
+        self.datas: list[bytes] = []
+        self.index: dict[DirectWriter, int] = {}
+        #: Writers given bytes in this pass (``held`` counts them, as offer counts a turn's).
+        self.held: list[DirectWriter] = []
+
+    def add(self, writer: DirectWriter, data: bytes) -> None:
+        if not writer.held:
+            self.held.append(writer)
+        writer.held += len(data)
+        at = self.index.get(writer)
+        if at is not None:  # after what this connection has in the batch already
+            self.datas[at] += data
+        elif writer.fd < 0 or writer.transport.get_write_buffer_size():
             writer.transport.write(data)  # behind what waits there already, or not a socket
-            continue
-        fds.append(writer.fd)
-        datas.append(data)
-        batch.append(writer)
-    if batch:
-        _write_all(batch, fds, datas)
+        else:
+            self.index[writer] = len(self.writers)
+            self.writers.append(writer)
+            self.fds.append(writer.fd)
+            self.datas.append(data)
+
+    def broadcast(self, item: _Broadcast) -> None:
+        data, skip = item.data, item.skip
+        frame = binary_frame(data)
+        for peer in item.peers:
+            if peer is skip or peer.closing:
+                continue
+            writer = peer.direct
+            if (peer.drainer is not None or not writer.writable.is_set()
+                    or writer.held >= writer.HOLD_LIMIT):
+                peer.push(data)  # behind what waits in its queue (the slow-reader limits)
+            elif writer.open():
+                self.add(writer, frame)
 
 
 def _write_all(batch: list[DirectWriter], fds: list[int], datas: list[bytes]) -> None:
@@ -115,7 +188,7 @@ def _write_all(batch: list[DirectWriter], fds: list[int], datas: list[bytes]) ->
 class DirectWriter:
     """Frames for one connection, written to its transport once per event-loop turn."""
 
-    __slots__ = ("protocol", "transport", "writable", "fd", "chunks", "held")
+    __slots__ = ("protocol", "transport", "writable", "fd", "chunks", "since", "held")
 
     #: Bytes held for one turn's write before the connection counts as full, as the
     #: transport's own buffer would (asyncio's high-water mark): beyond it frames queue in the
@@ -130,23 +203,26 @@ class DirectWriter:
         #: The socket, written with ``os.write`` while the transport holds nothing back; -1
         #: where the transport is not a plain socket's (TLS: its bytes are not ours to write).
         self.fd = _plain_socket_fd(self.transport)
-        self.chunks: list[bytes] = []
+        #: This turn's frames since the last broadcast (an entry of ``_waiting``), or None.
+        self.chunks: list[bytes] | None = None
+        #: The number of broadcasts deferred when ``chunks`` began.
+        self.since = 0
         self.held = 0
 
     def offer(self, data: bytes) -> bool:
         """Take a message for this turn's write; False when the socket's buffer is full (the
         caller queues it and sends it with :meth:`flush` then an awaited send)."""
-        # Runs once per receiver of every broadcast, with 500 receivers' objects out of the
-        # CPU's caches: it reads only this writer and its flag. What is held for a connection
-        # that closed meanwhile is dropped when writing (see take); a gone client is noticed
-        # by the receive loop.
+        # Reads only this writer and its flag. What is held for a connection that closed
+        # meanwhile is dropped when writing (see open); a gone client is noticed by the
+        # receive loop.
         if not self.writable.is_set() or self.held >= self.HOLD_LIMIT:
             return False
         chunks = self.chunks
-        if not chunks:
-            if not _waiting:
-                asyncio.get_running_loop().call_soon(_flush_waiting)
-            _waiting.append(self)
+        if chunks is None or self.since != _broadcasts:
+            _schedule()
+            chunks = self.chunks = []
+            self.since = _broadcasts
+            _waiting.append((self, chunks))
         last_payload, frame = _last
         if data is not last_payload:
             frame = binary_frame(data)
@@ -155,28 +231,16 @@ class DirectWriter:
         return True
 
     def flush(self) -> None:
-        """Write what this turn collected (before anything else is sent on the connection)."""
-        if self.chunks and commit_pending():
-            self.write()
+        """Write what this turn collected, for every connection (before anything else is
+        sent on this one: its frames may wait in several entries, between broadcasts)."""
+        if _waiting:
+            _flush_waiting()
 
-    def write(self) -> None:
-        """Write what this turn collected; the turn's updates are committed already."""
-        data = self.take()
-        if data is not None:
-            self.transport.write(data)
-
-    def take(self) -> bytes | None:
-        """What this turn collected, as one write, and forget it; None when there is nothing
-        or the connection is closing (its socket may be closed already: never written)."""
-        chunks = self.chunks
-        if not chunks:
-            return None
-        self.chunks = []
-        self.held = 0
+    def open(self) -> bool:
+        """Whether the connection may still be written to (its socket is open, and no close
+        frame went out)."""
         protocol = self.protocol
-        if protocol.disconnected or protocol.close_sent or self.transport.is_closing():
-            return None
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return not (protocol.disconnected or protocol.close_sent or self.transport.is_closing())
 
 
 def _plain_socket_fd(transport: Any) -> int:

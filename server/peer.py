@@ -29,7 +29,7 @@ CLOSE_WAIT_SECONDS = 5.0
 class Peer:
     """One connection in a room, with its outgoing queue."""
 
-    __slots__ = ("transport", "send_now", "role", "link", "queue", "queue_limit",
+    __slots__ = ("transport", "send_now", "direct", "role", "link", "queue", "queue_limit",
                  "queue_bytes_limit", "queued_bytes", "awareness_ids", "speaker", "seat",
                  "closing", "drainer", "answered", "merges")
 
@@ -40,6 +40,9 @@ class Peer:
         #: The transport's direct send, looked up once (it runs for every receiver of every
         #: broadcast).
         self.send_now = transport.send_now
+        #: The connection's DirectWriter (direct_send), when its transport has one: the room
+        #: then hands broadcasts to it once per turn instead of pushing them peer by peer.
+        self.direct = getattr(transport, "direct", None)
         self.role = role
         #: Who the connection is: the token's hash. Client ids and presence belong to a link.
         self.link = link or role.value

@@ -39,6 +39,7 @@ from partnerboard.plugins import CanvasSpec
 from . import yprotocol as yp
 from .attribution import Attribution, Speaker, activity_key
 from .client_ids import Claim, ClientIds, MissingParts, Refused
+from .direct_send import defer_broadcast
 from .doc_index import DocIndex
 from .doc_load import collected, crdt_panicked, decode_stored, load_board, load_document
 from .doc_reads import map_value
@@ -135,6 +136,9 @@ class Room(DocWhenNeeded):
         #: Hands (board id, kind, payload) to the other nodes (fan-out bus), when scaled out.
         self.publish = publish
         self.peers: set[Peer] = set()
+        #: The peers whose connection has a DirectWriter: broadcasts to them are deferred to
+        #: the end of the turn as one record (see _send_to_others).
+        self.direct_peers: set[Peer] = set()
         #: Client updates per (organisation, step) since the last compaction.
         self.activity: dict[tuple[str, int], int] = {}
         self.closed = False
@@ -244,9 +248,7 @@ class Room(DocWhenNeeded):
             self.remote_waiting.append(remote)
         self.index.add(fresh)
         self.stored_bytes += len(update)
-        message = yp.sync_update(update)
-        for peer in self.peers:
-            peer.push(message)
+        self._send_to_others(yp.sync_update(update))
 
     def _remote_waits(self) -> bool:
         """Whether an update from another node waits inside the document for a part that has
@@ -264,9 +266,7 @@ class Room(DocWhenNeeded):
         """Presence from another node's clients: remembered for newcomers, passed on."""
         if self.closed:
             return
-        message = self.presence.receive_remote(payload)
-        for peer in self.peers:
-            peer.push(message)
+        self._send_to_others(self.presence.receive_remote(payload))
 
     def catch_up(self) -> None:
         """Apply what the store holds and this document lacks (after a gap in the fan-out)."""
@@ -317,6 +317,8 @@ class Room(DocWhenNeeded):
         peer = Peer(transport, role, self.limits, link)
         peer.speaker, peer.seat = speaker, seat
         self.peers.add(peer)
+        if peer.direct is not None:
+            self.direct_peers.add(peer)
         try:
             peer.push(yp.sync_step1(self.doc.get_state()))
             if self.presence.states:
@@ -336,6 +338,7 @@ class Room(DocWhenNeeded):
             pass
         finally:
             self.peers.discard(peer)
+            self.direct_peers.discard(peer)
             self._forget_presence(peer)
             await peer.finish()
             if not self.peers and self.on_empty is not None and not self.closed:
@@ -639,24 +642,29 @@ class Room(DocWhenNeeded):
             return False
         if self.publish is not None:
             self.publish(self.board_id, "u", update)
-        message = yp.sync_update(update)
-        for other in self.peers:
-            if other is not skip:
-                other.push(message)
+        self._send_to_others(yp.sync_update(update), skip)
         if self.pending_updates >= self.compact_every and compaction_due(
                 self.pending_updates, self.stored_bytes - self.snapshot_bytes,
                 self.snapshot_bytes, self.compact_every):
             self.compact()
         return True
 
+    def _send_to_others(self, message: bytes, skip: Peer | None = None) -> None:
+        """Send ``message`` to every peer but ``skip``: to those with a DirectWriter as one
+        record for the end of the turn, to any other at once."""
+        direct = self.direct_peers
+        if direct:
+            defer_broadcast(message, tuple(direct), skip)
+        if len(direct) < len(self.peers):
+            for other in self.peers:
+                if other is not skip and other.direct is None:
+                    other.push(message)
+
     def _receive_awareness(self, peer: Peer, payload: bytes) -> None:
         accepted = self.presence.receive(peer, payload)
         if accepted is None:
             return
-        message = yp.awareness_message(accepted)
-        for other in self.peers:
-            if other is not peer:
-                other.push(message)
+        self._send_to_others(yp.awareness_message(accepted), peer)
         if self.publish is not None:
             self.publish(self.board_id, "a", accepted)
 
@@ -665,8 +673,6 @@ class Room(DocWhenNeeded):
         gone = self.presence.forget(peer)
         if gone is None:
             return
-        message = yp.awareness_message(gone)
-        for other in self.peers:
-            other.push(message)
+        self._send_to_others(yp.awareness_message(gone))
         if self.publish is not None:
             self.publish(self.board_id, "a", gone)
