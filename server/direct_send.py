@@ -167,7 +167,7 @@ class _Batch:
 
 
 def _write_all(batch: list[DirectWriter], fds: list[int], datas: list[bytes]) -> None:
-    """``os.write`` each data to its connection's socket (open: see DirectWriter.take). What
+    """``os.write`` each data to its connection's socket (open: see DirectWriter.open). What
     a socket did not take, or a write that failed, goes to the connection's transport, which
     buffers the rest or reports the error and closes the connection, as it always does."""
     written: list[int] = []
