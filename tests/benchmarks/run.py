@@ -208,7 +208,7 @@ def _context(args: argparse.Namespace, seconds: float) -> str:
         f"moved note), {args.duration:.0f} s measured after 1 s of warm-up; latency is the "
         f"writer's send to each receiver's arrival (CLOCK_MONOTONIC). Clients "
         f"{'offer permessage-deflate, as browsers do' if args.compression == 'deflate' else 'do not offer compression'}"  # noqa: E501
-        f". Sustained: highest offered rate (doubling from 200/s, then two bisections, "
+        f". Sustained: highest offered rate (doubling from 200/s, then four bisections, "
         f"{1.5 if args.quick else 3:.1f} s steps) at which all 10 receivers got every edit "
         f"with p99 under 500 ms. Cold load: connect to SyncStep2 received. Memory: VmRSS with "
         f"100 rooms of 20 notes loaded and idle (one idle client each) minus VmRSS before.\n"
