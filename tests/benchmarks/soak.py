@@ -6,7 +6,8 @@
   are read on one clock in one process. Reported: errors (failed connects, closed connections,
   edits that did not reach every other client of the board), the latency p50/p99/max from send
   to each other client's arrival, and the server's RSS at the end of the first minute and at the
-  end ("memory flat" is growth under 5%).
+  end ("memory flat" is growth under 5%). The clients are lean (rawsocket.py): with the
+  ``websockets`` library the generator's own queueing was most of both servers' p99.
 * Join burst: ``--burst`` (200) clients connect to one board holding 200 notes at the same
   moment (from several processes); each one's time from opening the TCP connection to having
   the server's SyncStep2. Reported: how many synced, p50/p99/max.
@@ -41,8 +42,8 @@ import websockets  # noqa: E402
 from edits import note  # noqa: E402
 from peers import SERVERS, Server, cpu_seconds, rss_kib  # noqa: E402
 from pycrdt import Doc, Map  # noqa: E402
+from rawsocket import Closed, RawClient, masked_frame, open_raw  # noqa: E402
 from stats import percentile  # noqa: E402
-from websockets.exceptions import ConnectionClosed  # noqa: E402
 from wire import MARKER, connect_synced, marker, roundtrip, sync_update  # noqa: E402
 
 #: Marker numbers: client index within its board * SPAN + its edit count.
@@ -53,8 +54,11 @@ SPAN = 1_000_000
 
 
 class _Client:
-    def __init__(self, board: int, index: int, ws: websockets.ClientConnection) -> None:
-        self.board, self.index, self.ws = board, index, ws
+    """One soak client: a lean connection (rawsocket.py) and its own note to move."""
+
+    def __init__(self, board: int, index: int) -> None:
+        self.board, self.index = board, index
+        self.conn: RawClient | None = None
         self.doc = Doc()
         self.elements = self.doc.get("elements", type=Map)
         self.updates: list[bytes] = []
@@ -73,7 +77,7 @@ class _Client:
                 self.note["x"] = float(self.k % 900)
                 self.note["rev"] = marker(seq)
         self.k += 1
-        return seq, sync_update(self.updates.pop())
+        return seq, masked_frame(0x2, sync_update(self.updates.pop()))
 
 
 async def _soak_process(urls: list[list[str]], seconds: float, pipe: Connection) -> None:
@@ -85,33 +89,33 @@ async def _soak_process(urls: list[list[str]], seconds: float, pipe: Connection)
     gate = asyncio.Semaphore(16)
     clients: list[_Client] = []
 
+    def arrived(board: int, now: float, message: bytes) -> None:
+        times = sent[board]
+        for found in MARKER.findall(message):
+            at = times.get(int(found))
+            if at is not None:
+                latencies.append((now - at) * 1000)
+                arrivals[0] += 1
+
+    def lost(client: _Client) -> None:
+        if running and client.conn is not None:
+            errors.append(f"closed: {client.conn.close_code} {client.conn.close_reason}")
+
     async def join(board: int, index: int, url: str) -> None:
+        client = _Client(board, index)
         async with gate:
             try:
-                ws, _ = await connect_synced(url, "none")
-            except (OSError, TimeoutError, websockets.WebSocketException) as error:
+                client.conn = await open_raw(
+                    url, "none", lambda now, message: arrived(board, now, message))
+            except (OSError, TimeoutError) as error:
                 errors.append(f"connect: {type(error).__name__}: {error}")
                 return
-        clients.append(_Client(board, index, ws))
+        client.conn.closed.add_done_callback(lambda _: lost(client))
+        clients.append(client)
 
+    running = True
     await asyncio.gather(*(join(b, i, url) for b, board in enumerate(urls)
                            for i, url in enumerate(board)))
-    running = True
-
-    async def read(client: _Client) -> None:
-        times = sent[client.board]
-        try:
-            async for frame in client.ws:
-                if frame[0] == 0 and frame[1] == 2:
-                    now = time.monotonic()
-                    for found in MARKER.findall(frame):
-                        at = times.get(int(found))
-                        if at is not None:
-                            latencies.append((now - at) * 1000)
-                            arrivals[0] += 1
-        except ConnectionClosed as closed:
-            if running:
-                errors.append(f"closed: {closed}")
 
     async def write(client: _Client, until: float) -> None:
         await asyncio.sleep(random.random())
@@ -120,24 +124,21 @@ async def _soak_process(urls: list[list[str]], seconds: float, pipe: Connection)
             while next_at < until:
                 seq, frame = client.edit()
                 sent[client.board][seq] = time.monotonic()
-                await client.ws.send(frame)
+                client.conn.write(frame)  # type: ignore[union-attr]
                 next_at += 1.0
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-        except ConnectionClosed as closed:
+        except Closed as closed:
             errors.append(f"send: {closed}")
 
     pipe.send(("ready", len(clients), errors[:3]))
     pipe.recv()  # go
-    readers = [asyncio.create_task(read(client)) for client in clients]
     until = time.monotonic() + seconds
     await asyncio.gather(*(write(client, until) for client in clients))
     await asyncio.sleep(3)  # the last edits arrive
     running = False
     per_board = [sum(1 for c in clients if c.board == b) for b in range(len(urls))]
     expected = sum(len(sent[b]) * (per_board[b] - 1) for b in range(len(urls)))
-    for task in readers:
-        task.cancel()
-    await asyncio.gather(*(c.ws.close() for c in clients), return_exceptions=True)
+    await asyncio.gather(*(c.conn.close() for c in clients if c.conn), return_exceptions=True)
     pipe.send(("done", latencies, arrivals[0], expected, errors, time.process_time()))
 
 
