@@ -114,8 +114,7 @@ def _flush_waiting() -> None:
             batch.broadcast(item)
         else:
             writer, chunks = item
-            if writer.open():
-                batch.add(writer, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            batch.add(writer, chunks[0] if len(chunks) == 1 else b"".join(chunks))
     if batch.writers:
         _write_all(batch.writers, batch.fds, batch.datas)
     for writer in batch.held:
@@ -138,6 +137,10 @@ class _Batch:
         self.held: list[DirectWriter] = []
 
     def add(self, writer: DirectWriter, data: bytes) -> None:
+        """Give ``data`` to a connection, after what it has in the batch; nothing when it
+        closed meanwhile (its socket may be closed already)."""
+        if not writer.open():
+            return
         if not writer.held:
             self.held.append(writer)
         writer.held += len(data)
@@ -162,7 +165,7 @@ class _Batch:
             if (peer.drainer is not None or not writer.writable.is_set()
                     or writer.held >= writer.HOLD_LIMIT):
                 peer.push(data)  # behind what waits in its queue (the slow-reader limits)
-            elif writer.open():
+            else:
                 self.add(writer, frame)
 
 

@@ -37,8 +37,7 @@ class Peer:
         self, transport: Transport, role: Role, limits: RoomLimits, link: str = ""
     ) -> None:
         self.transport = transport
-        #: The transport's direct send, looked up once (it runs for every receiver of every
-        #: broadcast).
+        #: The transport's direct send, looked up once per connection, not per frame.
         self.send_now = transport.send_now
         #: The connection's DirectWriter (direct_send), when its transport has one: the room
         #: then hands broadcasts to it once per turn instead of pushing them peer by peer.
