@@ -135,6 +135,8 @@ class Attribution:
         if batch is None:
             return None
         self._collect(batch, recording)
+        if not (batch.created or batch.content or any(batch.before.values())):
+            return None  # only moved or resized: nothing to read, nothing to correct
         # One read transaction for every read below (each read outside one opens and
         # commits a transaction of its own, which costs more than the read).
         with self.elements.doc.transaction():

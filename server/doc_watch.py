@@ -10,7 +10,8 @@ text delta walks the items of the changed text, the most exposed read there is f
 update (the process deaths the WebSocket fuzzer found all happened inside ``apply_update``
 while such observers were subscribed). So :class:`DocWatch` subscribes once per root to the
 native type, and while :meth:`DocWatch.record` is active reads only the path of each event and
-the keys of a map event. Nothing else is read, and outside a recording nothing at all.
+the keys of a map event. Nothing else is read, and outside a recording nothing at all (but
+a count of the changes to ``meta``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ __all__ = ["Change", "Recording", "DocWatch", "ROOTS"]
 
 #: The root types of a board (DESIGN §6), in the order they are watched.
 ROOTS = ("meta", "partners", "elements")
+#: Values a map event gives as they are (process_event only wraps native shared types).
+_PLAIN = frozenset({float, int, str, bool, type(None)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ class DocWatch:
         self.doc = doc
         self.roots = {name: doc.get(name, type=Map) for name in ROOTS}
         self.recording: Recording | None = None
+        #: Counts the transactions that changed ``meta`` (recorded or not), so a reader of the
+        #: settings can keep what it read until they change (see UpdateGuard.locked_zone).
+        self.meta_changes = 0
         #: The last finished recording, until the attribution takes it (:meth:`take_last`).
         self.last: Recording | None = None
         self._subscriptions: list[Any] = []
@@ -72,6 +78,8 @@ class DocWatch:
         ]
 
     def _on_events(self, root: str, events: list[Any]) -> None:
+        if root == "meta":
+            self.meta_changes += 1
         recording = self.recording
         if recording is None:
             return
@@ -79,8 +87,9 @@ class DocWatch:
             for event in events:
                 keys = None
                 if isinstance(event, NativeMapEvent):
-                    keys = {str(key): {name: process_event(value, self.doc) if name != "action"
-                                       else value for name, value in change.items()}
+                    keys = {str(key): {name: value if name == "action" or type(value) in _PLAIN
+                                       else process_event(value, self.doc)
+                                       for name, value in change.items()}
                             for key, change in event.keys.items()}
                 recording.changes.append(Change(root, tuple(event.path), keys))
         except BaseException as error:  # noqa: BLE001 - anything here means "cannot check"

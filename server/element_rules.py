@@ -33,6 +33,7 @@ COMMON_KEYS: dict[str, tuple[type, ...]] = {
     "created": (int, float),
 }
 _NUMBERS = frozenset(key for key, kinds in COMMON_KEYS.items() if float in kinds)
+_SHARED_TYPES = (Map, Array, Text)
 #: Longest note text (characters), and the largest other value (characters of its JSON-ish
 #: size); keys per element and the length of a key. Generous for people, small for a board.
 MAX_TEXT = 100_000
@@ -74,6 +75,9 @@ def _plain_size(value: Any, depth: int, budget: int) -> int:
 
 def value_problem(key: str, value: Any) -> str | None:
     """Why ``value`` may not be kept under an element's ``key``, or None when it may."""
+    kind = type(value)
+    if (kind is float or kind is int) and key in _NUMBERS:  # a move: most edits
+        return None if math.isfinite(value) else f"element key {key!r} must be a finite number"
     if len(key) > MAX_KEY_CHARS:
         return f"element keys are at most {MAX_KEY_CHARS} characters"
     kinds = COMMON_KEYS.get(key)
@@ -88,7 +92,7 @@ def value_problem(key: str, value: Any) -> str | None:
         elif isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
             return f"element key {key!r} is too long"
         return None
-    if isinstance(value, Map | Array | Text):
+    if isinstance(value, _SHARED_TYPES):
         return f"element key {key!r} holds a shared type; only 'text' may"
     if not 0 <= _plain_size(value, 0, MAX_VALUE_CHARS) <= MAX_VALUE_CHARS:
         return f"element key {key!r} is not plain JSON within {MAX_VALUE_CHARS} characters"

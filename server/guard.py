@@ -84,6 +84,8 @@ class UpdateGuard:
         self.undo.include_origin(_GUARDED)
         #: element id -> zone id, kept only while the board is locked (to judge deletions).
         self._zones: dict[str, str | None] | None = None
+        #: (the watch's count of changes to ``meta``, the locked zone read then).
+        self._lock_read: tuple[int, str | None] | None = None
 
     def _undo_unobserved(self) -> None:
         """Undo the update with no observer subscribed: yrs builds the events of every
@@ -139,7 +141,15 @@ class UpdateGuard:
                     watch.new.add(str(key))
 
     def locked_zone(self) -> str | None:
-        """The zone participants are held to, or None when the board is not locked."""
+        """The zone participants are held to, or None when the board is not locked. Read again
+        only after ``meta`` changed (every update asks; few change the settings)."""
+        changes = self.watch.meta_changes
+        lock_read = self._lock_read
+        if lock_read is None or lock_read[0] != changes:
+            lock_read = self._lock_read = (changes, self._read_locked_zone())
+        return lock_read[1]
+
+    def _read_locked_zone(self) -> str | None:
         if self.spec is None or not map_value(self.meta, "locked"):
             return None
         step = map_value(self.meta, "step")

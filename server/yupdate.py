@@ -109,22 +109,31 @@ class UpdateSummary:
 
 
 class _Reader:
-    __slots__ = ("data", "pos", "end", "max_string")
+    __slots__ = ("data", "pos", "end", "max_string", "long", "long_value")
 
     def __init__(self, data: bytes, max_string: int) -> None:
         self.data = data
         self.pos = 0
         self.end = len(data)
         self.max_string = max_string
+        #: The last number read that took five bytes or more, as its bytes and its value: a
+        #: client id takes seven or eight, and an update names the same few again and again
+        #: (clocks, which take up to three, would push it out).
+        self.long, self.long_value = b"\x80\x80\x80\x80\x01", 1 << 28
 
     def uint(self) -> int:
         pos = self.pos
+        data = self.data
         try:
-            byte = self.data[pos]
+            byte = data[pos]
             if byte < 0x80:  # most numbers in an update are one byte
                 self.pos = pos + 1
                 return byte
-            data = self.data
+            long = self.long
+            if data.startswith(long, pos):  # a number is its bytes up to one below 0x80
+                self.pos = pos + len(long)
+                return self.long_value
+            start = pos
             value, shift = byte & 0x7F, 7
             pos += 1
             while True:
@@ -133,6 +142,8 @@ class _Reader:
                 value |= (byte & 0x7F) << shift
                 if byte < 0x80:
                     self.pos = pos
+                    if pos - start >= 5:
+                        self.long, self.long_value = data[start:pos], value
                     return value
                 shift += 7
                 if shift > 63:
@@ -148,12 +159,21 @@ class _Reader:
         return value
 
     def clock(self) -> int:
+        pos = self.pos
+        if pos < self.end and self.data[pos] < 0x80:  # as uint, one call less
+            self.pos = pos + 1
+            return self.data[pos]
         value = self.uint()
         if value > MAX_CLOCK:
             raise UpdateRejected(f"clock or length {value} out of range")
         return value
 
     def client(self) -> int:
+        pos = self.pos
+        long = self.long
+        if self.data.startswith(long, pos):  # as uint, one call less
+            self.pos = pos + len(long)
+            return self.long_value
         value = self.uint()
         if value > MAX_CLIENT:
             raise UpdateRejected(f"client id {value} out of range")
@@ -180,10 +200,10 @@ class _Reader:
         if size > self.max_string:
             raise UpdateTooBig(f"a value of {size} bytes is over the limit of {self.max_string}")
         start = self.pos
-        if start + size > self.end:
+        end = self.pos = start + size
+        if end > self.end:
             raise UpdateRejected("a length runs past the end of the update")
-        self.pos = start + size
-        return self.data[start : self.pos]
+        return self.data[start:end]
 
     def string(self) -> str:
         try:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from pycrdt import Map
+from pycrdt import Doc, Map, Text
 from yclient import connected, note_texts, wait_for
 
 from partnerboard.canvases.partnership_map.spec import SPEC
+from partnerboard.server.guard import UpdateGuard
 
 
 def spot(zone_id: str, offset: int = 0) -> dict[str, float]:
@@ -131,3 +132,57 @@ def test_participant_cannot_write_inside_a_shared_type_of_the_settings(server):
             assert fresh.doc.get("meta", type=Map)["voting_rules"]["votes"] == 3
 
     asyncio.run(scenario())
+
+
+def test_the_lock_is_read_again_whenever_the_settings_change_by_any_path():
+    """The guard keeps what it read of ``meta.locked`` until ``meta`` changes. A lock that
+    arrives another way than through the guard (the server's own change, another node's
+    update) and a participant's refused attempt to unlock must each be seen by the next
+    verdict."""
+    board = Doc()
+    guard = UpdateGuard(board, SPEC)
+    elements = board.get("elements", type=Map)
+    meta = board.get("meta", type=Map)
+    with board.transaction():
+        meta["step"], meta["locked"] = 2, False  # relations, unlocked
+    writer = Doc()
+
+    def participant_moves(x: float, y: float) -> str | None:
+        """A participant's client moves its note: the guard's verdict (None: kept)."""
+        writer.apply_update(board.get_update())
+        before = writer.get_state()
+        with writer.transaction():
+            note = writer.get("elements", type=Map)["n"]
+            note["x"], note["y"] = x, y
+        return guard.apply(writer.get_update(before), facilitator=False)[1]
+
+    with board.transaction():
+        elements["n"] = Map({"kind": "note", "x": 0.0, "y": 0.0, "w": 160.0, "h": 100.0,
+                             "text": Text("idea"), "author": "", "org": "", "color": "#fff",
+                             "created": 0.0})
+    outside = spot("values")
+    assert participant_moves(outside["x"], outside["y"]) is None  # unlocked: anywhere
+    assert guard.locked_zone() is None
+
+    meta["locked"] = True  # the server's own change, not through the guard
+    assert guard.locked_zone() == "relations"
+    assert participant_moves(outside["x"] + 5, outside["y"]) is not None  # held to the zone
+
+    # Another node's update unlocks the board: applied to the document as it is.
+    remote = Doc()
+    remote.apply_update(board.get_update())
+    before = remote.get_state()
+    remote.get("meta", type=Map)["locked"] = False
+    board.apply_update(remote.get_update(before))
+    assert participant_moves(outside["x"] + 10, outside["y"]) is None
+
+    meta["locked"] = True
+    # A participant's own unlock is undone, and so is the move that relied on it.
+    writer.apply_update(board.get_update())
+    before = writer.get_state()
+    with writer.transaction():
+        writer.get("meta", type=Map)["locked"] = False
+        writer.get("elements", type=Map)["n"]["x"] = outside["x"] + 20
+    assert guard.apply(writer.get_update(before), facilitator=False)[1] is not None
+    assert meta["locked"] is True and guard.locked_zone() == "relations"
+    assert participant_moves(outside["x"] + 30, outside["y"]) is not None
