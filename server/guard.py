@@ -15,6 +15,10 @@ Rules for participants:
 * a new element obeys the same rules as an edit, and has the shape of DESIGN.md §6
   (:mod:`.element_rules`); no common key is removed.
 
+Everyone's updates are held to the board's element limit here as well as before applying: an
+element set again under a key that once held one is written against the old entry, not under
+the board's map, so only the applied update tells that it filled a key.
+
 The facilitator's updates go through the guard too: they may change the settings and mark
 elements, but every element they add or change has the shape of DESIGN.md §6 like anyone's
 (a malformed element breaks the covenant and every reader for everyone), and ``meta.canvas``
@@ -67,6 +71,8 @@ class _Watch:
         #: Elements that gained a key, and elements whose text changed.
         self.grown: set[str] = set()
         self.texts: set[str] = set()
+        #: Keys of ``elements`` that hold an element now and did not before the update.
+        self.added = 0
 
 
 class UpdateGuard:
@@ -139,6 +145,7 @@ class UpdateGuard:
                 else:
                     watch.touched.add(str(key))
                     watch.new.add(str(key))
+                    watch.added += change["action"] == "add"
 
     def locked_zone(self) -> str | None:
         """The zone participants are held to, or None when the board is not locked. Read again
@@ -207,8 +214,17 @@ class UpdateGuard:
                     return [f"a text is at most {MAX_TEXT} characters"]
         return []
 
-    def apply(self, update: bytes, *, facilitator: bool) -> tuple[bytes | None, str | None]:
-        """Apply an update; return ``(reversal, reason)`` when it had to be undone."""
+    def apply(
+        self, update: bytes, *, facilitator: bool, counted_elements: int = 0,
+        max_elements: int | None = None,
+    ) -> tuple[bytes | None, str | None]:
+        """Apply an update; return ``(reversal, reason)`` when it had to be undone.
+
+        ``max_elements``: the board's element limit. The room checks it before applying, but
+        only for the elements an update names under the root map (``counted_elements``): an
+        element set again under a key that held one before names the old entry instead (Yjs
+        writes every set of a key that way), so only the applied update tells how many keys
+        it filled; past the limit it is undone."""
         watch = _Watch(facilitator)
         with self.watch.record() as recording, self.doc.transaction(origin=_GUARDED):
             # Read in the update's own transaction, before it is applied: a read outside one
@@ -225,6 +241,9 @@ class UpdateGuard:
         problems, touched, deleted = watch.problems, watch.touched, watch.deleted
         if not problems:
             problems.extend(self._shape_problems(watch))
+        if (not problems and max_elements is not None and watch.added > counted_elements
+                and len(self.elements) > max_elements):
+            problems.append(f"the board is full (at most {max_elements} elements)")
         if locked and zones_before is not None and not facilitator:
             for element_id in touched | deleted:
                 before = zones_before.get(element_id, locked)

@@ -515,7 +515,10 @@ class Room(DocWhenNeeded):
         self.attribution.begin(peer.speaker)
         try:
             try:
-                reversal, reason = self.guard.apply(update, facilitator=facilitator)
+                reversal, reason = self.guard.apply(
+                    update, facilitator=facilitator,
+                    counted_elements=summary.root_keys.get("elements", 0),
+                    max_elements=self.limits.board_elements)
             finally:
                 correction = self.attribution.finish()
         except BaseException as error:

@@ -84,11 +84,11 @@ def test_the_room_works_normally_after_a_failed_check(store: Store, monkeypatch)
     calls = {"n": 0}
     original = UpdateGuard.apply
 
-    def fails_once(self: UpdateGuard, update: bytes, *, facilitator: bool):  # noqa: ANN202
+    def fails_once(self: UpdateGuard, update: bytes, **options: object):  # noqa: ANN202
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("check failed")
-        return original(self, update, facilitator=facilitator)
+        return original(self, update, **options)
 
     monkeypatch.setattr(UpdateGuard, "apply", fails_once)
 

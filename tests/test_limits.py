@@ -100,6 +100,41 @@ def test_a_board_stops_growing_at_its_element_and_byte_limits(tmp_path):
         server.stop()
 
 
+def test_a_note_set_again_under_a_deleted_notes_key_counts_against_the_element_limit(tmp_path):
+    """Yjs writes the set of a key that held a value before against that old entry, without
+    naming the board's map: the check before applying cannot count such an element, so the
+    guard counts what the applied update filled. Before, deleting notes and setting their keys
+    again grew a board past its limit without end."""
+    server = ServerProcess(tmp_path / "data", "--max-board-elements", "5").start()
+    try:
+        board = server.create_board()
+
+        async def scenario() -> None:
+            async with connected(server.board_ws(board)) as writer:
+                for index in range(5):
+                    writer.add_note(f"n{index}", "fits", x=100 + index, y=100)
+                del writer.elements["n0"]
+                writer.add_note("n0", "set again, within the limit")  # 5 elements
+                del writer.elements["n1"]
+                writer.add_note("n5", "a new key, within the limit")  # 5 elements
+                writer.add_note("n1", "set again, one too many")  # would be 6
+                await writer.flush()
+                await wait_for(lambda: "n1" not in writer.elements, what="the sixth undone")
+                text = writer.elements["n2"]["text"]
+                text += " (still editing)"
+                await writer.flush()
+                assert writer.close_code is None
+            async with connected(server.board_ws(board, "observer")) as reader:
+                await wait_for(lambda: "(still editing)" in str(reader.elements["n2"]["text"]),
+                               what="the later edit")
+                assert set(reader.elements.keys()) == {"n0", "n2", "n3", "n4", "n5"}
+                assert str(reader.elements["n0"]["text"]) == "set again, within the limit"
+
+        run(scenario())
+    finally:
+        server.stop()
+
+
 def test_a_reader_that_stops_reading_is_cut_off_by_queued_bytes(tmp_path):
     server = ServerProcess(tmp_path / "data", "--send-queue-limit", "100000",
                            "--send-queue-bytes", "1000000").start()
