@@ -66,9 +66,6 @@ class DocWatch:
         #: Counts the transactions that changed ``meta`` (recorded or not), so a reader of the
         #: settings can keep what it read until they change (see UpdateGuard.locked_zone).
         self.meta_changes = 0
-        #: How many keys of ``elements`` hold an element, kept up to date by a shallow
-        #: subscription (see element_count); None when not known.
-        self._elements: int | None = None
         #: The last finished recording, until the attribution takes it (:meth:`take_last`).
         self.last: Recording | None = None
         self._subscriptions: list[Any] = []
@@ -79,32 +76,6 @@ class DocWatch:
             shared.integrated.observe_deep(lambda events, root=name: self._on_events(root, events))
             for name, shared in self.roots.items()
         ]
-        self._subscriptions.append(self.roots["elements"].integrated.observe(self._on_elements))
-
-    def _on_elements(self, event: Any) -> None:
-        """Keys of ``elements`` filled or emptied by a transaction (only those: a change inside
-        an element is not an event of this map)."""
-        count = self._elements
-        if count is None:
-            return
-        try:
-            for change in event.keys.values():
-                action = change["action"]
-                if action == "add":
-                    count += 1
-                elif action == "delete":
-                    count -= 1
-        except BaseException:  # noqa: BLE001 - not read: counted again when asked
-            count = None
-        self._elements = count
-
-    def element_count(self) -> int:
-        """How many elements the board holds. yrs counts a map's entries by walking all of
-        them (0.1 ms on a board of 15,000 notes, asked before every update that adds one), so
-        the count is taken once and kept up to date from the map's own events."""
-        if self._elements is None:
-            self._elements = len(self.roots["elements"])
-        return self._elements
 
     def _on_events(self, root: str, events: list[Any]) -> None:
         if root == "meta":
@@ -156,4 +127,3 @@ class DocWatch:
         for subscription in self._subscriptions:
             subscription.drop()
         self._subscriptions = []
-        self._elements = None  # what changes from now on is not counted
