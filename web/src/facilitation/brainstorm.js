@@ -59,15 +59,24 @@ export function installBrainstorm (fac) {
     renderList()
   }
 
+  // Hidden notes are sent one after another, each taken from the field at once: a note typed
+  // while the one before is on its way is the next one (it used to be dropped by the busy
+  // guard, and then wiped when the first answer came back).
+  let adding = Promise.resolve()
   function addDraft () {
     const text = input.value.trim()
     if (!text) { input.focus(); return }
     if (!seat()) { fac.say(t('fac_votes_no_seat')); return }
-    call(async () => {
-      mine.push(await api(app, 'POST', 'drafts', { seat: seat(), text }))
-      input.value = ''
-      renderList()
-      input.focus()
+    input.value = ''
+    input.focus()
+    adding = adding.then(async () => {
+      try {
+        mine.push(await api(app, 'POST', 'drafts', { seat: seat(), text }))
+        renderList()
+      } catch (error) {
+        if (!input.value.trim()) input.value = text // not kept: back in the field to send again
+        fac.say(t('fac_failed', { error: error.message }))
+      }
     })
   }
 
