@@ -74,6 +74,12 @@ def test_connections_per_address_and_per_board_are_limited(tmp_path):
         server.stop()
 
 
+def add_five_notes(writer) -> None:  # noqa: ANN001
+    """Notes n0..n4: a board's limit in the element-limit tests."""
+    for index in range(5):
+        writer.add_note(f"n{index}", "fits", x=100 + index, y=100)
+
+
 def test_a_board_stops_growing_at_its_element_and_byte_limits(tmp_path):
     server = ServerProcess(tmp_path / "data", "--max-board-elements", "5",
                            "--max-board-bytes", "60000").start()
@@ -82,8 +88,7 @@ def test_a_board_stops_growing_at_its_element_and_byte_limits(tmp_path):
 
         async def scenario() -> None:
             async with connected(server.board_ws(board)) as writer:
-                for index in range(5):
-                    writer.add_note(f"n{index}", "fits", x=100 + index, y=100)
+                add_five_notes(writer)
                 await writer.flush()
                 writer.add_note("n5", "one too many")
                 assert await writer.wait_closed(10) == 1009
@@ -111,8 +116,7 @@ def test_a_note_set_again_under_a_deleted_notes_key_counts_against_the_element_l
 
         async def scenario() -> None:
             async with connected(server.board_ws(board)) as writer:
-                for index in range(5):
-                    writer.add_note(f"n{index}", "fits", x=100 + index, y=100)
+                add_five_notes(writer)
                 del writer.elements["n0"]
                 writer.add_note("n0", "set again, within the limit")  # 5 elements
                 del writer.elements["n1"]
