@@ -31,6 +31,8 @@ __all__ = ["Change", "Recording", "DocWatch", "ROOTS"]
 ROOTS = ("meta", "partners", "elements")
 #: Values a map event gives as they are (process_event only wraps native shared types).
 _PLAIN = frozenset({float, int, str, bool, type(None)})
+#: The keys that place an element (and so decide its zone).
+_PLACE = frozenset({"x", "y", "w", "h"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,10 @@ class DocWatch:
         self.meta_changes = 0
         #: The last finished recording, until the attribution takes it (:meth:`take_last`).
         self.last: Recording | None = None
+        #: While set (the guard keeps zones: see UpdateGuard), the elements that a change
+        #: outside a recording (the server's own, another node's) may have moved, added or
+        #: removed, for the guard to judge again.
+        self.moved_outside: set[str] | None = None
         self._subscriptions: list[Any] = []
         self._subscribe()
 
@@ -82,6 +88,8 @@ class DocWatch:
             self.meta_changes += 1
         recording = self.recording
         if recording is None:
+            if root == "elements" and self.moved_outside is not None:
+                self._note_moved(events)
             return
         try:
             for event in events:
@@ -94,6 +102,16 @@ class DocWatch:
                 recording.changes.append(Change(root, tuple(event.path), keys))
         except BaseException as error:  # noqa: BLE001 - anything here means "cannot check"
             recording.error = error
+
+    def _note_moved(self, events: list[Any]) -> None:
+        moved = self.moved_outside
+        assert moved is not None
+        for event in events:
+            path = event.path
+            if not path:  # elements added or removed
+                moved.update(str(key) for key in event.keys)
+            elif len(path) == 1 and _PLACE.intersection(event.keys):
+                moved.add(str(path[0]))
 
     @contextmanager
     def record(self) -> Iterator[Recording]:

@@ -174,10 +174,26 @@ class UpdateGuard:
         return zone.id if zone else None
 
     def _zone_map(self) -> dict[str, str | None]:
+        """Every element's zone while the board is locked, kept up to date: by the guard for
+        the updates it lets through, and for changes made outside it (a reveal, a restore,
+        another node's update) from what the watch noted as moved."""
+        moved = self.watch.moved_outside
         if self._zones is None:
+            self.watch.moved_outside = set()
             with self.doc.transaction():
                 self._zones = {eid: self._zone_now(eid) for eid in self.elements.keys()}
+        elif moved:
+            self.watch.moved_outside = set()
+            for element_id in moved:
+                if element_id in self.elements:
+                    self._zones[element_id] = self._zone_now(element_id)
+                else:
+                    self._zones.pop(element_id, None)
         return self._zones
+
+    def _forget_zones(self) -> None:
+        self._zones = None
+        self.watch.moved_outside = None
 
     def _shape_problems(self, watch: _Watch) -> list[str]:
         """Elements the update added or changed that do not have an element's shape."""
@@ -231,7 +247,7 @@ class UpdateGuard:
             # opens and commits a transaction of its own, which costs more than the read.
             locked = self.locked_zone()
             if locked is None:
-                self._zones = None
+                self._forget_zones()
             zones_before = self._zone_map() if locked else None
             self.doc.apply_update(update)
         if recording.error is not None:

@@ -186,3 +186,62 @@ def test_the_lock_is_read_again_whenever_the_settings_change_by_any_path():
     assert guard.apply(writer.get_update(before), facilitator=False)[1] is not None
     assert meta["locked"] is True and guard.locked_zone() == "relations"
     assert participant_moves(outside["x"] + 30, outside["y"]) is not None
+
+
+def test_the_locked_zone_follows_elements_moved_outside_the_guard():
+    """While a step is locked the guard keeps every element's zone, to judge deletions and
+    moves by where an element was. Elements the server places (a brainstorm reveal, a
+    restore) or another node's client moves must be judged where they are now: a note the
+    server put outside the locked zone may not be deleted or dragged in by a participant,
+    and one moved into the zone elsewhere may be edited there."""
+    board = Doc()
+    guard = UpdateGuard(board, SPEC)
+    elements = board.get("elements", type=Map)
+    meta = board.get("meta", type=Map)
+    inside, outside = spot("relations"), spot("values")
+
+    def note(where: dict[str, float]) -> Map:
+        return Map({"kind": "note", "w": 160.0, "h": 100.0, "text": Text("idea"),
+                    "author": "", "org": "", "color": "#fff", "created": 0.0, **where})
+
+    with board.transaction():
+        meta["step"], meta["locked"] = 2, True  # relations, locked
+        elements["mine"] = note(inside)
+        elements["theirs"] = note(inside)
+    writer = Doc()
+
+    def participant(change) -> str | None:  # noqa: ANN001
+        """A participant's client makes ``change``: the guard's verdict (None: kept)."""
+        writer.apply_update(board.get_update())
+        before = writer.get_state()
+        with writer.transaction():
+            change(writer.get("elements", type=Map))
+        return guard.apply(writer.get_update(before), facilitator=False)[1]
+
+    def move(element_id: str, where: dict[str, float]):  # noqa: ANN202
+        def change(shared: Map) -> None:
+            shared[element_id]["x"], shared[element_id]["y"] = where["x"], where["y"]
+        return change
+
+    assert participant(move("mine", spot("relations", 40))) is None  # the zones are kept now
+    # The server moves one note out of the zone and places a new one outside it.
+    with board.transaction():
+        elements["theirs"]["x"], elements["theirs"]["y"] = outside["x"], outside["y"]
+        elements["revealed"] = note(outside)
+    assert participant(lambda shared: shared.pop("theirs")) is not None
+    assert participant(move("revealed", spot("relations", 80))) is not None
+    assert set(elements.keys()) == {"mine", "theirs", "revealed"}
+    assert elements["revealed"]["x"] == outside["x"]
+
+    # Another node's update brings a note into the zone and removes one: both count.
+    remote = Doc()
+    remote.apply_update(board.get_update())
+    before = remote.get_state()
+    with remote.transaction():
+        shared = remote.get("elements", type=Map)
+        shared["revealed"]["x"], shared["revealed"]["y"] = inside["x"], inside["y"] + 120
+        del shared["theirs"]
+    board.apply_update(remote.get_update(before))
+    assert participant(move("revealed", spot("relations", 160))) is None
+    assert participant(lambda shared: shared.pop("revealed")) is None
+    assert set(elements.keys()) == {"mine"}
