@@ -266,7 +266,9 @@ class Room(DocWhenNeeded):
         """Presence from another node's clients: remembered for newcomers, passed on."""
         if self.closed:
             return
-        self._send_to_others(self.presence.receive_remote(payload))
+        message = self.presence.receive_remote(payload)
+        if message is not None:
+            self._send_to_others(message)
 
     def catch_up(self) -> None:
         """Apply what the store holds and this document lacks (after a gap in the fan-out)."""
@@ -551,8 +553,19 @@ class Room(DocWhenNeeded):
                 self._restore()
                 return _Refusal(CloseCode.PROTOCOL_ERROR,
                                 "update refused: it builds on parts that are not there")
+        if reversal is not None:
+            # The attempt and its undoing are one row and one frame: stored apart, a finalize
+            # on another node between the two appends froze the attempt into the agreed
+            # version, and the other clients saw it for a moment.
+            undone = self._with_reversal(update, reversal)
+            if undone is None:
+                self._restore()
+                return _Refusal(CloseCode.PROTOCOL_ERROR, "update rejected")
+            update = undone
         self.client_ids.applied(claim, peer.link, summary, state)
         self.index.add(fresh)
+        if reversal is not None:
+            self._server_wrote(reversal)
         sender = peer.sender()
         stamp = None
         if correction is not None and reversal is None:
@@ -568,17 +581,29 @@ class Room(DocWhenNeeded):
             return None
         if stamp is not None:
             peer.push(yp.sync_update(stamp))
+        if reversal is not None:
+            peer.push(yp.sync_update(reversal))  # the sender has its attempt already
         step = map_value(self.meta, "step")
         # (The facilitator's client may have set any number, NaN and infinity included.)
         counted = isinstance(step, int | float) and math.isfinite(step)
         key = (activity_key(peer.speaker), int(step) if counted else 0)
         self.activity[key] = self.activity.get(key, 0) + count
-        if reversal is not None:
-            self._server_update(reversal)
-            if correction is not None:
-                # The stamp of what the guard let through, after the reversal.
-                self.server_change(correction, by=sender)
+        if reversal is not None and correction is not None:
+            # The stamp of what the guard let through, after the reversal.
+            self.server_change(correction, by=sender)
         return None
+
+    @staticmethod
+    def _with_reversal(update: bytes, reversal: bytes) -> bytes | None:
+        """An undone update merged with its reversal, or None when they do not merge."""
+        try:
+            return merge_updates(update, reversal)
+        except (ValueError, RuntimeError):
+            return None
+        except BaseException as error:
+            if crdt_panicked(error):
+                return None
+            raise
 
     def _splits_a_character(self, summary: UpdateSummary) -> bool:
         """Whether the update places or deletes something between the two UTF-16 halves of

@@ -64,6 +64,47 @@ def test_facilitator_changes_settings_and_only_facilitator_marks_notes(server):
     asyncio.run(scenario())
 
 
+def test_an_undone_update_is_never_seen_or_stored_without_its_reversal(server):
+    """A participant's agreed mark is undone by the server. The others must never see it,
+    not even for one frame, and no prefix of the stored updates may hold it: a finalize on
+    another node between the attempt's row and its reversal's would freeze the mark into the
+    agreed version. The attempt and its reversal are one update."""
+    board = server.create_board()
+    seen_marked: list[str] = []
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator, \
+                connected(server.board_ws(board, "participant")) as participant:
+            facilitator.add_note("n1", "idea", **spot("values"))
+            await wait_for(lambda: "n1" in participant.elements, what="the note")
+
+            def look(events: list) -> None:
+                for event in events:
+                    change = (getattr(event, "keys", None) or {}).get("status")
+                    if change and change["action"] != "delete":
+                        seen_marked.append(change["newValue"])
+
+            watching = facilitator.elements.observe_deep(look)  # noqa: F841 - kept alive
+            for _ in range(3):
+                participant.elements["n1"]["status"] = "agreed"
+                await participant.flush()
+                await wait_for(lambda: "status" not in participant.elements["n1"],
+                               what="status reverted")
+            participant.add_note("after", "a later note")
+            await wait_for(lambda: "after" in facilitator.elements, what="the later note")
+
+    asyncio.run(scenario())
+    print("SEEN", seen_marked)
+    assert seen_marked == []
+    rows = server.query("SELECT data FROM updates WHERE board_id = ? ORDER BY id", board["id"])
+    replay = Doc()
+    elements = replay.get("elements", type=Map)
+    for (data,) in rows:
+        replay.apply_update(data)
+        assert "n1" not in elements or "status" not in elements["n1"]
+    assert "after" in elements
+
+
 def test_locked_step_keeps_participants_in_the_current_zone(server):
     board = server.create_board()
 
