@@ -143,11 +143,21 @@ class ClientIds:
             if end > self.clocks.get(client, 0):
                 self.clocks[client] = end
 
-    def may_show(self, client: int, link: str) -> bool:
-        """Whether a connection of ``link`` may set or remove the presence of ``client``."""
+    def writer(self, client: int) -> str | None:
+        """The link that wrote with ``client`` on this board, if one did."""
+        return self.owners.get(client)
+
+    def may_show(self, client: int, link: str, *, claims: bool = True) -> bool:
+        """Whether a connection of ``link`` may set or remove the presence of ``client``.
+
+        ``claims``: the connection may write, so an id nobody holds becomes its link's until
+        the connection closes (no other link may write with it meanwhile). An observer's
+        presence claims nothing: it cannot write, and a claim would keep the id's writer
+        out (a 1008 for a participant whose id an observer showed while they reconnected)."""
         owner = self.owner(client)
         if owner is None:
-            self.presence[client] = link
+            if claims:
+                self.presence[client] = link
             return True
         return owner == link
 

@@ -3,8 +3,9 @@
 Rules, each closing a way one link holder could disturb the others:
 
 * a connection sets and removes only the states of its own client ids: an id first shown (or
-  written with) by another link is not its to change, so nobody can overwrite or erase another
-  person's presence, or appear as the facilitator;
+  written with) by another link is not its to change, nor one another connection shows (two
+  guests share the guest link), so nobody can overwrite or erase another person's presence,
+  or appear as the facilitator;
 * a state over :data:`MAX_STATE_BYTES` is dropped (presence is a name, a colour and a cursor;
   a megabyte of it would be sent to every newcomer);
 * a connection shows at most :data:`MAX_IDS_PER_CONNECTION` client ids.
@@ -32,6 +33,8 @@ MAX_STATE_BYTES = 8 * 1024
 MAX_IDS_PER_CONNECTION = 16
 #: Presence from another node not renewed for this long is not passed to newcomers.
 REMOTE_PRESENCE_SECONDS = 30.0
+#: A shown id not renewed for this long may be taken by another connection of its link.
+TAKEOVER_SECONDS = 30.0
 
 
 class Presence:
@@ -40,6 +43,8 @@ class Presence:
         self.client_ids = client_ids
         self.states: dict[int, yp.AwarenessEntry] = {}
         self.holders: dict[int, Peer] = {}
+        #: When each held id's state was last set by its holder (monotonic seconds).
+        self.renewed: dict[int, float] = {}
         #: When presence of another node's client was last renewed (monotonic seconds).
         self.remote_seen: dict[int, float] = {}
 
@@ -54,8 +59,10 @@ class Presence:
                 del self.remote_seen[client_id]
         return yp.awareness_message(yp.encode_awareness(list(self.states.values())))
 
-    def receive_remote(self, payload: bytes) -> bytes:
-        """Presence another node accepted from its clients; the message for our peers."""
+    def receive_remote(self, payload: bytes) -> bytes | None:
+        """Presence another node accepted from its clients; the message for our peers (only
+        the entries taken here: a state for a client of ours is not passed on), or None."""
+        taken = []
         for entry in yp.parse_awareness(payload):
             if entry.client_id in self.holders:
                 continue  # a client of ours now; its own presence wins
@@ -65,45 +72,71 @@ class Presence:
             else:
                 self.states[entry.client_id] = entry
                 self.remote_seen[entry.client_id] = time.monotonic()
-        return yp.awareness_message(payload)
+            taken.append(entry)
+        if not taken:
+            return None
+        return yp.awareness_message(yp.encode_awareness(taken))
 
     def receive(self, peer: Peer, payload: bytes) -> bytes | None:
         """Take a peer's awareness update; the accepted part (an awareness update for the
         others), or None when nothing was accepted."""
         accepted = []
+        now = time.monotonic()
         for entry in yp.parse_awareness(payload):
             client_id = entry.client_id
             if len(entry.state) > MAX_STATE_BYTES:
                 log.info("board %s: dropped a presence state of %d bytes",
                          self.board_id, len(entry.state))
                 continue
-            if client_id not in peer.awareness_ids and (
-                len(peer.awareness_ids) >= MAX_IDS_PER_CONNECTION
-                or client_id in self.remote_seen  # shown by a client of another node
-                or not self.client_ids.may_show(client_id, peer.link)
-            ):
+            if not self._may_set(peer, client_id, now):
                 # y-websocket clients echo every state they learn of: normal, so not logged
                 # above debug, and never taken as the echoing connection's own.
                 log.debug("board %s: dropped presence for client id %d, not this connection's",
                           self.board_id, client_id)
                 continue
-            # A reconnecting client (same link) may announce its id before its old connection
-            # is gone: the newest connection holds the id, so the old one's close keeps it.
             previous = self.holders.get(client_id)
             if previous is not None and previous is not peer:
                 previous.awareness_ids.discard(client_id)
             if entry.state == "null":
                 self.states.pop(client_id, None)
                 self.holders.pop(client_id, None)
+                self.renewed.pop(client_id, None)
                 peer.awareness_ids.discard(client_id)
             else:
                 self.states[client_id] = entry
                 self.holders[client_id] = peer
+                self.renewed[client_id] = now
                 peer.awareness_ids.add(client_id)
             accepted.append(entry)
         if not accepted:
             return None
         return yp.encode_awareness(accepted)
+
+    def _may_set(self, peer: Peer, client_id: int, now: float) -> bool:
+        """Whether ``peer`` may set or remove the presence of ``client_id`` now.
+
+        Ids belong to links (:meth:`ClientIds.may_show`: the link that wrote with the id, or
+        whose writing connection showed it first), and a shown id to its connection: another
+        connection, even of the same link (a shared guest link), takes it over only from a
+        connection of another link after the id's writer came (the id is the writer's), or
+        from one of its own link that stopped renewing it (clients renew every 15 s; after
+        :data:`TAKEOVER_SECONDS` everyone's client drops the state as outdated anyway): a
+        client reconnecting before the server noticed its old connection is gone."""
+        if client_id not in peer.awareness_ids and (
+                len(peer.awareness_ids) >= MAX_IDS_PER_CONNECTION
+                or client_id in self.remote_seen):  # shown by a client of another node
+            return False
+        if not self.client_ids.may_show(client_id, peer.link, claims=peer.role.can_write):
+            if client_id in peer.awareness_ids:  # its writer came: the id is not ours now
+                peer.awareness_ids.discard(client_id)
+                self.holders.pop(client_id, None)
+            return False
+        holder = self.holders.get(client_id)
+        if holder is None or holder is peer:
+            return True
+        if holder.link != peer.link:
+            return self.client_ids.writer(client_id) == peer.link
+        return now - self.renewed.get(client_id, 0.0) >= TAKEOVER_SECONDS
 
     def forget(self, peer: Peer) -> bytes | None:
         """A closed peer's cursors are gone (as y-websocket's server says); the awareness
@@ -112,6 +145,7 @@ class Presence:
         for client_id in peer.awareness_ids:
             entry = self.states.pop(client_id, None)
             self.holders.pop(client_id, None)
+            self.renewed.pop(client_id, None)
             self.client_ids.release_presence(client_id, peer.link)
             if entry is not None:
                 gone.append(yp.AwarenessEntry(client_id, entry.clock + 1, "null"))

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import json
 
-from pycrdt import Map
+from pycrdt import Doc, Map
 from yclient import connected
 from yclient import wait_for as _wait_for
 
@@ -101,5 +101,62 @@ def test_a_presence_state_json_parse_refuses_closes_the_sender_and_reaches_nobod
                                what="the watcher's presence")
                 assert mallory.doc.client_id not in newcomer.awareness
             assert mallory.doc.client_id not in watcher.awareness
+
+    run(scenario())
+
+
+def test_another_connection_of_the_same_link_cannot_overwrite_or_erase_a_presence(server):
+    """Every guest comes through the one guest link: a connection's presence is its own, not
+    its link's, while that connection shows it."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "participant")) as anna, \
+                connected(server.board_ws(board, "participant")) as mallory, \
+                connected(server.board_ws(board, "facilitator")) as watcher:
+            anna_id = anna.doc.client_id
+            await anna.set_presence(anna_id, 1, {"user": {"name": "Anna"}})
+            await wait_for(lambda: anna_id in watcher.awareness, what="Anna's presence")
+            await mallory.set_presence(anna_id, 2, {"user": {"name": "Anna (I quit)"}})
+            await mallory.send_raw(yp.awareness_message(
+                yp.encode_awareness([yp.AwarenessEntry(anna_id, 3, "null")])))
+            await mallory.set_presence(mallory.doc.client_id, 1, {"user": {"name": "Mallory"}})
+            await wait_for(lambda: mallory.doc.client_id in watcher.awareness, what="Mallory")
+            assert json.loads(watcher.awareness[anna_id])["user"]["name"] == "Anna"
+            async with connected(server.board_ws(board, "observer")) as newcomer:
+                await wait_for(lambda: anna_id in newcomer.awareness, what="newcomer")
+                assert json.loads(newcomer.awareness[anna_id])["user"]["name"] == "Anna"
+
+    run(scenario())
+
+
+def test_an_observer_showing_a_participants_id_does_not_keep_them_from_writing(server):
+    """An observer learns a participant's client id from their presence and shows it while
+    the participant reconnects. The participant's edits are still theirs to make (no 1008),
+    and once they wrote, the id's presence is theirs again."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        doc = Doc()
+        async with connected(server.board_ws(board, "observer")) as olga, \
+                connected(server.board_ws(board, "facilitator")) as watcher:
+            async with connected(server.board_ws(board, "participant"), doc) as anna:
+                anna_id = anna.doc.client_id
+                await anna.set_presence(anna_id, 1, {"user": {"name": "Anna"}})
+                await wait_for(lambda: anna_id in olga.awareness, what="Anna shown")
+            await wait_for(lambda: anna_id not in olga.awareness, what="Anna gone")
+            await olga.set_presence(anna_id, 5, {"user": {"name": "Anna (Olga)"}})
+            await wait_for(lambda: anna_id in watcher.awareness, what="Olga's claim")
+            async with connected(server.board_ws(board, "participant"), doc) as anna:
+                anna.add_note("n1", "my first note")
+                await wait_for(lambda: "n1" in watcher.elements, what="Anna's note")
+                await anna.set_presence(anna_id, 6, {"user": {"name": "Anna"}})
+                await wait_for(lambda: "Olga" not in watcher.awareness.get(anna_id, "Olga"),
+                               what="Anna's presence back")
+                await olga.set_presence(anna_id, 7, {"user": {"name": "Anna (Olga)"}})
+                await olga.set_presence(olga.doc.client_id, 1, {"user": {"name": "Olga"}})
+                await wait_for(lambda: olga.doc.client_id in watcher.awareness, what="Olga")
+                assert json.loads(watcher.awareness[anna_id])["user"]["name"] == "Anna"
+                assert anna.close_code is None
 
     run(scenario())

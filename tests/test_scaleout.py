@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -300,5 +301,53 @@ def test_a_client_id_tied_on_one_node_cannot_be_taken_on_another(cluster: Cluste
                 await attacker.close()
             meta["step"] = 2
             await wait_for(lambda: seen.get("step") == 2, 15, what="the next change")
+
+    run(scenario())
+
+
+def test_presence_another_node_refused_is_not_passed_on(cluster: Cluster):
+    """An observer on node a shows a participant of node b under the participant's client id
+    (a learned it only after b's client showed it), then removes it. Node b keeps its own
+    client's state and passes neither on to its clients."""
+    a, b = cluster.node().start(), cluster.node().start()
+    board = b.create_board()
+
+    async def scenario() -> None:
+        async with connected(b.board_ws(board, "participant")) as victor, \
+                connected(b.board_ws(board, "facilitator")) as watcher:
+            victor_id = victor.doc.client_id
+            await victor.set_presence(victor_id, 1, {"user": {"name": "Victor"}})
+            await wait_for(lambda: victor_id in watcher.awareness, 10, what="Victor")
+            async with connected(a.board_ws(board, "observer")) as mallory:
+                mallory_id = mallory.doc.client_id
+
+                clock = 0
+
+                async def show_mallory() -> None:
+                    """Mallory's own presence, seen on node b: what a sent before has been
+                    handled there (a's entries reach b in order). Sent again until seen: b
+                    reads the board's stream from its first read on, up to a second after it
+                    opened the board (updates before that come from the store, presence is
+                    renewed by the clients)."""
+                    nonlocal clock
+                    for _ in range(30):
+                        clock += 1
+                        name = f"Mallory {clock}"
+                        await mallory.set_presence(mallory_id, clock, {"user": {"name": name}})
+                        with contextlib.suppress(AssertionError):
+                            await wait_for(
+                                lambda name=name: name in watcher.awareness.get(mallory_id, ""),
+                                0.5)
+                            return
+                    raise AssertionError("Mallory's own presence never reached node b")
+
+                await show_mallory()
+                await mallory.set_presence(victor_id, 100, {"user": {"name": "Fake Victor"}})
+                await show_mallory()
+                assert json.loads(watcher.awareness[victor_id])["user"]["name"] == "Victor"
+                await mallory.send_raw(yp.awareness_message(
+                    yp.encode_awareness([yp.AwarenessEntry(victor_id, 101, "null")])))
+                await show_mallory()
+                assert json.loads(watcher.awareness[victor_id])["user"]["name"] == "Victor"
 
     run(scenario())
