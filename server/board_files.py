@@ -16,6 +16,7 @@ import binascii
 import hashlib
 import io
 import json
+import re
 import time
 import zipfile
 from importlib import metadata
@@ -25,7 +26,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .api import authorize, board_answer, check_create_key, check_create_rate
+from .api import (
+    MAX_PARTNER_NAME,
+    MAX_PARTNERS,
+    authorize,
+    board_answer,
+    check_create_key,
+    check_create_rate,
+)
 from .boards import NewBoard, _new_board_id
 from .history import board_at
 from .requests import HTTPProblem
@@ -39,6 +47,7 @@ VERSION = 1
 MEDIA_TYPE = "application/vnd.partnerboard.board+zip"
 MAX_FILE = 256 * 1024 * 1024
 MAX_ENTRIES = 16
+_PARTNER_ID = re.compile(r"p[0-9]{1,4}")
 
 
 class BoardFileError(ValueError):
@@ -180,8 +189,53 @@ def _text(value: Any, name: str, limit: int = 200) -> str:
     return value
 
 
+def _partners(value: Any) -> tuple[dict[str, str], ...]:
+    """The manifest's partners, as a board keeps them: ``p<n>`` ids, once each, a name, and
+    text for anything else (colour, a network member's short name and contact)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_PARTNERS:
+        raise BoardFileError(422, "the board file is damaged: board.partners is not valid")
+    partners: list[dict[str, str]] = []
+    for index, partner in enumerate(value):
+        problem = f"the board file is damaged: board.partners[{index}] is not valid"
+        if not isinstance(partner, dict) or len(partner) > 8:
+            raise BoardFileError(422, problem)
+        ident = partner.get("id")
+        if (not isinstance(ident, str) or not _PARTNER_ID.fullmatch(ident)
+                or any(known["id"] == ident for known in partners)):
+            raise BoardFileError(422, problem)
+        _text(partner.get("name"), f"partners[{index}].name", MAX_PARTNER_NAME)
+        if not all(isinstance(key, str) and isinstance(text, str) and len(text) <= 200
+                   and "\x00" not in text for key, text in partner.items()):
+            raise BoardFileError(422, problem)
+        partners.append(dict(partner))
+    return tuple(partners)
+
+
+def _check_finalized(document: bytes, final: bytes, covenant: bytes) -> None:
+    """A finalized board's entries belong together: the board now is its final snapshot (as
+    exported), and the covenant is the one built from that snapshot. The hashes in the
+    manifest are the file's own claim; this ties the covenant to the snapshot it names."""
+    if document != final:
+        raise BoardFileError(422, "the board file is damaged: a finalized board's document is "
+                             "not its final snapshot")
+    try:
+        parsed = json.loads(covenant)
+    except (ValueError, UnicodeDecodeError):
+        parsed = None
+    board = parsed.get("board") if isinstance(parsed, dict) else None
+    if not isinstance(board, dict) or board.get("snapshot_sha256") != _sha(final):
+        raise BoardFileError(422, "the board file is damaged: its covenant is not the one of "
+                             "its final snapshot")
+
+
 def unpack(raw: bytes, store: Store, registry: Any) -> NewBoard:
-    """Import a board file as a new board; raises :class:`BoardFileError`."""
+    """Import a board file as a new board; raises :class:`BoardFileError`.
+
+    Signatures are not imported: the manifest lists them for the record, but a file is
+    anyone's to write, and a signature counts only when a party's own link made it on the
+    server that holds the board. The parties of an imported board sign it there again."""
     manifest, entries = _read_entries(raw)
     board = manifest.get("board")
     if not isinstance(board, dict):
@@ -194,7 +248,7 @@ def unpack(raw: bytes, store: Store, registry: Any) -> NewBoard:
         raise BoardFileError(422, f"the board uses the canvas {canvas!r}, which this server "
                              "does not have installed")
     language = board.get("language") if board.get("language") in ("nl", "en") else "nl"
-    partners = board.get("partners") if isinstance(board.get("partners"), list) else []
+    partners = _partners(board.get("partners"))
     updates = _updates(entries["history/updates.jsonl"])
     final = entries.get("final.bin")
     covenant = entries.get("covenant.json")
@@ -208,6 +262,7 @@ def unpack(raw: bytes, store: Store, registry: Any) -> NewBoard:
         if _sha(covenant) != board.get("covenant_sha256"):
             raise BoardFileError(422, "the board file is damaged: the covenant does not match "
                                  "its hash")
+        _check_finalized(entries["document.bin"], final, covenant)
     created_at = board.get("created_at")
     finalized_at = board.get("finalized_at")
     tokens = {role: new_token() for role in Role}
@@ -220,22 +275,15 @@ def unpack(raw: bytes, store: Store, registry: Any) -> NewBoard:
         created_at=float(created_at) if isinstance(created_at, int | float) else time.time(),
         finalized_at=float(finalized_at) if isinstance(finalized_at, int | float) else None,
         snapshot_sha256=board.get("snapshot_sha256") if state == "finalized" else None,
-        partners=tuple(p for p in partners if isinstance(p, dict))[:40],
+        partners=partners,
         token_hashes={role.value: hash_token(token) for role, token in tokens.items()},
         covenant_sha256=_sha(covenant) if state == "finalized" and covenant else None,
     )
-    signatures = [
-        {key: str(value) for key, value in s.items()}
-        for s in manifest.get("signatures") or [] if isinstance(s, dict)
-        and all(isinstance(s.get(k), str) for k in ("organisation", "name", "signed_at",
-                                                    "snapshot_sha256"))
-    ] if state == "finalized" else []
     try:
         store.import_board(
             record, entries["history/checkpoint.bin"], updates, entries["document.bin"],
             final_snapshot=final if state == "finalized" else None,
             covenant=(covenant, _sha(covenant)) if state == "finalized" and covenant else None,
-            signatures=signatures,
         )
     except Exception as error:  # a half-written board is rolled back with the transaction
         raise BoardFileError(422, f"the board file could not be stored: {error}") from None

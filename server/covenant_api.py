@@ -121,6 +121,8 @@ async def combined_covenant(request: Request) -> Response:
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")
     title = text_field(body, "title", 200)
+    if body.get("language") not in (None, "nl", "en"):
+        raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")
     boards = body.get("boards")
     if not isinstance(boards, list) or not boards or len(boards) > 20:
         raise HTTPProblem(400, "field 'boards' must list 1 to 20 {\"id\", \"token\"} objects")

@@ -27,7 +27,7 @@ from partnerboard.plugins.manager import PluginRegistry
 from partnerboard.plugins.picture import board_picture
 from partnerboard.plugins.spec import CanvasSpec
 
-from .store import BoardRecord, Store
+from .store import BoardDamaged, BoardRecord, Store
 
 __all__ = [
     "canonical", "build_stored", "board_covenant", "covenant_document", "store_combined",
@@ -109,7 +109,10 @@ def board_covenant(
         found = store.covenant(board_id=record.id)
         assert found is not None
     body, digest = found
-    return json.loads(body), digest
+    try:
+        return json.loads(body), digest
+    except (ValueError, UnicodeDecodeError):
+        raise BoardDamaged(record.id, "its stored covenant is not JSON") from None
 
 
 def covenant_sha256_of(store: Store, registry: PluginRegistry, record: BoardRecord) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import zipfile
@@ -176,3 +177,79 @@ def test_a_moved_history_still_says_which_party_and_seat_sent_each_update(server
     assert {"role": "participant", "party": {"id": "p2", "name": "Zorg"}, "seat": seat,
             "name": "Ayla", "org": "Zorg", "guest": False} in [
                 s for p in points for s in p["senders"]]
+
+
+def _forged(file: bytes, change) -> bytes:  # noqa: ANN001
+    """A board file changed by hand, its manifest's hashes made to match again: anyone can
+    write one, so the hashes prove only that the file agrees with itself."""
+    def rewrite(entries: dict) -> None:
+        manifest = json.loads(entries.pop("board.json"))
+        change(manifest, entries)
+        manifest["files"] = {name: hashlib.sha256(body).hexdigest()
+                             for name, body in entries.items()}
+        entries["board.json"] = json.dumps(manifest).encode()
+    return _rewrite(file, rewrite)
+
+
+def test_a_hand_made_board_file_brings_no_signature_or_foreign_covenant(server):
+    """Signatures are made on the server that holds the board, by a party's own link: an
+    imported board carries none, not even the exported ones. A finalized board's covenant is
+    the one of its own final snapshot. Broken partners and a covenant that is not JSON are
+    refused with a message, never stored (the answer was a 500, or a board whose covenant
+    never downloaded)."""
+    victim = server.create_board(title="Their agreement")
+    mine = server.create_board(title="My board")
+    for board in (victim, mine):
+        api(server, "POST", f"/api/boards/{board['id']}/finalize",
+            board["tokens"]["facilitator"]).raise_for_status()
+    signed = api(server, "POST", f"/api/boards/{mine['id']}/signatures",
+                 mine["parties"][0]["token"], json={"name": "Ayla"})
+    assert signed.status_code == 201
+    file = export(server, mine)
+    their_covenant = zipfile.ZipFile(io.BytesIO(export(server, victim))).read("covenant.json")
+
+    def forge_signature(manifest: dict, _entries: dict) -> None:
+        manifest["signatures"] = [{"organisation": "Zorg", "name": "Nobody signed this",
+                                   "signed_at": "2024-01-01T00:00:00+00:00",
+                                   "snapshot_sha256": manifest["board"]["snapshot_sha256"]}]
+
+    moved = api(server, "POST", "/api/boards/import",
+                content=_forged(file, forge_signature)).json()
+    covenant = api(server, "GET", f"/api/boards/{moved['id']}/covenant",
+                   moved["tokens"]["observer"]).json()
+    assert covenant["signatures"] == []
+
+    def swap_covenant(manifest: dict, entries: dict) -> None:
+        entries["covenant.json"] = their_covenant
+        manifest["board"]["covenant_sha256"] = hashlib.sha256(their_covenant).hexdigest()
+
+    def no_json_covenant(manifest: dict, entries: dict) -> None:
+        entries["covenant.json"] = b"not json"
+        manifest["board"]["covenant_sha256"] = hashlib.sha256(b"not json").hexdigest()
+
+    open_document = zipfile.ZipFile(io.BytesIO(
+        export(server, server.create_board()))).read("document.bin")
+
+    def other_document(_manifest: dict, entries: dict) -> None:
+        entries["document.bin"] = open_document
+
+    def partner_without_id(manifest: dict, _entries: dict) -> None:
+        manifest["board"]["partners"] = [{"name": "no id"}]
+
+    def partner_twice(manifest: dict, _entries: dict) -> None:
+        manifest["board"]["partners"] = [{"id": "p1", "name": "A", "color": "#fff"},
+                                         {"id": "p1", "name": "B", "color": "#000"}]
+
+    cases = [
+        (swap_covenant, "not the one of its final snapshot"),
+        (no_json_covenant, "not the one of its final snapshot"),
+        (other_document, "not its final snapshot"),
+        (partner_without_id, "board.partners[0] is not valid"),
+        (partner_twice, "board.partners[1] is not valid"),
+    ]
+    boards_before = len(server.query("SELECT id FROM boards"))
+    for change, message in cases:
+        answer = api(server, "POST", "/api/boards/import", content=_forged(file, change))
+        assert answer.status_code == 422, (change.__name__, answer.text)
+        assert message in answer.json()["error"]
+    assert len(server.query("SELECT id FROM boards")) == boards_before

@@ -190,3 +190,7 @@ def test_a_combined_covenant_is_stored_when_created_with_its_own_hash(tmp_path, 
         assert app.state.store.covenant(sha256=digest) == (canonical(stored), digest)
         docx = client.post("/api/covenants?format=docx", json=body).content
         assert client.post("/api/covenants?format=docx", json=body).content == docx
+        for language in (["en"], {"en": 1}, 5, "de"):  # was a 500 for a list or an object
+            refused = client.post("/api/covenants", json={**body, "language": language})
+            assert refused.status_code == 400
+            assert "language" in refused.json()["error"]

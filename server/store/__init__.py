@@ -179,11 +179,10 @@ class Store(Protocol):
         *,
         final_snapshot: bytes | None = None,
         covenant: tuple[bytes, str] | None = None,
-        signatures: list[dict[str, str]] = (),  # type: ignore[assignment]
     ) -> None:
         """Create a board from a board file, in one transaction: its history (a checkpoint,
         then (at, by, note, data) updates), its current document and, when finalized, its
-        final snapshot, covenant and signatures."""
+        final snapshot and covenant."""
         ...
 
     def updates_since(self, board_id: str, seq: int) -> list[tuple[int, bytes]]:

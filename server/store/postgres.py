@@ -318,7 +318,6 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
         *,
         final_snapshot: bytes | None = None,
         covenant: tuple[bytes, str] | None = None,
-        signatures: list[dict[str, str]] = (),  # type: ignore[assignment]
     ) -> None:
         with self._connection() as conn, conn.transaction():
             conn.execute("SET LOCAL synchronous_commit = on")
@@ -363,15 +362,6 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
                 )
             if covenant is not None:
                 self._store_covenant(conn, board.id, *covenant, board.finalized_at or 0.0)
-            for signature in signatures:
-                conn.execute(
-                    "INSERT INTO signatures (board_id, organisation, name, signed_at,"
-                    " snapshot_sha256, covenant_sha256) VALUES (%s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT DO NOTHING",
-                    (board.id, signature["organisation"], signature["name"],
-                     signature["signed_at"], signature["snapshot_sha256"],
-                     signature.get("covenant_sha256")),
-                )
 
     def _store_covenant(
         self, conn: Connection[Any], board_id: str | None, body: bytes, sha256: str, at: float

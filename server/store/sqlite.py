@@ -304,7 +304,6 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
         *,
         final_snapshot: bytes | None = None,
         covenant: tuple[bytes, str] | None = None,
-        signatures: list[dict[str, str]] = (),  # type: ignore[assignment]
     ) -> None:
         with self.db:
             self.db.execute("BEGIN")
@@ -348,8 +347,6 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
                 )
             if covenant is not None:
                 self._store_covenant(board.id, *covenant, board.finalized_at or 0.0)
-            for signature in signatures:
-                self.add_signature(board.id, signature)
 
     def updates_since(self, board_id: str, seq: int) -> list[tuple[int, bytes]]:
         return [
