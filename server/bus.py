@@ -12,6 +12,8 @@ already. That makes the rules simple:
   flushed, it started reading a board) it catches up from the store, which holds every update;
   applying an update twice is harmless for a CRDT. Entries it failed to publish are announced
   with a "catch up" hint once Redis is back, so the other nodes read them from the store.
+* Every node notes in Redis that it is alive; when another node stops, the others catch up
+  from the store, for what it stored and could not publish any more (see Bus._beat).
 """
 
 from __future__ import annotations
@@ -40,8 +42,14 @@ KEEP_MS = 60_000
 BLOCK_MS = 250
 #: Entries waiting to be published before the oldest are dropped (and announced as a gap).
 QUEUE_LIMIT = 20_000
-#: Check for flushed streams this often.
+#: Check for flushed streams, and say this node is alive, this often.
 CHECK_SECONDS = 2.0
+#: The hash where every node notes the time it last said so.
+NODES_KEY = "partnerboard:nodes"
+#: A node that has not said it is alive for this long is taken for dead.
+DEAD_SECONDS = 6.0
+#: Nodes silent for this long are removed from the hash (every node noticed long before).
+FORGET_MS = 600_000
 _ERRORS = (RedisError, OSError, asyncio.TimeoutError)
 
 
@@ -67,6 +75,10 @@ class Bus:
         self.unsent: set[str] = set()
         self.connected = False
         self.resync = True
+        #: Other nodes: their last heartbeat as read, and when (monotonic) it last changed.
+        self.beats: dict[bytes, tuple[bytes, float]] = {}
+        #: Nodes taken for dead (their boards were caught up), until they beat again.
+        self.dead: set[bytes] = set()
         self.tasks: list[asyncio.Task[None]] = []
         # Figures for /metrics.
         self.published = 0
@@ -163,7 +175,7 @@ class Bus:
 
     async def _reader(self) -> None:
         backoff = 0.1
-        checked = time.monotonic()
+        checked = 0.0  # the first round checks (and says this node is alive) at once
         while True:
             try:
                 if self.resync:
@@ -173,6 +185,7 @@ class Bus:
                 await self._start_new_boards()
                 if time.monotonic() - checked > CHECK_SECONDS:
                     await self._check_flushed()
+                    await self._beat()
                     checked = time.monotonic()
                 streams = {stream_key(b): p for b, p in self.positions.items() if p}
                 if not streams:
@@ -214,6 +227,45 @@ class Bus:
                 continue
             self.positions[board_id] = last
             self._catch_up(board_id)
+
+    async def _beat(self) -> None:
+        """Say this node is alive, and catch up every open board from the store when another
+        node stopped saying so.
+
+        A node publishes an update after storing it and sending it to its own clients; killed
+        in between (a Redis hiccup holds its outbox), the update is stored and seen, but no
+        other node hears of it, and the dead node cannot send the catch-up hint. Applying what
+        the store holds twice is harmless, so a node that only paused costs a catch-up."""
+        started = time.monotonic()
+        now_ms = int(time.time() * 1000)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(NODES_KEY, self.node, now_ms)
+            pipe.hgetall(NODES_KEY)
+            _written, beats = await pipe.execute()
+        now = time.monotonic()
+        # Our own write waited (Redis paused or slow): the others' did too, so nobody's
+        # silence meanwhile counts.
+        stalled = now - started > CHECK_SECONDS / 2
+        gone = []
+        for node, beat in beats.items():
+            if node == self.node:
+                continue
+            seen = self.beats.get(node)
+            if seen is None or seen[0] != beat or stalled:
+                self.beats[node] = (beat, now)
+                self.dead.discard(node)
+            elif now - seen[1] > DEAD_SECONDS and node not in self.dead:
+                self.dead.add(node)
+                gone.append(node)
+            if not beat.isdigit() or int(beat) < now_ms - FORGET_MS:
+                await self.redis.hdel(NODES_KEY, node)
+                self.beats.pop(node, None)
+                self.dead.discard(node)
+        for node in gone:
+            log.warning("node %s stopped; catching up %d open boards from the store",
+                        node.decode(errors="replace"), len(self.positions))
+            for board_id in list(self.positions):
+                self._catch_up(board_id)
 
     async def _check_flushed(self) -> None:
         """A stream that ends before our position was flushed or recreated: read afresh."""

@@ -351,3 +351,33 @@ def test_presence_another_node_refused_is_not_passed_on(cluster: Cluster):
                 assert json.loads(watcher.awareness[victor_id])["user"]["name"] == "Victor"
 
     run(scenario())
+
+
+def test_an_edit_a_killed_node_stored_but_never_published_reaches_the_other_nodes(
+        cluster: Cluster):
+    """Node a stores an edit and shows it to its own clients, then dies (kill -9) before its
+    publish went out (Redis held writes for a moment). The other node hears nothing of it, and
+    the dead node cannot announce the gap: b notices that a stopped and catches up from the
+    store, so its open room gets the edit, and a's client that saw it can reconnect to b."""
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+    redis_client = cluster.redis.client()
+
+    async def scenario() -> None:
+        async with connected(a.board_ws(board, "participant")) as writer, \
+                connected(a.board_ws(board, "facilitator")) as seer, \
+                connected(b.board_ws(board, "observer")) as watcher:
+            writer.add_note("before", "before")
+            await wait_for(lambda: "before" in watcher.elements, 15, what="fan-out")
+            redis_client.execute_command("CLIENT", "PAUSE", 3000, "WRITE")
+            writer.add_note("seen", "stored and seen on a")
+            await wait_for(lambda: "seen" in seer.elements, 5, what="a's client saw it")
+            a.kill()
+            redis_client.execute_command("CLIENT", "UNPAUSE")
+            await wait_for(lambda: "seen" in watcher.elements, 30, what="b caught up")
+            async with connected(b.board_ws(board, "facilitator"), seer.doc) as again:
+                again.add_note("after", "through b")
+                await wait_for(lambda: "after" in watcher.elements, 15, what="a later edit")
+                assert again.close_code is None
+
+    run(scenario())
