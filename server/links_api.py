@@ -20,6 +20,7 @@ from .attribution import close_link
 from .boards import PARTNER_COLORS, Boards
 from .links import ROLE_LINKS, Access, link_of_party, party_of_link, unseal
 from .requests import HTTPProblem, bearer_token, read_json
+from .store import board_transaction
 from .tokens import Role, new_token
 
 __all__ = ["routes", "qr_data_uri", "link_rows"]
@@ -119,30 +120,37 @@ async def reissue_link(request: Request) -> JSONResponse:
 
 
 async def add_partner(request: Request) -> JSONResponse:
-    """A partner joins later: it gets a place in the document and a party link of its own."""
+    """A partner joins later: it gets a place in the document and a party link of its own.
+
+    Decided on the board as it is once the body has arrived, under the board's lock: the
+    board may have been finalized meanwhile (a partner added to an agreed version could sign
+    it), or another partner added (two would get the same id)."""
     access = authorize_access(request, Role.FACILITATOR)
-    record = access.record
-    if record.state == "finalized":
-        raise HTTPProblem(409, "the board is finalized; start a new version to add a partner")
+    if access.record.state == "finalized":
+        raise HTTPProblem(409, _FINALIZED_PARTNERS)
     body = await _body(request)
     name = text_field(body, "name", MAX_PARTNER_NAME)
-    partners = [dict(p) for p in record.partners]
-    if len(partners) >= MAX_PARTNERS:
-        raise HTTPProblem(400, f"a board has at most {MAX_PARTNERS} partners")
-    if name.casefold() in (p["name"].casefold() for p in partners):
-        raise HTTPProblem(409, f"{name!r} is already a partner of this board")
-    numbers = [int(p["id"][1:]) for p in partners if p["id"][1:].isdigit()]
-    partner = {"id": f"p{max(numbers, default=0) + 1}", "name": name,
-               "color": PARTNER_COLORS[len(partners) % len(PARTNER_COLORS)]}
     state = request.app.state
-    state.store.set_partners(record.id, [*partners, partner])
+    with board_transaction(state.store, access.record.id) as now:
+        record = state.store.get_board(access.record.id)
+        if now != "open" or record is None:
+            raise HTTPProblem(409, _FINALIZED_PARTNERS)
+        partners = [dict(p) for p in record.partners]
+        if len(partners) >= MAX_PARTNERS:
+            raise HTTPProblem(400, f"a board has at most {MAX_PARTNERS} partners")
+        if name.casefold() in (p["name"].casefold() for p in partners):
+            raise HTTPProblem(409, f"{name!r} is already a partner of this board")
+        numbers = [int(p["id"][1:]) for p in partners if p["id"][1:].isdigit()]
+        partner = {"id": f"p{max(numbers, default=0) + 1}", "name": name,
+                   "color": PARTNER_COLORS[len(partners) % len(PARTNER_COLORS)]}
 
-    def place(doc: Doc) -> None:
-        doc.get("partners", type=Map)[partner["id"]] = Map(
-            {"name": partner["name"], "color": partner["color"]}
-        )
+        def place(doc: Doc) -> None:
+            doc.get("partners", type=Map)[partner["id"]] = Map(
+                {"name": partner["name"], "color": partner["color"]}
+            )
 
-    state.rooms.server_change(record.id, place)
+        state.rooms.server_change(record.id, place)  # BoardFrozen (409) if finalized elsewhere
+        state.store.set_partners(record.id, [*partners, partner])
     fresh = state.store.get_board(record.id)
     issued = _issue(request, Access(fresh, Role.FACILITATOR, "facilitator"),
                     link_of_party(partner["id"]))
@@ -151,6 +159,9 @@ async def add_partner(request: Request) -> JSONResponse:
                    "link": issued["link"], "qr": issued["qr"]}},
         status_code=201,
     )
+
+
+_FINALIZED_PARTNERS = "the board is finalized; start a new version to add a partner"
 
 
 routes = [

@@ -17,7 +17,7 @@ from .idle_docs import give_back_memory
 from .limits import RoomLimits
 from .room import Room, load_document
 from .settings import Settings
-from .store import Sender, Store
+from .store import BoardFrozen, Sender, Store
 
 if TYPE_CHECKING:
     from .bus import Bus
@@ -120,6 +120,10 @@ class Rooms:
         """
         room = self.loaded.get(board_id)
         temporary = room is None
+        if not freeze and (room.finalized if room is not None else self._finalized(board_id)):
+            # A request that checked the board before it awaited its body (finalized
+            # meanwhile) must not change the agreed version.
+            raise BoardFrozen(board_id)
         if room is None:
             # Still published: other nodes may have the board open.
             room = Room(board_id, self.store,
@@ -133,6 +137,10 @@ class Rooms:
         if temporary:
             room.drop_document()  # the returned doc lives on; the room's watchers do not
         return doc
+
+    def _finalized(self, board_id: str) -> bool:
+        record = self.store.get_board(board_id)
+        return record is not None and record.state == "finalized"
 
     def catch_up(self, board_id: str) -> None:
         """Bring an open board's room up to what the store holds (other nodes' updates)."""

@@ -86,6 +86,7 @@ async def join(request: Request) -> JSONResponse:
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")
     name = text_field(body, "name", MAX_NAME)
+    _open(request, access.record.id)
     if access.party is not None:
         org = access.party["name"]  # a party link's holder belongs to its partner
     elif access.is_guest:
@@ -133,6 +134,7 @@ async def list_seats(request: Request) -> JSONResponse:
 
 async def remove_seat(request: Request) -> JSONResponse:
     access = authorize_access(request, Role.FACILITATOR)
+    _open(request, access.record.id)
     seat_id = request.path_params["seat_id"]
     if not could_be_stored_id(seat_id) or not request.app.state.store.remove_seat(
             access.record.id, seat_id):
@@ -140,6 +142,14 @@ async def remove_seat(request: Request) -> JSONResponse:
     # Its open connections end now (1008, as for a revoked link): they spoke for the seat.
     close_seat(request.app.state.rooms, access.record.id, seat_id)
     return JSONResponse({"removed": seat_id})
+
+
+def _open(request: Request, board_id: str) -> None:
+    """409 unless the board is open, read now (after the body): who took part in an agreed
+    version is part of its record."""
+    record = request.app.state.store.get_board(board_id)
+    if record is None or record.state != "open":
+        raise HTTPProblem(409, "the board is finalized: its seats stay as they were")
 
 
 routes = [

@@ -9,6 +9,7 @@ same person cannot sign twice for one version by adding a space or a zero-width 
 
 from __future__ import annotations
 
+import json
 import time
 import unicodedata
 
@@ -58,6 +59,9 @@ async def sign(request: Request) -> JSONResponse:
     digest = signed_hash(record)
     party = {"id": access.party["id"], "name": access.party["name"]}
     store = request.app.state.store
+    agreed = store.covenant(board_id=record.id)
+    if agreed is not None and party["id"] not in _parties_of(agreed[0]):
+        raise HTTPProblem(403, f"{party['name']} is not a party of this agreement")
     earlier = signed_versions(store, record) - {digest}
     if earlier and any(s["party_id"] == party["id"] and s["covenant_sha256"] in earlier
                        for s in store.party_signatures(record.id)):
@@ -76,6 +80,16 @@ async def sign(request: Request) -> JSONResponse:
         {"party": party, "name": name, "signed_at": signed_at, "covenant_sha256": digest},
         status_code=201,
     )
+
+
+def _parties_of(covenant: bytes) -> set[str]:
+    """The partner ids a stored covenant names as its parties."""
+    try:
+        parties = json.loads(covenant).get("parties")
+    except (ValueError, AttributeError):
+        return set()
+    return {p["id"] for p in parties if isinstance(p, dict) and isinstance(p.get("id"), str)} \
+        if isinstance(parties, list) else set()
 
 
 routes = [Route("/api/boards/{board_id}/signatures", sign, methods=["POST"])]

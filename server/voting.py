@@ -115,7 +115,10 @@ async def vote(request: Request) -> JSONResponse:
     voting = _open_round(doc)
     store = request.app.state.store
     # Count and add under the board's lock: the same voter on two nodes at once gets N votes.
-    with board_transaction(store, record.id):
+    # The state is read again there: the board may have been finalized while the body came.
+    with board_transaction(store, record.id) as now:
+        if now != "open":
+            raise HTTPProblem(409, "the board is finalized")
         mine = store.votes(record.id, voting["round"], voter)
         if request.method == "DELETE":
             if not store.remove_vote(record.id, voting["round"], voter, element):
