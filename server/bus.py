@@ -300,6 +300,8 @@ class Bus:
                     room.apply_remote_awareness(data)
                 elif kind == b"f":
                     self.rooms.frozen_elsewhere(board_id)
+                elif kind == b"r":
+                    self.rooms.reload(board_id)
                 elif kind == b"s":
                     self._catch_up(board_id)
             except Exception:  # one bad entry must not stop the node's fan-out

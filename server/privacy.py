@@ -329,6 +329,8 @@ def _redact_finalized(state: Any, record: BoardRecord, rule: NameRule, known: di
     with doc.transaction():
         redact_doc(doc, rule, known, changes)
     store.compact(record.id, collected(doc), last)
+    # The open room (here and on other nodes) still holds the names as deleted content.
+    state.rooms.reload(record.id, announce=True)
     final_bytes = store.final_snapshot(record.id)
     if final_bytes is None:
         return {}

@@ -201,7 +201,17 @@ class Room(DocWhenNeeded):
         self.pending_updates = 0
         self.stored_bytes = self.snapshot_bytes = len(snapshot)
         if collect:
-            self._restore()
+            self.reload()
+
+    def reload(self, *, announce: bool = True) -> None:
+        """Load the document again from the store, which now holds less than the room does
+        (an erasure folded the board without the deleted content where the old names were),
+        and with ``announce`` have every other node with the board open do the same: the
+        deleted content a room keeps would go to the next fresh reader, and into the room's
+        next fold."""
+        self._restore()
+        if announce and self.publish is not None:
+            self.publish(self.board_id, "r", b"")
 
     async def close(
         self, code: int = CloseCode.GOING_AWAY, reason: str = "server stopping"
@@ -271,13 +281,22 @@ class Room(DocWhenNeeded):
             self._send_to_others(message)
 
     def catch_up(self) -> None:
-        """Apply what the store holds and this document lacks (after a gap in the fan-out)."""
+        """Bring the room up to what the store holds (after a gap in the fan-out), and send
+        the clients what they lack.
+
+        The document is loaded again rather than merged with the stored one: the store holds
+        everything the room has, and an erasure on another node may have folded the board
+        without the deleted content where the old names were, which a merge would keep (and
+        send to the next fresh reader)."""
         if self.closed:
             return
-        stored, _last, _count = load_document(self.store, self.board_id)
-        missing = stored.get_update(self.doc.get_state())
+        before = self.doc.get_state()
+        self._restore()
+        if self.closed:  # the stored board could not be read: its connections are closing
+            return
+        missing = self.doc.get_update(before)
         if missing != yp.EMPTY_UPDATE:
-            self.apply_remote(missing)
+            self._send_to_others(yp.sync_update(missing))
 
     def server_change(
         self, change: Callable[[Doc], None], *, by: Sender | str = "server", note: str = ""

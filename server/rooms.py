@@ -148,6 +148,15 @@ class Rooms:
         if room is not None:
             room.catch_up()
 
+    def reload(self, board_id: str, *, announce: bool = False) -> None:
+        """Load an open board's document again from the store (see Room.reload); with
+        ``announce``, tell the other nodes to do so even when it is not open here."""
+        room = self.loaded.get(board_id)
+        if room is not None and not room.closed:
+            room.reload(announce=False)
+        if announce and self.bus is not None:
+            self.bus.publish(board_id, "r", b"")
+
     def announce_frozen(self, board_id: str) -> None:
         """Tell the other nodes that this board was just finalized here."""
         if self.bus is not None:

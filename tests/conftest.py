@@ -161,8 +161,7 @@ class ServerProcess:
     def raw_store(self) -> bytes:
         """Everything the store holds, as bytes: the SQLite files, or a dump of the database."""
         if self.own_database:
-            return subprocess.run(["pg_dump", self.own_database], capture_output=True,
-                                  check=True).stdout
+            return database_bytes(self.own_database)
         return b"".join(path.read_bytes() for path in self.data_dir.glob("*.sqlite3*"))
 
     def create_board(self, canvas: str = "partnership-map", **body: object) -> dict:
@@ -174,6 +173,15 @@ class ServerProcess:
 
     def board_ws(self, board: dict, role: str = "participant") -> str:
         return f"{self.ws_url}/{board['id']}?token={board['tokens'][role]}"
+
+
+def database_bytes(database_url: str) -> bytes:
+    """Everything a PostgreSQL database holds, as bytes: a dump, then the bytes of every
+    bytea value in it (pg_dump writes them as hex), so a document's text can be searched for
+    there as in the SQLite file."""
+    dump = subprocess.run(["pg_dump", database_url], capture_output=True, check=True).stdout
+    return dump + b"".join(bytes.fromhex(digits.decode())
+                           for digits in re.findall(rb"\\x((?:[0-9a-f]{2})+)", dump))
 
 
 def sqlite_file_only(reason: str) -> pytest.MarkDecorator:

@@ -601,3 +601,46 @@ def test_a_member_contact_person_is_exported_and_erased_too(server):
     contacts = {m["name"]: m["contact"] for m in members}
     assert contacts == {"Zorggroep": "", "Gemeente Noord": "Bram Bestuur"}
     assert call(server, "POST", f"{path}/export", net["key"], {"name": AYLA}).status_code == 404
+
+
+async def everything_a_reader_gets(url: str, seconds: float = 1.0) -> bytes:
+    """Every frame a fresh reader of the board receives in ``seconds``, as bytes."""
+    import websockets
+    from pycrdt import Doc
+
+    from partnerboard.server import yprotocol as yp
+
+    got = b""
+    async with websockets.connect(url, max_size=None) as socket:
+        await socket.send(yp.sync_step1(Doc().get_state()))
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = await asyncio.wait_for(socket.recv(), left)
+            except TimeoutError:
+                break
+            got += frame if isinstance(frame, bytes) else frame.encode()
+    return got
+
+
+def test_an_erasure_on_a_finalized_board_someone_has_open_leaves_no_name(own_server):
+    """The open room kept the old names as deleted content: a fresh reader was sent them, and
+    the room wrote them back into the store when it closed."""
+    server = own_server.start()
+    net = new_network(server)
+    board = people_board(server, net)
+    url = f"{server.ws_url}/{board['id']}?token={board['tokens']['observer']}"
+
+    async def scenario() -> bytes:
+        async with connected(url) as watcher:
+            await wait_for(lambda: "n-ayla" in watcher.elements, what="the board")
+            finalize(server, board)
+            erased = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                          {"name": AYLA})
+            assert erased.status_code == 200, erased.text
+            return await everything_a_reader_gets(url)
+
+    assert AYLA.encode() not in asyncio.run(scenario())
+    time.sleep(1.5)  # everyone left: the room folds and unloads
+    assert AYLA.encode() not in own_server.raw_store()
+    assert covenant(server, board)["redactions"]

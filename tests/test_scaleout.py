@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import json
+import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +16,14 @@ import httpx
 import psycopg
 import pytest
 from cluster import Cluster, running_cluster
+from conftest import database_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pgutil import create_database, drop_database
 from pycrdt import Doc, Map
 from test_client_ids import closed_with, forged, set_step
 from test_metrics import scrape
+from test_network_privacy import AYLA, call, everything_a_reader_gets, new_network, people_board
 from test_sync_interleavings import interleave, operation
 from yclient import YClient, connected, has_everything_of, note_texts, wait_for
 
@@ -381,3 +386,44 @@ def test_an_edit_a_killed_node_stored_but_never_published_reaches_the_other_node
                 assert again.close_code is None
 
     run(scenario())
+
+
+def test_an_erasure_through_one_node_leaves_no_name_on_another_that_has_the_board_open(
+        cluster: Cluster):
+    """The other node's room kept the erased name as deleted content (the erasure reached it
+    as an update): its fresh readers were sent the name, its export held it, and its next
+    fold wrote it back into the store."""
+    a, b = cluster.node().start(), cluster.node().start()
+    net = new_network(a)
+    board = people_board(a, net)
+    url = b.board_ws(board, "observer")
+    facilitator = {"Authorization": f"Bearer {board['tokens']['facilitator']}"}
+    name = AYLA.encode()
+
+    async def scenario() -> None:
+        async with connected(url) as watcher, \
+                connected(a.board_ws(board, "facilitator")) as writer:
+            for count in range(1, 40):  # until b has the board's stream, not a catch-up
+                writer.add_note(f"ping-{count}", "ping")
+                await wait_for(lambda count=count: f"ping-{count}" in watcher.elements, 15,
+                               what="the fan-out to b")
+                if scrape(b.url)["partnerboard_redis_received_total"] > 0:
+                    break
+            erased = call(a, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                          {"name": AYLA})
+            assert erased.status_code == 200, erased.text
+            await wait_for(lambda: watcher.elements["n-ayla"]["author"] == "Zorggroep", 15,
+                           what="the erasure on b")
+            for _ in range(20):
+                if name not in await everything_a_reader_gets(url, 0.5):
+                    break
+            else:
+                raise AssertionError("b keeps sending the erased name to fresh readers")
+            exported = (await asyncio.to_thread(
+                httpx.get, f"{b.url}/api/boards/{board['id']}/export", headers=facilitator,
+                timeout=30)).content
+            assert name not in zipfile.ZipFile(io.BytesIO(exported)).read("document.bin")
+
+    run(scenario())
+    time.sleep(2.0)  # b's room folds and unloads
+    assert name not in database_bytes(cluster.database_url)

@@ -208,12 +208,16 @@ class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPri
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT 1 FROM boards WHERE id = %s FOR UPDATE", (board_id,))
             stored = conn.execute(
-                "SELECT data FROM snapshots WHERE board_id = %s", (board_id,)
+                "SELECT data, upto FROM snapshots WHERE board_id = %s", (board_id,)
             ).fetchone()
             rows = conn.execute(
                 "SELECT id, data FROM updates WHERE board_id = %s AND NOT folded ORDER BY id",
                 (board_id,),
             ).fetchall()
+            if stored is not None and int(stored[1]) > max([upto, *(int(r[0]) for r in rows)]):
+                # Folded since the caller's document was read (an erasure folds without the
+                # deleted content the caller's document still holds): never go back.
+                return False
             if not rows and stored is not None and bytes(stored[0]) == snapshot:
                 if index is not None:
                     conn.execute("UPDATE snapshots SET doc_index = %s WHERE board_id = %s",

@@ -233,6 +233,11 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
     ) -> bool:
         with self.db:
             self.db.execute("BEGIN")
+            newer = self.db.execute(
+                "SELECT 1 FROM snapshots WHERE board_id = ? AND upto > ?", (board_id, upto)
+            ).fetchone()
+            if newer is not None:  # an erasure folded it since the caller read it: never back
+                return False
             self.db.execute(
                 "INSERT INTO snapshots (board_id, data, upto, doc_index) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data,"
