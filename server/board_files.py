@@ -6,7 +6,9 @@ metadata, signatures, and the sha256 of every other entry), ``document.bin`` (th
 sender), and for a finalized board ``final.bin`` (the frozen snapshot) and ``covenant.json`` (the
 stored covenant, byte for byte, so its hash survives the move). Importing makes a new board
 with a new id and new links. A file of a newer format, or one whose entries do not match the
-manifest, is refused with a message saying which: nothing of it is stored.
+manifest, is refused with a message saying which: nothing of it is stored. So is a board over
+this server's board limits (:mod:`.limits`), counted in the document itself: a file's size
+says little about how many elements it holds.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ from .api import (
     check_create_rate,
 )
 from .boards import NewBoard, _new_board_id
+from .doc_load import crdt_panicked
 from .history import board_at
+from .limits import RoomLimits, document_limit_problem
 from .requests import HTTPProblem
 from .store import BoardRecord, Sender, Store
 from .tokens import Role, hash_token, new_token
+from .yupdate import UpdateRejected
 
 __all__ = ["FORMAT", "VERSION", "BoardFileError", "pack", "unpack", "routes"]
 
@@ -230,8 +235,26 @@ def _check_finalized(document: bytes, final: bytes, covenant: bytes) -> None:
                              "its final snapshot")
 
 
-def unpack(raw: bytes, store: Store, registry: Any) -> NewBoard:
-    """Import a board file as a new board; raises :class:`BoardFileError`.
+def _check_limits(document: bytes, limits: RoomLimits) -> None:
+    """422 unless the board in the file fits this server's board limits."""
+    try:
+        problem = document_limit_problem(limits, document)
+    except UpdateRejected as error:
+        raise BoardFileError(422, f"the board file is damaged: document.bin: {error}") from None
+    except (ValueError, RuntimeError):
+        raise BoardFileError(422, "the board file is damaged: document.bin does not decode"
+                             ) from None
+    except BaseException as error:
+        if not crdt_panicked(error):
+            raise
+        raise BoardFileError(422, "the board file is damaged: document.bin does not decode"
+                             ) from None
+    if problem:
+        raise BoardFileError(422, f"the board in this file holds {problem}")
+
+
+def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBoard:
+    """Import a board file as a new board within ``limits``; raises :class:`BoardFileError`.
 
     Signatures are not imported: the manifest lists them for the record, but a file is
     anyone's to write, and a signature counts only when a party's own link made it on the
@@ -263,6 +286,7 @@ def unpack(raw: bytes, store: Store, registry: Any) -> NewBoard:
             raise BoardFileError(422, "the board file is damaged: the covenant does not match "
                                  "its hash")
         _check_finalized(entries["document.bin"], final, covenant)
+    _check_limits(entries["document.bin"], limits)
     created_at = board.get("created_at")
     finalized_at = board.get("finalized_at")
     tokens = {role: new_token() for role in Role}
@@ -318,8 +342,9 @@ async def import_board(request: Request) -> JSONResponse:
             raise HTTPProblem(413, f"a board file may be at most {MAX_FILE} bytes")
     if not raw:
         raise HTTPProblem(400, "send the board file as the request body")
+    limits = RoomLimits.from_settings(request.app.state.settings)
     try:
-        created = unpack(bytes(raw), request.app.state.store, request.app.state.registry)
+        created = unpack(bytes(raw), request.app.state.store, request.app.state.registry, limits)
     except BoardFileError as error:
         raise HTTPProblem(error.status, str(error)) from None
     return JSONResponse(board_answer(request, created), status_code=201)

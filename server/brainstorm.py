@@ -6,6 +6,12 @@ runs. Everyone sees how many hidden notes each organisation has written (``meta.
 ``counts``); a seat sees and changes only its own drafts. The facilitator's reveal turns every
 draft into a note of its author, laid out in the round's zone, in one update, and ends the
 round.
+
+The reveal is the server's own change, which no WebSocket limit sees, so the board limits are
+applied here (:mod:`.limits`): a board holds at most :data:`MAX_DRAFTS_PER_BOARD` drafts, and
+never more than its element limit leaves free, so a writer is told at once when there is no
+room; and a reveal that would still take the board past its element limit (the board filled
+up after the drafts were written) reveals nothing and keeps the drafts.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from starlette.routing import Route
 
 from .api import authorize, authorize_access
 from .board_meta import meta_dict, set_meta_value
+from .limits import RoomLimits, board_limit_problem
 from .merge import grid_spots
 from .requests import HTTPProblem, read_json_object, text_field
 from .seats import speaker_of
@@ -33,6 +40,11 @@ __all__ = ["routes"]
 
 MAX_TEXT = 2000
 MAX_DRAFTS_PER_SEAT = 50
+#: Drafts one board holds at most, whatever its element limit: 40 people writing the most a
+#: seat may, or 200 writing ten each, far above a round. It bounds the rows a board keeps
+#: hidden, the work of each new draft (the counts are taken from every draft) and the reveal's
+#: one update, which without it reached 170,000 notes (80 seats a link, many links).
+MAX_DRAFTS_PER_BOARD = 2000
 NOTE_W, NOTE_H = 160, 100
 COLOR = "#ffe066"
 
@@ -59,6 +71,18 @@ def _counts(drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     the one they typed, marked as such)."""
     counted = Counter((d["org"], bool(d["guest"])) for d in drafts)
     return [{"org": org, "guest": guest, "n": n} for (org, guest), n in sorted(counted.items())]
+
+
+def _elements(request: Request, board_id: str) -> int:
+    """How many elements the board holds now."""
+    return len(request.app.state.rooms.document(board_id).get("elements", type=Map))
+
+
+def _over_limits(request: Request, board_id: str, notes: int) -> str | None:
+    """Why ``notes`` more notes would be over the board's element limit (completing "the
+    board would hold …"), or None."""
+    limits = RoomLimits.from_settings(request.app.state.settings)
+    return board_limit_problem(limits, elements=_elements(request, board_id) + notes)
 
 
 def _publish_counts(request: Request, record: Any, state: dict[str, Any]) -> None:
@@ -106,6 +130,11 @@ async def reveal(request: Request) -> JSONResponse:
     spec = request.app.state.registry.canvas(record.canvas)
     with board_transaction(store, record.id):
         drafts = store.drafts(record.id)
+        problem = _over_limits(request, record.id, len(drafts)) if drafts else None
+        if problem:
+            raise HTTPProblem(409, f"the {len(drafts)} hidden notes do not fit: the board "
+                              f"would hold {problem}. Nothing was revealed; delete notes on the "
+                              "board (or hidden notes), then reveal again")
         store.clear_drafts(record.id)
     zone = next((z for z in (spec.zones if spec else ()) if z.id == state.get("zone")), None)
     if zone is None and spec is not None:
@@ -142,6 +171,13 @@ async def add(request: Request) -> JSONResponse:
     with board_transaction(store, record.id):
         if len(store.drafts(record.id, seat)) >= MAX_DRAFTS_PER_SEAT:
             raise HTTPProblem(409, f"at most {MAX_DRAFTS_PER_SEAT} hidden notes per person")
+        held = store.draft_count(record.id)
+        if held >= MAX_DRAFTS_PER_BOARD:
+            raise HTTPProblem(409, f"at most {MAX_DRAFTS_PER_BOARD} hidden notes per board")
+        problem = _over_limits(request, record.id, held + 1)
+        if problem:
+            raise HTTPProblem(409, f"no room for another hidden note: once revealed, the board "
+                              f"would hold {problem}")
         draft = {"id": secrets.token_urlsafe(9), "seat": seat, "org": speaker.organisation,
                  "author": speaker.name, "guest": speaker.guest, "text": text,
                  "created_at": time.time()}

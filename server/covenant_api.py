@@ -13,7 +13,7 @@ from starlette.routing import Route
 from partnerboard.plugins.covenant_build import combine_covenants
 
 from . import heavy
-from .api import authorize, board_answer, text_field
+from .api import authorize, board_answer, check_create_rate, text_field
 from .boards import Boards
 from .covenant_store import board_covenant, covenant_document, store_combined
 from .finalize import (
@@ -105,6 +105,7 @@ async def new_version(request: Request) -> JSONResponse:
     record, _role = authorize(request, Role.FACILITATOR)
     if record.state != "finalized":
         raise HTTPProblem(409, "only a finalized board gets new versions; edit this one instead")
+    check_create_rate(request)
     state = request.app.state
     spec = state.registry.canvas(record.canvas)
     if spec is None:

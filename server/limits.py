@@ -4,6 +4,10 @@ Each limit has an option in ``partnerboard serve --help`` (server/settings.py) a
 error: a WebSocket close code with a reason, and a log line naming the board. The defaults are
 far above a real session (500 people on one board behind one proxy address, the benchmarks'
 5,000-note board) and only stop what no session does.
+
+A board's size limits hold on every path that fills a board, not only on WebSocket updates:
+the HTTP paths that make or fill a board (merge, import, a brainstorm's reveal) ask
+:func:`board_limit_problem` before they store anything.
 """
 
 from __future__ import annotations
@@ -12,7 +16,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RoomLimits", "ConnectionCounter"]
+from pycrdt import Doc, Map
+
+from .yupdate import read_update
+
+__all__ = ["RoomLimits", "ConnectionCounter", "board_limit_problem", "document_limit_problem"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,38 @@ class RoomLimits:
             board_elements=settings.max_board_elements,
             board_bytes=settings.max_board_bytes,
         )
+
+
+def board_limit_problem(limits: RoomLimits, *, elements: int, size: int = 0) -> str | None:
+    """What a board of ``elements`` elements and ``size`` stored bytes would be over, or None.
+
+    The answer completes "the board would hold …" and names the option that sets the limit,
+    so whoever is refused knows what to shrink, or what the operator could raise.
+    """
+    if elements > limits.board_elements:
+        return (f"{elements} elements, more than the {limits.board_elements} a board may hold "
+                "on this server (--max-board-elements)")
+    if size > limits.board_bytes:
+        return (f"{size} bytes, more than the {limits.board_bytes} a board may hold on this "
+                "server (--max-board-bytes)")
+    return None
+
+
+def document_limit_problem(limits: RoomLimits, document: bytes) -> str | None:
+    """:func:`board_limit_problem` of an encoded board document from outside (a board file).
+
+    Its size is checked first, so an oversized document is never decoded; then the bounded
+    reader walks it before pycrdt does (raising :class:`~.yupdate.UpdateRejected` when it
+    does not parse), and its elements are counted as the room counts them: live keys only.
+    """
+    problem = board_limit_problem(limits, elements=0, size=len(document))
+    if problem:
+        return problem
+    read_update(document, max_string=limits.board_bytes)
+    doc = Doc()
+    doc.apply_update(document)
+    return board_limit_problem(limits, elements=len(doc.get("elements", type=Map)),
+                               size=len(document))
 
 
 class ConnectionCounter:

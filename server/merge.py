@@ -5,6 +5,12 @@ combines the results in a mixed session. Merging copies every element of every g
 into a new board of the same canvas, in the same zone, tagged with its source group; notes are
 laid out in a grid inside their zone so piles from several groups stay readable, while
 elements whose position is their meaning (quadrant markers, scores) keep their place.
+
+A merge makes a board, so it obeys what making a board does: the create rate, at most
+MAX_PARTNERS partners, and the board limits (:mod:`.limits`). It needs no create key: the
+facilitators of the boards it merges were trusted with boards already. Each board may be
+listed once: listing one board twelve times copied it twelve times, and merging that result
+again grew a board geometrically in a few requests.
 """
 
 from __future__ import annotations
@@ -23,8 +29,15 @@ from starlette.routing import Route
 from partnerboard.plugins import BoardSnapshot, CanvasSpec, Element, zone_of
 
 from . import heavy
-from .api import authorize, board_answer, text_field
+from .api import (
+    MAX_PARTNERS,
+    authorize,
+    board_answer,
+    check_create_rate,
+    text_field,
+)
 from .boards import PARTNER_COLORS, Boards, initial_document, unique_names
+from .limits import RoomLimits, board_limit_problem
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
@@ -191,7 +204,15 @@ def compare(board: BoardSnapshot, spec: CanvasSpec) -> list[dict[str, Any]]:
     return result
 
 
+def _refuse_over_limits(limits: RoomLimits, elements: int, size: int = 0) -> None:
+    """413 when the merged board would be over a board limit (see :mod:`.limits`)."""
+    problem = board_limit_problem(limits, elements=elements, size=size)
+    if problem:
+        raise HTTPProblem(413, f"the merged board would hold {problem}")
+
+
 async def merge_route(request: Request) -> JSONResponse:
+    check_create_rate(request)
     state = request.app.state
     body = await read_json(request, state.settings.max_message_bytes)
     if not isinstance(body, dict):
@@ -208,6 +229,9 @@ async def merge_route(request: Request) -> JSONResponse:
         found = state.boards.authenticate(board_id, token)
         if found is None or found[1] is not Role.FACILITATOR:
             raise HTTPProblem(403, f"boards[{index}]: a facilitator token of that board is needed")
+        if any(record.id == found[0].id for record in records):
+            raise HTTPProblem(400, f"boards[{index}]: board {board_id} is listed twice; "
+                              "list each board once")
         records.append(found[0])
     if len({record.canvas for record in records}) != 1:
         raise HTTPProblem(400, "all boards must use the same canvas")
@@ -215,6 +239,9 @@ async def merge_route(request: Request) -> JSONResponse:
     if spec is None:
         raise HTTPProblem(409, f"the canvas {records[0].canvas!r} is not installed")
     partner_names = unique_names(p["name"] for record in records for p in record.partners)
+    if len(partner_names) > MAX_PARTNERS:
+        raise HTTPProblem(413, f"the merged board would have {len(partner_names)} partners, "
+                          f"more than the {MAX_PARTNERS} a board may have")
     language = body.get("language", records[0].language)
     if language not in ("nl", "en"):
         raise HTTPProblem(400, "field 'language' must be \"nl\" or \"en\"")
@@ -222,12 +249,19 @@ async def merge_route(request: Request) -> JSONResponse:
         {"board": r.id, "title": r.title, "color": PARTNER_COLORS[i % len(PARTNER_COLORS)]}
         for i, r in enumerate(records)
     ]
-    snapshots = [await heavy.board_snapshot(state.rooms, r.id) for r in records]
+    limits = RoomLimits.from_settings(state.settings)
+    snapshots: list[BoardSnapshot] = []
+    elements = 0
+    for record in records:
+        # Counted board by board: a merge over the limit stops before decoding the rest.
+        snapshots.append(await heavy.board_snapshot(state.rooms, record.id))
+        elements += len(snapshots[-1].elements)
+        _refuse_over_limits(limits, elements)
     boards: Boards = state.boards
     draft = boards.draft(spec, title, language, partner_names)
-    size = sum(len(board.elements) for board in snapshots)
-    work = heavy.in_process if size > 1000 else heavy.run
+    work = heavy.in_process if elements > 1000 else heavy.run
     merged = await work(merged_document, draft, spec, snapshots, groups)
+    _refuse_over_limits(limits, elements, len(merged))
     created = boards.store_new(draft, merged)
     return JSONResponse(board_answer(request, created), status_code=201)
 

@@ -16,7 +16,7 @@ _KEYS = ("id", "seat", "org", "author", "guest", "text", "created_at")
 
 
 class DraftTables:
-    """Store methods for drafts: add, change and delete one's own, list, reveal all."""
+    """Store methods for drafts: add, change and delete one's own, list, count, reveal all."""
 
     def _run(self, query: str, args: tuple[Any, ...]) -> int: ...  # rows changed
     def _fetch(self, query: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]: ...
@@ -51,6 +51,11 @@ class DraftTables:
             args += (seat,)
         rows = self._fetch(query + " ORDER BY created_at, id", args)
         return [{**dict(zip(_KEYS, row, strict=True)), "guest": bool(row[4])} for row in rows]
+
+    def draft_count(self, board_id: str) -> int:
+        """How many drafts the board holds, all seats together (a board's drafts are capped)."""
+        return int(self._fetch("SELECT count(*) FROM drafts WHERE board_id = ?", (board_id,))
+                   [0][0])
 
     def clear_drafts(self, board_id: str) -> None:
         self._run("DELETE FROM drafts WHERE board_id = ?", (board_id,))
