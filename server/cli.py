@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import socket
 import sys
 from collections.abc import Sequence
@@ -36,6 +37,31 @@ def listening_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+#: Open files kept for what is not a client connection: the store, logs, Redis, plugins.
+RESERVED_FILES = 100
+
+
+def connection_limit(settings: Settings) -> int:
+    """How many connections this process serves at once (uvicorn's ``limit_concurrency``):
+    ``--max-connections``, after raising the soft open-file limit to the hard one; at most that
+    limit less RESERVED_FILES, so a full server answers 503 instead of failing to accept
+    (every half-open request holds a file; at the limit nobody got in any more)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError) as error:
+            print(f"partnerboard: cannot raise the open-file limit from {soft} to {hard}: "
+                  f"{error}", file=sys.stderr)
+    usable = soft - RESERVED_FILES if soft != resource.RLIM_INFINITY else settings.max_connections
+    if usable < settings.max_connections:
+        print(f"partnerboard: serving at most {max(usable, 1)} connections, not "
+              f"--max-connections {settings.max_connections}: the open-file limit is {soft}; "
+              "raise it (ulimit -n, or LimitNOFILE= in a systemd unit)", file=sys.stderr)
+    return max(1, min(usable, settings.max_connections))
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -86,6 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         # Our handler (server/logs.py) takes uvicorn's records too, and scrubs their tokens.
         log_config=None,
+        limit_concurrency=connection_limit(settings),
         lifespan="on",
         timeout_graceful_shutdown=10,
     )

@@ -8,7 +8,16 @@ Rules, each closing a way one link holder could disturb the others:
   or appear as the facilitator;
 * a state over :data:`MAX_STATE_BYTES` is dropped (presence is a name, a colour and a cursor;
   a megabyte of it would be sent to every newcomer);
-* a connection shows at most :data:`MAX_IDS_PER_CONNECTION` client ids.
+* a connection shows at most :data:`MAX_IDS_PER_CONNECTION` client ids;
+* a connection has at most its allowance forwarded (:func:`.allowance.presence_allowance`):
+  every message goes to every other connection of the board, so one connection sending as
+  fast as it can made each of them receive 185 MiB a second. What is over it is dropped, the
+  connection stays. Only what is accepted counts: y-websocket clients echo every other
+  client's presence they receive, which is dropped here and costs them nothing;
+* the states a board keeps are at most :data:`MAX_BOARD_PRESENCE_BYTES` together: every
+  newcomer gets them all in one frame (200 connections showing 128 KiB each cost the server
+  2.1 GiB). A new state beyond it is dropped; a connection may still replace its own state
+  with one no bigger.
 
 What is accepted is re-encoded for the others, so a dropped entry is never forwarded.
 """
@@ -20,17 +29,23 @@ import time
 from typing import TYPE_CHECKING
 
 from . import yprotocol as yp
+from .allowance import Allowance, presence_allowance
 from .client_ids import ClientIds
 
 if TYPE_CHECKING:
     from .peer import Peer
 
-__all__ = ["Presence", "MAX_STATE_BYTES", "MAX_IDS_PER_CONNECTION"]
+__all__ = ["Presence", "MAX_STATE_BYTES", "MAX_IDS_PER_CONNECTION", "MAX_BOARD_PRESENCE_BYTES"]
 
 log = logging.getLogger("partnerboard.presence")
 
 MAX_STATE_BYTES = 8 * 1024
 MAX_IDS_PER_CONNECTION = 16
+#: Presence a board keeps, all states together: a thousand people (this node's default limit
+#: of connections to a board) with half a kilobyte each, where ours show about 300 bytes.
+MAX_BOARD_PRESENCE_BYTES = 512 * 1024
+#: Seconds between two log lines about a board's full presence.
+FULL_REPORT_EVERY = 10.0
 #: Presence from another node not renewed for this long is not passed to newcomers.
 REMOTE_PRESENCE_SECONDS = 30.0
 #: A shown id not renewed for this long may be taken by another connection of its link.
@@ -47,6 +62,38 @@ class Presence:
         self.renewed: dict[int, float] = {}
         #: When presence of another node's client was last renewed (monotonic seconds).
         self.remote_seen: dict[int, float] = {}
+        #: The bytes of all states in ``states`` (see MAX_BOARD_PRESENCE_BYTES).
+        self.size = 0
+        #: What each connection that sent presence may still have forwarded.
+        self.allowances: dict[Peer, Allowance] = {}
+        self.full_reported = -FULL_REPORT_EVERY
+
+    def held_bytes(self) -> int:
+        """The bytes of every state the board keeps: about what a newcomer gets."""
+        return self.size
+
+    def _set(self, entry: yp.AwarenessEntry) -> bool:
+        """Keep ``entry`` (a state or "null") in place of its client's state, unless it is a
+        new state that would take the board's presence past MAX_BOARD_PRESENCE_BYTES (False).
+        A state no bigger than the one it replaces is always kept."""
+        old = self.states.get(entry.client_id)
+        before = len(old.state) if old is not None else 0
+        if entry.state == "null":
+            if old is not None:
+                del self.states[entry.client_id]
+                self.size -= before
+            return True
+        after = len(entry.state)
+        if after > before and self.size - before + after > MAX_BOARD_PRESENCE_BYTES:
+            now = time.monotonic()
+            if now - self.full_reported >= FULL_REPORT_EVERY:
+                self.full_reported = now
+                log.info("board %s: dropped a presence state: the board's presence is full "
+                         "(%d bytes)", self.board_id, MAX_BOARD_PRESENCE_BYTES)
+            return False
+        self.states[entry.client_id] = entry
+        self.size += after - before
+        return True
 
     def everyone(self) -> bytes:
         """The awareness message a newcomer gets: our clients' states, and other nodes'
@@ -55,7 +102,7 @@ class Presence:
         now = time.monotonic()
         for client_id, seen in list(self.remote_seen.items()):
             if now - seen > REMOTE_PRESENCE_SECONDS and client_id not in self.holders:
-                self.states.pop(client_id, None)
+                self._set(yp.AwarenessEntry(client_id, 0, "null"))
                 del self.remote_seen[client_id]
         return yp.awareness_message(yp.encode_awareness(list(self.states.values())))
 
@@ -66,11 +113,11 @@ class Presence:
         for entry in yp.parse_awareness(payload):
             if entry.client_id in self.holders:
                 continue  # a client of ours now; its own presence wins
+            if not self._set(entry):
+                continue
             if entry.state == "null":
-                self.states.pop(entry.client_id, None)
                 self.remote_seen.pop(entry.client_id, None)
             else:
-                self.states[entry.client_id] = entry
                 self.remote_seen[entry.client_id] = time.monotonic()
             taken.append(entry)
         if not taken:
@@ -80,30 +127,34 @@ class Presence:
     def receive(self, peer: Peer, payload: bytes) -> bytes | None:
         """Take a peer's awareness update; the accepted part (an awareness update for the
         others), or None when nothing was accepted."""
-        accepted = []
         now = time.monotonic()
+        own = []
         for entry in yp.parse_awareness(payload):
-            client_id = entry.client_id
             if len(entry.state) > MAX_STATE_BYTES:
                 log.info("board %s: dropped a presence state of %d bytes",
                          self.board_id, len(entry.state))
-                continue
-            if not self._may_set(peer, client_id, now):
+            elif self._may_set(peer, entry, now):
+                own.append(entry)
+            else:
                 # y-websocket clients echo every state they learn of: normal, so not logged
                 # above debug, and never taken as the echoing connection's own.
                 log.debug("board %s: dropped presence for client id %d, not this connection's",
-                          self.board_id, client_id)
+                          self.board_id, entry.client_id)
+        if not own or not self._within_allowance(peer, own):
+            return None
+        accepted = []
+        for entry in own:
+            client_id = entry.client_id
+            if not self._set(entry):
                 continue
             previous = self.holders.get(client_id)
             if previous is not None and previous is not peer:
                 previous.awareness_ids.discard(client_id)
             if entry.state == "null":
-                self.states.pop(client_id, None)
                 self.holders.pop(client_id, None)
                 self.renewed.pop(client_id, None)
                 peer.awareness_ids.discard(client_id)
             else:
-                self.states[client_id] = entry
                 self.holders[client_id] = peer
                 self.renewed[client_id] = now
                 peer.awareness_ids.add(client_id)
@@ -112,8 +163,19 @@ class Presence:
             return None
         return yp.encode_awareness(accepted)
 
-    def _may_set(self, peer: Peer, client_id: int, now: float) -> bool:
-        """Whether ``peer`` may set or remove the presence of ``client_id`` now.
+    def _within_allowance(self, peer: Peer, entries: list[yp.AwarenessEntry]) -> bool:
+        """Spend the peer's presence allowance on a message of ``entries`` (its own), or say
+        it is over (the message is dropped)."""
+        allowance = self.allowances.get(peer)
+        if allowance is None:
+            allowance = self.allowances[peer] = presence_allowance()
+        if allowance.take(sum(len(entry.state) for entry in entries)):
+            return True
+        allowance.report(self.board_id, "presence messages")
+        return False
+
+    def _may_set(self, peer: Peer, entry: yp.AwarenessEntry, now: float) -> bool:
+        """Whether ``peer`` may set or remove the presence of ``entry``'s client id now.
 
         Ids belong to links (:meth:`ClientIds.may_show`: the link that wrote with the id, or
         whose writing connection showed it first), and a shown id to its connection: another
@@ -121,29 +183,39 @@ class Presence:
         connection of another link after the id's writer came (the id is the writer's), or
         from one of its own link that stopped renewing it (clients renew every 15 s; after
         :data:`TAKEOVER_SECONDS` everyone's client drops the state as outdated anyway): a
-        client reconnecting before the server noticed its old connection is gone."""
-        if client_id not in peer.awareness_ids and (
-                len(peer.awareness_ids) >= MAX_IDS_PER_CONNECTION
-                or client_id in self.remote_seen):  # shown by a client of another node
+        client reconnecting before the server noticed its old connection is gone.
+
+        The holder is judged before the link, so a state echoed by another client (y-websocket
+        clients send every state they learn of, the removals too) ties nothing to the echoing
+        link; and removing a state one does not show removes nothing."""
+        client_id = entry.client_id
+        mine = client_id in peer.awareness_ids
+        if not mine and (entry.state == "null"
+                         or len(peer.awareness_ids) >= MAX_IDS_PER_CONNECTION
+                         or client_id in self.remote_seen):  # shown by another node's client
             return False
+        holder = self.holders.get(client_id)
+        if holder is not None and holder is not peer and not holder.closing:
+            if holder.link != peer.link:
+                if self.client_ids.writer(client_id) != peer.link:
+                    return False
+            elif now - self.renewed.get(client_id, 0.0) < TAKEOVER_SECONDS:
+                return False
         if not self.client_ids.may_show(client_id, peer.link, claims=peer.role.can_write):
-            if client_id in peer.awareness_ids:  # its writer came: the id is not ours now
+            if mine:  # its writer came: the id is not this connection's now
                 peer.awareness_ids.discard(client_id)
                 self.holders.pop(client_id, None)
             return False
-        holder = self.holders.get(client_id)
-        if holder is None or holder is peer:
-            return True
-        if holder.link != peer.link:
-            return self.client_ids.writer(client_id) == peer.link
-        return now - self.renewed.get(client_id, 0.0) >= TAKEOVER_SECONDS
+        return True
 
     def forget(self, peer: Peer) -> bytes | None:
         """A closed peer's cursors are gone (as y-websocket's server says); the awareness
         update saying so, or None."""
+        self.allowances.pop(peer, None)
         gone = []
         for client_id in peer.awareness_ids:
-            entry = self.states.pop(client_id, None)
+            entry = self.states.get(client_id)
+            self._set(yp.AwarenessEntry(client_id, 0, "null"))
             self.holders.pop(client_id, None)
             self.renewed.pop(client_id, None)
             self.client_ids.release_presence(client_id, peer.link)

@@ -31,6 +31,7 @@ class Settings:
     send_queue_bytes: int = 32 * 1024 * 1024
     max_connections_per_address: int = 2000
     max_connections_per_board: int = 1000
+    max_connections: int = 10_000
     max_board_elements: int = 20_000
     max_board_bytes: int = 64 * 1024 * 1024
     create_per_minute: int = 60
@@ -70,7 +71,8 @@ class Settings:
         if self.send_queue_limit < 1:
             raise SettingsError("send-queue-limit must be at least 1 frame")
         for name in ("send_queue_bytes", "max_connections_per_address",
-                     "max_connections_per_board", "max_board_elements", "max_board_bytes"):
+                     "max_connections_per_board", "max_connections", "max_board_elements",
+                     "max_board_bytes"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.replace('_', '-')} must be at least 1")
         if self.create_per_minute < 0:
@@ -119,6 +121,9 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("max_connections_per_board", "--max-connections-per-board",
      "PARTNERBOARD_MAX_CONNECTIONS_PER_BOARD",
      "open WebSocket connections to one board on this node; more are closed with 1013"),
+    ("max_connections", "--max-connections", "PARTNERBOARD_MAX_CONNECTIONS",
+     "open connections (HTTP and WebSocket) this node serves; beyond, requests and WebSocket "
+     "upgrades are answered 503 (at most the open-file limit, less a reserve)"),
     ("max_board_elements", "--max-board-elements", "PARTNERBOARD_MAX_BOARD_ELEMENTS",
      "elements a board may hold (all nodes' edits counted); an update adding more is "
      "refused (1009)"),

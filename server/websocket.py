@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import NamedTuple
 
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import yprotocol as yp
+from .allowance import RequestGate
 from .attribution import Speaker
 from .direct_send import DirectWriter, direct_writer
 from .group_commit import commit_pending
@@ -28,7 +31,8 @@ class StarletteTransport:
     """Adapts Starlette's WebSocket to the room's Transport protocol."""
 
     def __init__(self, websocket: WebSocket, asgi_send: Send, max_bytes: int,
-                 direct: DirectWriter | None = None) -> None:
+                 direct: DirectWriter | None = None, *, board_id: str = "",
+                 presence_bytes: Callable[[], int] = int) -> None:
         self.websocket = websocket
         self.asgi_send = asgi_send
         self.max_bytes = max_bytes
@@ -38,8 +42,24 @@ class StarletteTransport:
             self.send_now = direct.offer  # type: ignore[method-assign]  # one call less per frame
         #: Takes a frame that arrived already, under the board's own protocol (ws_protocol).
         self._take_ready = getattr(direct.protocol, "take_ready_bytes", None) if direct else None
+        #: When the room takes requests (see allowance; ``presence_bytes``: the size of the
+        #: answer to an awareness query), and a SyncStep1 held back for the next receive.
+        self.gate = RequestGate(board_id, self._backed_up, presence_bytes)
+        self._held: bytes | None = None
+        #: Awaited sends under way: the room's queue for this connection is not empty.
+        self._sending = 0
 
     async def receive(self) -> bytes:
+        while True:
+            data, self._held = self._held, None
+            if data is None:
+                data = await self._receive_bytes()
+            while (admitted := self.gate.admits(data, together=False)) is None:
+                await self._written()
+            if admitted:
+                return data
+
+    async def _receive_bytes(self) -> bytes:
         try:
             message = await self.websocket.receive()
         except (WebSocketDisconnect, RuntimeError, OSError) as error:
@@ -55,19 +75,50 @@ class StarletteTransport:
 
     def receive_ready(self) -> bytes | None:
         """The next binary frame if it arrived already (under the board's own WebSocket
-        protocol: see ws_protocol), else None."""
+        protocol: see ws_protocol) and the gate admits it together with those before, else
+        None."""
         take = self._take_ready
-        return take(self.max_bytes) if take is not None else None
+        if take is None or self._held is not None:
+            return None
+        while (data := take(self.max_bytes)) is not None:
+            admitted = self.gate.admits(data, together=True)
+            if admitted is None:  # for the next receive, which waits
+                self._held = data
+                return None
+            if admitted:
+                return data
+        return None
+
+    async def _written(self) -> None:
+        """Wait until something that waits to be written to this connection was: over the
+        socket buffer's high-water mark, until it drained; else this turn's frames, written
+        at its end (direct_send), or the next of the room's queue."""
+        direct = self.direct
+        if direct is not None and not direct.writable.is_set():
+            await direct.writable.wait()
+        else:
+            await asyncio.sleep(0)
+
+    def _backed_up(self) -> bool:
+        """Whether frames wait to be written to this connection: queued in the room (its
+        sender is then in :meth:`send`), held for this turn's write beyond what the socket
+        takes at once, or over the socket buffer's high-water mark."""
+        direct = self.direct
+        return self._sending > 0 or direct is not None and (
+            direct.held >= direct.HOLD_LIMIT or not direct.writable.is_set())
 
     async def send(self, data: bytes) -> None:
         if self.direct is not None:
             self.direct.flush()  # what this turn collected goes first
         if not commit_pending():
             raise TransportClosed()  # this turn's updates are not stored: not sent either
+        self._sending += 1
         try:
             await self.websocket.send_bytes(data)
         except (WebSocketDisconnect, RuntimeError, OSError) as error:
             raise TransportClosed() from error
+        finally:
+            self._sending -= 1
 
     def send_now(self, data: bytes) -> bool:
         if self.direct is not None:
@@ -171,7 +222,8 @@ async def _admit(websocket: WebSocket, asgi_send: Send) -> _Admitted | None:
         )
         transport = StarletteTransport(websocket, asgi_send,
                                        app_state.settings.max_message_bytes,
-                                       direct_writer(websocket.scope))
+                                       direct_writer(websocket.scope), board_id=record.id,
+                                       presence_bytes=room.presence.held_bytes)
         admitted = _Admitted(room, transport, found.role, hash_token(token), speaker, seat,
                              address, record.id)
     except BoardDamaged as damaged:

@@ -13,6 +13,23 @@ the connection is open, and reads neither once the response is written: dropping
 about 3 KiB of memory per idle connection (55.9 -> 52.5 KiB per idle room, one connection
 each), and emptying the request's headers, which websockets' parser holds too, 1.4 KiB more.
 
+It also holds what a client may make the server keep (found in an attack review):
+
+* a pong is not queued while the write buffer is over its high-water mark: only the latest
+  ping is answered once the buffer drained (RFC 6455 5.5.3 allows that). uvicorn queued one
+  for every ping, and a client sending pings without reading grew the server by 32 MiB a
+  second;
+* when the keepalive ping goes unanswered the connection is aborted, not closed: a close
+  waits for the write buffer to drain, which it never does when the client stopped reading,
+  so what it held stayed in memory;
+* a message is at most :attr:`BoardWebSocketProtocol.MAX_FRAGMENTS` frames (1009 beyond):
+  empty continuation frames count nothing against the size limit, and uvicorn keeps one list
+  entry for each (a 7 MiB stream of one-byte frames took 56 MiB);
+* a text frame closes the connection (1003) without being decoded: text is not part of the
+  protocol, and uvicorn logged a traceback for one that was not UTF-8;
+* once uvicorn's ``limit_concurrency`` connections are open, an upgrade is answered 503 as
+  uvicorn answers a plain request then (it lets upgrades through).
+
 Its ``asyncio.Queue`` (three deques of a 64-slot block each, even when empty, and an event with
 a fourth) and its ``asyncio.Event`` for "writable" (a fifth) are replaced by the few operations
 uvicorn uses of them (:class:`MessageQueue`, :class:`Flag`): about 6 KiB per connection. Measured
@@ -24,11 +41,22 @@ on what is freed).
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame
+from websockets.http11 import Request
+
+from .metrics import count_rejected
+from .transport import CloseCode
 
 __all__ = ["BoardWebSocketProtocol", "MessageQueue", "Flag"]
+
+log = logging.getLogger("partnerboard.websocket")
+
+#: The first byte of a pong frame as the websockets library writes it (FIN, opcode 0xA).
+_PONG = 0x8A
 
 
 class MessageQueue:
@@ -115,6 +143,10 @@ class Flag:
 class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
     #: Messages waiting for the app before reading the socket pauses.
     READ_AHEAD = 16
+    #: Frames one message may come in (a client's are one frame each, or a few).
+    MAX_FRAGMENTS = 1024
+    #: The pong for the latest ping, while the write buffer is full (class default: none).
+    pending_pong: bytes | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,3 +187,67 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
         if not self.read_paused and self.queue.qsize() >= self.READ_AHEAD:
             self.read_paused = True
             self.transport.pause_reading()
+
+    def handle_connect(self, event: Request) -> None:
+        limit = self.config.limit_concurrency
+        if limit is not None and len(self.connections) > limit:
+            log.warning("refused a WebSocket upgrade with 503: %d connections are open "
+                        "(--max-connections)", limit)
+            self.handshake_initiated = self.handshake_complete = self.close_sent = True
+            self.conn.send_response(self.conn.reject(503, "Too many connections; try again "
+                                                          "later.\n"))
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.transport.close()
+            return
+        super().handle_connect(event)
+
+    def handle_ping(self) -> None:
+        # websockets queued a pong for each ping it parsed; other frames it queued (a close)
+        # are written as they were.
+        output = self.conn.data_to_send()
+        if not self.writable.is_set():
+            pongs = [frame for frame in output if frame[0] == _PONG]
+            if pongs:
+                self.pending_pong = pongs[-1]
+                output = [frame for frame in output if frame[0] != _PONG]
+        if output:
+            self.transport.write(b"".join(output))
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        pong, self.pending_pong = self.pending_pong, None
+        if pong is not None and not self.transport.is_closing():
+            self.transport.write(pong)
+
+    def keepalive_timeout(self) -> None:
+        # Aborted, not closed: see the module's docstring.
+        self.pong_timer = None
+        self.pending_ping_payload = None
+        if self.close_sent or self.transport.is_closing():
+            return
+        self.close_sent = True
+        self.transport.abort()
+
+    def handle_text(self, event: Frame) -> None:
+        if not self.close_sent:
+            self._refuse(CloseCode.UNSUPPORTED, "unsupported",
+                         "text frames are not part of the protocol")
+
+    def handle_cont(self, event: Frame) -> None:
+        if self.close_sent:
+            return  # the rest of what was read with the frame that closed the connection
+        if len(self.frames) >= self.MAX_FRAGMENTS:
+            self._refuse(CloseCode.TOO_BIG, "too_big",
+                         f"message in more than {self.MAX_FRAGMENTS} frames")
+            return
+        super().handle_cont(event)
+
+    def _refuse(self, code: int, label: str, reason: str) -> None:
+        """Close the connection for what the client sent, with one log line naming the board
+        and the rejection counted (``label``), as the room does for what it refuses."""
+        board_id = self.scope.get("path_params", {}).get("board_id") or self.scope["path"]
+        log.warning("board %s: closing a connection with %s: %s", board_id[:64], code, reason)
+        count_rejected(label)
+        self.frames = []
+        self.conn.fail(code, reason)
+        self.handle_parser_exception()

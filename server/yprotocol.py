@@ -20,6 +20,7 @@ __all__ = [
     "UnknownMessage",
     "Message",
     "parse_message",
+    "peek_type",
     "decode_state_vector",
     "sync_step1",
     "sync_step2",
@@ -143,6 +144,20 @@ def parse_message(frame: bytes) -> Message:
         reader.end()
         return Message(MessageType.QUERY_AWARENESS)
     raise UnknownMessage(f"unknown message type {kind}")
+
+
+def peek_type(frame: bytes) -> tuple[int, int]:
+    """A frame's message type and, for a sync message, its sub-type (else -1), read as
+    :func:`parse_message` reads them (a type may be spelled in more than one byte); (-1, -1)
+    when they do not parse: parse_message then says what is wrong."""
+    if len(frame) >= 2 and frame[0] < 0x80 and frame[1] < 0x80:  # every stock client's
+        return frame[0], frame[1] if frame[0] == MessageType.SYNC else -1
+    reader = _Reader(frame)
+    try:
+        kind = reader.var_uint()
+        return kind, reader.var_uint() if kind == MessageType.SYNC else -1
+    except ProtocolError:
+        return -1, -1
 
 
 def _sync(sub: SyncType, payload: bytes) -> bytes:

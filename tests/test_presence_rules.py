@@ -160,3 +160,29 @@ def test_an_observer_showing_a_participants_id_does_not_keep_them_from_writing(s
                 assert anna.close_code is None
 
     run(scenario())
+
+
+def test_a_state_echoed_by_another_client_takes_nothing_from_its_owner(server):
+    """y-websocket clients send every presence state they learn of, removals too. A
+    participant's client echoing an observer's state (found with our own browser client: the
+    observer's cursor vanished for everyone) must not tie the observer's id to the echoing
+    link, nor take a removal of a state it does not show as its own."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "observer")) as olga, \
+                connected(server.board_ws(board, "participant")) as anna, \
+                connected(server.board_ws(board, "facilitator")) as watcher:
+            olga_id = olga.doc.client_id
+            await olga.set_presence(olga_id, 1, {"user": {"name": "Olga"}})
+            await wait_for(lambda: olga_id in anna.awareness, what="Olga shown")
+            await anna.send_raw(yp.awareness_message(yp.encode_awareness(
+                [yp.AwarenessEntry(olga_id, 1, anna.awareness[olga_id])])))
+            await anna.send_raw(yp.awareness_message(yp.encode_awareness(
+                [yp.AwarenessEntry(olga_id, 2, "null")])))
+            for clock in range(3, 6):
+                await olga.set_presence(olga_id, clock, {"user": {"name": f"Olga {clock}"}})
+            await wait_for(lambda: "Olga 5" in watcher.awareness.get(olga_id, ""),
+                           what="Olga's own renewals")
+
+    run(scenario())
