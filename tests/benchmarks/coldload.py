@@ -45,7 +45,7 @@ def _count_notes(state: bytes) -> int:
     doc = Doc()
     doc.apply_update(state)
     elements = doc.get("elements", type=Map)
-    # By key: partnerboard stamps the author of a seatless participant's note as nobody.
+    # By key, not by a value the server may stamp (the author of a participant's note).
     return sum(1 for key in elements.keys() if key.startswith("seed"))
 
 
