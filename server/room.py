@@ -97,6 +97,19 @@ class _Checked(NamedTuple):
     fresh: DocIndex
 
 
+def _merge(*updates: bytes) -> bytes | None:
+    """The updates as one, or None when pycrdt cannot merge them (it decodes them as applying
+    would, and gives up on some a client made by hand)."""
+    try:
+        return merge_updates(*updates)
+    except (ValueError, RuntimeError):
+        return None
+    except BaseException as error:
+        if crdt_panicked(error):
+            return None
+        raise
+
+
 async def _receive_together(transport: Transport) -> list[bytes]:
     """The next frame and those that arrived with it (at most READ_TOGETHER)."""
     frames = [await transport.receive()]
@@ -433,13 +446,9 @@ class Room(DocWhenNeeded):
         try:
             for update in updates:
                 read_update(update, max_string=MAX_VALUE_BYTES)
-            return merge_updates(*updates)
-        except (UpdateRejected, ValueError, RuntimeError):
+        except UpdateRejected:
             return None
-        except BaseException as error:
-            if crdt_panicked(error):
-                return None
-            raise
+        return _merge(*updates)
 
     def _handle_message(self, peer: Peer, message: yp.Message) -> None:
         if message.type is yp.MessageType.SYNC:
@@ -576,7 +585,7 @@ class Room(DocWhenNeeded):
             # The attempt and its undoing are one row and one frame: stored apart, a finalize
             # on another node between the two appends froze the attempt into the agreed
             # version, and the other clients saw it for a moment.
-            undone = self._with_reversal(update, reversal)
+            undone = _merge(update, reversal)
             if undone is None:
                 self._restore()
                 return _Refusal(CloseCode.PROTOCOL_ERROR, "update rejected")
@@ -611,18 +620,6 @@ class Room(DocWhenNeeded):
             # The stamp of what the guard let through, after the reversal.
             self.server_change(correction, by=sender)
         return None
-
-    @staticmethod
-    def _with_reversal(update: bytes, reversal: bytes) -> bytes | None:
-        """An undone update merged with its reversal, or None when they do not merge."""
-        try:
-            return merge_updates(update, reversal)
-        except (ValueError, RuntimeError):
-            return None
-        except BaseException as error:
-            if crdt_panicked(error):
-                return None
-            raise
 
     def _splits_a_character(self, summary: UpdateSummary) -> bool:
         """Whether the update places or deletes something between the two UTF-16 halves of
