@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import socket
 import subprocess
 import sys
+from urllib.parse import urlparse
 
 import websockets
 from conftest import ServerProcess
@@ -146,15 +148,21 @@ def test_a_reader_that_stops_reading_is_cut_off_by_queued_bytes(tmp_path):
         board = server.create_board()
 
         async def scenario() -> None:
+            # A small receive window: the kernel's buffers (tuned up to several MiB on both
+            # ends) must not take in everything the server sends, or nothing ever queues.
+            address = urlparse(server.url)
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+            sock.connect((address.hostname, address.port))
             stalled = await websockets.connect(server.board_ws(board, "observer"), max_queue=1,
-                                               max_size=None)
+                                               max_size=None, sock=sock)
             async with connected(server.board_ws(board)) as writer, \
                     connected(server.board_ws(board, "observer")) as reader:
-                for index in range(60):
+                for index in range(120):
                     writer.add_note(f"n{index}", "x" * 90_000)
                     await writer.flush()
                     await asyncio.sleep(0)
-                await wait_for(lambda: len(reader.elements) == 60, limit=30, what="reader")
+                await wait_for(lambda: len(reader.elements) == 120, limit=30, what="reader")
             with contextlib.suppress(websockets.ConnectionClosed):
                 while True:
                     await asyncio.wait_for(stalled.recv(), 10)
