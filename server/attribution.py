@@ -5,9 +5,9 @@ partner organisation; the guest link only has what its holder typed, marked as a
 when the browser presents its seat, the person's name. After a participant's update is applied,
 :class:`Attribution` looks at what it did to ``elements``:
 
-* an element it created gets the speaker's ``org`` (a party link's partner; a client cannot
-  claim another organisation), ``author`` (the seat's name, when known) and, for the guest link,
-  ``guest: true``;
+* an element it created gets the speaker's ``org`` (a party link's partner, a guest's typed
+  organisation; a client cannot claim another), ``author`` (the seat's name; empty without a
+  seat, whatever the client wrote) and, for the guest link, ``guest: true``;
 * on an element it edited, the bookkeeping keys (``org``, ``author``, ``guest``, ``editors``)
   are put back as they were, and when it changed the content (text or any other key but the
   position and size: sorting notes on the board is not editing them) of an element of another
@@ -196,11 +196,13 @@ def _stamp_new(
     if speaker.guest:
         if element.get("guest") is not True:
             fixes.append((element_id, "guest", True))
-        if speaker.org and element.get("org") != speaker.org:
+        # What a guest typed when taking a seat, or nothing: never what the client claims.
+        if element.get("org", "") != speaker.org:
             fixes.append((element_id, "org", speaker.org))
     elif "guest" in element:
         fixes.append((element_id, "guest", _DELETE))
-    if speaker.name and element.get("author") != speaker.name:
+    # The seat's name, or nobody's: a connection without a seat names no author.
+    if element.get("author", "") != speaker.name:
         fixes.append((element_id, "author", speaker.name))
     if "editors" in element:
         fixes.append((element_id, "editors", _DELETE))

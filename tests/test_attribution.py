@@ -73,6 +73,32 @@ def test_a_party_cannot_claim_another_organisation(server):
     asyncio.run(scenario())
 
 
+def test_without_a_seat_nobody_is_named_as_the_author(server):
+    """A connection without a seat has no name the server knows: the author a client writes
+    on its note, and a guest's organisation, are not kept (they reached the covenant's list
+    of participants as someone who never took part)."""
+    board = server.create_board()
+    zorg = party(board, "Zorg")
+
+    async def scenario() -> None:
+        async with connected(url(server, board, zorg)) as unseated, \
+                connected(server.board_ws(board, "participant")) as guest, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            unseated.add_note("party-note", "We pay for everything", author="Mayor",
+                              **values_spot())
+            guest.add_note("guest-note", "Me too", author="Mayor", org="Gemeente",
+                           **values_spot(120))
+            await wait_for(lambda: all((e := element(watcher, key)) is not None
+                                       and e.get("author") == "" for key in
+                                       ("party-note", "guest-note")),
+                           what="no author kept")
+            assert element(watcher, "party-note")["org"] == "Zorg"
+            assert element(watcher, "guest-note")["org"] == ""
+            assert element(watcher, "guest-note")["guest"] is True
+
+    asyncio.run(scenario())
+
+
 def test_others_never_see_a_note_before_its_stamp(server):
     """The server's stamp (organisation, author) reaches the other clients in the same update
     as the note, so nobody ever sees the note under the organisation its sender claimed, and

@@ -25,8 +25,10 @@ def centre_of(zone_id: str) -> tuple[float, float]:
 
 
 def fill_partnership_map(server, board) -> None:
+    """Notes in every zone, written by the facilitator (whose organisations stand as written:
+    a participant's are the server's to stamp)."""
     async def scenario() -> None:
-        async with connected(server.board_ws(board)) as client:
+        async with connected(server.board_ws(board, "facilitator")) as client:
             for zone in ("values", "relations", "acting", "conditions"):
                 x, y = centre_of(zone)
                 client.add_note(f"{zone}-1", f"{zone} note", x=x, y=y, org="Gemeente")
