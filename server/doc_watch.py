@@ -74,6 +74,9 @@ class DocWatch:
         #: outside a recording (the server's own, another node's) may have moved, added or
         #: removed, for the guard to judge again.
         self.moved_outside: set[str] | None = None
+        #: How many keys of ``elements`` hold an element, kept from the map's own events (see
+        #: element_count); None when not known (counted again when asked).
+        self._elements: int | None = None
         self._subscriptions: list[Any] = []
         self._subscribe()
 
@@ -86,6 +89,8 @@ class DocWatch:
     def _on_events(self, root: str, events: list[Any]) -> None:
         if root == "meta":
             self.meta_changes += 1
+        elif root == "elements" and self._elements is not None:
+            self._count_elements(events)
         recording = self.recording
         if recording is None:
             if root == "elements" and self.moved_outside is not None:
@@ -102,6 +107,28 @@ class DocWatch:
                 recording.changes.append(Change(root, tuple(event.path), keys))
         except BaseException as error:  # noqa: BLE001 - anything here means "cannot check"
             recording.error = error
+
+    def _count_elements(self, events: list[Any]) -> None:
+        """Keys of ``elements`` filled or emptied (an event of the map itself has no path; a
+        change inside an element is an event of that element)."""
+        count = self._elements
+        try:
+            for event in events:
+                if not event.path:
+                    for change in event.keys.values():
+                        action = change["action"]
+                        count += (action == "add") - (action == "delete")
+        except BaseException:  # noqa: BLE001 - not read: counted again when asked
+            count = None
+        self._elements = count
+
+    def element_count(self) -> int:
+        """How many elements the board holds. yrs counts a map's entries by walking all of
+        them (0.1 ms on a board of 15,000 notes, 0.2 ms on 30,000, asked before every update
+        that adds one), so the count is taken once and kept from the map's events."""
+        if self._elements is None:
+            self._elements = len(self.roots["elements"])
+        return self._elements
 
     def _note_moved(self, events: list[Any]) -> None:
         moved = self.moved_outside
@@ -145,3 +172,4 @@ class DocWatch:
         for subscription in self._subscriptions:
             subscription.drop()
         self._subscriptions = []
+        self._elements = None  # what changes from now on is not counted

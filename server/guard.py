@@ -258,7 +258,7 @@ class UpdateGuard:
         if not problems:
             problems.extend(self._shape_problems(watch))
         if (not problems and max_elements is not None and watch.added > counted_elements
-                and len(self.elements) > max_elements):
+                and self.watch.element_count() > max_elements):
             problems.append(f"the board is full (at most {max_elements} elements)")
         if locked and zones_before is not None and not facilitator:
             for element_id in touched | deleted:

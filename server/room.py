@@ -644,7 +644,7 @@ class Room(DocWhenNeeded):
         if self.stored_bytes + size > limits.board_bytes:
             return f"the board is full (at most {limits.board_bytes} bytes)"
         added = summary.root_keys.get("elements", 0)
-        if added and len(self.guard.elements) + added > limits.board_elements:
+        if added and self.guard.watch.element_count() + added > limits.board_elements:
             return f"the board is full (at most {limits.board_elements} elements)"
         return None
 

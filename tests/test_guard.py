@@ -286,3 +286,66 @@ def test_the_locked_zone_follows_elements_moved_outside_the_guard():
     assert participant(move("revealed", spot("relations", 160))) is None
     assert participant(lambda shared: shared.pop("revealed")) is None
     assert set(elements.keys()) == {"mine"}
+
+
+def test_the_element_count_follows_every_way_the_board_changes():
+    """The room asks for the number of elements before every update that adds one; the watch
+    keeps it from the map's events instead of walking the map. It must stay the map's own
+    count whatever changes the board: the guard's applied and undone updates, the server's own
+    changes, another node's updates, a key filled and emptied in one update."""
+    board = Doc()
+    guard = UpdateGuard(board, SPEC)
+    elements = board.get("elements", type=Map)
+    counts: list[tuple[int, int]] = []
+
+    def counted() -> None:
+        counts.append((guard.watch.element_count(), len(elements)))
+
+    def note(x: float = 0.0) -> Map:
+        return Map({"kind": "note", "x": x, "y": 0.0, "w": 160.0, "h": 100.0,
+                    "text": Text("idea"), "author": "", "org": "", "color": "#fff",
+                    "created": 0.0})
+
+    writer = Doc()
+
+    def participant(change) -> str | None:  # noqa: ANN001
+        writer.apply_update(board.get_update())
+        before = writer.get_state()
+        with writer.transaction():
+            change(writer.get("elements", type=Map), writer.get("meta", type=Map))
+        return guard.apply(writer.get_update(before), facilitator=False)[1]
+
+    counted()  # counted once here; from now on kept up to date
+    assert participant(lambda els, _: els.update({"a": note(), "b": note()})) is None
+    counted()
+
+    def fill_and_empty(els: Map, _meta: Map) -> None:
+        els["c"] = note()
+        del els["c"]
+        del els["a"]
+
+    assert participant(fill_and_empty) is None
+    counted()
+    assert participant(lambda els, _: els.__setitem__("a", note())) is None  # a used key again
+    counted()
+    elements["server"] = note()  # the server's own change
+    counted()
+    remote = Doc()
+    remote.apply_update(board.get_update())
+    before = remote.get_state()
+    with remote.transaction():
+        remote.get("elements", type=Map)["remote"] = note()
+        del remote.get("elements", type=Map)["b"]
+    board.apply_update(remote.get_update(before))
+    counted()
+
+    def refused(els: Map, meta: Map) -> None:
+        els["undone"] = note()
+        meta["step"] = 9  # only the facilitator's: the whole update is undone
+
+    assert participant(refused) is not None
+    counted()
+    assert participant(lambda els, _: els.__setitem__("after", note())) is None
+    counted()
+    assert [count for count, _ in counts] == [0, 2, 1, 2, 3, 3, 3, 4]
+    assert all(count == actual for count, actual in counts)
