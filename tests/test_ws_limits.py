@@ -399,3 +399,54 @@ def test_past_max_connections_requests_and_upgrades_get_503(tmp_path):
         for sock in half_open:
             sock.close()
         server.stop()
+
+
+def test_reading_ahead_stops_at_its_bytes_not_only_at_its_count():
+    """A client whose frames the app has not taken yet (its room busy) makes the server hold
+    them: 16 frames of the largest size allowed were 16 MiB for one connection. Reading the
+    socket now pauses once 256 KiB wait. Real uvicorn with the board protocol, on a loopback
+    socket, and an app that accepts and then takes nothing."""
+    import uvicorn
+
+    accepted, done = asyncio.Event(), asyncio.Event()
+
+    async def app(scope, receive, send):  # noqa: ANN001 - an ASGI app
+        if scope["type"] != "websocket":
+            return
+        await receive()
+        await send({"type": "websocket.accept"})
+        accepted.set()
+        await done.wait()  # takes nothing meanwhile: everything the client sends waits
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def scenario() -> None:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()  # the client's connect waits for uvicorn to accept it
+        config = uvicorn.Config(app, ws=BoardWebSocketProtocol, log_level="warning",
+                                ws_max_size=MiB, lifespan="off")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
+        try:
+            port = listener.getsockname()[1]
+            sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
+            await asyncio.wait_for(accepted.wait(), 5)
+            sock.setblocking(False)
+            chunk = frame(0x2, b"\x00" * (MiB - 64))
+            loop = asyncio.get_running_loop()
+            for _ in range(8):  # 8 MiB in all: far more than is read ahead
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(loop.sock_sendall(sock, chunk), 0.5)
+            await asyncio.sleep(0.3)
+            (protocol,) = list(server.server_state.connections)
+            held = protocol.queue.bytes
+            assert protocol.read_paused, "reading did not pause"
+            assert protocol.queue.qsize() < BoardWebSocketProtocol.READ_AHEAD
+            assert 256 * 1024 <= held <= 2 * MiB, f"{held / MiB:.1f} MiB read ahead"
+            sock.close()
+        finally:
+            done.set()
+            server.should_exit = True
+            await asyncio.wait_for(serving, 10)
+
+    asyncio.run(scenario())

@@ -37,6 +37,25 @@ def test_a_cancelled_reader_leaves_the_message_for_the_next() -> None:
     asyncio.run(scenario())
 
 
+def test_the_queue_counts_the_bytes_it_holds() -> None:
+    """Reading ahead pauses at a count of messages or at their bytes, whichever comes first
+    (BoardWebSocketProtocol.READ_AHEAD_BYTES): the count alone let a connection make the server
+    hold 64 frames of the largest size allowed."""
+    async def scenario() -> None:
+        queue = MessageQueue()
+        queue.put_nowait({"type": "websocket.receive", "bytes": b"x" * 1000})
+        queue.put_nowait({"type": "websocket.receive", "text": "y" * 24})
+        queue.put_nowait({"type": "websocket.disconnect", "code": 1000})
+        assert queue.bytes == 1024
+        assert (await queue.get())["bytes"] == b"x" * 1000
+        assert queue.bytes == 24
+        queue.get_nowait()
+        assert queue.bytes == 0
+        assert (await queue.get())["type"] == "websocket.disconnect" and queue.bytes == 0
+
+    asyncio.run(scenario())
+
+
 def test_waiting_on_a_set_flag_does_not_suspend() -> None:
     """The room's direct send runs uvicorn's send to its end synchronously when it does not
     suspend (StarletteTransport.send_now): it awaits ``writable.wait()`` first."""
