@@ -40,7 +40,7 @@ from .boards import NewBoard, _new_board_id
 from .doc_load import crdt_panicked
 from .history import board_at
 from .limits import RoomLimits, document_limit_problem
-from .requests import HTTPProblem
+from .requests import HTTPProblem, read_body
 from .store import BoardRecord, Sender, Store
 from .tokens import Role, hash_token, new_token
 from .yupdate import UpdateRejected
@@ -332,19 +332,12 @@ async def export_board(request: Request) -> Response:
 async def import_board(request: Request) -> JSONResponse:
     check_create_key(request)
     check_create_rate(request)
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_FILE:
-        raise HTTPProblem(413, f"a board file may be at most {MAX_FILE} bytes")
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw.extend(chunk)
-        if len(raw) > MAX_FILE:
-            raise HTTPProblem(413, f"a board file may be at most {MAX_FILE} bytes")
+    raw = await read_body(request, MAX_FILE, f"a board file may be at most {MAX_FILE} bytes")
     if not raw:
         raise HTTPProblem(400, "send the board file as the request body")
     limits = RoomLimits.from_settings(request.app.state.settings)
     try:
-        created = unpack(bytes(raw), request.app.state.store, request.app.state.registry, limits)
+        created = unpack(raw, request.app.state.store, request.app.state.registry, limits)
     except BoardFileError as error:
         raise HTTPProblem(error.status, str(error)) from None
     return JSONResponse(board_answer(request, created), status_code=201)

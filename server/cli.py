@@ -68,6 +68,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .http_protocol import http_protocol
     from .ws_protocol import BoardWebSocketProtocol
 
     overrides = {name: getattr(args, name) for name, *_ in OPTIONS}
@@ -109,6 +110,8 @@ def _serve(args: argparse.Namespace) -> int:
         # uvicorn's websockets-sansio, reading ahead (server/ws_protocol.py). The room's
         # send_now and server/direct_send.py rely on how this implementation sends.
         ws=BoardWebSocketProtocol,
+        # uvicorn's h11 protocol with a deadline for request headers (server/http_protocol.py).
+        http=http_protocol(settings.request_timeout),
         log_level=args.log_level,
         # Our handler (server/logs.py) takes uvicorn's records too, and scrubs their tokens.
         log_config=None,

@@ -35,6 +35,7 @@ class Settings:
     max_board_elements: int = 20_000
     max_board_bytes: int = 64 * 1024 * 1024
     create_per_minute: int = 60
+    request_timeout: float = 15.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -77,6 +78,8 @@ class Settings:
                 raise SettingsError(f"{name.replace('_', '-')} must be at least 1")
         if self.create_per_minute < 0:
             raise SettingsError("create-per-minute must be 0 (no limit) or more boards")
+        if not self.request_timeout > 0:
+            raise SettingsError("request-timeout must be more than 0 seconds")
         return self
 
 
@@ -133,6 +136,9 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("create_per_minute", "--create-per-minute", "PARTNERBOARD_CREATE_PER_MINUTE",
      "boards one client address may create per minute on this node, then 429 (0 = no "
      "limit)"),
+    ("request_timeout", "--request-timeout", "PARTNERBOARD_REQUEST_TIMEOUT",
+     "seconds a client may take to send a request's headers, or between parts of its body "
+     "(a whole body: eight times as long); then 408"),
 )
 
 
