@@ -46,6 +46,29 @@ def answer(sock: socket.socket) -> bytes:
     return received
 
 
+def trickle(sock: socket.socket, parts: list[bytes], pause: float) -> bytes:
+    """Send ``parts`` one by one, waiting up to ``pause`` for an answer after each; what the
+    server sent (from its first answer until it closed)."""
+    sock.settimeout(pause)
+    received = b""
+    for part in parts:
+        try:
+            sock.send(part)
+            received += sock.recv(65536)
+        except TimeoutError:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        if received:
+            break
+    sock.settimeout(10)
+    try:
+        received += answer(sock)
+    except ConnectionResetError:
+        pass
+    return received
+
+
 def request(path: str, body: bytes, *, keep_alive: bool = False) -> tuple[bytes, bytes]:
     head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n"
@@ -75,23 +98,8 @@ def test_headers_sent_a_byte_at_a_time_do_not_reset_the_deadline(slow_server):
     sock = raw(slow_server)
     head, _ = request("/api/boards", board_body())
     started = time.monotonic()
-    sock.settimeout(0.1)
-    received = b""
-    for byte in head:  # one byte every 0.1 s: the headers would take 10 s and more
-        try:
-            sock.send(bytes([byte]))
-            received += sock.recv(65536)
-        except TimeoutError:
-            continue
-        except (BrokenPipeError, ConnectionResetError):
-            break
-        if received:
-            break
-    sock.settimeout(10)
-    try:
-        received += answer(sock)
-    except ConnectionResetError:
-        pass
+    # One byte every 0.1 s: the headers would take 10 s and more.
+    received = trickle(sock, [bytes([byte]) for byte in head], 0.1)
     sock.close()
     assert received.startswith(b"HTTP/1.1 408 "), received[:80]
     assert time.monotonic() - started < TIMEOUT + 5
@@ -128,18 +136,9 @@ def test_a_body_that_trickles_is_cut_off_after_eight_deadlines(slow_server):
     sock = raw(slow_server)
     sock.sendall(head)
     started = time.monotonic()
-    sock.settimeout(TIMEOUT / 2)
-    received = b""
-    for start in range(0, len(body), 40):  # each part within the deadline, all of it not
-        try:
-            sock.send(body[start:start + 40])
-            received += sock.recv(65536)
-        except TimeoutError:
-            continue
-        except (BrokenPipeError, ConnectionResetError):
-            break
-        if received:
-            break
+    # Each part within the deadline, all of them not.
+    received = trickle(sock, [body[start:start + 40] for start in range(0, len(body), 40)],
+                       TIMEOUT / 2)
     took = time.monotonic() - started
     sock.close()
     assert received.startswith(b"HTTP/1.1 408 "), received[:80]
