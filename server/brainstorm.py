@@ -9,9 +9,10 @@ round.
 
 The reveal is the server's own change, which no WebSocket limit sees, so the board limits are
 applied here (:mod:`.limits`): a board holds at most :data:`MAX_DRAFTS_PER_BOARD` drafts, and
-never more than its element limit leaves free, so a writer is told at once when there is no
-room; and a reveal that would still take the board past its element limit (the board filled
-up after the drafts were written) reveals nothing and keeps the drafts.
+never more than its element and byte limits leave free, so a writer is told at once when there
+is no room; and a reveal that would still take the board past a limit (the board filled up
+after the drafts were written) reveals nothing and keeps the drafts. (The byte limit was not
+applied at first: long drafts, round after round, grew a board past it.)
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ MAX_DRAFTS_PER_SEAT = 50
 #: hidden, the work of each new draft (the counts are taken from every draft) and the reveal's
 #: one update, which without it reached 170,000 notes (80 seats a link, many links).
 MAX_DRAFTS_PER_BOARD = 2000
+#: What a revealed note adds to the board's encoding besides its texts (its id, keys, numbers),
+#: and the most bytes a character of its texts takes (UTF-8): before the reveal a draft is
+#: counted at most, at the reveal as it is.
+NOTE_BYTES = 256
+CHAR_BYTES = 4
 NOTE_W, NOTE_H = 160, 100
 COLOR = "#ffe066"
 
@@ -78,11 +84,25 @@ def _elements(request: Request, board_id: str) -> int:
     return len(request.app.state.rooms.document(board_id).get("elements", type=Map))
 
 
-def _over_limits(request: Request, board_id: str, notes: int) -> str | None:
-    """Why ``notes`` more notes would be over the board's element limit (completing "the
-    board would hold …"), or None."""
+def _stored_bytes(request: Request, board_id: str) -> int:
+    """The board's stored size, as the room counts it against the byte limit."""
+    room = request.app.state.rooms.loaded.get(board_id)
+    if room is not None:
+        return int(room.stored_bytes)
+    return len(request.app.state.rooms.document(board_id).get_update())
+
+
+def _over_limits(request: Request, board_id: str, notes: int, text_bytes: int) -> str | None:
+    """Why ``notes`` more notes with ``text_bytes`` of texts would be over the board's element
+    or byte limit (completing "the board would hold …"), or None."""
     limits = RoomLimits.from_settings(request.app.state.settings)
-    return board_limit_problem(limits, elements=_elements(request, board_id) + notes)
+    return board_limit_problem(
+        limits, elements=_elements(request, board_id) + notes,
+        size=_stored_bytes(request, board_id) + notes * NOTE_BYTES + text_bytes)
+
+
+def _text_bytes(draft: dict[str, Any]) -> int:
+    return sum(len(str(draft[key]).encode()) for key in ("text", "author", "org"))
 
 
 def _publish_counts(request: Request, record: Any, state: dict[str, Any]) -> None:
@@ -130,7 +150,8 @@ async def reveal(request: Request) -> JSONResponse:
     spec = request.app.state.registry.canvas(record.canvas)
     with board_transaction(store, record.id):
         drafts = store.drafts(record.id)
-        problem = _over_limits(request, record.id, len(drafts)) if drafts else None
+        problem = _over_limits(request, record.id, len(drafts),
+                               sum(map(_text_bytes, drafts))) if drafts else None
         if problem:
             raise HTTPProblem(409, f"the {len(drafts)} hidden notes do not fit: the board "
                               f"would hold {problem}. Nothing was revealed; delete notes on the "
@@ -174,7 +195,9 @@ async def add(request: Request) -> JSONResponse:
         held = store.draft_count(record.id)
         if held >= MAX_DRAFTS_PER_BOARD:
             raise HTTPProblem(409, f"at most {MAX_DRAFTS_PER_BOARD} hidden notes per board")
-        problem = _over_limits(request, record.id, held + 1)
+        chars = store.draft_chars(record.id) + len(text) + len(speaker.name) + len(
+            speaker.organisation)
+        problem = _over_limits(request, record.id, held + 1, CHAR_BYTES * chars)
         if problem:
             raise HTTPProblem(409, f"no room for another hidden note: once revealed, the board "
                               f"would hold {problem}")
@@ -201,8 +224,19 @@ async def edit(request: Request) -> Response:
     record, _speaker, seat = _writer(request, text_field(body, "seat", 64))
     _open(request, record)
     text = text_field(body, "text", MAX_TEXT)
-    if not request.app.state.store.update_draft(record.id, draft_id, seat, text):
-        raise HTTPProblem(404, "no such hidden note of yours")
+    store = request.app.state.store
+    with board_transaction(store, record.id):
+        old = next((d for d in store.drafts(record.id, seat) if d["id"] == draft_id), None)
+        if old is None:
+            raise HTTPProblem(404, "no such hidden note of yours")
+        if len(text) > len(old["text"]):
+            chars = store.draft_chars(record.id) + len(text) - len(old["text"])
+            problem = _over_limits(request, record.id, store.draft_count(record.id),
+                                   CHAR_BYTES * chars)
+            if problem:
+                raise HTTPProblem(409, f"no room for a longer hidden note: once revealed, the "
+                                  f"board would hold {problem}")
+        store.update_draft(record.id, draft_id, seat, text)
     return JSONResponse({"id": draft_id, "text": text})
 
 

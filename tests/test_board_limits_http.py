@@ -160,6 +160,52 @@ def test_drafts_and_the_reveal_stay_within_the_element_limit(start):
     assert len(elements_of(server, board)) == 5
 
 
+def board_bytes(server: ServerProcess, board: dict) -> int:
+    """The size of the board's document as a client receives it."""
+    async def read() -> int:
+        async with connected(server.board_ws(board, "observer")) as client:
+            return len(client.doc.get_update())
+
+    return asyncio.run(read())
+
+
+def test_drafts_and_the_reveal_stay_within_the_byte_limit(start):
+    """Long hidden notes, round after round, grew a board past --max-board-bytes: the reveal
+    is the server's change, and only the element limit was applied to it."""
+    limit = 40_000
+    server = start("--max-board-bytes", str(limit))
+    board = server.create_board()
+    base = f"/api/boards/{board['id']}"
+    facilitator, guest = board["tokens"]["facilitator"], board["tokens"]["participant"]
+    seat = join(server, board, guest, "Gijs", "Omega")["id"]
+    assert call(server, "POST", base + "/brainstorm", facilitator).status_code == 201
+    long_text = "x" * brainstorm.MAX_TEXT
+    codes = [call(server, "POST", base + "/drafts", guest, {"seat": seat, "text": long_text}
+                  ).status_code for _ in range(8)]
+    assert 201 in codes and codes[-1] == 409, codes
+    kept = codes.count(201)
+    assert codes == [201] * kept + [409] * (8 - kept)
+    refused = call(server, "POST", base + "/drafts", guest, {"seat": seat, "text": long_text})
+    assert "bytes, more than the 40000 a board may hold" in refused.json()["error"]
+    # A short draft made long again is held to the same limit.
+    drafts = call(server, "GET", base + "/drafts", guest, params={"seat": seat}).json()
+    short = call(server, "PUT", f"{base}/drafts/{drafts[0]['id']}", guest,
+                 {"seat": seat, "text": "short"})
+    assert short.status_code == 200
+    assert call(server, "POST", base + "/drafts", guest,
+                {"seat": seat, "text": "y" * 1500}).status_code == 201
+    grown = call(server, "PUT", f"{base}/drafts/{drafts[0]['id']}", guest,
+                 {"seat": seat, "text": long_text})
+    assert grown.status_code == 409, grown.text
+    # The board fills up meanwhile: the reveal refuses and keeps the drafts.
+    add_notes(server, board, 1, "big", text="z" * (limit - board_bytes(server, board) - 4_000))
+    answer = call(server, "POST", base + "/brainstorm/reveal", facilitator)
+    assert answer.status_code == 409, answer.text
+    assert "bytes, more than the 40000" in answer.json()["error"]
+    assert len(call(server, "GET", base + "/drafts", guest, params={"seat": seat}).json()) == kept + 1
+    assert board_bytes(server, board) <= limit
+
+
 def test_a_board_holds_at_most_so_many_drafts_whatever_its_element_limit(
     tmp_path, database_url, monkeypatch
 ):

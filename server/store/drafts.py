@@ -57,5 +57,12 @@ class DraftTables:
         return int(self._fetch("SELECT count(*) FROM drafts WHERE board_id = ?", (board_id,))
                    [0][0])
 
+    def draft_chars(self, board_id: str) -> int:
+        """The characters of the board's drafts' texts, authors and organisations together
+        (what revealing them adds, besides the notes themselves: see brainstorm)."""
+        return int(self._fetch(
+            "SELECT coalesce(sum(length(text) + length(author) + length(org)), 0) FROM drafts"
+            " WHERE board_id = ?", (board_id,))[0][0])
+
     def clear_drafts(self, board_id: str) -> None:
         self._run("DELETE FROM drafts WHERE board_id = ?", (board_id,))
