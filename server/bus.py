@@ -14,6 +14,10 @@ already. That makes the rules simple:
   with a "catch up" hint once Redis is back, so the other nodes read them from the store.
 * Every node notes in Redis that it is alive; when another node stops, the others catch up
   from the store, for what it stored and could not publish any more (see Bus._beat).
+* Presence is not stored: a node that starts reading a board asks the others for it (a "q"
+  entry) and tells them its own clients', and each node with the board open answers with its
+  own clients' presence. Before, the newcomer's clients saw nobody of another node until that
+  person's client renewed its presence (every 15 s).
 """
 
 from __future__ import annotations
@@ -227,6 +231,13 @@ class Bus:
                 continue
             self.positions[board_id] = last
             self._catch_up(board_id)
+            # Presence is not stored. Ask for the other nodes' (they answer after the noted
+            # position), and tell ours to those that began reading before it: a node that
+            # opened the board moments earlier may note its position only after our question.
+            self.publish(board_id, "q", b"")
+            room = self.rooms.loaded.get(board_id) if self.rooms is not None else None
+            if room is not None:
+                room.publish_presence()
 
     async def _beat(self) -> None:
         """Say this node is alive, and catch up every open board from the store when another
@@ -304,6 +315,8 @@ class Bus:
                     self.rooms.reload(board_id)
                 elif kind == b"s":
                     self._catch_up(board_id)
+                elif kind == b"q":
+                    room.publish_presence()
             except Exception:  # one bad entry must not stop the node's fan-out
                 log.exception("board %s: could not apply a stream entry", board_id)
                 self._catch_up(board_id)

@@ -106,6 +106,13 @@ class Presence:
                 del self.remote_seen[client_id]
         return yp.awareness_message(yp.encode_awareness(list(self.states.values())))
 
+    def held(self) -> bytes | None:
+        """Our own clients' states, as an awareness update (for another node that just opened
+        the board), or None when none of them shows one."""
+        entries = [self.states[client_id] for client_id in self.holders
+                   if client_id in self.states]
+        return yp.encode_awareness(entries) if entries else None
+
     def receive_remote(self, payload: bytes) -> bytes | None:
         """Presence another node accepted from its clients; the message for our peers (only
         the entries taken here: a state for a client of ours is not passed on), or None."""

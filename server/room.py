@@ -293,6 +293,13 @@ class Room(DocWhenNeeded):
         if message is not None:
             self._send_to_others(message)
 
+    def publish_presence(self) -> None:
+        """Tell the other nodes our clients' presence (one of them just opened the board, or
+        this node just started reading the board's stream)."""
+        held = self.presence.held() if not self.closed else None
+        if held is not None and self.publish is not None:
+            self.publish(self.board_id, "a", held)
+
     def catch_up(self) -> None:
         """Bring the room up to what the store holds (after a gap in the fan-out), and send
         the clients what they lack.

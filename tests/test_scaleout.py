@@ -310,6 +310,33 @@ def test_a_client_id_tied_on_one_node_cannot_be_taken_on_another(cluster: Cluste
     run(scenario())
 
 
+@pytest.mark.parametrize("pause", [0.0, 1.0])
+def test_a_node_that_opens_a_board_late_hears_the_presence_shown_before(cluster: Cluster,
+                                                                         pause: float):
+    """Presence is not stored: a node that opened a board after someone on another node showed
+    theirs heard of them only when their client renewed it (every 15 s), so its clients saw an
+    incomplete list of who is there. It now asks the other nodes, and they answer; and a node
+    that starts reading a board tells its own clients' presence, for a node that opened the
+    board a moment before it and asked too early (``pause`` 0: node a may not read the
+    board's stream yet when node b asks; 1 s: it does, and answers)."""
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+
+    async def scenario() -> None:
+        async with connected(a.board_ws(board, "participant")) as ada:
+            ada_id = ada.doc.client_id
+            await ada.set_presence(ada_id, 1, {"user": {"name": "Ada"}})
+            async with connected(a.board_ws(board, "observer")) as local:
+                await wait_for(lambda: ada_id in local.awareness, 10, what="Ada on node a")
+            await asyncio.sleep(pause)
+            async with connected(b.board_ws(board, "observer")) as late:
+                await wait_for(lambda: ada_id in late.awareness, 5,
+                               what="Ada's presence on node b, without her renewing it")
+                assert json.loads(late.awareness[ada_id])["user"]["name"] == "Ada"
+
+    run(scenario())
+
+
 def test_presence_another_node_refused_is_not_passed_on(cluster: Cluster):
     """An observer on node a shows a participant of node b under the participant's client id
     (a learned it only after b's client showed it), then removes it. Node b keeps its own
