@@ -44,25 +44,35 @@ class BoardHttpProtocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        if self.conn.their_state is h11.IDLE:
-            self._await_headers()  # the next request's first bytes, or more of its headers
-        else:
-            self._headers_arrived()
+        self._judge()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self.conn.their_state is not h11.IDLE:
-            self._headers_arrived()  # a pipelined request's headers were waiting already
+        self._judge()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._headers_arrived()
+        self._stop_waiting()
         super().connection_lost(exc)
+
+    def _waits_on_client(self) -> bool:
+        """Whether the connection waits on the client: for a request's headers, or for the
+        rest of a body that nobody reads any more (its answer went out: a request answered
+        without reading its body, or refused while it came). uvicorn arms no timer for the
+        latter either, and such a connection stayed open for good (found in a review)."""
+        their = self.conn.their_state
+        return their is h11.IDLE or (their is h11.SEND_BODY and self.conn.our_state is h11.DONE)
+
+    def _judge(self) -> None:
+        if self._waits_on_client():
+            self._await_headers()  # counted from the first moment it waits, not reset by bytes
+        else:
+            self._stop_waiting()  # headers complete, or a body its handler reads (read_body)
 
     def _await_headers(self) -> None:
         if self.header_deadline is None:
             self.header_deadline = self.loop.call_later(self.HEADER_SECONDS, self._headers_late)
 
-    def _headers_arrived(self) -> None:
+    def _stop_waiting(self) -> None:
         if self.header_deadline is not None:
             self.header_deadline.cancel()
             self.header_deadline = None
@@ -71,13 +81,17 @@ class BoardHttpProtocol(H11Protocol):
         self.header_deadline = None
         transport: Any = self.transport
         if (transport.is_closing() or transport.get_protocol() is not self
-                or self.conn.their_state is not h11.IDLE
+                or not self._waits_on_client()
                 or (self.cycle is not None and not self.cycle.response_complete)):
             return  # upgraded, closed, or a request under way
         client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
-        log.warning("closing the connection of %s with 408: request headers not complete "
-                    "within %.0f s", client, self.HEADER_SECONDS)
-        transport.write(_TIMEOUT_RESPONSE)
+        if self.conn.our_state is h11.DONE:
+            log.warning("closing the connection of %s: the rest of a request body it did not "
+                        "need was not sent within %.0f s", client, self.HEADER_SECONDS)
+        else:
+            log.warning("closing the connection of %s with 408: request headers not complete "
+                        "within %.0f s", client, self.HEADER_SECONDS)
+            transport.write(_TIMEOUT_RESPONSE)
         transport.close()
 
 

@@ -82,13 +82,17 @@ def parse_json(body: bytes) -> Any:
     return value
 
 
-#: A whole request body may take this many times ``--request-timeout`` (its parts, each one).
+#: A whole request body may take this many times ``--request-timeout`` (its parts, each one),
+#: and a second more for every BODY_BYTES_PER_SECOND it brings: a trickle is cut off, a large
+#: upload over a slow line is not (a fixed total cut off a 1 MiB board file sent at 70 kbit/s).
 BODY_TIMEOUTS = 8
+BODY_BYTES_PER_SECOND = 4096
 
 
 async def read_body(request: Request, limit: int, too_big: str | None = None) -> bytes:
     """The request's body, at most ``limit`` bytes (413 with ``too_big`` beyond), its parts
-    at most ``--request-timeout`` apart and all of it within BODY_TIMEOUTS of that (408).
+    at most ``--request-timeout`` apart and all of it within BODY_TIMEOUTS of that, plus a
+    second for every BODY_BYTES_PER_SECOND that came (408).
 
     Without the deadlines a client sending a byte now and then held its connection, and for
     some requests what the server had read for them, as long as it liked (an attack review)."""
@@ -110,6 +114,7 @@ async def read_body(request: Request, limit: int, too_big: str | None = None) ->
         except TimeoutError:
             raise HTTPProblem(408, "request body not complete in time") from None
         body.extend(chunk)
+        end += len(chunk) / BODY_BYTES_PER_SECOND
         if len(body) > limit:
             raise HTTPProblem(413, too_big)
 

@@ -138,7 +138,7 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "limit)"),
     ("request_timeout", "--request-timeout", "PARTNERBOARD_REQUEST_TIMEOUT",
      "seconds a client may take to send a request's headers, or between parts of its body "
-     "(a whole body: eight times as long); then 408"),
+     "(a whole body: eight times as long, plus a second per 4 KiB); then 408"),
 )
 
 

@@ -145,6 +145,39 @@ def test_a_body_that_trickles_is_cut_off_after_eight_deadlines(slow_server):
     assert 8 * TIMEOUT * 0.8 <= took < 8 * TIMEOUT + 5
 
 
+def test_the_rest_of_a_body_nobody_reads_does_not_hold_the_connection(slow_server):
+    """An answer can go out before its request's body came (a handler that does not read it, a
+    refusal while it came): the connection then waited for the rest for good, once one more
+    byte had stopped uvicorn's keep-alive timer (found in a review)."""
+    sock = raw(slow_server)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
+    first = b""
+    while b"\r\n\r\n" not in first:
+        first += sock.recv(65536)
+    assert first.startswith(b"HTTP/1.1 200 "), first[:80]
+    sock.sendall(b"x")
+    started = time.monotonic()
+    answer(sock)  # until the server closes (the socket's own timeout is 10 s)
+    sock.close()
+    assert time.monotonic() - started < TIMEOUT + 5
+
+
+def test_a_large_body_over_a_slow_line_is_not_cut_off(slow_server):
+    """A steady upload may take longer than eight deadlines when it is large: a second more
+    for every 4 KiB (a fixed total cut off a 1 MiB board file sent at 70 kbit/s)."""
+    head, body = request("/api/boards", b" " * 60_000 + board_body())
+    sock = raw(slow_server)
+    sock.sendall(head)
+    started = time.monotonic()
+    for start in range(0, len(body), 1024):  # 1 KiB every 0.1 s: 6 s, past 8 deadlines
+        sock.sendall(body[start:start + 1024])
+        time.sleep(0.1)
+    received = answer(sock)
+    sock.close()
+    assert time.monotonic() - started > 8 * TIMEOUT
+    assert received.startswith(b"HTTP/1.1 201 "), received[:80]
+
+
 def test_prompt_clients_and_open_websockets_are_not_cut_off(slow_server):
     """Requests in one piece, a body in parts inside the deadlines, and a WebSocket that stays
     open (and quiet) far longer than the deadline: the deadline is for headers and bodies."""
