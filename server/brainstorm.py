@@ -84,21 +84,13 @@ def _elements(request: Request, board_id: str) -> int:
     return len(request.app.state.rooms.document(board_id).get("elements", type=Map))
 
 
-def _stored_bytes(request: Request, board_id: str) -> int:
-    """The board's stored size, as the room counts it against the byte limit."""
-    room = request.app.state.rooms.loaded.get(board_id)
-    if room is not None:
-        return int(room.stored_bytes)
-    return len(request.app.state.rooms.document(board_id).get_update())
-
-
 def _over_limits(request: Request, board_id: str, notes: int, text_bytes: int) -> str | None:
     """Why ``notes`` more notes with ``text_bytes`` of texts would be over the board's element
     or byte limit (completing "the board would hold …"), or None."""
     limits = RoomLimits.from_settings(request.app.state.settings)
     return board_limit_problem(
         limits, elements=_elements(request, board_id) + notes,
-        size=_stored_bytes(request, board_id) + notes * NOTE_BYTES + text_bytes)
+        size=request.app.state.rooms.stored_bytes(board_id) + notes * NOTE_BYTES + text_bytes)
 
 
 def _text_bytes(draft: dict[str, Any]) -> int:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .api import authorize
+from .doc_updates import transact
 from .history import board_at, element_history, history_points, plain_board, restore_into
+from .limits import RoomLimits, board_limit_problem
 from .requests import HTTPProblem, read_json
 from .store import BoardRecord
 from .tokens import Role
@@ -49,6 +52,19 @@ def _moment(request: Request, record: BoardRecord, seq: int) -> Any:
     return doc
 
 
+def _over_limits(request: Request, record: BoardRecord, past: Doc) -> str | None:
+    """What restoring ``past`` would take the board over, tried on a copy (a restore is the
+    server's change, which no WebSocket limit sees; every restore also leaves what it replaced
+    in the document, so restoring two moments in turn grew a board past its byte limit)."""
+    rooms = request.app.state.rooms
+    copy = Doc()
+    copy.apply_update(rooms.document(record.id).get_update())
+    update = transact(copy, lambda doc: restore_into(doc, past))
+    limits = RoomLimits.from_settings(request.app.state.settings)
+    return board_limit_problem(limits, elements=len(copy.get("elements", type=Map)),
+                               size=rooms.stored_bytes(record.id) + len(update))
+
+
 async def list_history(request: Request) -> JSONResponse:
     record, _role = authorize(request, Role.FACILITATOR)
     return JSONResponse(_points(request, record))
@@ -81,6 +97,10 @@ async def restore(request: Request) -> JSONResponse:
     seq = _seq(body["seq"])
     past = _moment(request, record, seq)
     rooms = request.app.state.rooms
+    problem = _over_limits(request, record, past)
+    if problem:
+        raise HTTPProblem(409, f"restoring {seq} would take the board over its limits: it "
+                          f"would hold {problem}. Nothing was restored")
     rooms.server_change(record.id, lambda live: restore_into(live, past), by=role.value,
                         note=f"restore:{seq}")
     points = _points(request, record)

@@ -169,6 +169,13 @@ class Rooms:
             room.catch_up()  # the finalized mark, even if its stream entry was lost
             room.freeze()
 
+    def stored_bytes(self, board_id: str) -> int:
+        """The board's stored size, as its room counts it against the byte limit."""
+        room = self.loaded.get(board_id)
+        if room is not None:
+            return int(room.stored_bytes)
+        return len(self.document(board_id).get_update())
+
     def document(self, board_id: str) -> Doc:
         """The board's current document (the live one when open), for reading only."""
         room = self.loaded.get(board_id)

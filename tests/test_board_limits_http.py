@@ -207,6 +207,45 @@ def test_drafts_and_the_reveal_stay_within_the_byte_limit(start):
     assert board_bytes(server, board) <= limit
 
 
+def test_restores_stay_within_the_byte_limit(start):
+    """A restore is the server's change, which no WebSocket limit sees, and every restore
+    leaves what it replaced in the document: restoring two moments in turn grew a board past
+    --max-board-bytes (an attack review)."""
+    limit = 60_000
+    server = start("--max-board-bytes", str(limit))
+    board = server.create_board()
+    base = f"/api/boards/{board['id']}"
+    facilitator = board["tokens"]["facilitator"]
+
+    def last_seq() -> int:
+        return call(server, "GET", base + "/history", facilitator).json()[-1]["seq"]
+
+    add_notes(server, board, 40, "n", text="a" * 300)
+    full = last_seq()
+
+    async def delete_all() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as client, \
+                connected(server.board_ws(board, "observer")) as check:
+            with client.doc.transaction():
+                for key in list(client.elements.keys()):
+                    del client.elements[key]
+            await client.flush()
+            await wait_for(lambda: len(check.elements) == 0, limit=15, what="notes deleted")
+
+    asyncio.run(delete_all())
+    empty = last_seq()
+    codes = []
+    for index in range(40):
+        answer = call(server, "POST", base + "/restore", facilitator,
+                      {"seq": (full, empty)[index % 2]})
+        codes.append(answer.status_code)
+        if answer.status_code != 200:
+            break
+    assert codes[-1] == 409 and set(codes[:-1]) == {200} and len(codes) > 2, codes
+    assert answer.json()["error"].endswith("Nothing was restored")
+    assert board_bytes(server, board) <= limit
+
+
 def test_a_board_holds_at_most_so_many_drafts_whatever_its_element_limit(
     tmp_path, database_url, monkeypatch
 ):

@@ -69,6 +69,15 @@ def trickle(sock: socket.socket, parts: list[bytes], pause: float) -> bytes:
     return received
 
 
+def answered_head(sock: socket.socket, request_head: bytes) -> bytes:
+    """Send ``request_head`` and read the answer's head (the connection stays open)."""
+    sock.sendall(request_head)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(65536)
+    return head
+
+
 def request(path: str, body: bytes, *, keep_alive: bool = False) -> tuple[bytes, bytes]:
     head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n"
@@ -107,10 +116,7 @@ def test_headers_sent_a_byte_at_a_time_do_not_reset_the_deadline(slow_server):
 
 def test_the_next_request_on_a_kept_alive_connection_has_the_same_deadline(slow_server):
     sock = raw(slow_server)
-    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-    first = b""
-    while b"\r\n\r\n" not in first:
-        first += sock.recv(65536)
+    first = answered_head(sock, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     assert first.startswith(b"HTTP/1.1 200 "), first[:80]
     time.sleep(TIMEOUT * 2)  # longer than the deadline, shorter than uvicorn's keep-alive
     sock.sendall(b"GET /healthz HTTP/1.1\r\n")  # and the rest never comes
@@ -150,10 +156,8 @@ def test_the_rest_of_a_body_nobody_reads_does_not_hold_the_connection(slow_serve
     refusal while it came): the connection then waited for the rest for good, once one more
     byte had stopped uvicorn's keep-alive timer (found in a review)."""
     sock = raw(slow_server)
-    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
-    first = b""
-    while b"\r\n\r\n" not in first:
-        first += sock.recv(65536)
+    first = answered_head(
+        sock, b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
     assert first.startswith(b"HTTP/1.1 200 "), first[:80]
     sock.sendall(b"x")
     started = time.monotonic()
