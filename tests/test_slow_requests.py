@@ -182,6 +182,17 @@ def test_a_large_body_over_a_slow_line_is_not_cut_off(slow_server):
     assert received.startswith(b"HTTP/1.1 201 "), received[:80]
 
 
+def test_an_idle_kept_alive_connection_is_closed_without_a_stray_408(slow_server):
+    """After an answer, a connection that sends nothing more is closed without a word: a 408
+    there could cross the client's next request and be taken for its answer."""
+    sock = raw(slow_server)
+    first = answered_head(sock, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200 "), first[:80]
+    rest = first.partition(b"\r\n\r\n")[2] + answer(sock)  # the body, then the close
+    sock.close()
+    assert b"408" not in rest, rest
+
+
 def test_prompt_clients_and_open_websockets_are_not_cut_off(slow_server):
     """Requests in one piece, a body in parts inside the deadlines, and a WebSocket that stays
     open (and quiet) far longer than the deadline: the deadline is for headers and bodies."""
