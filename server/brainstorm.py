@@ -79,18 +79,13 @@ def _counts(drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"org": org, "guest": guest, "n": n} for (org, guest), n in sorted(counted.items())]
 
 
-def _elements(request: Request, board_id: str) -> int:
-    """How many elements the board holds now."""
-    return len(request.app.state.rooms.document(board_id).get("elements", type=Map))
-
-
 def _over_limits(request: Request, board_id: str, notes: int, text_bytes: int) -> str | None:
     """Why ``notes`` more notes with ``text_bytes`` of texts would be over the board's element
     or byte limit (completing "the board would hold …"), or None."""
     limits = RoomLimits.from_settings(request.app.state.settings)
-    return board_limit_problem(
-        limits, elements=_elements(request, board_id) + notes,
-        size=request.app.state.rooms.stored_bytes(board_id) + notes * NOTE_BYTES + text_bytes)
+    _doc, elements, size = request.app.state.rooms.measure(board_id)
+    return board_limit_problem(limits, elements=elements + notes,
+                               size=size + notes * NOTE_BYTES + text_bytes)
 
 
 def _text_bytes(draft: dict[str, Any]) -> int:

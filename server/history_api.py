@@ -56,13 +56,13 @@ def _over_limits(request: Request, record: BoardRecord, past: Doc) -> str | None
     """What restoring ``past`` would take the board over, tried on a copy (a restore is the
     server's change, which no WebSocket limit sees; every restore also leaves what it replaced
     in the document, so restoring two moments in turn grew a board past its byte limit)."""
-    rooms = request.app.state.rooms
+    live, _elements, size = request.app.state.rooms.measure(record.id)
     copy = Doc()
-    copy.apply_update(rooms.document(record.id).get_update())
+    copy.apply_update(live.get_update())
     update = transact(copy, lambda doc: restore_into(doc, past))
     limits = RoomLimits.from_settings(request.app.state.settings)
     return board_limit_problem(limits, elements=len(copy.get("elements", type=Map)),
-                               size=rooms.stored_bytes(record.id) + len(update))
+                               size=size + len(update))
 
 
 async def list_history(request: Request) -> JSONResponse:

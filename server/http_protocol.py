@@ -37,8 +37,6 @@ class BoardHttpProtocol(H11Protocol):
     #: client_header_timeout is 60 s; a browser sends them at once).
     HEADER_SECONDS = 15.0
     header_deadline: asyncio.TimerHandle | None = None
-    #: Whether an answer went out on this connection (its next request may not have begun).
-    answered = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -49,7 +47,6 @@ class BoardHttpProtocol(H11Protocol):
         self._judge()
 
     def on_response_complete(self) -> None:
-        self.answered = True
         super().on_response_complete()
         if self.conn.their_state is h11.IDLE and not self.conn.trailing_data[0]:
             self._stop_waiting()  # idle: uvicorn's keep-alive timeout closes it, silently
@@ -94,8 +91,6 @@ class BoardHttpProtocol(H11Protocol):
         if self.conn.our_state is h11.DONE:
             log.warning("closing the connection of %s: the rest of a request body it did not "
                         "need was not sent within %.0f s", client, self.HEADER_SECONDS)
-        elif self.answered and not self.conn.trailing_data[0]:
-            pass  # an idle kept-alive connection: a 408 might cross the client's next request
         else:
             log.warning("closing the connection of %s with 408: request headers not complete "
                         "within %.0f s", client, self.HEADER_SECONDS)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pycrdt import Doc
+from pycrdt import Doc, Map
 
 from partnerboard.plugins import CanvasSpec
 
@@ -169,12 +169,15 @@ class Rooms:
             room.catch_up()  # the finalized mark, even if its stream entry was lost
             room.freeze()
 
-    def stored_bytes(self, board_id: str) -> int:
-        """The board's stored size, as its room counts it against the byte limit."""
+    def measure(self, board_id: str) -> tuple[Doc, int, int]:
+        """The board's document (for reading only), its elements and its stored bytes, as its
+        room counts them against the board limits: an open room's own counts, else from one
+        load of the document."""
         room = self.loaded.get(board_id)
         if room is not None:
-            return int(room.stored_bytes)
-        return len(self.document(board_id).get_update())
+            return room.doc, room.guard.watch.element_count(), int(room.stored_bytes)
+        doc = load_document(self.store, board_id)[0]
+        return doc, len(doc.get("elements", type=Map)), len(doc.get_update())
 
     def document(self, board_id: str) -> Doc:
         """The board's current document (the live one when open), for reading only."""
