@@ -22,6 +22,10 @@ It also holds what a client may make the server keep (found in an attack review)
 * when the keepalive ping goes unanswered the connection is aborted, not closed: a close
   waits for the write buffer to drain, which it never does when the client stopped reading,
   so what it held stayed in memory;
+* a read of the socket (up to 256 KiB) is parsed :attr:`BoardWebSocketProtocol.PARSE_SLICE`
+  bytes at a time, and parsing stops where reading pauses; the rest of the read waits as
+  bytes. uvicorn parsed a whole read at once, and a read of 7-byte frames became 37,000 queued
+  messages of a few hundred bytes each before reading could pause (9,362 for a 64 KiB read);
 * a message is at most :attr:`BoardWebSocketProtocol.MAX_FRAGMENTS` frames (1009 beyond):
   empty continuation frames count nothing against the size limit, and uvicorn keeps one list
   entry for each (a 7 MiB stream of one-byte frames took 56 MiB);
@@ -166,6 +170,13 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
     READ_AHEAD_BYTES = 256 * 1024
     #: Frames one message may come in (a client's are one frame each, or a few).
     MAX_FRAGMENTS = 1024
+    #: Bytes of a read handed to the frame parser at a time: at most 585 frames of the
+    #: smallest size (7 bytes) are queued past the read-ahead limits.
+    PARSE_SLICE = 4096
+    #: What is left of the last read once reading paused (class default: nothing), and how
+    #: far into it parsing got.
+    unparsed = b""
+    unparsed_at = 0
     #: The pong for the latest ping, while the write buffer is full (class default: none).
     pending_pong: bytes | None = None
 
@@ -194,9 +205,50 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
             return None
         self.queue.get_nowait()
         if self.read_paused and self.queue.empty():
-            self.read_paused = False
-            self.transport.resume_reading()
+            self.resume()
         return data
+
+    def data_received(self, data: bytes) -> None:
+        if self.unparsed:  # not while paused, but a read may already be on its way
+            self.unparsed, self.unparsed_at = self.unparsed[self.unparsed_at:] + data, 0
+        else:
+            self.unparsed, self.unparsed_at = data, 0
+        self.parse_unparsed()
+
+    def parse_unparsed(self) -> None:
+        """Hand what is left of the reads to the parser a slice at a time, until reading
+        pauses (the messages waiting are over the read-ahead limits) or the connection ends."""
+        data, at = self.unparsed, self.unparsed_at
+        end, step = len(data), self.PARSE_SLICE
+        parse = super().data_received
+        while at < end and not self.read_paused and not self.transport.is_closing():
+            parse(data[at:at + step] if at or end > step else data)
+            at += step
+        if at < end and not self.transport.is_closing():
+            self.unparsed_at = at
+        else:
+            self.unparsed, self.unparsed_at = b"", 0
+
+    def resume(self) -> None:
+        """The app took every waiting message: parse the rest of the last read, and read the
+        socket again unless that filled the queue again."""
+        self.read_paused = False
+        if self.unparsed:
+            self.parse_unparsed()
+        if not self.read_paused:
+            self.transport.resume_reading()
+
+    async def receive(self) -> Any:
+        message = await self.queue.get()
+        if self.read_paused and self.queue.empty():
+            self.resume()
+        return message
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        # uvicorn reads again once the app closed (for the client's answer to the close).
+        if self.unparsed and not self.read_paused:
+            self.parse_unparsed()
 
     def send_receive_event_to_app(self) -> None:
         paused = self.read_paused

@@ -450,3 +450,62 @@ def test_reading_ahead_stops_at_its_bytes_not_only_at_its_count():
             await asyncio.wait_for(serving, 10)
 
     asyncio.run(scenario())
+
+
+def test_reading_ahead_tiny_frames_holds_a_slice_of_a_read_not_all_of_it():
+    """Tiny frames: one read of the socket (up to 256 KiB) held 37,000 frames of 7 bytes, and
+    each became a queued message of a few hundred bytes before reading could pause, about 4 MiB
+    per connection (found in an attack review). A read is now parsed a slice at a time, and
+    what is left of it waits as bytes. Real uvicorn with the board protocol, an app that takes
+    nothing, and Python's own allocations counted (tracemalloc)."""
+    import tracemalloc
+
+    import uvicorn
+
+    accepted, done = asyncio.Event(), asyncio.Event()
+
+    async def app(scope, receive, send):  # noqa: ANN001 - an ASGI app
+        if scope["type"] != "websocket":
+            return
+        await receive()
+        await send({"type": "websocket.accept"})
+        accepted.set()
+        await done.wait()
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def scenario() -> None:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        config = uvicorn.Config(app, ws=BoardWebSocketProtocol, log_level="warning",
+                                ws_max_size=MiB, lifespan="off")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
+        try:
+            port = listener.getsockname()[1]
+            sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
+            await asyncio.wait_for(accepted.wait(), 5)
+            sock.setblocking(False)
+            tiny = frame(0x2, b"\x00") * (64 * 1024 // 7)  # 64 KiB of 7-byte frames
+            loop = asyncio.get_running_loop()
+            tracemalloc.start()
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                for _ in range(16):  # 1 MiB in all: ~150,000 frames
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(loop.sock_sendall(sock, tiny), 0.5)
+                await asyncio.sleep(0.3)
+                held = tracemalloc.get_traced_memory()[0] - before
+            finally:
+                tracemalloc.stop()
+            (protocol,) = list(server.server_state.connections)
+            assert protocol.read_paused, "reading did not pause"
+            assert protocol.queue.qsize() <= 1024, f"{protocol.queue.qsize()} messages queued"
+            assert held < MiB, f"{held / MiB:.1f} MiB held for one connection"
+            sock.close()
+        finally:
+            done.set()
+            server.should_exit = True
+            await asyncio.wait_for(serving, 10)
+
+    asyncio.run(scenario())
