@@ -142,7 +142,10 @@ class _Reader:
                 value |= (byte & 0x7F) << shift
                 if byte < 0x80:
                     self.pos = pos
-                    if pos - start >= 5:
+                    if pos - start >= 5 and value <= MAX_CLIENT:
+                        # Only a number that would pass as a client id: ``client`` takes it
+                        # from here unchecked (an update that named a larger one as a
+                        # parent's kind, then as its writer, got it past the check).
                         self.long, self.long_value = data[start:pos], value
                     return value
                 shift += 7

@@ -120,6 +120,21 @@ def test_malformed_updates_are_refused(data: bytes, message: str) -> None:
         read_update(data)
 
 
+def test_a_client_id_over_53_bits_is_refused_wherever_its_bytes_came_before() -> None:
+    """Browsers read client ids as JavaScript numbers: one over 2**53 is a different id there
+    than on the server. The reader remembers the last long number it read, and a number read
+    where any value passes (an item's parent kind, normally 0 or 1) let the same bytes pass as
+    a writer's id later."""
+    huge = var_uint(2**60)
+    any_undefined = var_uint(1) + bytes([127])
+    named_first = (var_uint(2) + var_uint(1) + var_uint(7) + var_uint(0)
+                   + bytes([8]) + huge + huge + var_uint(0) + any_undefined
+                   + var_uint(1) + huge + var_uint(0)
+                   + root_map_item("elements", "k", 8, any_undefined) + var_uint(0))
+    with pytest.raises(UpdateRejected, match="client id"):
+        read_update(named_first)
+
+
 def test_a_value_over_the_size_limit_is_too_big() -> None:
     content = var_bytes(b"x" * 5_000)
     with pytest.raises(UpdateTooBig) as refused:
