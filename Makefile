@@ -41,6 +41,7 @@ bench: install web chromium
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python tests/benchmarks/run.py
 	$(BIN)/python tests/benchmarks/update_path.py
+	$(BIN)/python tests/benchmarks/check_share.py
 	$(BIN)/python tests/benchmarks/soak.py
 	cd tests/benchmarks && ../../$(BIN)/python decoder.py
 	$(BIN)/python tests/benchmarks/browser_render.py

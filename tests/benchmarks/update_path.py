@@ -74,6 +74,7 @@ class Timers:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
         self.restore: list[Callable[[], None]] = []
         #: Labels whose calls are not counted while a part named in ``outside`` runs.
         self.running: set[str] = set()
@@ -81,7 +82,7 @@ class Timers:
     def wrap(self, owner: Any, name: str, label: str, outside: str = "") -> None:
         """Time ``owner.name`` under ``label``, except while the part ``outside`` runs."""
         original = getattr(owner, name)
-        seconds, running = self.seconds, self.running
+        seconds, calls, running = self.seconds, self.calls, self.running
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             if outside in running:
@@ -93,13 +94,51 @@ class Timers:
             finally:
                 running.discard(label)
                 seconds[label] += clock() - started
+                calls[label] += 1
 
         setattr(owner, name, timed)
         self.restore.append(lambda: setattr(owner, name, original))
 
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.calls.clear()
+
     def undo(self) -> None:
         for restore in reversed(self.restore):
             restore()
+
+
+def install_timers(store_class: type) -> Timers:
+    """Time the parts of an update's path (the hardening checks among them) in this process."""
+    timers = Timers()
+    # The server reads its own stamp's update too: bookkeeping, not a check of the sender.
+    timers.wrap(Room, "_server_wrote", "attribution: stamp bookkeeping")
+    # Checks (hardening).
+    timers.wrap(room_module, "read_update", "check: read_update",
+                outside="attribution: stamp bookkeeping")
+    timers.wrap(client_ids.ClientIds, "check", "check: client ids")
+    timers.wrap(client_ids.ClientIds, "applied", "check: client ids")
+    timers.wrap(Room, "_over_board_limits", "check: board limits")
+    timers.wrap(UpdateGuard, "apply", "guard (total)")
+    timers.wrap(Doc, "apply_update", "crdt: apply_update")
+    # Everything else.
+    timers.wrap(Attribution, "finish", "attribution")
+    timers.wrap(store_class, "append_update", "store: append")
+    timers.wrap(Room, "compact", "store: compaction")
+    timers.wrap(Peer, "push", "fan-out: push")
+    return timers
+
+
+def per_update(seconds: dict[str, float], updates: int, total: float) -> dict[str, float]:
+    """Microseconds per update of each part, the guard's own work apart from the CRDT's, and
+    ``total`` (CPU seconds over the same updates)."""
+    s = dict(seconds)
+    guard_apply = s.pop("guard (total)", 0.0)
+    apply_inside_guard = min(guard_apply, s.get("crdt: apply_update", 0.0))
+    s["check: guard"] = guard_apply - apply_inside_guard
+    per = {k: 1e6 * v / updates for k, v in s.items()}
+    per["total"] = 1e6 * total / updates
+    return per
 
 
 def measure(updates: int, receivers: int, compact_every: int) -> dict[str, float]:
@@ -117,36 +156,14 @@ def measure(updates: int, receivers: int, compact_every: int) -> dict[str, float
         for frame in frames[:warm]:
             room.handle(writer, frame)
 
-        timers = Timers()
-        # The server reads its own stamp's update too: bookkeeping, not a check of the sender.
-        timers.wrap(Room, "_server_wrote", "attribution: stamp bookkeeping")
-        # Checks (hardening).
-        timers.wrap(room_module, "read_update", "check: read_update",
-                    outside="attribution: stamp bookkeeping")
-        timers.wrap(client_ids.ClientIds, "check", "check: client ids")
-        timers.wrap(client_ids.ClientIds, "applied", "check: client ids")
-        timers.wrap(Room, "_over_board_limits", "check: board limits")
-        timers.wrap(UpdateGuard, "apply", "guard (total)")
-        timers.wrap(Doc, "apply_update", "crdt: apply_update")
-        # Everything else.
-        timers.wrap(Attribution, "finish", "attribution")
-        timers.wrap(type(store), "append_update", "store: append")
-        timers.wrap(Room, "compact", "store: compaction")
-        timers.wrap(Peer, "push", "fan-out: push")
+        timers = install_timers(type(store))
         started = clock()
         for frame in frames[warm:]:
             room.handle(writer, frame)
         total = clock() - started
         timers.undo()
         store.close()
-    n = updates - warm
-    s = dict(timers.seconds)
-    guard_apply = s.pop("guard (total)", 0.0)
-    apply_inside_guard = min(guard_apply, s.get("crdt: apply_update", 0.0))
-    s["check: guard"] = guard_apply - apply_inside_guard
-    per = {k: 1e6 * v / n for k, v in s.items()}
-    per["total"] = 1e6 * total / n
-    return per
+    return per_update(timers.seconds, updates - warm, total)
 
 
 def main(argv: list[str] | None = None) -> int:
