@@ -466,6 +466,11 @@ static int read_client_structs(Reader *r, Summary *s) {
             uint64_t length;
             if (read_clock(r, &length) < 0)
                 return -1;
+            /* Never written by Yjs or yrs; pycrdt turned the item at that clock of another
+             * client into garbage (an attack review: a participant erased the facilitator's
+             * note with 14 bytes, and no client id was checked, as the struct writes nothing). */
+            if (length == 0)
+                return fail(Rejected, "a struct of length 0");
             if (kind == 10) {
                 if (set_add_int(s->gaps, client) < 0)
                     return -1;
@@ -532,7 +537,7 @@ static int read_delete_set(Reader *r, Summary *s) {
             int status = 0;
             if (seen == NULL && PyErr_Occurred())
                 status = -1;
-            else if (seen == NULL || clock > PyLong_AsUnsignedLongLong(seen)) {
+            else if (clock > (seen == NULL ? 0 : PyLong_AsUnsignedLongLong(seen))) {
                 PyObject *value = PyLong_FromUnsignedLongLong(clock);
                 status = value ? PyDict_SetItem(s->deletes, key, value) : -1;
                 Py_XDECREF(value);

@@ -258,8 +258,11 @@ class BoardWebSocketProtocol(WebSocketsSansIOProtocol):
         finally:
             self.read_paused = paused
         queue = self.queue
-        if not self.read_paused and (queue.qsize() >= self.READ_AHEAD
-                                     or queue.bytes >= self.READ_AHEAD_BYTES):
+        # Once the close went out, uvicorn reads on (and drops what comes) until the client's
+        # answer to the close: pausing then, for what the app left unread, held that answer
+        # unparsed until the close timeout (10 s) and ended the connection with a reset.
+        if not self.read_paused and not self.close_sent and (
+                queue.qsize() >= self.READ_AHEAD or queue.bytes >= self.READ_AHEAD_BYTES):
             self.read_paused = True
             self.transport.pause_reading()
 

@@ -214,6 +214,8 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
             kind = info & 0x1F
             if kind == 0 or kind == 10:  # GC, Skip
                 length = reader.clock()
+                if length == 0:
+                    raise UpdateRejected("a struct of length 0")
                 if kind == 10:
                     summary.gaps.add(client)
                     if clock == start:

@@ -324,3 +324,26 @@ def test_a_participant_cannot_write_to_a_root_type_outside_the_board(server, kin
 
     run(scenario())
     assert "outside the board" in server.log_path.read_text()
+
+
+@pytest.mark.parametrize("kind", [0, 10], ids=["gc", "skip"])
+def test_a_struct_of_length_zero_under_another_client_id_is_refused(server, kind):
+    """A GC struct of length 0 at clock 0 of someone else's client id writes no clock, so no
+    client id check saw it, and pycrdt turned that client's first item into garbage: 14 bytes
+    from a participant erased the facilitator's note, for good (found in an attack review)."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator:
+            facilitator.add_note("n1", "keep me")
+            await facilitator.flush()
+            victim = facilitator.doc.client_id
+            erase = (yp.var_uint(1) + yp.var_uint(1) + yp.var_uint(victim) + yp.var_uint(0)
+                     + bytes([kind]) + yp.var_uint(0) + yp.var_uint(0))
+            assert await refused(server.board_ws(board, "participant"),
+                                 yp.sync_update(erase)) == 1002
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            await wait_for(lambda: "n1" in fresh.elements, what="the note")
+            assert str(fresh.elements["n1"]["text"]) == "keep me"
+
+    run(scenario())

@@ -49,7 +49,13 @@ def board_edits() -> list[bytes]:
 SEEDS = [*VALID, *board_edits(), deep_any_update(MAX_DEPTH), deep_any_update(MAX_DEPTH + 1),
          update(5, 0, root_map_item("elements", "j", 2, var_uint(1) + var_bytes(b'{"a":[1]}'))),
          update(9, 3, bytes([10]) + var_uint(4),
-                root_map_item("elements", "k", 8, var_uint(2) + any_nested(2) * 2))]
+                root_map_item("elements", "k", 8, var_uint(2) + any_nested(2) * 2)),
+         # A deleted range of length 0 at clock 0, and one further on (found in a review:
+         # the C reader noted the first, the Python one did not).
+         update(5, 0, root_map_item("elements", "d", 8, var_uint(1) + bytes([126])),
+                deletes=var_uint(1) + var_uint(5) + var_uint(2) + var_uint(0) + var_uint(0)
+                + var_uint(3) + var_uint(0)),
+         update(6, 2, bytes([0]) + var_uint(2), bytes([0]) + var_uint(0))]
 #: Bytes that make numbers long, counts large and tags of every kind.
 TRICKY = [0x80, 0xFF, 0x7F, 0x01, 0x00, 0x08, 0x28, 0x77, 0x76, 0x75, 0x74, 0x0A, 0xC8]
 

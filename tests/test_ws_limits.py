@@ -509,3 +509,58 @@ def test_reading_ahead_tiny_frames_holds_a_slice_of_a_read_not_all_of_it():
             await asyncio.wait_for(serving, 10)
 
     asyncio.run(scenario())
+
+
+def test_closing_with_messages_left_unread_ends_the_connection_at_the_client_answer():
+    """The app closes (a refused update) while the client's messages wait: uvicorn reads on
+    after a close for the client's answer. Pausing for what the app left unread held that
+    answer unparsed until the close timeout, 10 s, and then reset the connection (found in an
+    attack review of the slice-at-a-time parsing)."""
+    import uvicorn
+
+    closed = asyncio.Event()
+
+    async def app(scope, receive, send):  # noqa: ANN001 - an ASGI app
+        if scope["type"] != "websocket":
+            return
+        await receive()
+        await send({"type": "websocket.accept"})
+        await receive()  # the first message is refused: the rest waits unread
+        await send({"type": "websocket.close", "code": 1002})
+        closed.set()
+
+    def answer_the_close(sock: socket.socket) -> tuple[str, float]:
+        sock.setblocking(True)
+        sock.settimeout(30)
+        assert close_code(sock, 10) == 1002
+        sock.sendall(frame(8, struct.pack("!H", 1002)))
+        started = time.monotonic()
+        try:
+            while sock.recv(65536):
+                pass
+            how = "closed"
+        except ConnectionResetError:
+            how = "reset"
+        return how, time.monotonic() - started
+
+    async def scenario() -> None:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        config = uvicorn.Config(app, ws=BoardWebSocketProtocol, log_level="warning",
+                                ws_max_size=MiB, lifespan="off")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
+        try:
+            port = listener.getsockname()[1]
+            sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
+            sock.sendall(frame(2, b"hello") * 2000)  # 22 KB of small frames in one write
+            await asyncio.wait_for(closed.wait(), 5)
+            how, took = await asyncio.to_thread(answer_the_close, sock)
+            sock.close()
+            assert (how, took < 2) == ("closed", True), f"{how} after {took:.1f} s"
+        finally:
+            server.should_exit = True
+            await asyncio.wait_for(serving, 15)
+
+    asyncio.run(scenario())

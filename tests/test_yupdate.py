@@ -112,6 +112,8 @@ def test_json_depth_ignores_brackets_inside_strings() -> None:
     (var_uint(1000) + b"\x00", "count"),
     (update(1, 0, root_map_item("elements", "k", 8, var_uint(10**6))), "count"),
     (update(1, 0, root_map_item("elements", "k", 1, var_uint(0))), "length 0"),
+    (update(1, 0, bytes([0]) + var_uint(0)), "length 0"),  # GC
+    (update(1, 0, bytes([10]) + var_uint(0)), "length 0"),  # Skip
     (b"\x00" + var_uint(1) + var_uint(5) + var_uint(1) + var_uint(2**32) + var_uint(1),
      "out of range"),
 ])
