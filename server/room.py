@@ -162,6 +162,9 @@ class Room(DocWhenNeeded):
         #: Why nobody may change the board although it is open (e.g. it was made with a newer
         #: version of its canvas than the one installed: see canvas_versions), or None.
         self.read_only: str | None = None
+        #: The board's stored size after it was last folded without deleted content (see
+        #: _collect_deleted).
+        self.collected_at = 0
 
     def _load(self) -> None:
         """The board's document from the store, with everything that watches or measures it."""
@@ -648,12 +651,31 @@ class Room(DocWhenNeeded):
 
     def _over_board_limits(self, summary: UpdateSummary, size: int) -> str | None:
         limits = self.limits
-        if self.stored_bytes + size > limits.board_bytes:
+        if self.stored_bytes + size > limits.board_bytes and (
+                not self._collect_deleted() or self.stored_bytes + size > limits.board_bytes):
             return f"the board is full (at most {limits.board_bytes} bytes)"
         added = summary.root_keys.get("elements", 0)
         if added and self.guard.watch.element_count() + added > limits.board_elements:
             return f"the board is full (at most {limits.board_elements} elements)"
         return None
+
+    def _collect_deleted(self) -> bool:
+        """Fold the board without the content of deleted items; True when it got smaller.
+
+        The room keeps deleted content (the guard's undo needs it) and so did the board's
+        size: a participant who wrote long notes and deleted them, or whose updates the guard
+        undid, filled the board's byte limit for everyone while it showed almost nothing. A
+        board at its limit is folded the way an erasure folds it (and so are its copies on
+        other nodes), at most once for what was stored since the last time."""
+        if self.stored_bytes <= self.collected_at:
+            return False
+        before = self.stored_bytes
+        self.compact(collect=True)
+        self.collected_at = self.stored_bytes
+        if self.stored_bytes < before:
+            log.info("board %s: at its byte limit, folded without deleted content: %d -> %d "
+                     "bytes", self.board_id, before, self.stored_bytes)
+        return self.stored_bytes < before
 
     def _restore(self) -> None:
         """Throw the in-memory document away and load it again from the store.

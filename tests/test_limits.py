@@ -11,6 +11,7 @@ import subprocess
 import sys
 from urllib.parse import urlparse
 
+import pytest
 import websockets
 from conftest import ServerProcess
 from pycrdt import Map, Text
@@ -106,6 +107,42 @@ def test_a_board_stops_growing_at_its_element_and_byte_limits(tmp_path):
     finally:
         server.stop()
 
+
+
+@pytest.mark.parametrize("how", ["deleted", "undone"])
+def test_what_was_deleted_does_not_fill_the_board_for_everyone(tmp_path, how):
+    """A room keeps the content of deleted items (the guard's undo needs it), and counted it
+    against the board's byte limit: a participant who wrote long notes and deleted them again,
+    or whose updates the guard undid, made the board refuse every edit from everyone while it
+    showed almost nothing (found while reviewing the cost of refused updates). Once the limit
+    is reached the room first lets go of deleted content, and counts what is left."""
+    server = ServerProcess(tmp_path / "data", "--max-board-bytes", "200000").start()
+    try:
+        board = server.create_board()
+
+        async def scenario() -> None:
+            async with connected(server.board_ws(board)) as writer:
+                meta = writer.doc.get("meta", type=Map)
+                for cycle in range(12):  # 12 x 40,000 characters: far past 200,000 bytes
+                    if how == "deleted":
+                        writer.add_note(f"long{cycle}", "x" * 40_000)
+                        await writer.flush()
+                        del writer.elements[f"long{cycle}"]
+                    else:  # the settings are the facilitator's: the guard undoes it
+                        meta[f"long{cycle}"] = "x" * 40_000
+                        await writer.flush()
+                        await wait_for(lambda c=cycle: f"long{c}" not in meta, what="undone")
+                    await writer.flush()
+                writer.add_note("small", "still room for this")
+                await writer.flush()
+                assert writer.close_code is None
+            async with connected(server.board_ws(board, "observer")) as reader:
+                await wait_for(lambda: "small" in reader.elements, what="the small note")
+                assert not any(key.startswith("long") for key in reader.elements.keys())
+
+        run(scenario())
+    finally:
+        server.stop()
 
 def test_a_note_set_again_under_a_deleted_notes_key_counts_against_the_element_limit(tmp_path):
     """Yjs writes the set of a key that held a value before against that old entry, without
