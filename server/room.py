@@ -626,9 +626,9 @@ class Room(DocWhenNeeded):
         counted = isinstance(step, int | float) and math.isfinite(step)
         key = (activity_key(peer.speaker), int(step) if counted else 0)
         self.activity[key] = self.activity.get(key, 0) + count
-        if reversal is not None and correction is not None:
-            # The stamp of what the guard let through, after the reversal.
-            self.server_change(correction, by=sender)
+        # With a reversal nothing of the update stays: the guard undid all of it, and the undo
+        # brought back what it replaced, stamps included. A stamp worked out from the attempt
+        # (where a replaced note counted as new) gave such a note to the attacker's organisation.
         return None
 
     def _splits_a_character(self, summary: UpdateSummary) -> bool:

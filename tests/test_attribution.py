@@ -232,3 +232,34 @@ def test_edit_counts_come_from_the_connection_never_from_presence(server):
         board["tokens"]["facilitator"]).json()["organisations"]}
     assert rows["Zorg"]["edits"] == 5 and rows["Zorg"]["notes"] == 5
     assert rows["Omega"]["edits"] == 0 and rows["Gemeente"]["edits"] == 0
+
+
+def test_a_replacement_the_guard_undoes_leaves_the_stamps_as_they_were(server):
+    """Setting another party's note to a plain value is undone (an element is a map), and the
+    undoing brings the note back. The stamp the server worked out from the attempt, in which
+    the note counted as new, went out after the undoing and gave the note to the attacker's
+    organisation (found in an attack review: with a plain Yjs call, even outside the zone a
+    locked board allows)."""
+    board = server.create_board()
+    gemeente, zorg = party(board, "Gemeente"), party(board, "Zorg")
+    anna = seat(server, board, gemeente, "Anna")
+
+    async def scenario() -> None:
+        async with connected(url(server, board, gemeente, anna)) as author:
+            author.add_note("gnote", "written by Gemeente", **values_spot())
+            await author.flush()
+        async with connected(url(server, board, zorg)) as attacker, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            await wait_for(lambda: element(watcher, "gnote") is not None, what="the note")
+            attacker.elements["gnote"] = "x"
+            await attacker.flush()
+            await wait_for(lambda: isinstance(attacker.elements.get("gnote"), Map),
+                           what="the replacement undone")
+            await asyncio.sleep(0.5)  # a stamp sent after the undoing would be here by now
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            note = element(fresh, "gnote")
+            assert note is not None
+            assert (note.get("org"), note.get("author")) == ("Gemeente", "Anna")
+            assert str(note["text"]) == "written by Gemeente"
+
+    asyncio.run(scenario())
