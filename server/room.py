@@ -264,7 +264,7 @@ class Room(DocWhenNeeded):
         if self.closed:
             return
         remote = read_update(update, max_string=1 << 30)
-        fresh = DocIndex.fresh(remote, self.client_ids.clocks)
+        fresh = DocIndex.fresh(remote, self.client_ids.clocks, self.index)
         # Passed on even when it changed nothing visible in the state vector: an update that
         # only deletes leaves the state vector as it was.
         self.doc.apply_update(update)
@@ -337,7 +337,7 @@ class Room(DocWhenNeeded):
     def _server_wrote(self, update: bytes) -> None:
         """Record what a change the server applied to the document wrote (clocks, types)."""
         summary = read_update(update, max_string=1 << 30)
-        fresh = DocIndex.fresh(summary, self.client_ids.clocks)
+        fresh = DocIndex.fresh(summary, self.client_ids.clocks, self.index)
         self.client_ids.advance(summary)
         self.index.add(fresh)
 
@@ -529,7 +529,10 @@ class Room(DocWhenNeeded):
             # clients hold (found by the WebSocket fuzzer: "an item of length 0" on reload).
             return _Refusal(CloseCode.PROTOCOL_ERROR,
                             "update refused: it splits a character in two")
-        fresh = DocIndex.fresh(summary, self.client_ids.clocks)
+        fresh = DocIndex.fresh(summary, self.client_ids.clocks, self.index)
+        misplaced = self.index.misplaced(summary, fresh)
+        if misplaced:
+            return _Refusal(CloseCode.PROTOCOL_ERROR, f"update refused: {misplaced}")
         if summary.parents and not self._parents_are_types(summary, fresh):
             # yrs takes any item as a parent, and then reads past what it holds (a panic, or a
             # segfault building observer events) or stores what it cannot load again.

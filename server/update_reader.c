@@ -12,8 +12,8 @@
  *
  * read(data, max_string) returns the fields of yupdate.UpdateSummary in their order:
  * (writes, gaps, refs, deletes, root_keys, roots, items, types, parents, inside_pairs, splits,
- * dead, may_wait); configure(rejected, too_big, json_depth_exceeds, max_depth) is called once
- * by yupdate.py before any read.
+ * dead, may_wait, keyed, placed, rights, strings); configure(rejected, too_big,
+ * json_depth_exceeds, max_depth) is called once by yupdate.py before any read.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -218,6 +218,8 @@ static int skip_any(Reader *r, long depth) {
 typedef struct {
     PyObject *writes, *gaps, *refs, *deletes, *root_keys, *roots, *types, *parents;
     PyObject *inside_pairs, *splits, *dead;
+    /* Where each item is placed (for the room's map-entry rules: see doc_index.py). */
+    PyObject *keyed, *placed, *rights, *strings;
     /* Types created here -> how deep they sit below the outermost one created here. */
     PyObject *type_depth;
     long items;
@@ -299,13 +301,42 @@ static int string_length(Summary *s, PyObject *text, uint64_t client, uint64_t c
     return 0;
 }
 
+static int append_tuple(PyObject *list, PyObject *item) {
+    if (item == NULL)
+        return -1;
+    int status = PyList_Append(list, item);
+    Py_DECREF(item);
+    return status;
+}
+
+/* Where an item went: a written key, an origin, a right origin, String content. */
+static int note_placement(Summary *s, unsigned char info, int keyed, uint64_t client,
+                          uint64_t clock, uint64_t end, uint64_t origin_client,
+                          uint64_t origin_clock, uint64_t right_client, uint64_t right_clock) {
+    typedef unsigned long long ull;
+    if (keyed && append_tuple(s->keyed, Py_BuildValue("(KKK)", (ull)client, (ull)clock,
+                                                      (ull)end)) < 0)
+        return -1;
+    if ((info & 0x80) && append_tuple(s->placed, Py_BuildValue(
+            "(KKKKK)", (ull)client, (ull)clock, (ull)end, (ull)origin_client,
+            (ull)origin_clock)) < 0)
+        return -1;
+    if ((info & 0x40) && append_tuple(s->rights, Py_BuildValue(
+            "(KKKK)", (ull)client, (ull)clock, (ull)right_client, (ull)right_clock)) < 0)
+        return -1;
+    if ((info & 0x1F) == 4 && append_pair(s->strings, client, clock) < 0)
+        return -1;
+    return 0;
+}
+
 /* One item's parent and content; ``clock`` is where it starts. Returns its length in *length. */
 static int read_item(Reader *r, Summary *s, unsigned char info, uint64_t client,
                      uint64_t clock, uint64_t *length) {
     unsigned kind = info & 0x1F;
     uint64_t a, b;
-    int has_parent = 0;
+    int has_parent = 0, keyed = 0;
     uint64_t parent_client = 0, parent_clock = 0;
+    uint64_t origin_client = 0, origin_clock = 0, right_client = 0, right_clock = 0;
     if (info & 0x80) {
         if (read_client(r, &a) < 0 || read_clock(r, &b) < 0)
             return -1;
@@ -313,6 +344,8 @@ static int read_item(Reader *r, Summary *s, unsigned char info, uint64_t client,
             return -1;
         if (note_reference(s, client, a, b, clock) < 0)
             return -1;
+        origin_client = a;
+        origin_clock = b;
     }
     if (info & 0x40) {
         if (read_client(r, &a) < 0 || read_clock(r, &b) < 0)
@@ -321,7 +354,10 @@ static int read_item(Reader *r, Summary *s, unsigned char info, uint64_t client,
             return -1;
         if (note_reference(s, client, a, b, clock) < 0)
             return -1;
+        right_client = a;
+        right_clock = b;
     }
+    keyed = !(info & 0xC0) && (info & 0x20);
     if (!(info & 0xC0)) {
         uint64_t parent_kind;
         if (read_uint(r, &parent_kind) < 0)
@@ -447,7 +483,8 @@ static int read_item(Reader *r, Summary *s, unsigned char info, uint64_t client,
     }
     if (*length == 0)
         return fail(Rejected, "an item of length 0");
-    return 0;
+    return note_placement(s, info, keyed, client, clock, clock + *length, origin_client,
+                          origin_clock, right_client, right_clock);
 }
 
 /* One client's structs. */
@@ -574,6 +611,7 @@ static void summary_clear(Summary *s) {
     Py_CLEAR(s->writes); Py_CLEAR(s->gaps); Py_CLEAR(s->refs); Py_CLEAR(s->deletes);
     Py_CLEAR(s->root_keys); Py_CLEAR(s->roots); Py_CLEAR(s->types); Py_CLEAR(s->parents);
     Py_CLEAR(s->inside_pairs); Py_CLEAR(s->splits); Py_CLEAR(s->dead); Py_CLEAR(s->type_depth);
+    Py_CLEAR(s->keyed); Py_CLEAR(s->placed); Py_CLEAR(s->rights); Py_CLEAR(s->strings);
     PyMem_Free(s->others);
     s->others = NULL;
 }
@@ -593,9 +631,12 @@ static PyObject *read_fields(PyObject *module, PyObject *args) {
     s.deletes = PyDict_New(); s.root_keys = PyDict_New(); s.roots = PySet_New(NULL);
     s.types = PyList_New(0); s.parents = PyList_New(0); s.inside_pairs = PyList_New(0);
     s.splits = PyList_New(0); s.dead = PyList_New(0); s.type_depth = PyDict_New();
+    s.keyed = PyList_New(0); s.placed = PyList_New(0); s.rights = PyList_New(0);
+    s.strings = PyList_New(0);
     PyObject *result = NULL;
     if (!s.writes || !s.gaps || !s.refs || !s.deletes || !s.root_keys || !s.roots || !s.types
-        || !s.parents || !s.inside_pairs || !s.splits || !s.dead || !s.type_depth)
+        || !s.parents || !s.inside_pairs || !s.splits || !s.dead || !s.type_depth
+        || !s.keyed || !s.placed || !s.rights || !s.strings)
         goto done;
     uint64_t clients;
     if (read_count(&r, 3, &clients) < 0)
@@ -609,10 +650,11 @@ static PyObject *read_fields(PyObject *module, PyObject *args) {
         fail(Rejected, "%zd unexpected bytes after the update", r.end - r.pos);
         goto done;
     }
-    result = Py_BuildValue("(OOOOOOlOOOOOO)", s.writes, s.gaps, s.refs, s.deletes,
+    result = Py_BuildValue("(OOOOOOlOOOOOOOOOO)", s.writes, s.gaps, s.refs, s.deletes,
                            s.root_keys, s.roots, s.items, s.types, s.parents,
                            s.inside_pairs, s.splits, s.dead,
-                           s.may_wait ? Py_True : Py_False);
+                           s.may_wait ? Py_True : Py_False,
+                           s.keyed, s.placed, s.rights, s.strings);
 done:
     summary_clear(&s);
     PyBuffer_Release(&view);

@@ -93,6 +93,16 @@ class UpdateSummary:
     #: everything it refers to outside itself is there (see :mod:`.client_ids`): Yjs writes
     #: each client's items in clock order, each placed against earlier ones.
     may_wait: bool = False
+    #: Items placed under a key written out (client, clock, end): the first value of a map key.
+    keyed: list[tuple[int, int, int]] = field(default_factory=list)
+    #: Items placed after an origin (client, clock, end, origin client, origin clock): a map
+    #: value set again after the one before, or a character after another.
+    placed: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    #: Items placed before a right origin (client, clock, right client, right clock): only a
+    #: sequence's items have one (see DocIndex.misplaced).
+    rights: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: Items holding String content (client, clock): only a text's characters do.
+    strings: list[tuple[int, int]] = field(default_factory=list)
 
     def written_clients(self) -> set[int]:
         return set(self.writes)

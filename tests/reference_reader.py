@@ -227,6 +227,7 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
                     raise UpdateRejected("clock out of range")
                 continue
             parent: tuple[int, int] | None = None
+            origin = right = None
             if info & 0x80:
                 origin = (reader.client(), reader.clock())
                 refs.append(origin)
@@ -296,6 +297,14 @@ def read_update(data: bytes, *, max_string: int = 1 << 20) -> UpdateSummary:
                 raise UpdateRejected(f"unknown content kind {kind}")
             if length == 0:
                 raise UpdateRejected("an item of length 0")
+            if not info & 0xC0 and info & 0x20:
+                summary.keyed.append((client, clock, clock + length))
+            if origin is not None:
+                summary.placed.append((client, clock, clock + length, *origin))
+            if right is not None:
+                summary.rights.append((client, clock, *right))
+            if kind == 4:
+                summary.strings.append((client, clock))
             clock += length
             if clock > MAX_CLOCK:
                 raise UpdateRejected("clock out of range")

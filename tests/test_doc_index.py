@@ -173,7 +173,7 @@ def test_the_index_of_a_board_with_every_kind_of_fact_round_trips(store):
     writer = Writer(room, 1_001, "a")
     play([writer], [("add", 0, "😀ab"), ("ghost", 0, "gone 👋"), ("move", 0, None)])
     index = room.index
-    assert index.types and index.dead and index.inside_pairs
+    assert index.types and index.dead and index.inside_pairs and index.entries
     snapshot = room.doc.get_update()
     assert DocIndex.decode(index.encode(snapshot), snapshot) == index
     with pytest.raises(IndexUnusable, match="another snapshot"):
@@ -195,6 +195,13 @@ def hostile_updates(room: Room) -> dict[str, bytes]:
         "character": encode_update(Update(clients=[(77_003, 0, [
             Item(77_003, 0, STRING, "x", origin=(text.client, text.clock),
                  right_origin=(text.client, text.clock + 1))])])),
+        # A character placed before a map value: yrs deleted the rest of the text.
+        "against a map value": encode_update(Update(clients=[(77_004, 0, [
+            Item(77_004, 0, ANY, [encode_any(1)], origin=(text.client, text.clock + 2),
+                 right_origin=(x.client, x.clock))])])),
+        # ``x`` set again after its value, in String content (one character in Yjs).
+        "String content": encode_update(Update(clients=[(77_005, 0, [
+            Item(77_005, 0, STRING, "123", origin=(x.client, x.clock))])])),
     }
 
 
@@ -209,7 +216,8 @@ def board_with_a_note(store: Store) -> Room:
     return room
 
 
-@pytest.mark.parametrize("why", ["not a shared type", "character"])
+@pytest.mark.parametrize("why", ["not a shared type", "character", "against a map value",
+                                 "String content"])
 def test_hand_made_updates_are_refused_after_a_cold_load_from_the_index(store, why):
     room = board_with_a_note(store)
     hostile = hostile_updates(room)[why]

@@ -15,7 +15,7 @@ import pytest
 from pycrdt import Doc, Map, Text
 from yclient import YClient, connected
 from yclient import wait_for as _wait_for
-from yupdates import any_nested, deep_any_update, root_map_item, update
+from yupdates import ANY_STRING, any_nested, deep_any_update, root_map_item, update
 
 from partnerboard.server import yprotocol as yp
 
@@ -345,5 +345,51 @@ def test_a_struct_of_length_zero_under_another_client_id_is_refused(server, kind
         async with connected(server.board_ws(board, "observer")) as fresh:
             await wait_for(lambda: "n1" in fresh.elements, what="the note")
             assert str(fresh.elements["n1"]["text"]) == "keep me"
+
+    run(scenario())
+
+
+def _note_and_text(doc) -> tuple[int, int, int]:  # noqa: ANN001 - a pycrdt Doc
+    """The facilitator's client id, the clock of its note (the map under ``elements``) and the
+    clock of the note's text, read from its document's own encoding."""
+    from partnerboard.server.yupdate import read_update
+
+    summary = read_update(doc.get_update())
+    client = doc.client_id
+    note = min(clock for owner, clock in summary.types if owner == client)
+    text = min(clock for owner, clock in summary.strings if owner == client)
+    return client, note, text
+
+
+@pytest.mark.parametrize("shape", ["right origin at a map value", "String as a map value"])
+def test_an_item_placed_where_yjs_never_places_one_is_refused(server, shape):
+    """yrs takes an item whose origin is a character of a text and whose right origin is a
+    note (a map value), and deletes the rest of that text, which Yjs does not: the stored
+    board and every client's differed, and a reload showed the facilitator's text empty. A
+    map value in String content reads as one character in Yjs and as the string in yrs (both
+    found in an attack review)."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator:
+            facilitator.add_note("fnote", "facilitator text")
+            await facilitator.flush()
+            client, note, text = _note_and_text(facilitator.doc)
+            value = yp.var_uint(1) + bytes([ANY_STRING]) + yp.var_bytes(b"#123456")
+            if shape == "String as a map value":
+                item = (bytes([4 | 0x20]) + yp.var_uint(0) + yp.var_uint(client)
+                        + yp.var_uint(note) + yp.var_bytes(b"color") + yp.var_bytes(b"#abcdef"))
+            else:
+                item = (bytes([8 | 0x80 | 0x40]) + yp.var_uint(client) + yp.var_uint(text + 3)
+                        + yp.var_uint(client) + yp.var_uint(note) + value)
+            attack = update(2**53 - 2, 0, item)
+            assert await refused(server.board_ws(board, "participant"),
+                                 yp.sync_update(attack)) == 1002
+            assert str(facilitator.elements["fnote"]["text"]) == "facilitator text"
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            await wait_for(lambda: "fnote" in fresh.elements, what="the note")
+            note_now = fresh.elements["fnote"]
+            assert str(note_now["text"]) == "facilitator text"
+            assert note_now.get("color") != "#abcdef"
 
     run(scenario())
