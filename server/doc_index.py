@@ -78,7 +78,10 @@ class DocIndex:
         # both are.
         pairs = {(client, clock) for client, clock in summary.inside_pairs
                  if clock > clocks.get(client, 0)}
-        return cls(types, dead, pairs, _merged(_entries(summary, clocks, known)))
+        entries = _entries(summary, clocks, known) if summary.keyed or summary.placed else {}
+        return cls(types, dead, pairs, {client: ranges if len(ranges) == 1 else
+                                        _merged({client: ranges})[client]
+                                        for client, ranges in entries.items()})
 
     def add(self, other: DocIndex) -> None:
         """Take in what an applied update added (see :meth:`fresh`)."""
@@ -101,6 +104,9 @@ class DocIndex:
         ranges = self.entries.get(client)
         if not ranges:
             return False
+        last = ranges[-1]  # most lookups: a value set lately
+        if last[0] <= clock:
+            return clock < last[1]
         at = bisect_right(ranges, (clock, MAX_CLOCK + 1)) - 1
         return at >= 0 and ranges[at][0] <= clock < ranges[at][1]
 
@@ -197,15 +203,26 @@ def _entries(summary: UpdateSummary, clocks: dict[int, int],
     found: dict[int, list[tuple[int, int]]] = {}
     waiting: dict[ID, list[tuple[int, int, int]]] = {}
     ready: list[tuple[int, int, int]] = list(summary.keyed)
+    is_entry = known.is_entry if known is not None else None
     for client, clock, end, origin_client, origin_clock in summary.placed:
-        if known is not None and known.is_entry(origin_client, origin_clock):
+        if is_entry is not None and is_entry(origin_client, origin_clock):
             ready.append((client, clock, end))
         else:
             waiting.setdefault((origin_client, origin_clock), []).append((client, clock, end))
     while ready:
         client, clock, end = ready.pop()
-        if end > clocks.get(client, 0):
-            found.setdefault(client, []).append((max(clock, clocks.get(client, 0)), end))
+        held = clocks.get(client, 0)
+        if end > held:
+            start = clock if clock > held else held
+            ranges = found.get(client)
+            if ranges is None:
+                found[client] = [(start, end)]
+            elif ranges[-1][1] == start:  # the common case: one client's values in a row
+                ranges[-1] = (ranges[-1][0], end)
+            elif ranges[-1][0] == end:
+                ranges[-1] = (start, ranges[-1][1])
+            else:
+                ranges.append((start, end))
         if waiting:
             for at in range(clock, end):
                 ready.extend(waiting.pop((client, at), ()))

@@ -38,6 +38,7 @@ from partnerboard.server import client_ids  # noqa: E402
 from partnerboard.server import room as room_module  # noqa: E402
 from partnerboard.server.attribution import Attribution, Speaker  # noqa: E402
 from partnerboard.server.boards import Boards  # noqa: E402
+from partnerboard.server.doc_index import DocIndex  # noqa: E402
 from partnerboard.server.guard import UpdateGuard  # noqa: E402
 from partnerboard.server.room import Peer, Room  # noqa: E402
 from partnerboard.server.store.sqlite import SQLiteStore  # noqa: E402
@@ -119,6 +120,9 @@ def install_timers(store_class: type) -> Timers:
     timers.wrap(client_ids.ClientIds, "check", "check: client ids")
     timers.wrap(client_ids.ClientIds, "applied", "check: client ids")
     timers.wrap(Room, "_over_board_limits", "check: board limits")
+    timers.wrap(DocIndex, "misplaced", "check: map entries")
+    # The index of what the board holds, kept for the checks (types, map entries, ...).
+    timers.wrap(DocIndex, "fresh", "index: fresh")
     timers.wrap(UpdateGuard, "apply", "guard (total)")
     timers.wrap(Doc, "apply_update", "crdt: apply_update")
     # Everything else.
