@@ -17,13 +17,14 @@ import socket
 import struct
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
+import uvicorn
 import websockets
 from conftest import ServerProcess
 from yclient import connected
@@ -401,53 +402,65 @@ def test_past_max_connections_requests_and_upgrades_get_503(tmp_path):
         server.stop()
 
 
-def test_reading_ahead_stops_at_its_bytes_not_only_at_its_count():
-    """A client whose frames the app has not taken yet (its room busy) makes the server hold
-    them: 16 frames of the largest size allowed were 16 MiB for one connection. Reading the
-    socket now pauses once 256 KiB wait. Real uvicorn with the board protocol, on a loopback
-    socket, and an app that accepts and then takes nothing."""
-    import uvicorn
+@contextlib.asynccontextmanager
+async def board_protocol(app) -> AsyncIterator[tuple[uvicorn.Server, int]]:  # noqa: ANN001
+    """Real uvicorn serving ``app`` with the board's WebSocket protocol on a loopback port:
+    the server and its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # the client's connect waits for uvicorn to accept it
+    config = uvicorn.Config(app, ws=BoardWebSocketProtocol, log_level="warning",
+                            ws_max_size=MiB, lifespan="off")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        yield server, listener.getsockname()[1]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 15)
 
-    accepted, done = asyncio.Event(), asyncio.Event()
 
+def app_taking_nothing(accepted: asyncio.Event, done: asyncio.Event):  # noqa: ANN201
+    """An ASGI app that accepts, then takes nothing until ``done``: all the client sends
+    waits (a room that is busy)."""
     async def app(scope, receive, send):  # noqa: ANN001 - an ASGI app
         if scope["type"] != "websocket":
             return
         await receive()
         await send({"type": "websocket.accept"})
         accepted.set()
-        await done.wait()  # takes nothing meanwhile: everything the client sends waits
+        await done.wait()
         await send({"type": "websocket.close", "code": 1000})
+    return app
+
+
+def test_reading_ahead_stops_at_its_bytes_not_only_at_its_count():
+    """A client whose frames the app has not taken yet (its room busy) makes the server hold
+    them: 16 frames of the largest size allowed were 16 MiB for one connection. Reading the
+    socket now pauses once 256 KiB wait. Real uvicorn with the board protocol, on a loopback
+    socket, and an app that accepts and then takes nothing."""
+    accepted, done = asyncio.Event(), asyncio.Event()
 
     async def scenario() -> None:
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()  # the client's connect waits for uvicorn to accept it
-        config = uvicorn.Config(app, ws=BoardWebSocketProtocol, log_level="warning",
-                                ws_max_size=MiB, lifespan="off")
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve(sockets=[listener]))
-        try:
-            port = listener.getsockname()[1]
-            sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
-            await asyncio.wait_for(accepted.wait(), 5)
-            sock.setblocking(False)
-            chunk = frame(0x2, b"\x00" * (MiB - 64))
-            loop = asyncio.get_running_loop()
-            for _ in range(8):  # 8 MiB in all: far more than is read ahead
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(loop.sock_sendall(sock, chunk), 0.5)
-            await asyncio.sleep(0.3)
-            (protocol,) = list(server.server_state.connections)
-            held = protocol.queue.bytes
-            assert protocol.read_paused, "reading did not pause"
-            assert protocol.queue.qsize() < BoardWebSocketProtocol.READ_AHEAD
-            assert 256 * 1024 <= held <= 2 * MiB, f"{held / MiB:.1f} MiB read ahead"
-            sock.close()
-        finally:
-            done.set()
-            server.should_exit = True
-            await asyncio.wait_for(serving, 10)
+        async with board_protocol(app_taking_nothing(accepted, done)) as (server, port):
+            try:
+                sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
+                await asyncio.wait_for(accepted.wait(), 5)
+                sock.setblocking(False)
+                chunk = frame(0x2, b"\x00" * (MiB - 64))
+                loop = asyncio.get_running_loop()
+                for _ in range(8):  # 8 MiB in all: far more than is read ahead
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(loop.sock_sendall(sock, chunk), 0.5)
+                await asyncio.sleep(0.3)
+                (protocol,) = list(server.server_state.connections)
+                held = protocol.queue.bytes
+                assert protocol.read_paused, "reading did not pause"
+                assert protocol.queue.qsize() < BoardWebSocketProtocol.READ_AHEAD
+                assert 256 * 1024 <= held <= 2 * MiB, f"{held / MiB:.1f} MiB read ahead"
+                sock.close()
+            finally:
+                done.set()
 
     asyncio.run(scenario())
 
@@ -460,53 +473,33 @@ def test_reading_ahead_tiny_frames_holds_a_slice_of_a_read_not_all_of_it():
     nothing, and Python's own allocations counted (tracemalloc)."""
     import tracemalloc
 
-    import uvicorn
-
     accepted, done = asyncio.Event(), asyncio.Event()
 
-    async def app(scope, receive, send):  # noqa: ANN001 - an ASGI app
-        if scope["type"] != "websocket":
-            return
-        await receive()
-        await send({"type": "websocket.accept"})
-        accepted.set()
-        await done.wait()
-        await send({"type": "websocket.close", "code": 1000})
-
     async def scenario() -> None:
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        config = uvicorn.Config(app, ws=BoardWebSocketProtocol, log_level="warning",
-                                ws_max_size=MiB, lifespan="off")
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve(sockets=[listener]))
-        try:
-            port = listener.getsockname()[1]
-            sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
-            await asyncio.wait_for(accepted.wait(), 5)
-            sock.setblocking(False)
-            tiny = frame(0x2, b"\x00") * (64 * 1024 // 7)  # 64 KiB of 7-byte frames
-            loop = asyncio.get_running_loop()
-            tracemalloc.start()
+        async with board_protocol(app_taking_nothing(accepted, done)) as (server, port):
             try:
-                before = tracemalloc.get_traced_memory()[0]
-                for _ in range(16):  # 1 MiB in all: ~150,000 frames
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(loop.sock_sendall(sock, tiny), 0.5)
-                await asyncio.sleep(0.3)
-                held = tracemalloc.get_traced_memory()[0] - before
+                sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
+                await asyncio.wait_for(accepted.wait(), 5)
+                sock.setblocking(False)
+                tiny = frame(0x2, b"\x00") * (64 * 1024 // 7)  # 64 KiB of 7-byte frames
+                loop = asyncio.get_running_loop()
+                tracemalloc.start()
+                try:
+                    before = tracemalloc.get_traced_memory()[0]
+                    for _ in range(16):  # 1 MiB in all: ~150,000 frames
+                        with contextlib.suppress(asyncio.TimeoutError):
+                            await asyncio.wait_for(loop.sock_sendall(sock, tiny), 0.5)
+                    await asyncio.sleep(0.3)
+                    held = tracemalloc.get_traced_memory()[0] - before
+                finally:
+                    tracemalloc.stop()
+                (protocol,) = list(server.server_state.connections)
+                assert protocol.read_paused, "reading did not pause"
+                assert protocol.queue.qsize() <= 1024, f"{protocol.queue.qsize()} messages queued"
+                assert held < MiB, f"{held / MiB:.1f} MiB held for one connection"
+                sock.close()
             finally:
-                tracemalloc.stop()
-            (protocol,) = list(server.server_state.connections)
-            assert protocol.read_paused, "reading did not pause"
-            assert protocol.queue.qsize() <= 1024, f"{protocol.queue.qsize()} messages queued"
-            assert held < MiB, f"{held / MiB:.1f} MiB held for one connection"
-            sock.close()
-        finally:
-            done.set()
-            server.should_exit = True
-            await asyncio.wait_for(serving, 10)
+                done.set()
 
     asyncio.run(scenario())
 
@@ -516,8 +509,6 @@ def test_closing_with_messages_left_unread_ends_the_connection_at_the_client_ans
     after a close for the client's answer. Pausing for what the app left unread held that
     answer unparsed until the close timeout, 10 s, and then reset the connection (found in an
     attack review of the slice-at-a-time parsing)."""
-    import uvicorn
-
     closed = asyncio.Event()
 
     async def app(scope, receive, send):  # noqa: ANN001 - an ASGI app
@@ -544,23 +535,12 @@ def test_closing_with_messages_left_unread_ends_the_connection_at_the_client_ans
         return how, time.monotonic() - started
 
     async def scenario() -> None:
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        config = uvicorn.Config(app, ws=BoardWebSocketProtocol, log_level="warning",
-                                ws_max_size=MiB, lifespan="off")
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve(sockets=[listener]))
-        try:
-            port = listener.getsockname()[1]
+        async with board_protocol(app) as (_server, port):
             sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
             sock.sendall(frame(2, b"hello") * 2000)  # 22 KB of small frames in one write
             await asyncio.wait_for(closed.wait(), 5)
             how, took = await asyncio.to_thread(answer_the_close, sock)
             sock.close()
             assert (how, took < 2) == ("closed", True), f"{how} after {took:.1f} s"
-        finally:
-            server.should_exit = True
-            await asyncio.wait_for(serving, 15)
 
     asyncio.run(scenario())

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import signal
 import sys
 import time
@@ -29,8 +28,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from peers import PartnerboardServer  # noqa: E402
-from soak import _soak_main  # noqa: E402
-from update_path import install_timers, per_update  # noqa: E402
+from soak import start_clients  # noqa: E402
+from update_path import install_timers, per_update, print_parts  # noqa: E402
 
 #: Every client frame is parsed once as a y-protocol message: the count of updates.
 FRAMES = "frames: y-protocol parse"
@@ -82,23 +81,10 @@ def measure(clients: int, boards: int, warmup: float, seconds: float,
     server = TimedServer()
     server.start()
     try:
-        per_board = clients // boards
-        urls = [[url] * per_board for url in (server.board() for _ in range(boards))]
-        context = mp.get_context("spawn")
-        pipes, procs = [], []
-        for part in range(processes):
-            parent, child = context.Pipe()
-            proc = context.Process(target=_soak_main, daemon=True,
-                                   args=(urls[part::processes], warmup + seconds + 2, child))
-            proc.start()
-            pipes.append(parent)
-            procs.append(proc)
-        for pipe in pipes:
-            if not pipe.poll(300):
-                raise RuntimeError("clients did not connect in time")
-            _, _count, errors = pipe.recv()
-            if errors:
-                raise RuntimeError(f"clients failed to connect: {errors}")
+        pipes, procs, _connected, errors = start_clients(
+            server, clients, boards, warmup + seconds + 2, processes)
+        if errors:
+            raise RuntimeError(f"clients failed to connect: {errors[:3]}")
         for pipe in pipes:
             pipe.send("go")
         time.sleep(warmup)
@@ -134,8 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     per = measure(args.clients, args.boards, args.warmup, args.seconds, args.processes)
     updates, process = int(per.pop("updates")), per.pop("process")
-    total = per["total"]
-    checks = sum(v for k, v in per.items() if k.startswith("check:"))
     others = args.clients // args.boards - 1
     print(f"The real server, {args.clients} clients over {args.boards} boards (each moving its "
           f"own note once a second, every edit sent to the board's {others} "
@@ -143,12 +127,7 @@ def main(argv: list[str] | None = None) -> int:
           "after a warm-up. CPU per client update: the event-loop thread's (total) and the "
           f"process's ({process:.1f} us, SQLite included). Rows overlap where one part calls "
           "another.\n")
-    print("| part | us per update | share of the thread's |")
-    print("|---|---|---|")
-    for key in sorted(per, key=lambda k: (k == "total", k)):
-        print(f"| {key} | {per[key]:.1f} | {100 * per[key] / total:.1f}% |")
-    print(f"| **hardening checks together** | {checks:.1f} | **{100 * checks / total:.1f}%** "
-          f"(target under 10%) |")
+    print_parts(per, "share of the thread's")
     return 0
 
 

@@ -146,8 +146,11 @@ def _soak_main(urls: list[list[str]], seconds: float, pipe: Connection) -> None:
     asyncio.run(_soak_process(urls, seconds, pipe))
 
 
-def soak(server: Server, clients: int, boards: int, minutes: float,
-         processes: int) -> dict[str, float | str]:
+def start_clients(server: Server, clients: int, boards: int, seconds: float, processes: int
+                  ) -> tuple[list[Connection], list[mp.Process], int, list[str]]:
+    """Soak clients on new boards, whole boards per process, connected and waiting for "go"
+    (then they edit for ``seconds``): their pipes and processes, how many connected, and
+    the errors of those that did not."""
     per_board = clients // boards
     urls = [[url] * per_board for url in (server.board() for _ in range(boards))]
     context = mp.get_context("spawn")
@@ -155,7 +158,7 @@ def soak(server: Server, clients: int, boards: int, minutes: float,
     for part in range(processes):
         parent, child = context.Pipe()
         mine = urls[part::processes]
-        proc = context.Process(target=_soak_main, args=(mine, minutes * 60, child), daemon=True)
+        proc = context.Process(target=_soak_main, args=(mine, seconds, child), daemon=True)
         proc.start()
         pipes.append(parent)
         procs.append(proc)
@@ -166,6 +169,13 @@ def soak(server: Server, clients: int, boards: int, minutes: float,
         _, count, errs = pipe.recv()
         connected += count
         errors += errs
+    return pipes, procs, connected, errors
+
+
+def soak(server: Server, clients: int, boards: int, minutes: float,
+         processes: int) -> dict[str, float | str]:
+    pipes, procs, connected, errors = start_clients(server, clients, boards, minutes * 60,
+                                                    processes)
     for pipe in pipes:
         pipe.send("go")
     started = time.monotonic()
