@@ -79,9 +79,9 @@ class DocIndex:
         pairs = {(client, clock) for client, clock in summary.inside_pairs
                  if clock > clocks.get(client, 0)}
         entries = _entries(summary, clocks, known) if summary.keyed or summary.placed else {}
-        return cls(types, dead, pairs, {client: ranges if len(ranges) == 1 else
-                                        _merged({client: ranges})[client]
-                                        for client, ranges in entries.items()})
+        if any(len(ranges) > 1 for ranges in entries.values()):
+            entries = _merged(entries)  # _entries joins a client's values in a row itself
+        return cls(types, dead, pairs, entries)
 
     def add(self, other: DocIndex) -> None:
         """Take in what an applied update added (see :meth:`fresh`)."""

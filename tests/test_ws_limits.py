@@ -434,6 +434,14 @@ def app_taking_nothing(accepted: asyncio.Event, done: asyncio.Event):  # noqa: A
     return app
 
 
+async def accepted_socket(port: int, accepted: asyncio.Event) -> socket.socket:
+    """A non-blocking client socket, upgraded to a WebSocket the app accepted."""
+    sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
+    await asyncio.wait_for(accepted.wait(), 5)
+    sock.setblocking(False)
+    return sock
+
+
 def test_reading_ahead_stops_at_its_bytes_not_only_at_its_count():
     """A client whose frames the app has not taken yet (its room busy) makes the server hold
     them: 16 frames of the largest size allowed were 16 MiB for one connection. Reading the
@@ -444,9 +452,7 @@ def test_reading_ahead_stops_at_its_bytes_not_only_at_its_count():
     async def scenario() -> None:
         async with board_protocol(app_taking_nothing(accepted, done)) as (server, port):
             try:
-                sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
-                await asyncio.wait_for(accepted.wait(), 5)
-                sock.setblocking(False)
+                sock = await accepted_socket(port, accepted)
                 chunk = frame(0x2, b"\x00" * (MiB - 64))
                 loop = asyncio.get_running_loop()
                 for _ in range(8):  # 8 MiB in all: far more than is read ahead
@@ -478,9 +484,7 @@ def test_reading_ahead_tiny_frames_holds_a_slice_of_a_read_not_all_of_it():
     async def scenario() -> None:
         async with board_protocol(app_taking_nothing(accepted, done)) as (server, port):
             try:
-                sock = await asyncio.to_thread(upgrade, f"http://127.0.0.1:{port}", "/ws")
-                await asyncio.wait_for(accepted.wait(), 5)
-                sock.setblocking(False)
+                sock = await accepted_socket(port, accepted)
                 tiny = frame(0x2, b"\x00") * (64 * 1024 // 7)  # 64 KiB of 7-byte frames
                 loop = asyncio.get_running_loop()
                 tracemalloc.start()
