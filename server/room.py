@@ -51,6 +51,7 @@ from .metrics import count_merged, count_rejected
 from .peer import Peer
 from .presence import Presence
 from .store import BoardDamaged, BoardFrozen, Sender, Store
+from .sync_view import SyncView
 from .tokens import Role
 from .transport import CloseCode, FrameRejected, Transport, TransportClosed
 from .yupdate import UpdateRejected, UpdateSummary, read_update
@@ -141,6 +142,8 @@ class Room(DocWhenNeeded):
         self.board_id = board_id
         self.store = store
         self.spec = spec
+        #: What SyncStep1s are answered from: the document without deleted content.
+        self.sync_view = SyncView()
         self._load()
         self.finalized = finalized
         self.compact_every = compact_every
@@ -170,6 +173,7 @@ class Room(DocWhenNeeded):
         """The board's document from the store, with everything that watches or measures it."""
         loaded = load_board(self.store, self.board_id)
         self.doc, self.last_update_id, self.index = loaded.doc, loaded.last_update_id, loaded.index
+        self.sync_view.drop()
         #: Whether the stored snapshot has its index (else the next compaction stores one).
         self.snapshot_indexed = loaded.indexed
         #: Stored updates not yet folded into the snapshot (the snapshot itself is not one).
@@ -190,6 +194,7 @@ class Room(DocWhenNeeded):
         """Let go of the document and of everything built from it (at unload, or to sleep)."""
         super().drop_document()
         self._index = None
+        self.sync_view.drop()
 
     def compact(self, *, collect: bool = False) -> None:
         """Fold the stored updates into one snapshot of the current document.
@@ -317,7 +322,7 @@ class Room(DocWhenNeeded):
         self._restore()
         if self.closed:  # the stored board could not be read: its connections are closing
             return
-        missing = self.doc.get_update(before)
+        missing = self.sync_view.answer(self.doc, before)
         if missing != yp.EMPTY_UPDATE:
             self._send_to_others(yp.sync_update(missing))
 
@@ -464,7 +469,7 @@ class Room(DocWhenNeeded):
         if message.type is yp.MessageType.SYNC:
             if message.sync_type is yp.SyncType.STEP1:
                 try:
-                    missing = self.doc.get_update(message.payload)
+                    missing = self.sync_view.answer(self.doc, message.payload)
                 except ValueError as error:
                     raise yp.ProtocolError(f"undecodable state vector: {error}") from None
                 except BaseException as error:

@@ -86,6 +86,7 @@ class Rooms:
         horizon = time.monotonic() - self.settings.doc_idle_seconds
         dropped = self._dropped
         for room in list(self.loaded.values()):
+            room.sync_view.drop_unused(horizon)
             if not room.asleep and room.doc_used < horizon and room.sleep():
                 log.debug("board %s: document put to sleep", room.board_id)
                 dropped += 1
