@@ -53,6 +53,7 @@ from .requests import HTTPProblem, problem_response
 from .rooms import Rooms
 from .settings import Settings
 from .store import BoardDamaged, BoardFrozen, open_store
+from .update_cost import UpdateCosts
 from .websocket import BoardSocket
 
 __all__ = ["create_app"]
@@ -205,6 +206,7 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         app.state.connections = ConnectionCounter(
             settings.max_connections_per_address, settings.max_connections_per_board
         )
+        app.state.update_costs = UpdateCosts(settings.update_cpu_share)
         retention = asyncio.create_task(privacy.keep_retention(app.state))
         try:
             yield

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -54,6 +55,7 @@ from .store import BoardDamaged, BoardFrozen, Sender, Store
 from .sync_view import SyncView
 from .tokens import Role
 from .transport import CloseCode, FrameRejected, Transport, TransportClosed
+from .update_cost import ConnectionCost
 from .yupdate import UpdateRejected, UpdateSummary, read_update
 
 __all__ = [
@@ -356,12 +358,15 @@ class Room(DocWhenNeeded):
         *,
         speaker: Speaker | None = None,
         seat: str | None = None,
+        cost: ConnectionCost | None = None,
     ) -> None:
         """Run one connection until it closes. Never raises for anything the client sent.
 
         ``link`` identifies the token the connection came with (its hash): the client ids it
         writes with become that link's. ``speaker`` and ``seat`` are who the server knows is
-        behind it: edits are attributed and counted by them.
+        behind it: edits are attributed and counted by them. ``cost``: what the CPU time of
+        its heavy messages is charged to (see update_cost); the connection is not read while
+        it is over that allowance.
         """
         peer = Peer(transport, role, self.limits, link)
         peer.speaker, peer.seat = speaker, seat
@@ -375,7 +380,10 @@ class Room(DocWhenNeeded):
             while not peer.closing:
                 try:
                     # No frame stays referenced here while the connection waits for the next.
-                    self.handle_frames(peer, await _receive_together(transport))
+                    spent, count = self._handle_timed(peer, await _receive_together(transport))
+                    if cost is not None and (wait := cost.charge(spent, count)) > 0:
+                        cost.report(self.board_id)
+                        await asyncio.sleep(wait)
                 except FrameRejected as rejected:
                     self._reject(peer, rejected.code, rejected.reason)
                     break
@@ -397,6 +405,12 @@ class Room(DocWhenNeeded):
         log.warning("board %s: closing a connection with %s: %s", self.board_id, code, reason)
         count_rejected(_REASONS.get(code, str(code)))
         peer.close(code, reason[:120])
+
+    def _handle_timed(self, peer: Peer, frames: list[bytes]) -> tuple[float, int]:
+        """Handle frames (see handle_frames); the CPU seconds it took, and how many."""
+        started = time.thread_time()
+        self.handle_frames(peer, frames)
+        return time.thread_time() - started, len(frames)
 
     def handle(self, peer: Peer, frame: bytes) -> None:
         """Handle one frame from a peer; raise ProtocolError for a malformed one."""

@@ -36,6 +36,7 @@ class Settings:
     max_board_bytes: int = 64 * 1024 * 1024
     create_per_minute: int = 60
     request_timeout: float = 15.0
+    update_cpu_share: float = 0.1
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -78,6 +79,8 @@ class Settings:
                 raise SettingsError(f"{name.replace('_', '-')} must be at least 1")
         if self.create_per_minute < 0:
             raise SettingsError("create-per-minute must be 0 (no limit) or more boards")
+        if not 0 <= self.update_cpu_share <= 1:
+            raise SettingsError("update-cpu-share must be from 0 (no limit) to 1 (a whole core)")
         if not self.request_timeout > 0:
             raise SettingsError("request-timeout must be more than 0 seconds")
         return self
@@ -139,6 +142,10 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("request_timeout", "--request-timeout", "PARTNERBOARD_REQUEST_TIMEOUT",
      "seconds a client may take to send a request's headers, or between parts of its body "
      "(a whole body: eight times as long, plus a second per 4 KiB); then 408"),
+    ("update_cpu_share", "--update-cpu-share", "PARTNERBOARD_UPDATE_CPU_SHARE",
+     "share of a core one connection's heavy messages (those taking over 10 ms each) may "
+     "take on average, 2.5 times that for one client address; beyond, the connection is not "
+     "read until its allowance has refilled (0 = no limit)"),
 )
 
 

@@ -176,8 +176,10 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
     if admitted is None:
         return
     try:
-        await admitted.room.serve(admitted.transport, admitted.role, link=admitted.link,
-                                  speaker=admitted.speaker, seat=admitted.seat)
+        await admitted.room.serve(
+            admitted.transport, admitted.role, link=admitted.link, speaker=admitted.speaker,
+            seat=admitted.seat,
+            cost=websocket.app.state.update_costs.for_connection(admitted.address))
         await admitted.transport.close(CloseCode.NORMAL)
     finally:
         websocket.app.state.connections.release(admitted.address, admitted.board_id)

@@ -1,0 +1,136 @@
+"""A connection's heavy messages get a share of the CPU; usual messages are never held back.
+
+One guest link sending large, costly updates back to back used to keep a node's event loop busy
+for as long as it kept sending, every other board's edits waiting behind each update. The
+allowance (update_cost) holds such a connection back once it has used its share; nothing it
+sent is lost, and everyone else carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+import pytest
+from conftest import ServerProcess
+from pycrdt import Text
+from yclient import YClient, connected
+from yclient import wait_for as _wait_for
+
+from partnerboard.server.update_cost import (
+    ADDRESS_SHARES,
+    BURST_SECONDS,
+    FREE_SECONDS,
+    CostAllowance,
+    UpdateCosts,
+)
+
+wait_for = functools.partial(_wait_for, limit=60)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_allowance_lends_its_burst_then_asks_for_time_to_refill() -> None:
+    clock = Clock()
+    bucket = CostAllowance(rate=0.1, burst=1.0, clock=clock)
+    assert bucket.charge(0.6) == 0.0
+    assert bucket.charge(0.6) == pytest_approx(2.0)  # 0.2 below zero at 0.1 per second
+    clock.now += 2.0
+    assert bucket.charge(0.0) == 0.0
+    clock.now += 100.0
+    assert bucket.full and bucket.charge(1.0) == 0.0
+
+
+def test_usual_messages_are_never_charged_however_many() -> None:
+    costs = UpdateCosts(share=0.1, clock=Clock())
+    connection = costs.for_connection("10.0.0.1")
+    assert connection is not None
+    for _ in range(10_000):
+        assert connection.charge(FREE_SECONDS * 0.9, 1) == 0.0
+    # Twenty messages read together may take twenty times as long.
+    assert connection.charge(FREE_SECONDS * 19, 20) == 0.0
+    assert connection.own.full and connection.address.full
+
+
+def test_connections_from_one_address_share_its_allowance() -> None:
+    clock = Clock()
+    costs = UpdateCosts(share=0.1, clock=clock)
+    first, second = costs.for_connection("10.0.0.1"), costs.for_connection("10.0.0.1")
+    other = costs.for_connection("10.0.0.2")
+    assert first is not None and second is not None and other is not None
+    # Each connection spends its own burst; together they empty the address's.
+    heavy = BURST_SECONDS + FREE_SECONDS
+    assert first.charge(heavy, 1) == 0.0
+    assert second.charge(heavy, 1) == 0.0
+    third = costs.for_connection("10.0.0.1")
+    assert third is not None
+    wait = third.charge(heavy, 1)
+    address_burst = BURST_SECONDS * ADDRESS_SHARES
+    assert wait == pytest_approx((3 * BURST_SECONDS - address_burst) / (0.1 * ADDRESS_SHARES))
+    # Another address is not held back by this one.
+    assert other.charge(heavy, 1) == 0.0
+
+
+def test_no_limit_when_the_share_is_zero() -> None:
+    assert UpdateCosts(share=0.0).for_connection("10.0.0.1") is None
+
+
+def pytest_approx(value: float) -> object:
+    return pytest.approx(value, rel=1e-6)
+
+
+HEAVY_NOTES = 10
+#: Characters typed backwards: every one its own item (about 0.75 MiB of update each).
+TYPED = 60_000
+
+
+def test_a_stream_of_heavy_updates_is_held_back_and_nothing_is_lost(tmp_path):
+    server = ServerProcess(tmp_path / "data", "--update-cpu-share", "0.05").start()
+    try:
+        run_heavy_stream(server)
+    finally:
+        server.stop()
+
+
+def typed(client: YClient, k: int) -> int:
+    """How many characters of heavy note ``k`` the client has."""
+    note = client.elements.get(f"heavy{k}")
+    return len(str(note["text"])) if note is not None else 0
+
+
+def run_heavy_stream(server: ServerProcess) -> None:
+    board, other_board = server.create_board(), server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "observer")) as watcher, \
+                connected(server.board_ws(other_board)) as witness, \
+                connected(server.board_ws(other_board, "observer")) as other_watcher, \
+                connected(server.board_ws(board)) as heavy:
+            for k in range(HEAVY_NOTES):
+                heavy.add_note(f"heavy{k}", "")
+                with heavy.doc.transaction():
+                    text = heavy.elements[f"heavy{k}"]["text"]
+                    assert isinstance(text, Text)
+                    for _ in range(TYPED):
+                        text.insert(0, "a")
+            await heavy.flush()
+            # The heavy connection is held back: another board's edit sent now is handled
+            # while what it sent still waits, and none of it is lost.
+            witness.add_note("light", "a usual edit")
+            await wait_for(lambda: "light" in other_watcher.elements, what="the usual edit")
+            assert typed(watcher, HEAVY_NOTES - 1) < TYPED
+            await wait_for(lambda: typed(watcher, HEAVY_NOTES - 1) == TYPED,
+                           what="every heavy note, in the end")
+            assert all(typed(watcher, k) == TYPED for k in range(HEAVY_NOTES))
+            assert heavy.close_code is None
+
+    asyncio.run(scenario())
+    log = server.log_path.read_text()
+    assert "took more CPU time than it may use (--update-cpu-share)" in log
+    assert "Traceback" not in log
