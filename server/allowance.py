@@ -64,6 +64,13 @@ class Allowance:
         self.bytes -= size
         return True
 
+    @property
+    def full(self) -> bool:
+        """Whether it has refilled completely (a new one would be no different)."""
+        elapsed = time.monotonic() - self.stamp
+        return (self.messages + elapsed * self.rate >= self.burst
+                and self.bytes + elapsed * self.byte_rate >= self.byte_burst)
+
     def report(self, board_id: str, what: str) -> None:
         """Log the refused messages: one info line per connection every REPORT_EVERY seconds
         at most (a flood would otherwise flood the log), debug in between."""

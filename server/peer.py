@@ -30,7 +30,7 @@ class Peer:
     """One connection in a room, with its outgoing queue."""
 
     __slots__ = ("transport", "send_now", "direct", "role", "link", "queue", "queue_limit",
-                 "queue_bytes_limit", "queued_bytes", "awareness_ids", "speaker", "seat",
+                 "queue_bytes_limit", "queued_bytes", "awareness_ids", "speaker", "seat", "address",
                  "closing", "drainer", "answered", "merges")
 
     def __init__(
@@ -55,6 +55,8 @@ class Peer:
         #: attributed and counted by this, never by what presence states claim.
         self.speaker: Speaker | None = None
         self.seat: str | None = None
+        #: The client's address (its presence allowance outlives the connection: see presence).
+        self.address = ""
         self.closing: tuple[int, str] | None = None
         #: The task sending queued frames, while there are any (or the close frame).
         self.drainer: asyncio.Task[None] | None = None

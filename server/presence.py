@@ -13,7 +13,15 @@ Rules, each closing a way one link holder could disturb the others:
   every message goes to every other connection of the board, so one connection sending as
   fast as it can made each of them receive 185 MiB a second. What is over it is dropped, the
   connection stays. Only what is accepted counts: y-websocket clients echo every other
-  client's presence they receive, which is dropped here and costs them nothing;
+  client's presence they receive, which is dropped here and costs them nothing. The allowance
+  is the seat's (or, without a seat, the link's from one address) and outlives the
+  connection: reconnecting to get a fresh burst made a watcher receive 38 times the bound;
+* a message holds at most as many entries as an echo of the board's presence could
+  (:meth:`Presence.most_entries`); a longer one is dropped unread, and only the states a
+  connection may set are read as JSON (one 800 KB message of 200,000 tiny states held the
+  node for 3.7 s);
+* what a state says about its sender (name, organisation, role, the view everyone follows)
+  is set from what the server knows (:mod:`.presence_identity`);
 * the states a board keeps are at most :data:`MAX_BOARD_PRESENCE_BYTES` together: every
   newcomer gets them all in one frame (200 connections showing 128 KiB each cost the server
   2.1 GiB). A new state beyond it is dropped; a connection may still replace its own state
@@ -31,6 +39,7 @@ from typing import TYPE_CHECKING
 from . import yprotocol as yp
 from .allowance import Allowance, presence_allowance
 from .client_ids import ClientIds
+from .presence_identity import vouched
 
 if TYPE_CHECKING:
     from .peer import Peer
@@ -50,6 +59,8 @@ FULL_REPORT_EVERY = 10.0
 REMOTE_PRESENCE_SECONDS = 30.0
 #: A shown id not renewed for this long may be taken by another connection of its link.
 TAKEOVER_SECONDS = 30.0
+#: Presence allowances a board keeps (those of closed connections until they refill).
+MAX_ALLOWANCES = 4096
 
 
 class Presence:
@@ -64,8 +75,8 @@ class Presence:
         self.remote_seen: dict[int, float] = {}
         #: The bytes of all states in ``states`` (see MAX_BOARD_PRESENCE_BYTES).
         self.size = 0
-        #: What each connection that sent presence may still have forwarded.
-        self.allowances: dict[Peer, Allowance] = {}
+        #: What each seat (or link and address) that sent presence may still have forwarded.
+        self.allowances: dict[tuple[str, str], Allowance] = {}
         self.full_reported = -FULL_REPORT_EVERY
 
     def held_bytes(self) -> int:
@@ -135,13 +146,18 @@ class Presence:
         """Take a peer's awareness update; the accepted part (an awareness update for the
         others), or None when nothing was accepted."""
         now = time.monotonic()
+        count = yp.awareness_count(payload)
+        if count > self.most_entries():
+            log.warning("board %s: dropped a presence message of %d entries, more than the "
+                     "board's presence", self.board_id, count)
+            return None
         own = []
-        for entry in yp.parse_awareness(payload):
+        for entry in yp.parse_awareness(payload, check_states=False):
             if len(entry.state) > MAX_STATE_BYTES:
                 log.info("board %s: dropped a presence state of %d bytes",
                          self.board_id, len(entry.state))
             elif self._may_set(peer, entry, now):
-                own.append(entry)
+                own.append(vouched(entry, peer.role, peer.speaker))
             else:
                 # y-websocket clients echo every state they learn of: normal, so not logged
                 # above debug, and never taken as the echoing connection's own.
@@ -170,12 +186,21 @@ class Presence:
             return None
         return yp.encode_awareness(accepted)
 
+    def most_entries(self) -> int:
+        """The most entries a message may hold: an echo of every state the board shows (and
+        of as many that left meanwhile), and a connection's own."""
+        return 2 * (len(self.states) + MAX_IDS_PER_CONNECTION)
+
     def _within_allowance(self, peer: Peer, entries: list[yp.AwarenessEntry]) -> bool:
         """Spend the peer's presence allowance on a message of ``entries`` (its own), or say
         it is over (the message is dropped)."""
-        allowance = self.allowances.get(peer)
+        key = (peer.link, peer.seat) if peer.seat else (peer.link, "@" + peer.address)
+        allowance = self.allowances.get(key)
         if allowance is None:
-            allowance = self.allowances[peer] = presence_allowance()
+            if len(self.allowances) >= MAX_ALLOWANCES:
+                self.allowances = {k: kept for k, kept in self.allowances.items()
+                                   if not kept.full}
+            allowance = self.allowances[key] = presence_allowance()
         if allowance.take(sum(len(entry.state) for entry in entries)):
             return True
         allowance.report(self.board_id, "presence messages")
@@ -218,7 +243,6 @@ class Presence:
     def forget(self, peer: Peer) -> bytes | None:
         """A closed peer's cursors are gone (as y-websocket's server says); the awareness
         update saying so, or None."""
-        self.allowances.pop(peer, None)
         gone = []
         for client_id in peer.awareness_ids:
             entry = self.states.get(client_id)

@@ -358,18 +358,20 @@ class Room(DocWhenNeeded):
         *,
         speaker: Speaker | None = None,
         seat: str | None = None,
+        address: str = "",
         cost: ConnectionCost | None = None,
     ) -> None:
         """Run one connection until it closes. Never raises for anything the client sent.
 
         ``link`` identifies the token the connection came with (its hash): the client ids it
         writes with become that link's. ``speaker`` and ``seat`` are who the server knows is
-        behind it: edits are attributed and counted by them. ``cost``: what the CPU time of
+        behind it: edits are attributed and counted by them; ``address`` is the client's
+        address (presence allowances outlive a connection). ``cost``: what the CPU time of
         its heavy messages is charged to (see update_cost); the connection is not read while
         it is over that allowance.
         """
         peer = Peer(transport, role, self.limits, link)
-        peer.speaker, peer.seat = speaker, seat
+        peer.speaker, peer.seat, peer.address = speaker, seat, address
         self.peers.add(peer)
         if peer.direct is not None:
             self.direct_peers.add(peer)

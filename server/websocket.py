@@ -178,7 +178,7 @@ async def board_socket(websocket: WebSocket, asgi_send: Send) -> None:
     try:
         await admitted.room.serve(
             admitted.transport, admitted.role, link=admitted.link, speaker=admitted.speaker,
-            seat=admitted.seat,
+            seat=admitted.seat, address=admitted.address,
             cost=websocket.app.state.update_costs.for_connection(admitted.address))
         await admitted.transport.close(CloseCode.NORMAL)
     finally:

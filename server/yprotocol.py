@@ -28,7 +28,9 @@ __all__ = [
     "awareness_message",
     "auth_denied",
     "AwarenessEntry",
+    "awareness_count",
     "parse_awareness",
+    "awareness_state",
     "encode_awareness",
 ]
 
@@ -198,25 +200,49 @@ def _not_json(token: str) -> None:
     raise ValueError(f"{token} is not JSON")
 
 
-def parse_awareness(update: bytes) -> list[AwarenessEntry]:
-    """Parse an awareness update; every state must be JSON text."""
+_STRICT_JSON = json.JSONDecoder(parse_constant=_not_json)
+#: The largest integer a browser's lib0 reads in a presence message.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def awareness_count(update: bytes) -> int:
+    """How many entries an awareness update says it holds (its first number), read before
+    any of them."""
+    return _Reader(update).var_uint()
+
+
+def parse_awareness(update: bytes, *, check_states: bool = True) -> list[AwarenessEntry]:
+    """Parse an awareness update. Client ids and clocks must be numbers a browser reads (lib0
+    refuses one past 2^53, and with it the whole message: a newcomer's list of everyone).
+    With ``check_states`` every state must be JSON text (:func:`awareness_state`); without,
+    the caller checks the states it keeps (the others are never forwarded)."""
     reader = _Reader(update)
     entries = []
     for _ in range(reader.var_uint()):
         client_id = reader.var_uint()
         clock = reader.var_uint()
-        state = reader.var_string()
-        if json_depth_exceeds(state):
-            raise ProtocolError(
-                f"awareness state of client {client_id} nested deeper than {MAX_DEPTH} levels"
-            )
-        try:
-            json.loads(state, parse_constant=_not_json)
-        except ValueError as error:
-            raise ProtocolError(f"awareness state of client {client_id} is not JSON") from error
-        entries.append(AwarenessEntry(client_id, clock, state))
+        if client_id > MAX_SAFE_INTEGER or clock > MAX_SAFE_INTEGER:
+            raise ProtocolError("an awareness client id or clock past 2^53 (browsers cannot "
+                                "read it)")
+        entry = AwarenessEntry(client_id, clock, reader.var_string())
+        if check_states:
+            awareness_state(entry)
+        entries.append(entry)
     reader.end()
     return entries
+
+
+def awareness_state(entry: AwarenessEntry) -> object:
+    """The JSON value of an entry's state; ProtocolError when it is not JSON (NaN and the
+    infinities are not: a browser's JSON.parse throws on them) or nests too deep."""
+    if json_depth_exceeds(entry.state):
+        raise ProtocolError(
+            f"awareness state of client {entry.client_id} nested deeper than {MAX_DEPTH} levels"
+        )
+    try:
+        return _STRICT_JSON.decode(entry.state)
+    except ValueError as error:
+        raise ProtocolError(f"awareness state of client {entry.client_id} is not JSON") from error
 
 
 def encode_awareness(entries: list[AwarenessEntry]) -> bytes:

@@ -5,19 +5,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import time
 
+import httpx
 from pycrdt import Doc, Map
 from yclient import connected
 from yclient import wait_for as _wait_for
 
 from partnerboard.server import yprotocol as yp
+from partnerboard.server.allowance import presence_allowance
+from partnerboard.server.presence import MAX_IDS_PER_CONNECTION
 
 #: The machine running the suite may be busy: conditions get a generous deadline.
 wait_for = functools.partial(_wait_for, limit=15)
 
 
-def run(coroutine) -> None:  # noqa: ANN001
-    asyncio.run(coroutine)
+def run(coroutine):  # noqa: ANN001, ANN201
+    return asyncio.run(coroutine)
 
 
 def test_an_observer_cannot_overwrite_or_erase_another_client_presence(server):
@@ -186,3 +190,133 @@ def test_a_state_echoed_by_another_client_takes_nothing_from_its_owner(server):
                            what="Olga's own renewals")
 
     run(scenario())
+
+
+def _seat(server, board: dict, role: str, name: str, org: str = "") -> str:  # noqa: ANN001
+    answer = httpx.post(f"{server.url}/api/boards/{board['id']}/seats",
+                        json={"name": name, "org": org},
+                        headers={"Authorization": f"Bearer {board['tokens'][role]}"}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def test_an_observer_cannot_lead_everyones_view(server):
+    """Every participant's browser follows a state's ``follow`` (the facilitator's view)."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "observer")) as olga, \
+                connected(server.board_ws(board, "facilitator")) as fiona, \
+                connected(server.board_ws(board)) as anna:
+            view = {"x": 0, "y": 0, "w": 1, "h": 1, "seq": 1}
+            await olga.set_presence(olga.doc.client_id, 1, {"user": {"name": "Olga"},
+                                                            "follow": view})
+            await fiona.set_presence(fiona.doc.client_id, 1, {"user": {"name": "Fiona"},
+                                                             "follow": view})
+            await wait_for(lambda: {olga.doc.client_id, fiona.doc.client_id} <= set(anna.awareness),
+                           what="both states")
+            assert "follow" not in json.loads(anna.awareness[olga.doc.client_id])
+            assert json.loads(anna.awareness[fiona.doc.client_id])["follow"] == view
+
+    run(scenario())
+
+
+def test_presence_says_who_the_server_knows_is_behind_it(server):
+    """A guest with a seat shows as that seat, marked as a guest, in the role it has; a party
+    link's organisation is its partner's; a name that is not text is not forwarded as one (a
+    browser's people list froze on it)."""
+    board = server.create_board()
+    mallory = _seat(server, board, "participant", "Mallory", "Omega")
+
+    async def scenario() -> None:
+        url = server.board_ws(board) + f"&seat={mallory}"
+        async with connected(url) as guest, \
+                connected(server.board_ws(board, "observer")) as olga, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            claim = {"user": {"name": "Fiona", "org": "Gemeente", "guest": False,
+                              "color": "#123456"},
+                     "role": "facilitator", "cursor": {"x": 5, "y": 6}}
+            await guest.set_presence(guest.doc.client_id, 1, claim)
+            await olga.set_presence(olga.doc.client_id, 1,
+                                    {"user": {"name": {"toString": 0}, "org": ["x"]}})
+            await wait_for(lambda: {guest.doc.client_id, olga.doc.client_id}
+                           <= set(watcher.awareness), what="both states")
+            shown = json.loads(watcher.awareness[guest.doc.client_id])
+            assert shown["user"] == {"name": "Mallory", "org": "Omega", "guest": True,
+                                     "color": "#123456"}
+            assert shown["role"] == "participant" and shown["cursor"] == {"x": 5, "y": 6}
+            odd = json.loads(watcher.awareness[olga.doc.client_id])
+            assert odd["user"] == {"name": "", "org": "", "guest": True}
+            assert odd["role"] == "observer"
+
+    run(scenario())
+
+
+def test_a_presence_client_id_a_browser_cannot_read_closes_the_sender(server):
+    """lib0 refuses a number past 2^53, and with it the whole message: a newcomer's list of
+    everyone would be lost."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "observer")) as olga, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            await olga.set_presence((1 << 60) + (1 << 54), 1, {"user": {"name": "x"}})
+            assert await olga.wait_closed(10) == 1002
+            await watcher.set_presence(watcher.doc.client_id, 1, {"user": {"name": "W"}})
+            async with connected(server.board_ws(board, "observer")) as newcomer:
+                await wait_for(lambda: watcher.doc.client_id in newcomer.awareness,
+                               what="the watcher's presence")
+                assert len(newcomer.awareness) == 1
+
+    run(scenario())
+
+
+def test_a_presence_message_longer_than_the_boards_presence_is_dropped_unread(own_server):
+    """200,000 tiny states in one 800 KB message used to be read, each as JSON, before any
+    limit looked at them: 3.7 s of the node's time per message."""
+    server = own_server.start()
+    board = server.create_board()
+    flood = yp.awareness_message(yp.encode_awareness(
+        [yp.AwarenessEntry(index % 100, 1, "0") for index in range(200_000)]))
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "observer")) as olga, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            for _ in range(3):
+                await olga.send_raw(flood)
+            await olga.set_presence(olga.doc.client_id, 1, {"user": {"name": "Olga"}})
+            await wait_for(lambda: olga.doc.client_id in watcher.awareness, what="her state")
+            assert set(watcher.awareness) == {olga.doc.client_id}
+            assert olga.close_code is None
+
+    run(scenario())
+    log = server.log_path.read_text()
+    assert log.count("dropped a presence message of 200000 entries") == 3
+
+
+def test_reconnecting_does_not_renew_the_presence_allowance(server):
+    """One client connecting again and again, each time showing 16 states of 8 KiB, made a
+    watcher receive 38 times what one connection's allowance lets through."""
+    board = server.create_board()
+    seconds = 2.0
+    allowance = presence_allowance()
+    bound = allowance.byte_burst + allowance.byte_rate * seconds
+
+    async def scenario() -> int:
+        async with connected(server.board_ws(board, "observer")) as watcher:
+            big = json.dumps({"user": {"name": "x" * 8000}})
+            started, cycle = time.monotonic(), 0
+            while time.monotonic() - started < seconds:
+                async with connected(server.board_ws(board, "observer")) as again:
+                    first = 1_000_000 + cycle * MAX_IDS_PER_CONNECTION
+                    await again.send_raw(yp.awareness_message(yp.encode_awareness(
+                        [yp.AwarenessEntry(first + index, 1, big)
+                         for index in range(MAX_IDS_PER_CONNECTION)])))
+                cycle += 1
+            await asyncio.sleep(0.5)
+            assert cycle > 5
+            received = watcher.awareness_bytes
+        return received
+
+    received = run(scenario())
+    assert 0 < received <= bound, f"a watcher received {received} bytes, bound {bound:.0f}"

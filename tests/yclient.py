@@ -26,6 +26,8 @@ class YClient:
         self.synced = asyncio.Event()
         self.received_updates = 0
         self.awareness: dict[int, str] = {}
+        #: Bytes of the awareness frames received.
+        self.awareness_bytes = 0
         self.close_code: int | None = None
         self.auth_denied = False
         self._reader: asyncio.Task[None] | None = None
@@ -62,6 +64,7 @@ class YClient:
                     else:
                         self.received_updates += 1
                 elif message.type is yp.MessageType.AWARENESS:
+                    self.awareness_bytes += len(frame)
                     for entry in yp.parse_awareness(message.payload):
                         if entry.state == "null":
                             self.awareness.pop(entry.client_id, None)

@@ -265,7 +265,7 @@ class Witness:
             await asyncio.wait_for(self.step2_arrived.wait(), limit)
 
     async def set_presence(self, state: dict[str, Any]) -> str:
-        text = json.dumps(state)
+        text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
         self.presence_clock += 1
         entry = yp.AwarenessEntry(self.doc.client_id, self.presence_clock, text)
         assert self.ws is not None

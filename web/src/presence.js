@@ -75,7 +75,7 @@ export class Presence {
     const me = this.awareness.getLocalState()
     const others = this._others()
     const people = me && me.user ? [[this.awareness.clientID, me]] : []
-    people.push(...others.sort((a, b) => String(a[1].user.name).localeCompare(String(b[1].user.name))))
+    people.push(...others.sort((a, b) => describe(a[1].user).name.localeCompare(describe(b[1].user).name)))
     // Cursors change the awareness many times a second: rebuild the list only when it changed.
     const key = JSON.stringify([t('you'), people.map(([id, state]) => [id, state.user.name, state.user.org])])
     if (key !== this._listKey) {

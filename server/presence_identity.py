@@ -1,0 +1,68 @@
+"""What a presence state may say about who is behind it: what the server knows, not a claim.
+
+A presence (awareness) state is written by the client, and every other browser on the board
+shows it: the people list, the cursor labels, the facilitator's count of who is done, and the
+facilitator's view that everyone follows. Forwarded as written, a guest could appear as a
+partner's member or as the facilitator, an observer could steer every participant's view, and a
+name that is not a string froze the people list in every browser. So before a state is
+forwarded, the parts that say who someone is are set from the connection:
+
+* ``role``: the connection's role;
+* ``follow`` (the view everyone follows): only the facilitator's is kept;
+* ``user.name``: the seat's name when the connection presented a seat, else what the client
+  typed (a string, or nothing);
+* ``user.org``: a party link's partner; else the seat's typed organisation, else what the
+  client typed; ``user.guest`` says the organisation is only typed, which is true for every
+  link but a party link and the facilitator's (browsers show it marked as a guest's).
+
+Everything else in the state (cursor, colour, the note being edited, done) is the client's own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .attribution import Speaker
+from .tokens import Role
+from .yprotocol import AwarenessEntry, awareness_state
+
+__all__ = ["vouched"]
+
+
+def vouched(entry: AwarenessEntry, role: Role, speaker: Speaker | None) -> AwarenessEntry:
+    """``entry`` with what it says about its sender set as the server knows it. Raises
+    ProtocolError when the state is not JSON (see awareness_state)."""
+    value = awareness_state(entry)
+    if not isinstance(value, dict):
+        return entry  # "null" (gone), or a state no client shows anybody for
+    value["role"] = role.value
+    if role is not Role.FACILITATOR:
+        value.pop("follow", None)
+    if "user" in value:
+        value["user"] = _user(value["user"], role, speaker)
+    return AwarenessEntry(entry.client_id, entry.clock, _json(value))
+
+
+def _json(value: object) -> str:
+    """JSON text of ``value``; escaped to ASCII only when it holds a lone surrogate (JSON's
+    ``\\ud800`` reads as one, and such a string has no UTF-8)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
+
+
+def _user(claimed: object, role: Role, speaker: Speaker | None) -> dict[str, Any]:
+    user = dict(claimed) if isinstance(claimed, dict) else {}
+    name, org = user.get("name"), user.get("org")
+    if speaker is not None and speaker.name:  # a seat
+        name, org = speaker.name, speaker.org
+    if speaker is not None and speaker.party:
+        org = speaker.party
+    user["name"] = name if isinstance(name, str) else ""
+    user["org"] = org if isinstance(org, str) else ""
+    user["guest"] = not (role is Role.FACILITATOR or (speaker is not None and speaker.party))
+    return user
