@@ -7,15 +7,16 @@ partner's member or as the facilitator, an observer could steer every participan
 name that is not a string froze the people list in every browser. So before a state is
 forwarded, the parts that say who someone is are set from the connection:
 
-* ``role``: the connection's role;
+* ``role``, when the state has one: the connection's role;
 * ``follow`` (the view everyone follows): only the facilitator's is kept;
 * ``user.name``: the seat's name when the connection presented a seat, else what the client
-  typed (a string, or nothing);
+  typed (text, or empty);
 * ``user.org``: a party link's partner; else the seat's typed organisation, else what the
-  client typed; ``user.guest`` says the organisation is only typed, which is true for every
+  client typed; ``user.guest`` is true when an organisation is only typed, that is on every
   link but a party link and the facilitator's (browsers show it marked as a guest's).
 
-Everything else in the state (cursor, colour, the note being edited, done) is the client's own.
+Everything else (cursor, colour, the note being edited, done) is the client's own, and a state
+that claims nothing the server knows better is forwarded byte for byte as it came.
 """
 
 from __future__ import annotations
@@ -31,17 +32,40 @@ __all__ = ["vouched"]
 
 
 def vouched(entry: AwarenessEntry, role: Role, speaker: Speaker | None) -> AwarenessEntry:
-    """``entry`` with what it says about its sender set as the server knows it. Raises
-    ProtocolError when the state is not JSON (see awareness_state)."""
+    """``entry`` with what it says about its sender set as the server knows it; a state that
+    claims nothing the server knows better goes on unchanged. Raises ProtocolError when the
+    state is not JSON (see awareness_state)."""
     value = awareness_state(entry)
     if not isinstance(value, dict):
         return entry  # "null" (gone), or a state no client shows anybody for
-    value["role"] = role.value
+    before = _json(value)
+    if "role" in value:
+        value["role"] = role.value
     if role is not Role.FACILITATOR:
         value.pop("follow", None)
     if "user" in value:
         value["user"] = _user(value["user"], role, speaker)
-    return AwarenessEntry(entry.client_id, entry.clock, _json(value))
+    text = _json(value)
+    if text == before:
+        return entry
+    return AwarenessEntry(entry.client_id, entry.clock, text)
+
+
+def _user(claimed: object, role: Role, speaker: Speaker | None) -> dict[str, Any]:
+    user = dict(claimed) if isinstance(claimed, dict) else {}
+    if speaker is not None and speaker.name:  # a seat: its name and typed organisation
+        user["name"], user["org"] = speaker.name, speaker.org
+    if speaker is not None and speaker.party:
+        user["org"] = speaker.party
+    for key in ("name", "org"):
+        if key in user and not isinstance(user[key], str):
+            user[key] = ""
+    vouched_for = role is Role.FACILITATOR or (speaker is not None and bool(speaker.party))
+    if not vouched_for and (user.get("org") or "guest" in user):
+        user["guest"] = True  # only typed: browsers show it marked as a guest's
+    elif vouched_for and "guest" in user:
+        user["guest"] = False
+    return user
 
 
 def _json(value: object) -> str:
@@ -53,16 +77,3 @@ def _json(value: object) -> str:
     except UnicodeEncodeError:
         return json.dumps(value, separators=(",", ":"))
     return text
-
-
-def _user(claimed: object, role: Role, speaker: Speaker | None) -> dict[str, Any]:
-    user = dict(claimed) if isinstance(claimed, dict) else {}
-    name, org = user.get("name"), user.get("org")
-    if speaker is not None and speaker.name:  # a seat
-        name, org = speaker.name, speaker.org
-    if speaker is not None and speaker.party:
-        org = speaker.party
-    user["name"] = name if isinstance(name, str) else ""
-    user["org"] = org if isinstance(org, str) else ""
-    user["guest"] = not (role is Role.FACILITATOR or (speaker is not None and speaker.party))
-    return user

@@ -203,11 +203,9 @@ class FuzzRun:
             elements["w-agreed"] = Map({"kind": "note", "x": 300, "y": 100, "w": 160, "h": 100,
                                         "text": Text("agreed"), "author": "w", "org": "Zorg",
                                         "color": "#fff", "created": 1.0, "status": "agreed"})
-        # As the server forwards it: the role and the organisation it vouches for (a
-        # facilitator's) set from the connection (see presence_identity).
-        presence = await witness.set_presence({
-            "user": {"name": "Witness", "org": "Gemeente", "guest": False},
-            "role": "facilitator"})
+        # A facilitator's organisation is vouched for: the server forwards this unchanged
+        # (see presence_identity).
+        presence = await witness.set_presence({"user": {"name": "Witness", "org": "Gemeente"}})
         await witness.flush()
         partners = witness.doc.get("partners", type=Map)
         seeds = SeedPool(SeedMaker(Board(witness.doc.get_update(), ("w-note", "w-agreed"),
