@@ -25,7 +25,8 @@ from partnerboard.plugins.spec import CanvasSpec
 from .covenant_store import canonical
 from .signatures import name_key
 
-__all__ = ["NameRule", "Changes", "FALLBACK", "redact_doc", "redact_covenant", "people_in"]
+__all__ = ["NameRule", "Changes", "FALLBACK", "redact_doc", "redact_covenant", "people_in",
+           "drop_contacts"]
 
 #: What takes a name's place when the person gave no organisation.
 FALLBACK = {"nl": "deelnemer", "en": "participant"}
@@ -134,6 +135,15 @@ def redact_doc(doc: Doc, rule: NameRule, known: dict[str, str], changes: Changes
                 changes.texts += 1
 
 
+def drop_contacts(doc: Doc, partner_ids: frozenset[str], changes: Changes) -> None:
+    """Remove the contact person of these partners from the document (call inside a
+    transaction): a network member's contact is copied onto its boards' partners."""
+    for partner_id, entry in doc.get("partners", type=Map).items():
+        if partner_id in partner_ids and isinstance(entry, Map) and "contact" in entry:
+            del entry["contact"]
+            changes.count("contacts")
+
+
 def _renamed_editor(editor: object, rule: NameRule) -> object:
     if not isinstance(editor, dict):
         return editor
@@ -149,9 +159,11 @@ def redact_covenant(
     spec: CanvasSpec | None,
     record: dict[str, Any],
     changes: Changes,
+    snapshot_changed: bool = False,
 ) -> bytes | None:
     """The stored covenant with the rule's names replaced, or None when it names nobody of
-    the rule.
+    the rule and the final snapshot is unchanged (``snapshot_changed``: a covenant names its
+    snapshot's hash, so it is made again, with a record, whenever that snapshot changes).
 
     ``final`` is the board's final snapshot, already redacted: an item's ``edited_by`` and the
     picture are made again from it with the core's own functions (the picture with the canvas
@@ -174,7 +186,7 @@ def redact_covenant(
     board = snapshot_from_doc(final, str(covenant.get("board", {}).get("id", "")))
     _walk_items(covenant.get("sections"), lambda item: _redact_item(item, board, rule, known,
                                                                      changes))
-    if changes.names == before:
+    if changes.names == before and not snapshot_changed:
         return None
     if "picture" in covenant:
         if spec is not None:

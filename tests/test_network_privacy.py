@@ -603,6 +603,45 @@ def test_a_member_contact_person_is_exported_and_erased_too(server):
     assert call(server, "POST", f"{path}/export", net["key"], {"name": AYLA}).status_code == 404
 
 
+def test_an_erased_contact_person_leaves_the_partners_of_every_network_board(own_server):
+    """A member's contact is copied into the partners of each board made for the network (the
+    board answer, its document, a finalized board's snapshot): an erasure takes it off every
+    one of them, and off the store, and leaves the other members' contacts."""
+    server = own_server.start()
+    made = call(server, "POST", "/api/networks", body={"name": "Contacten", "members": [
+        {"name": "Zorggroep", "contact": f"{AYLA} <ayla@zorg.example>"},
+        {"name": "Gemeente Noord", "contact": BRAM}]})
+    assert made.status_code == 201, made.text
+    net = made.json()
+    unsigned, signed = new_board(server, net, "Open"), new_board(server, net, "Afgerond")
+    before = finalize(server, signed)
+    assert call(server, "POST", f"/api/boards/{signed['id']}/signatures",
+                party(signed, "Gemeente Noord"), {"name": BRAM}).status_code == 201
+    for board in (unsigned, signed):
+        info = call(server, "GET", f"/api/boards/{board['id']}", board["tokens"]["observer"])
+        assert "ayla@zorg.example" in info.text
+
+    erased = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                  {"name": AYLA})
+    assert erased.status_code == 200, erased.text
+    assert {b["id"] for b in erased.json()["boards"]} == {unsigned["id"], signed["id"]}
+    for board in (unsigned, signed):
+        info = call(server, "GET", f"/api/boards/{board['id']}",
+                    board["tokens"]["observer"]).json()
+        partners = {p["name"]: p for p in info["partners"]}
+        assert "contact" not in partners["Zorggroep"], board["title"]
+        assert partners["Gemeente Noord"]["contact"] == BRAM
+        document = moment(server, board)["partners"]
+        assert AYLA not in str(document) and BRAM in str(document)
+    # The finalized board's covenant names its new snapshot; Bram's signature still counts.
+    after = covenant(server, signed)
+    assert after["board"]["snapshot_sha256"] != before["snapshot_sha256"]
+    assert after["redactions"][0]["snapshot_sha256_before"] == before["snapshot_sha256"]
+    assert [s["name"] for s in after["signatures"]] == [BRAM]
+    stored = own_server.raw_store()
+    assert AYLA.encode() not in stored and b"ayla@zorg.example" not in stored
+
+
 async def everything_a_reader_gets(url: str, seconds: float = 1.0) -> bytes:
     """Every frame a fresh reader of the board receives in ``seconds``, as bytes."""
     import websockets
