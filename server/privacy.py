@@ -40,11 +40,13 @@ from pycrdt import Doc
 
 from .covenant_store import iso
 from .history import plain_board
+from .privacy_covenants import redact_network_versions
 from .redaction import (
     FALLBACK,
     Changes,
     NameRule,
     drop_contacts,
+    participants_of,
     people_in,
     redact_covenant,
     redact_doc,
@@ -403,6 +405,11 @@ def _redact_finalized(state: Any, record: BoardRecord, rule: NameRule, known: di
                                snapshot_changed=changed)
         if body is not None:
             covenant = (body, hashlib.sha256(body).hexdigest())
+        versions = redact_network_versions(store, record, final, rule, known,
+                                           participants_of(stored[0]), in_final.edited,
+                                           reason, now)
+        if versions:
+            changes.count("network_covenant_versions", versions)
     if not changed and covenant is None:
         return {}
     store.replace_final(record.id, snapshot, snapshot_sha, covenant)

@@ -512,6 +512,63 @@ def test_erasure_leaves_no_byte_of_the_name_in_the_store(own_server):
     assert moment(server, board)["elements"]["n-later"]["author"] == BRAM
 
 
+def network_version(server, net: dict, version: int = 1, fmt: str = "json") -> httpx.Response:
+    answer = call(server, "GET", f"/api/networks/{net['id']}/covenants/{version}", net["key"],
+                  params={"format": fmt})
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def test_erasure_reaches_the_network_covenant_versions(own_server):
+    """A network covenant version copies the participants, editors and owners of its boards'
+    covenants: an erasure replaces the name there too, with a record of the hash before, and
+    the signatures on its boards still count."""
+    server = own_server.start()
+    net = new_network(server)
+    signed = people_board(server, net, "Afgerond")
+    finalize(server, signed)
+    assert call(server, "POST", f"/api/boards/{signed['id']}/signatures",
+                party(signed, "Gemeente Noord"), {"name": BRAM}).status_code == 201
+    made = call(server, "POST", f"/api/networks/{net['id']}/covenants", net["key"])
+    assert made.status_code == 201, made.text
+    assert AYLA in network_version(server, net).text
+
+    erased = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                  {"name": AYLA})
+    assert erased.status_code == 200, erased.text
+    for fmt in ("json", "md", "html"):
+        assert AYLA not in network_version(server, net, fmt=fmt).text, fmt
+    after = network_version(server, net).json()
+    assert {"name": "Zorggroep", "organisation": "Zorggroep"} in after["participants"]
+    assert {"name": BRAM, "organisation": "Gemeente Noord"} in after["participants"]
+    [redaction] = after["redactions"]
+    assert (redaction["reason"], redaction["covenant_sha256_before"]) == (
+        "erasure", made.json()["sha256"])
+    assert after["covenant_sha256"] != made.json()["sha256"]
+    assert [v["sha256"] for v in call(server, "GET", f"/api/networks/{net['id']}/covenants",
+                                      net["key"]).json()] == [after["covenant_sha256"]]
+    assert [s["name"] for s in after["signatures"]] == [BRAM]
+    assert AYLA.encode() not in own_server.raw_store()
+    assert BRAM.encode() in own_server.raw_store()
+
+
+def test_retention_reaches_the_network_covenant_versions(own_server):
+    server = own_server.start()
+    net = new_network(server)
+    board = people_board(server, net)
+    finalize(server, board)
+    assert call(server, "POST", f"/api/networks/{net['id']}/covenants",
+                net["key"]).status_code == 201
+    backdate(server, board, 40)
+    applied = call(server, "PUT", f"/api/networks/{net['id']}/retention", net["key"],
+                   {"months": 1}).json()["applied"]
+    assert [b["id"] for b in applied] == [board["id"]]
+    after = network_version(server, net).json()
+    assert AYLA not in str(after) and BRAM not in str(after)
+    assert after["redactions"][0]["reason"] == "retention"
+    assert AYLA.encode() not in own_server.raw_store()
+
+
 def test_a_damaged_board_is_reported_and_the_others_are_still_erased(own_server):
     server = own_server.start()
     net = new_network(server)
