@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -120,9 +121,14 @@ def export_person(state: Any, network: dict[str, Any], person: Person) -> dict[s
 
 def names_contact(person: Person, contact: object, organisation: object) -> bool:
     """Whether a contact field (of a member, or of a board's partner copied from it) names
-    this person: with an e-mail address, say, and in that organisation when one is given."""
+    this person: with an e-mail address, say, and in that organisation when one is given.
+
+    The name must stand as whole words (compared as :func:`.signatures.name_key` compares):
+    "Jan" is in "Jan Bakker" and "jan@example.org", not in "Marjan de Vries"."""
     key = name_key(person.name)
-    if not (key and isinstance(contact, str) and key in name_key(contact)):
+    if not (key and isinstance(contact, str)):
+        return False
+    if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", name_key(contact)) is None:
         return False
     return person.org is None or name_key(person.org) == name_key(str(organisation or ""))
 

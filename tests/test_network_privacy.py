@@ -660,6 +660,27 @@ def test_a_member_contact_person_is_exported_and_erased_too(server):
     assert call(server, "POST", f"{path}/export", net["key"], {"name": AYLA}).status_code == 404
 
 
+def test_a_contact_is_matched_by_whole_words_so_a_short_name_leaves_others(server):
+    """Erasing "Jan" empties the contact "Jan Bakker" (and "jan@..."), never the contact of
+    Marjan de Vries, whose name merely holds the letters."""
+    made = call(server, "POST", "/api/networks", body={"name": "Contacten", "members": [
+        {"name": "Zorggroep", "contact": "Marjan de Vries <marjan@zorg.example>"},
+        {"name": "Gemeente Noord", "contact": "Jan Bakker"},
+        {"name": "Stichting Jeugd", "contact": "Secretariaat <jan@jeugd.example>"}]})
+    assert made.status_code == 201, made.text
+    net = made.json()
+    path = f"/api/networks/{net['id']}/people"
+    found = call(server, "POST", f"{path}/export", net["key"], {"name": "Jan"}).json()
+    assert sorted(c["name"] for c in found["contacts"]) == ["Gemeente Noord", "Stichting Jeugd"]
+    assert call(server, "POST", f"{path}/export", net["key"], {"name": "arja"}).status_code == 404
+    erased = call(server, "POST", f"{path}/erase", net["key"], {"name": "Jan"})
+    assert erased.status_code == 200, erased.text
+    members = call(server, "GET", f"/api/networks/{net['id']}", net["key"]).json()["members"]
+    assert {m["name"]: m["contact"] for m in members} == {
+        "Zorggroep": "Marjan de Vries <marjan@zorg.example>", "Gemeente Noord": "",
+        "Stichting Jeugd": ""}
+
+
 def test_an_erased_contact_person_leaves_the_partners_of_every_network_board(own_server):
     """A member's contact is copied into the partners of each board made for the network (the
     board answer, its document, a finalized board's snapshot): an erasure takes it off every
