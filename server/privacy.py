@@ -213,7 +213,7 @@ def erase_person(state: Any, network: dict[str, Any], person: Person, *,
     def erase(record: BoardRecord) -> dict[str, Any] | None:
         contacts = contact_partners(record, person)
         if not contacts and _export_board(state, record, person) is None and not (
-                state.store.stored_mentions(record.id, yjs_string(person.name))):
+                state.store.stored_mentions(record.id, history_mentions(person.name))):
             return None
         summary = redact_board(state, record, person.rule(record.language, remove_text),
                                "erasure", contacts=contacts)
@@ -267,6 +267,52 @@ def yjs_string(value: str) -> bytes:
         prefix.append(byte | (0x80 if length else 0))
         if not length:
             return bytes([119]) + bytes(prefix) + data
+
+
+#: The keys whose string value names a person: an element's ``author`` and ``owner`` (map
+#: entries), an editor's ``name`` (in the JSON of an element's ``editors``). A partner's
+#: ``name`` entry is an organisation.
+PERSON_ENTRIES = frozenset({"author", "owner"})
+PERSON_FIELDS = frozenset({"author", "owner", "name"})
+_KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+def history_mentions(name: str) -> Callable[[bytes], bool]:
+    """A test of stored update bytes: do they hold ``name`` as a person's name?
+
+    Each place where the bytes hold the name as a string value (:func:`yjs_string`) counts,
+    unless the bytes just before it name another key: a map entry written with its key (the
+    key as a Yjs string, then one value: ``01``) or an entry of a JSON object (the key, then
+    the value). So the element kind "note", the zone "values" or a partner's name is nobody's
+    name, and the board's history is not folded for it. A value written without its key (a map entry
+    overwritten: Yjs writes the entry it replaces instead) cannot be told apart and counts:
+    when in doubt the history goes, never the other way round.
+    """
+    needle = yjs_string(name)
+
+    def mentions(data: bytes) -> bool:
+        at = data.find(needle)
+        while at >= 0:
+            found = _key_before(data, at)
+            if found is None or found[1] in (PERSON_ENTRIES if found[0] else PERSON_FIELDS):
+                return True
+            at = data.find(needle, at + 1)
+        return False
+
+    return mentions
+
+
+def _key_before(data: bytes, at: int) -> tuple[bool, str] | None:
+    """The key written just before the value at ``at``: (True, key) for a map entry (its key,
+    then a count of one value), (False, key) for an entry of a JSON object; None when no key
+    is recognisably there. (A key's last byte is a letter or digit, never the count 1.)"""
+    entry = at > 0 and data[at - 1] == 1
+    end = at - 1 if entry else at
+    for length in range(1, min(40, end - 1) + 1):
+        start = end - length
+        if data[start - 1] == length and _KEY.fullmatch(data[start:end]):
+            return entry, data[start:end].decode()
+    return None
 
 
 def apply_retention(state: Any, now: float | None = None) -> list[dict[str, Any]]:

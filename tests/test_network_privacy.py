@@ -356,6 +356,46 @@ def test_a_name_is_matched_in_any_unicode_form_and_only_exactly(server):
     assert now["n-rtl"]["author"] == "participant"
 
 
+def test_a_word_that_is_nobodys_name_is_not_found_and_leaves_the_history(server):
+    """"note" is in every board's history (each element's ``kind``), as nobody's name: no
+    board is redacted for it (its history would be folded away) and the answer is 404."""
+    net = new_network(server)
+    board = people_board(server, net)
+    token = board["tokens"]["facilitator"]
+    before = call(server, "GET", f"/api/boards/{board['id']}/history", token).json()
+    for word in ("note", "values", "#ffe066"):
+        answer = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                      {"name": word})
+        assert answer.status_code == 404, (word, answer.text)
+    assert call(server, "GET", f"/api/boards/{board['id']}/history", token).json() == before
+
+
+def test_a_name_kept_only_in_the_history_is_still_erased(own_server):
+    """The author of a note deleted since, whose seat is gone and whose updates name no
+    sender (kept before migration 0008): only the history's bytes hold the name."""
+    server = own_server.start()
+    net = new_network(server)
+    board = people_board(server, net)
+    zorg = party(board, "Zorggroep")
+    write(server, board, zorg, seat(server, board, zorg, "Cas Vergeten"), {"n-cas": "Weg"})
+
+    async def remove() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as client:
+            await wait_for(lambda: "n-cas" in client.elements, what="the note")
+            del client.elements["n-cas"]
+            await client.flush()
+
+    asyncio.run(remove())
+    server.query("DELETE FROM seats WHERE name = ?", "Cas Vergeten")
+    server.query("UPDATE updates SET person = NULL WHERE person = ?", "Cas Vergeten")
+    assert b"Cas Vergeten" in own_server.raw_store()
+    answer = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                  {"name": "Cas Vergeten"})
+    assert answer.status_code == 200, answer.text
+    assert [b["id"] for b in answer.json()["boards"]] == [board["id"]]
+    assert b"Cas Vergeten" not in own_server.raw_store()
+
+
 def test_an_action_owned_by_the_person_is_exported_and_erased(server):
     net = new_network(server)
     board = people_board(server, net)
