@@ -23,7 +23,7 @@ from partnerboard.plugins.manager import PluginRegistry
 
 from .covenant_store import board_covenant
 from .network_access import opened, page_action
-from .network_tables import MAX_MONTHS, add_months
+from .network_tables import MAX_MONTHS, add_months, form_number
 from .requests import HTTPProblem, read_json_object
 
 __all__ = ["chart_svg", "page_routes", "review_view", "routes", "scored_canvases"]
@@ -179,9 +179,7 @@ routes = [
 
 async def _page_set(request: Request, network: dict[str, Any], key: str, form: FormData
                     ) -> None:
-    text = str(form.get("every_months", "")).strip()
-    months: object = int(text) if text.isdigit() and len(text) < 6 else text
-    set_review(request, network, str(form.get("canvas", "")), months)
+    set_review(request, network, str(form.get("canvas", "")), form_number(form, "every_months"))
 
 
 async def page_set(request: Request) -> Response:

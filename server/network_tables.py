@@ -24,7 +24,7 @@ from .network_access import opened, page_action
 from .network_members import current_members
 from .requests import HTTPProblem, read_json_object
 
-__all__ = ["TABLES", "delegation", "page_routes", "routes", "tables_view"]
+__all__ = ["TABLES", "delegation", "form_number", "page_routes", "routes", "tables_view"]
 
 TABLES = ("executive", "management", "operations")
 MAX_MONTHS = 120
@@ -162,9 +162,12 @@ routes = [
 ]
 
 
-def _form_number(form: FormData, name: str) -> object:
+def form_number(form: FormData, name: str) -> object:
+    """A form field as the JSON body would give it: a whole number when it is written in
+    ASCII digits, else the text, which the body's check then refuses (400) by its name.
+    Only ASCII: str.isdigit() also takes digits such as "²", which int() refuses (a 500)."""
     text = str(form.get(name, "")).strip()
-    return int(text) if text.isdigit() and len(text) < 6 else text
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else text
 
 
 async def _page_set(request: Request, network: dict[str, Any], key: str, form: FormData
@@ -174,8 +177,8 @@ async def _page_set(request: Request, network: dict[str, Any], key: str, form: F
     pool = [m for m in order if m in form.getlist("pool")]
     body: dict[str, Any] = {"members": [m for m in order if m in form.getlist("members")]}
     if pool:
-        body["rotation"] = {"pool": pool, "seats": _form_number(form, "seats"),
-                            "every_months": _form_number(form, "every_months"),
+        body["rotation"] = {"pool": pool, "seats": form_number(form, "seats"),
+                            "every_months": form_number(form, "every_months"),
                             "start": str(form.get("start", ""))}
     set_table(request, network, table, table_setting(network, body))
 

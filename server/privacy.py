@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -40,14 +41,24 @@ from pycrdt import Doc
 
 from .covenant_store import iso
 from .history import plain_board
-from .redaction import FALLBACK, Changes, NameRule, people_in, redact_covenant, redact_doc
+from .privacy_covenants import redact_network_versions
+from .redaction import (
+    FALLBACK,
+    Changes,
+    NameRule,
+    drop_contacts,
+    participants_of,
+    people_in,
+    redact_covenant,
+    redact_doc,
+)
 from .room import collected, decode_stored
 from .signatures import name_key
 from .store import BoardDamaged, BoardRecord
 
 __all__ = [
-    "Person", "RETENTION_EVERY", "apply_retention", "contacts_of", "erase_contacts",
-    "erase_person", "export_person",
+    "Person", "RETENTION_EVERY", "apply_retention", "contact_partners", "contacts_of",
+    "erase_contacts", "erase_person", "export_person",
     "keep_retention", "network_board_records", "privacy_context", "redact_board",
 ]
 
@@ -108,15 +119,32 @@ def export_person(state: Any, network: dict[str, Any], person: Person) -> dict[s
             "contacts": contacts_of(network, person)}
 
 
-def contacts_of(network: dict[str, Any], person: Person) -> list[dict[str, str]]:
-    """The members whose contact person is this person: the contact field names them (with
-    an e-mail address, say), in the member of their organisation when one is given."""
+def names_contact(person: Person, contact: object, organisation: object) -> bool:
+    """Whether a contact field (of a member, or of a board's partner copied from it) names
+    this person: with an e-mail address, say, and in that organisation when one is given.
+
+    The name must stand as whole words (compared as :func:`.signatures.name_key` compares):
+    "Jan" is in "Jan Bakker" and "jan@example.org", not in "Marjan de Vries"."""
     key = name_key(person.name)
-    org = name_key(person.org) if person.org else None
+    if not (key and isinstance(contact, str)):
+        return False
+    if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", name_key(contact)) is None:
+        return False
+    return person.org is None or name_key(person.org) == name_key(str(organisation or ""))
+
+
+def contacts_of(network: dict[str, Any], person: Person) -> list[dict[str, str]]:
+    """The members whose contact person is this person."""
     return [{"member": m["id"], "name": m["name"], "contact": m["contact"]}
-            for m in network["members"]
-            if m.get("contact") and key and key in name_key(m["contact"])
-            and (org is None or org == name_key(m["name"]))]
+            for m in network["members"] if names_contact(person, m.get("contact"), m["name"])]
+
+
+def contact_partners(record: BoardRecord, person: Person) -> frozenset[str]:
+    """The ids of the board's partners whose contact (copied from their network member when
+    the board was made or the member changed) names this person. The board's own copy is
+    read, not the member of now: a finalized board keeps the contact it was agreed with."""
+    return frozenset(p["id"] for p in record.partners
+                     if names_contact(person, p.get("contact"), p.get("name")))
 
 
 def erase_contacts(store: Any, network: dict[str, Any], person: Person) -> list[str]:
@@ -177,19 +205,23 @@ def _export_board(state: Any, record: BoardRecord, person: Person) -> dict[str, 
 
 
 def erase_person(state: Any, network: dict[str, Any], person: Person, *,
-                 remove_text: bool = False) -> list[dict[str, Any]]:
-    """Replace the person's name on every board of the network where it is; return what was
-    done per board (empty: the name is on none of them)."""
+                 remove_text: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
+    """Replace the person's name on every board of the network where it is, and empty the
+    contact fields that name them (the members', and the copies on the boards' partners).
+    Return what was done per board and the ids of the members whose contact was emptied
+    (both empty: the name is nowhere in the network)."""
     def erase(record: BoardRecord) -> dict[str, Any] | None:
-        if _export_board(state, record, person) is None and not state.store.stored_mentions(
-                record.id, yjs_string(person.name)):
+        contacts = contact_partners(record, person)
+        if not contacts and _export_board(state, record, person) is None and not (
+                state.store.stored_mentions(record.id, history_mentions(person.name))):
             return None
         summary = redact_board(state, record, person.rule(record.language, remove_text),
-                               "erasure")
+                               "erasure", contacts=contacts)
         return {"id": record.id, "title": record.title, **summary}
 
     with state.store.scrubbing():
-        return _each_board(network_board_records(state.store, network["id"]), erase)
+        contacts = erase_contacts(state.store, network, person)
+        return _each_board(network_board_records(state.store, network["id"]), erase), contacts
 
 
 def _each_board(records: list[BoardRecord],
@@ -235,6 +267,52 @@ def yjs_string(value: str) -> bytes:
         prefix.append(byte | (0x80 if length else 0))
         if not length:
             return bytes([119]) + bytes(prefix) + data
+
+
+#: The keys whose string value names a person: an element's ``author`` and ``owner`` (map
+#: entries), an editor's ``name`` (in the JSON of an element's ``editors``). A partner's
+#: ``name`` entry is an organisation.
+PERSON_ENTRIES = frozenset({"author", "owner"})
+PERSON_FIELDS = frozenset({"author", "owner", "name"})
+_KEY = re.compile(rb"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+def history_mentions(name: str) -> Callable[[bytes], bool]:
+    """A test of stored update bytes: do they hold ``name`` as a person's name?
+
+    Each place where the bytes hold the name as a string value (:func:`yjs_string`) counts,
+    unless the bytes just before it name another key: a map entry written with its key (the
+    key as a Yjs string, then one value: ``01``) or an entry of a JSON object (the key, then
+    the value). So the element kind "note", the zone "values" or a partner's name is nobody's
+    name, and the board's history is not folded for it. A value written without its key (a map entry
+    overwritten: Yjs writes the entry it replaces instead) cannot be told apart and counts:
+    when in doubt the history goes, never the other way round.
+    """
+    needle = yjs_string(name)
+
+    def mentions(data: bytes) -> bool:
+        at = data.find(needle)
+        while at >= 0:
+            found = _key_before(data, at)
+            if found is None or found[1] in (PERSON_ENTRIES if found[0] else PERSON_FIELDS):
+                return True
+            at = data.find(needle, at + 1)
+        return False
+
+    return mentions
+
+
+def _key_before(data: bytes, at: int) -> tuple[bool, str] | None:
+    """The key written just before the value at ``at``: (True, key) for a map entry (its key,
+    then a count of one value), (False, key) for an entry of a JSON object; None when no key
+    is recognisably there. (A key's last byte is a letter or digit, never the count 1.)"""
+    entry = at > 0 and data[at - 1] == 1
+    end = at - 1 if entry else at
+    for length in range(1, min(40, end - 1) + 1):
+        start = end - length
+        if data[start - 1] == length and _KEY.fullmatch(data[start:end]):
+            return entry, data[start:end].decode()
+    return None
 
 
 def apply_retention(state: Any, now: float | None = None) -> list[dict[str, Any]]:
@@ -283,8 +361,10 @@ def _retention_due(store: Any, record: BoardRecord, cutoff: float) -> bool:
 
 
 def redact_board(state: Any, record: BoardRecord, rule: NameRule, reason: str, *,
-                 now: float | None = None) -> dict[str, Any]:
-    """Replace the rule's names everywhere the board keeps them (see the module's doc)."""
+                 now: float | None = None, contacts: frozenset[str] = frozenset()
+                 ) -> dict[str, Any]:
+    """Replace the rule's names everywhere the board keeps them (see the module's doc), and
+    remove the contact person of the partners ``contacts`` (their ids)."""
     store, rooms = state.store, state.rooms
     now = time.time() if now is None else now
     if record.state != "open":
@@ -297,12 +377,19 @@ def redact_board(state: Any, record: BoardRecord, rule: NameRule, reason: str, *
     known = {**_people_outside(store, record.id), **people_in(doc)}
     changes = Changes()
     summary: dict[str, Any] = {}
+
+    def redact(doc: Doc, counted: Changes) -> None:
+        redact_doc(doc, rule, known, counted)
+        drop_contacts(doc, contacts, counted)
+
     if record.state == "open":
-        rooms.server_change(record.id, lambda live: redact_doc(live, rule, known, changes),
+        rooms.server_change(record.id, lambda live: redact(live, changes),
                             note=f"privacy:{reason}", collect=True)
     else:
-        summary.update(_redact_finalized(state, record, rule, known, changes, reason, now))
+        summary.update(_redact_finalized(state, record, rule, known, redact, changes, reason,
+                                         now))
     _redact_tables(store, record, rule, changes)
+    _drop_partner_contacts(store, record.id, contacts)
     store.fold_history(record.id)
     summary.update(changes.as_dict())
     store.add_redaction(record.id, now, reason, {**summary, "last_change": used or None})
@@ -317,17 +404,31 @@ def _people_outside(store: Any, board_id: str) -> dict[str, str]:
     return people
 
 
+def _drop_partner_contacts(store: Any, board_id: str, contacts: frozenset[str]) -> None:
+    """The board record's partners without the contact of ``contacts`` (read afresh: a
+    member's change may have reached the board meanwhile)."""
+    fresh = store.get_board(board_id) if contacts else None
+    if fresh is None:
+        return
+    partners = [{k: v for k, v in p.items() if k != "contact"} if p["id"] in contacts else p
+                for p in fresh.partners]
+    if partners != list(fresh.partners):
+        store.set_partners(board_id, partners)
+
+
 def _redact_finalized(state: Any, record: BoardRecord, rule: NameRule, known: dict[str, str],
-                      changes: Changes, reason: str, now: float) -> dict[str, Any]:
+                      redact: Callable[[Doc, Changes], None], changes: Changes, reason: str,
+                      now: float) -> dict[str, Any]:
     """A finalized board: its stored document, final snapshot and covenant (no update can be
     sent: nobody's updates are applied any more). A viewer who has it open keeps the names on
-    screen until they load it again."""
+    screen until they load it again. ``redact`` changes a copy of the board (in a
+    transaction) and counts what it changed."""
     store = state.store
     room = state.rooms.loaded.get(record.id)
     updates, last = store.load_document(record.id)
     doc = room.doc if room is not None else decode_stored(record.id, updates)
     with doc.transaction():
-        redact_doc(doc, rule, known, changes)
+        redact(doc, changes)
     store.compact(record.id, collected(doc), last)
     # The open room (here and on other nodes) still holds the names as deleted content.
     state.rooms.reload(record.id, announce=True)
@@ -337,7 +438,8 @@ def _redact_finalized(state: Any, record: BoardRecord, rule: NameRule, known: di
     final = decode_stored(record.id, [final_bytes])
     in_final = Changes()
     with final.transaction():
-        redact_doc(final, rule, known, in_final)
+        redact(final, in_final)
+    changed = bool(in_final.names or in_final.texts or in_final.extra)
     snapshot = collected(final)
     snapshot_sha = hashlib.sha256(snapshot).hexdigest()
     stored = store.covenant(board_id=record.id)
@@ -348,11 +450,19 @@ def _redact_finalized(state: Any, record: BoardRecord, rule: NameRule, known: di
                  "snapshot_sha256": snapshot_sha,
                  "what": "people's names replaced by their organisation; sections kept as "
                          "agreed; signatures made before still name covenant_sha256_before"}
+        if in_final.extra.get("contacts"):
+            entry["what"] += "; a partner's contact person removed from the snapshot"
         body = redact_covenant(stored[0], final, rule, known,
-                               state.registry.canvas(record.canvas), entry, in_final)
+                               state.registry.canvas(record.canvas), entry, in_final,
+                               snapshot_changed=changed)
         if body is not None:
             covenant = (body, hashlib.sha256(body).hexdigest())
-    if in_final.names == 0 and in_final.texts == 0 and covenant is None:
+        versions = redact_network_versions(store, record, final, rule, known,
+                                           participants_of(stored[0]), in_final.edited,
+                                           reason, now)
+        if versions:
+            changes.count("network_covenant_versions", versions)
+    if not changed and covenant is None:
         return {}
     store.replace_final(record.id, snapshot, snapshot_sha, covenant)
     return {"snapshot_sha256_before": record.snapshot_sha256, "snapshot_sha256": snapshot_sha,

@@ -22,7 +22,6 @@ from .pages import form_too_large, pick_language, render
 from .privacy import (
     Person,
     apply_network_retention,
-    erase_contacts,
     erase_person,
     export_person,
 )
@@ -102,8 +101,7 @@ async def erase(request: Request) -> JSONResponse:
     network = open_network(request, network_key(request))
     body = await read_json_object(request)
     person, remove_text = person_of(body), _remove_text(body)
-    done = erase_person(request.app.state, network, person, remove_text=remove_text)
-    contacts = erase_contacts(request.app.state.store, network, person)
+    done, contacts = erase_person(request.app.state, network, person, remove_text=remove_text)
     if not done and not contacts:
         raise HTTPProblem(404, "this name is on none of the network's boards")
     return JSONResponse({"person": {"name": person.name, "organisation": person.org},
@@ -193,9 +191,9 @@ async def erase_form(request: Request) -> Response:
     if form.get("confirm") != "yes":
         return _done(request, lang, form, 400, message="privacy_confirm_needed")
     network = open_network(request, str(form.get("key", "")))
-    done = erase_person(request.app.state, network, person,
-                        remove_text=form.get("remove_text") == "yes")
-    if not erase_contacts(request.app.state.store, network, person) and not done:
+    done, contacts = erase_person(request.app.state, network, person,
+                                  remove_text=form.get("remove_text") == "yes")
+    if not done and not contacts:
         return _done(request, lang, form, 404, message="person_not_found")
     return _done(request, lang, form, 200, heading="person_erased", boards=done,
                  boards_heading="person_boards")

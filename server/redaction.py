@@ -25,7 +25,8 @@ from partnerboard.plugins.spec import CanvasSpec
 from .covenant_store import canonical
 from .signatures import name_key
 
-__all__ = ["NameRule", "Changes", "FALLBACK", "redact_doc", "redact_covenant", "people_in"]
+__all__ = ["NameRule", "Changes", "FALLBACK", "redact_doc", "redact_covenant", "people_in",
+           "drop_contacts", "participants_of", "redact_network_covenant"]
 
 #: What takes a name's place when the person gave no organisation.
 FALLBACK = {"nl": "deelnemer", "en": "participant"}
@@ -134,6 +135,15 @@ def redact_doc(doc: Doc, rule: NameRule, known: dict[str, str], changes: Changes
                 changes.texts += 1
 
 
+def drop_contacts(doc: Doc, partner_ids: frozenset[str], changes: Changes) -> None:
+    """Remove the contact person of these partners from the document (call inside a
+    transaction): a network member's contact is copied onto its boards' partners."""
+    for partner_id, entry in doc.get("partners", type=Map).items():
+        if partner_id in partner_ids and isinstance(entry, Map) and "contact" in entry:
+            del entry["contact"]
+            changes.count("contacts")
+
+
 def _renamed_editor(editor: object, rule: NameRule) -> object:
     if not isinstance(editor, dict):
         return editor
@@ -149,9 +159,11 @@ def redact_covenant(
     spec: CanvasSpec | None,
     record: dict[str, Any],
     changes: Changes,
+    snapshot_changed: bool = False,
 ) -> bytes | None:
     """The stored covenant with the rule's names replaced, or None when it names nobody of
-    the rule.
+    the rule and the final snapshot is unchanged (``snapshot_changed``: a covenant names its
+    snapshot's hash, so it is made again, with a record, whenever that snapshot changes).
 
     ``final`` is the board's final snapshot, already redacted: an item's ``edited_by`` and the
     picture are made again from it with the core's own functions (the picture with the canvas
@@ -161,20 +173,11 @@ def redact_covenant(
     """
     covenant = json.loads(body)
     before = changes.names
-    people = []
-    for person in covenant.get("participants") or []:
-        if isinstance(person, dict):
-            new = rule.replacement(person.get("name"), person.get("organisation") or "")
-            if new is not None:
-                person = {**person, "name": new}
-                changes.names += 1
-            if person not in people:
-                people.append(person)
-    covenant["participants"] = people
+    _redact_participants(covenant, rule, changes)
     board = snapshot_from_doc(final, str(covenant.get("board", {}).get("id", "")))
     _walk_items(covenant.get("sections"), lambda item: _redact_item(item, board, rule, known,
                                                                      changes))
-    if changes.names == before:
+    if changes.names == before and not snapshot_changed:
         return None
     if "picture" in covenant:
         if spec is not None:
@@ -185,6 +188,71 @@ def redact_covenant(
         covenant["board"]["snapshot_sha256"] = record["snapshot_sha256"]
     covenant.setdefault("redactions", []).append(record)
     return canonical(covenant)
+
+
+def participants_of(body: bytes) -> set[tuple[str, str]]:
+    """(name, organisation) of each participant a stored covenant names."""
+    covenant = json.loads(body)
+    return {(str(p.get("name")), str(p.get("organisation") or ""))
+            for p in covenant.get("participants") or [] if isinstance(p, dict)}
+
+
+def redact_network_covenant(
+    body: bytes,
+    final: Doc,
+    board_id: str,
+    rule: NameRule,
+    known: dict[str, str],
+    people: set[tuple[str, str]],
+    record: dict[str, Any],
+    changes: Changes,
+) -> bytes | None:
+    """A network covenant version (:mod:`.network_covenant`) with the names of one redacted
+    board replaced, or None when it names nobody of the rule from that board.
+
+    A version copies its boards' covenants: the items of this board (``source``) are redacted
+    as :func:`redact_covenant` redacts them, from ``final``, the board's redacted snapshot
+    (``changes.edited`` says whose editors were renamed there). Its participants are merged
+    from all its boards, so only those this board's covenant named (``people``, read before
+    its redaction) are replaced: a name on this board is replaced even where another board of
+    the version names the same person. ``record`` is appended to its ``redactions``.
+    """
+    covenant = json.loads(body)
+    before = changes.names
+    _redact_participants(covenant, rule, changes, only=people)
+    board = snapshot_from_doc(final, board_id)
+
+    def visit(item: dict[str, Any]) -> None:
+        _redact_item(item, board, rule, known, changes)
+
+    sections = covenant.get("sections")
+    for items in sections.values() if isinstance(sections, dict) else []:
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item.get("source") == board_id:
+                visit(item)
+                _walk_items(item.get("sections"), visit)  # nested items name no source
+    if changes.names == before:
+        return None
+    covenant.setdefault("redactions", []).append(record)
+    return canonical(covenant)
+
+
+def _redact_participants(covenant: dict[str, Any], rule: NameRule, changes: Changes,
+                         only: set[tuple[str, str]] | None = None) -> None:
+    """Replace the rule's names in ``participants`` (with ``only``: only these (name,
+    organisation) pairs); a participant who becomes the same as another is listed once."""
+    people = []
+    for person in covenant.get("participants") or []:
+        if isinstance(person, dict):
+            org = person.get("organisation") or ""
+            new = rule.replacement(person.get("name"), org) if only is None or (
+                str(person.get("name")), str(org)) in only else None
+            if new is not None:
+                person = {**person, "name": new}
+                changes.names += 1
+            if person not in people:
+                people.append(person)
+    covenant["participants"] = people
 
 
 def _walk_items(sections: object, visit: Callable[[dict[str, Any]], None]) -> None:

@@ -356,6 +356,46 @@ def test_a_name_is_matched_in_any_unicode_form_and_only_exactly(server):
     assert now["n-rtl"]["author"] == "participant"
 
 
+def test_a_word_that_is_nobodys_name_is_not_found_and_leaves_the_history(server):
+    """"note" is in every board's history (each element's ``kind``), as nobody's name: no
+    board is redacted for it (its history would be folded away) and the answer is 404."""
+    net = new_network(server)
+    board = people_board(server, net)
+    token = board["tokens"]["facilitator"]
+    before = call(server, "GET", f"/api/boards/{board['id']}/history", token).json()
+    for word in ("note", "values", "#ffe066"):
+        answer = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                      {"name": word})
+        assert answer.status_code == 404, (word, answer.text)
+    assert call(server, "GET", f"/api/boards/{board['id']}/history", token).json() == before
+
+
+def test_a_name_kept_only_in_the_history_is_still_erased(own_server):
+    """The author of a note deleted since, whose seat is gone and whose updates name no
+    sender (kept before migration 0008): only the history's bytes hold the name."""
+    server = own_server.start()
+    net = new_network(server)
+    board = people_board(server, net)
+    zorg = party(board, "Zorggroep")
+    write(server, board, zorg, seat(server, board, zorg, "Cas Vergeten"), {"n-cas": "Weg"})
+
+    async def remove() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as client:
+            await wait_for(lambda: "n-cas" in client.elements, what="the note")
+            del client.elements["n-cas"]
+            await client.flush()
+
+    asyncio.run(remove())
+    server.query("DELETE FROM seats WHERE name = ?", "Cas Vergeten")
+    server.query("UPDATE updates SET person = NULL WHERE person = ?", "Cas Vergeten")
+    assert b"Cas Vergeten" in own_server.raw_store()
+    answer = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                  {"name": "Cas Vergeten"})
+    assert answer.status_code == 200, answer.text
+    assert [b["id"] for b in answer.json()["boards"]] == [board["id"]]
+    assert b"Cas Vergeten" not in own_server.raw_store()
+
+
 def test_an_action_owned_by_the_person_is_exported_and_erased(server):
     net = new_network(server)
     board = people_board(server, net)
@@ -512,6 +552,63 @@ def test_erasure_leaves_no_byte_of_the_name_in_the_store(own_server):
     assert moment(server, board)["elements"]["n-later"]["author"] == BRAM
 
 
+def network_version(server, net: dict, version: int = 1, fmt: str = "json") -> httpx.Response:
+    answer = call(server, "GET", f"/api/networks/{net['id']}/covenants/{version}", net["key"],
+                  params={"format": fmt})
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def test_erasure_reaches_the_network_covenant_versions(own_server):
+    """A network covenant version copies the participants, editors and owners of its boards'
+    covenants: an erasure replaces the name there too, with a record of the hash before, and
+    the signatures on its boards still count."""
+    server = own_server.start()
+    net = new_network(server)
+    signed = people_board(server, net, "Afgerond")
+    finalize(server, signed)
+    assert call(server, "POST", f"/api/boards/{signed['id']}/signatures",
+                party(signed, "Gemeente Noord"), {"name": BRAM}).status_code == 201
+    made = call(server, "POST", f"/api/networks/{net['id']}/covenants", net["key"])
+    assert made.status_code == 201, made.text
+    assert AYLA in network_version(server, net).text
+
+    erased = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                  {"name": AYLA})
+    assert erased.status_code == 200, erased.text
+    for fmt in ("json", "md", "html"):
+        assert AYLA not in network_version(server, net, fmt=fmt).text, fmt
+    after = network_version(server, net).json()
+    assert {"name": "Zorggroep", "organisation": "Zorggroep"} in after["participants"]
+    assert {"name": BRAM, "organisation": "Gemeente Noord"} in after["participants"]
+    [redaction] = after["redactions"]
+    assert (redaction["reason"], redaction["covenant_sha256_before"]) == (
+        "erasure", made.json()["sha256"])
+    assert after["covenant_sha256"] != made.json()["sha256"]
+    assert [v["sha256"] for v in call(server, "GET", f"/api/networks/{net['id']}/covenants",
+                                      net["key"]).json()] == [after["covenant_sha256"]]
+    assert [s["name"] for s in after["signatures"]] == [BRAM]
+    assert AYLA.encode() not in own_server.raw_store()
+    assert BRAM.encode() in own_server.raw_store()
+
+
+def test_retention_reaches_the_network_covenant_versions(own_server):
+    server = own_server.start()
+    net = new_network(server)
+    board = people_board(server, net)
+    finalize(server, board)
+    assert call(server, "POST", f"/api/networks/{net['id']}/covenants",
+                net["key"]).status_code == 201
+    backdate(server, board, 40)
+    applied = call(server, "PUT", f"/api/networks/{net['id']}/retention", net["key"],
+                   {"months": 1}).json()["applied"]
+    assert [b["id"] for b in applied] == [board["id"]]
+    after = network_version(server, net).json()
+    assert AYLA not in str(after) and BRAM not in str(after)
+    assert after["redactions"][0]["reason"] == "retention"
+    assert AYLA.encode() not in own_server.raw_store()
+
+
 def test_a_damaged_board_is_reported_and_the_others_are_still_erased(own_server):
     server = own_server.start()
     net = new_network(server)
@@ -601,6 +698,66 @@ def test_a_member_contact_person_is_exported_and_erased_too(server):
     contacts = {m["name"]: m["contact"] for m in members}
     assert contacts == {"Zorggroep": "", "Gemeente Noord": "Bram Bestuur"}
     assert call(server, "POST", f"{path}/export", net["key"], {"name": AYLA}).status_code == 404
+
+
+def test_a_contact_is_matched_by_whole_words_so_a_short_name_leaves_others(server):
+    """Erasing "Jan" empties the contact "Jan Bakker" (and "jan@..."), never the contact of
+    Marjan de Vries, whose name merely holds the letters."""
+    made = call(server, "POST", "/api/networks", body={"name": "Contacten", "members": [
+        {"name": "Zorggroep", "contact": "Marjan de Vries <marjan@zorg.example>"},
+        {"name": "Gemeente Noord", "contact": "Jan Bakker"},
+        {"name": "Stichting Jeugd", "contact": "Secretariaat <jan@jeugd.example>"}]})
+    assert made.status_code == 201, made.text
+    net = made.json()
+    path = f"/api/networks/{net['id']}/people"
+    found = call(server, "POST", f"{path}/export", net["key"], {"name": "Jan"}).json()
+    assert sorted(c["name"] for c in found["contacts"]) == ["Gemeente Noord", "Stichting Jeugd"]
+    assert call(server, "POST", f"{path}/export", net["key"], {"name": "arja"}).status_code == 404
+    erased = call(server, "POST", f"{path}/erase", net["key"], {"name": "Jan"})
+    assert erased.status_code == 200, erased.text
+    members = call(server, "GET", f"/api/networks/{net['id']}", net["key"]).json()["members"]
+    assert {m["name"]: m["contact"] for m in members} == {
+        "Zorggroep": "Marjan de Vries <marjan@zorg.example>", "Gemeente Noord": "",
+        "Stichting Jeugd": ""}
+
+
+def test_an_erased_contact_person_leaves_the_partners_of_every_network_board(own_server):
+    """A member's contact is copied into the partners of each board made for the network (the
+    board answer, its document, a finalized board's snapshot): an erasure takes it off every
+    one of them, and off the store, and leaves the other members' contacts."""
+    server = own_server.start()
+    made = call(server, "POST", "/api/networks", body={"name": "Contacten", "members": [
+        {"name": "Zorggroep", "contact": f"{AYLA} <ayla@zorg.example>"},
+        {"name": "Gemeente Noord", "contact": BRAM}]})
+    assert made.status_code == 201, made.text
+    net = made.json()
+    unsigned, signed = new_board(server, net, "Open"), new_board(server, net, "Afgerond")
+    before = finalize(server, signed)
+    assert call(server, "POST", f"/api/boards/{signed['id']}/signatures",
+                party(signed, "Gemeente Noord"), {"name": BRAM}).status_code == 201
+    for board in (unsigned, signed):
+        info = call(server, "GET", f"/api/boards/{board['id']}", board["tokens"]["observer"])
+        assert "ayla@zorg.example" in info.text
+
+    erased = call(server, "POST", f"/api/networks/{net['id']}/people/erase", net["key"],
+                  {"name": AYLA})
+    assert erased.status_code == 200, erased.text
+    assert {b["id"] for b in erased.json()["boards"]} == {unsigned["id"], signed["id"]}
+    for board in (unsigned, signed):
+        info = call(server, "GET", f"/api/boards/{board['id']}",
+                    board["tokens"]["observer"]).json()
+        partners = {p["name"]: p for p in info["partners"]}
+        assert "contact" not in partners["Zorggroep"], board["title"]
+        assert partners["Gemeente Noord"]["contact"] == BRAM
+        document = moment(server, board)["partners"]
+        assert AYLA not in str(document) and BRAM in str(document)
+    # The finalized board's covenant names its new snapshot; Bram's signature still counts.
+    after = covenant(server, signed)
+    assert after["board"]["snapshot_sha256"] != before["snapshot_sha256"]
+    assert after["redactions"][0]["snapshot_sha256_before"] == before["snapshot_sha256"]
+    assert [s["name"] for s in after["signatures"]] == [BRAM]
+    stored = own_server.raw_store()
+    assert AYLA.encode() not in stored and b"ayla@zorg.example" not in stored
 
 
 async def everything_a_reader_gets(url: str, seconds: float = 1.0) -> bytes:

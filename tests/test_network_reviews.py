@@ -99,6 +99,11 @@ def test_the_review_refuses_canvases_that_do_not_score_bad_intervals_and_wrong_k
     bad = call(server, "POST", f"/n/{net['id']}/review",
                 data={"key": net["key"], "canvas": "building-blocks", "every_months": "six"})
     assert bad.status_code == 400
+    # Digits of other scripts pass str.isdigit() but are no number here: a 400, not a 500.
+    for months in ("²", "١٢"):
+        bad = call(server, "POST", f"/n/{net['id']}/review",
+                    data={"key": net["key"], "canvas": "building-blocks", "every_months": months})
+        assert bad.status_code == 400 and "every_months" in bad.text, months
 
 
 def test_the_chart_escapes_every_text_and_skips_blocks_without_scores():

@@ -121,6 +121,12 @@ def test_tables_refuse_bad_settings_unknown_tables_and_wrong_keys(server):
                     data={"key": net["key"], "pool": ["m2"], "seats": "x",
                           "every_months": "6", "start": "2027-01-01"})
     assert bad_form.status_code == 400 and "seats" in bad_form.text
+    # Digits of other scripts pass str.isdigit() but are no number here: a 400, not a 500.
+    for field, value in (("seats", "¹"), ("every_months", "²"), ("seats", "١")):
+        form = {"key": net["key"], "pool": ["m2"], "seats": "1", "every_months": "6",
+                "start": "2027-01-01", field: value}
+        answer = call(server, "POST", f"/n/{net['id']}/tables/executive", data=form)
+        assert answer.status_code == 400 and field in answer.text, (field, value)
 
 
 def test_a_table_set_on_stale_data_is_refused_not_lost(tmp_path, database_url):

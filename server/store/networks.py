@@ -2,7 +2,8 @@
 
 The tables come from migrations ``0007_networks.sql`` and ``0009_network_home.sql``. Members,
 tables and the review schedule are kept as JSON per network, since each is read and changed
-as a whole; the network's covenant versions are rows of their own, never changed once made.
+as a whole; the network's covenant versions are rows of their own, changed only when people's
+names in them are redacted (:mod:`..privacy_covenants`).
 """
 
 from __future__ import annotations
@@ -110,6 +111,14 @@ class NetworkTables:
             (network_id, made_at, json.dumps(boards), body, sha256, network_id),
         )
         return int(added[0][0]) if added else None
+
+    def replace_network_covenant(self, network_id: str, version: int, body: bytes,
+                                 sha256: str, before: str) -> bool:
+        """Replace a version by its redacted body, only if it is still the one hashed
+        ``before`` (False: another node redacted it meanwhile)."""
+        return self._run(
+            "UPDATE network_covenants SET body = ?, sha256 = ? WHERE network_id = ?"
+            " AND version = ? AND sha256 = ?", (body, sha256, network_id, version, before)) == 1
 
     def network_covenants(self, network_id: str) -> list[dict[str, Any]]:
         """Every version of the network's covenant, oldest first."""

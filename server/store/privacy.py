@@ -10,7 +10,7 @@ redacted versions. The tables come from migration ``0010_privacy.sql``; the engi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -94,13 +94,13 @@ class PrivacyTables:
         self._run("UPDATE signatures SET name = ? WHERE board_id = ? AND organisation = ?"
                   " AND snapshot_sha256 = ?", (name, board_id, organisation, snapshot_sha256))
 
-    def stored_mentions(self, board_id: str, needle: bytes) -> bool:
-        """Whether any kept update or checkpoint of the board holds these bytes (a name as
-        the Yjs encoding writes it: UTF-8)."""
+    def stored_mentions(self, board_id: str, mentions: Callable[[bytes], bool]) -> bool:
+        """Whether ``mentions`` finds what it looks for (a name, see
+        :func:`..privacy.history_mentions`) in any kept update or checkpoint of the board."""
         for table in ("updates", "checkpoints"):
             for (data,) in self._fetch(f"SELECT data FROM {table} WHERE board_id = ?",
                                        (board_id,)):
-                if needle in bytes(data):
+                if mentions(bytes(data)):
                     return True
         return False
 
