@@ -14,11 +14,17 @@ from urllib.parse import urlparse
 import pytest
 import websockets
 from conftest import ServerProcess
-from pycrdt import Map, Text
+from memory_transport import serve_frames
+from pycrdt import Doc, Map, Text
 from yclient import connected
 from yclient import wait_for as _wait_for
 
+from partnerboard.canvases.partnership_map.spec import SPEC
 from partnerboard.server import yprotocol as yp
+from partnerboard.server.boards import Boards
+from partnerboard.server.limits import RoomLimits
+from partnerboard.server.room import Room, load_document
+from partnerboard.server.store import Store
 
 #: The machine running the suite may be busy: conditions get a generous deadline.
 wait_for = functools.partial(_wait_for, limit=15)
@@ -235,3 +241,39 @@ def test_500_clients_on_one_board_from_one_address_work_with_the_defaults(server
 
     run(scenario())
 
+
+
+def test_a_full_board_is_folded_once_for_what_was_stored_since_not_per_refused_update(
+        store: Store) -> None:
+    """At its byte limit a board is first folded without deleted content (see above), which
+    costs a walk of the whole board. Only what was stored since the last fold can have
+    freed anything, so refused updates that keep coming (each connection closed with 1009)
+    fold it once, not once each."""
+    record = Boards(store).create(SPEC, "Title", "en", ["Gemeente"]).record
+    room = Room(record.id, store, spec=SPEC,
+                limits=RoomLimits(board_elements=100, board_bytes=60_000))
+    folds = []
+    compact = room.compact
+
+    def counted(*, collect: bool = False) -> None:
+        folds.append(collect)
+        compact(collect=collect)
+
+    room.compact = counted  # type: ignore[method-assign]
+    writer, updates = Doc(), []
+    writer.observe(lambda event: updates.append(event.update))
+    elements = writer.get("elements", type=Map)
+
+    def note(key: str, characters: int) -> bytes:
+        with writer.transaction():
+            elements[key] = Map({"kind": "note", "x": 0.0, "y": 0.0, "w": 160.0, "h": 100.0,
+                                 "text": Text("x" * characters), "author": "", "org": "",
+                                 "color": "#ffe066", "created": 1.0})
+        return yp.sync_update(updates.pop())
+
+    assert serve_frames(room, [note("kept", 40_000)]) is None  # live: nothing to free
+    too_much = note("more", 30_000)
+    for _ in range(10):
+        assert serve_frames(room, [too_much])[0] == 1009
+    assert folds.count(True) == 1
+    assert "more" not in load_document(store, record.id)[0].get("elements", type=Map)
