@@ -24,6 +24,7 @@ import zipfile
 from importlib import metadata
 from typing import Any
 
+from pycrdt import Doc, Map, merge_updates
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -38,12 +39,12 @@ from .api import (
 )
 from .boards import NewBoard, _new_board_id
 from .doc_load import crdt_panicked
-from .history import board_at
-from .limits import RoomLimits, document_limit_problem
+from .history import plain_board
+from .limits import RoomLimits, board_limit_problem, document_limit_problem
 from .requests import HTTPProblem, read_body
 from .store import BoardRecord, Sender, Store
 from .tokens import Role, hash_token, new_token
-from .yupdate import UpdateRejected
+from .yupdate import UpdateRejected, read_update
 
 __all__ = ["FORMAT", "VERSION", "BoardFileError", "pack", "unpack", "routes"]
 
@@ -253,6 +254,52 @@ def _check_limits(document: bytes, limits: RoomLimits) -> None:
         raise BoardFileError(422, f"the board in this file holds {problem}")
 
 
+def _read(name: str, data: bytes, limits: RoomLimits) -> None:
+    """The bounded reader over one update of the history, as over ``document.bin`` (see
+    :func:`.limits.document_limit_problem`): pycrdt's decoder recurses per level of nesting
+    and kills the process on a value (or a nest of shared types) 30,000 deep."""
+    problem = board_limit_problem(limits, elements=0, size=len(data))
+    if problem:
+        raise BoardFileError(422, f"the board file's {name} holds {problem}")
+    try:
+        read_update(data, max_string=limits.board_bytes)
+    except UpdateRejected as error:
+        raise BoardFileError(422, f"the board file is damaged: {name}: {error}") from None
+
+
+def _decode(name: str, step: Any) -> Any:
+    """``step()`` (a pycrdt call), its failure and pycrdt's panics a damaged file."""
+    try:
+        return step()
+    except (ValueError, RuntimeError, TypeError, KeyError):
+        pass
+    except BaseException as error:
+        if not crdt_panicked(error):
+            raise
+    raise BoardFileError(422, f"the board file is damaged: {name} does not decode")
+
+
+def _check_history(checkpoint: bytes, updates: list[bytes], limits: RoomLimits) -> None:
+    """422 unless the history reads as the server will read it (the board at a point of its
+    history is the checkpoint, then the updates up to it merged, see :func:`.history.board_at`),
+    within the board limits, before anything of it is stored."""
+    name = "history/checkpoint.bin"
+    _read(name, checkpoint, limits)
+    for number, data in enumerate(updates, start=1):
+        _read(f"history line {number}", data, limits)
+    doc = Doc()
+    _decode(name, lambda: doc.apply_update(checkpoint))
+    counts = [len(doc.get("elements", type=Map))]
+    if updates:
+        name = "history/updates.jsonl"
+        _decode(name, lambda: doc.apply_update(merge_updates(*updates)))
+        counts.append(len(doc.get("elements", type=Map)))
+    _decode(name, lambda: plain_board(doc))
+    problem = board_limit_problem(limits, elements=max(counts))
+    if problem:
+        raise BoardFileError(422, f"the board in this file's history holds {problem}")
+
+
 def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBoard:
     """Import a board file as a new board within ``limits``; raises :class:`BoardFileError`.
 
@@ -287,6 +334,7 @@ def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBo
                                  "its hash")
         _check_finalized(entries["document.bin"], final, covenant)
     _check_limits(entries["document.bin"], limits)
+    _check_history(entries["history/checkpoint.bin"], [data for *_, data in updates], limits)
     created_at = board.get("created_at")
     finalized_at = board.get("finalized_at")
     tokens = {role: new_token() for role in Role}
@@ -311,8 +359,6 @@ def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBo
         )
     except Exception as error:  # a half-written board is rolled back with the transaction
         raise BoardFileError(422, f"the board file could not be stored: {error}") from None
-    if board_at(store, record.id, 0) is None:
-        raise BoardFileError(422, "the board file's history cannot be read")
     return NewBoard(record, tokens)
 
 
