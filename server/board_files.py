@@ -18,16 +18,19 @@ import binascii
 import hashlib
 import io
 import json
+import math
 import re
 import time
 import zipfile
-from importlib import metadata
+from importlib import metadata, resources
 from typing import Any
 
 from pycrdt import Doc, Map, merge_updates
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from partnerboard.plugins.exporters.board_png import board_png
 
 from .api import (
     MAX_PARTNER_NAME,
@@ -38,8 +41,10 @@ from .api import (
     check_create_rate,
 )
 from .boards import NewBoard, _new_board_id
+from .covenant_store import covenant_document
 from .doc_load import crdt_panicked
-from .history import plain_board
+from .history import RESTORE_NOTE, plain_board
+from .json_depth import MAX_DEPTH, json_depth
 from .limits import RoomLimits, board_limit_problem, document_limit_problem
 from .requests import HTTPProblem, read_body
 from .store import BoardRecord, Sender, Store
@@ -54,6 +59,10 @@ MEDIA_TYPE = "application/vnd.partnerboard.board+zip"
 MAX_FILE = 256 * 1024 * 1024
 MAX_ENTRIES = 16
 _PARTNER_ID = re.compile(r"p[0-9]{1,4}")
+#: The times a board file may give (created, finalized, each update): what a date can show.
+_EARLIEST, _LATEST = 0.0, 253_402_300_799.0  # 1970 to the end of 9999
+_SCHEMA = json.loads(
+    (resources.files("partnerboard.plugins") / "covenant.schema.json").read_text("utf-8"))
 
 
 class BoardFileError(ValueError):
@@ -134,11 +143,12 @@ def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_FILE * 4:
         raise BoardFileError(422, "the board file holds more than a board file can")
     try:
-        manifest = json.loads(archive.read("board.json"))
+        body = archive.read("board.json")
     except KeyError:
         raise BoardFileError(400, "this is not a board file (it has no board.json)") from None
-    except (ValueError, zipfile.BadZipFile, OSError) as error:
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise BoardFileError(422, f"the board file is damaged: board.json: {error}") from None
+    manifest = _json("board.json", body)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BoardFileError(400, "this is not a board file (board.json names no board)")
     version = manifest.get("version")
@@ -168,20 +178,58 @@ def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     return manifest, entries
 
 
+def _deep(name: str, body: bytes) -> None:
+    if json_depth(body) > MAX_DEPTH:
+        raise BoardFileError(422, f"the board file is damaged: {name} nests deeper than "
+                             f"{MAX_DEPTH} levels")
+
+
+def _json(name: str, body: bytes) -> Any:
+    """The JSON of an entry, or 422: measured before parsing (Python's parser recurses per
+    level, and 100,000 brackets were a RecursionError, a 500)."""
+    _deep(name, body)
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BoardFileError(422, f"the board file is damaged: {name} is not UTF-8 text"
+                             ) from None
+    except ValueError as error:
+        raise BoardFileError(422, f"the board file is damaged: {name}: {error}") from None
+
+
+def _time(value: Any) -> bool:
+    """Whether ``value`` is a time a date can show (not NaN, infinity or year 30000)."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and _EARLIEST <= value <= _LATEST)
+
+
+def _note(value: Any) -> str:
+    note = str(value or "")[:200]
+    if note.startswith(RESTORE_NOTE):
+        # The history reads the point a restore brought back from its note.
+        int(note[len(RESTORE_NOTE):])
+    return note
+
+
 def _updates(text: bytes) -> list[tuple[float | None, Sender, str, bytes]]:
+    try:
+        lines = text.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise BoardFileError(422, "the board file is damaged: history/updates.jsonl is not "
+                             "UTF-8 text") from None
     found = []
-    for number, line in enumerate(text.decode("utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        entry = _json(f"history line {number}", line.encode("utf-8", "surrogatepass"))
         try:
-            entry = json.loads(line)
             at = entry["at"]
-            if at is not None and not isinstance(at, int | float):
+            if at is not None and not _time(at):
                 raise TypeError("at")
             # party, seat, name and org: files of this version on (older ones have only "by").
             sender = Sender(str(entry["by"])[:200], *(str(entry.get(key) or "")[:200]
                                                       for key in ("party", "seat", "name", "org")))
-            found.append((at, sender, str(entry.get("note") or "")[:200],
+            found.append((at, sender, _note(entry.get("note")),
                           base64.b64decode(entry["data"], validate=True)))
         except (ValueError, KeyError, TypeError, binascii.Error):
             raise BoardFileError(422, f"the board file is damaged: history line {number} is "
@@ -226,6 +274,7 @@ def _check_finalized(document: bytes, final: bytes, covenant: bytes) -> None:
     if document != final:
         raise BoardFileError(422, "the board file is damaged: a finalized board's document is "
                              "not its final snapshot")
+    _deep("covenant.json", covenant)
     try:
         parsed = json.loads(covenant)
     except (ValueError, UnicodeDecodeError):
@@ -234,6 +283,101 @@ def _check_finalized(document: bytes, final: bytes, covenant: bytes) -> None:
     if not isinstance(board, dict) or board.get("snapshot_sha256") != _sha(final):
         raise BoardFileError(422, "the board file is damaged: its covenant is not the one of "
                              "its final snapshot")
+    # Every covenant document is rendered from the stored one (with its hash and signatures
+    # added): one that does not follow the covenant schema was stored, then a 500 on download.
+    stored_schema = {**_SCHEMA, "required": [key for key in _SCHEMA["required"]
+                                             if key not in ("signatures", "completeness")]}
+    problem = _schema_problem(parsed, stored_schema, "covenant")
+    if problem is None:
+        try:
+            document = covenant_document(parsed, _sha(covenant), [])
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+            problem = f"its checklist cannot be made ({type(error).__name__})"
+        else:
+            problem = _schema_problem(document, _SCHEMA, "covenant")
+    if problem:
+        raise BoardFileError(422, "the board file is damaged: covenant.json does not follow "
+                             f"the covenant schema: {problem}")
+    problem = _picture_problem(document)
+    if problem:
+        raise BoardFileError(422, f"the board file is damaged: covenant.json: {problem}")
+
+
+def _picture_problem(covenant: dict[str, Any]) -> str | None:
+    """Why the covenant's board picture cannot be drawn as Word and PDF draw it, or None:
+    made by the server that finalized the board, but any SVG in a hand-made file (one that
+    did not parse was stored, then the Word and PDF downloads were a 500)."""
+    try:
+        board_png(covenant)
+    except Exception as error:  # cairosvg's parser and cairo raise many kinds
+        return f"its picture cannot be drawn: {type(error).__name__}"
+    return None
+
+
+_TYPES: dict[str, Any] = {
+    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "integer": int, "number": int | float,
+}
+
+
+def _schema_problem(value: Any, schema: dict[str, Any], where: str) -> str | None:
+    """Where ``value`` breaks ``schema`` (the JSON Schema subset covenant.schema.json uses:
+    type, const, enum, required, properties, additionalProperties, propertyNames, items,
+    minItems, minimum, pattern, oneOf and local $ref), or None when it follows it."""
+    if "$ref" in schema:
+        target: Any = _SCHEMA
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return _schema_problem(value, target, where)
+    kinds = schema.get("type")
+    if kinds is not None:
+        names = [kinds] if isinstance(kinds, str) else kinds
+        if not any(isinstance(value, _TYPES[name])
+                   and not (isinstance(value, bool) and name in ("integer", "number"))
+                   for name in names):
+            return f"{where} is not of type {' or '.join(names)}"
+    if "const" in schema and value != schema["const"]:
+        return f"{where} is not {schema['const']!r}"
+    if "enum" in schema and value not in schema["enum"]:
+        return f"{where} is not one of {', '.join(map(str, schema['enum']))}"
+    if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"],
+                                                                          value):
+        return f"{where} is not valid"
+    if (isinstance(value, int | float) and not isinstance(value, bool)
+            and value < schema.get("minimum", value)):
+        return f"{where} is too small"
+    if isinstance(value, dict):
+        missing = [key for key in schema.get("required", ()) if key not in value]
+        if missing:
+            return f"{where} lacks {', '.join(missing)}"
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        names = schema.get("propertyNames")
+        for key, item in value.items():
+            if names is not None and _schema_problem(key, names, where) is not None:
+                return f"{where} has a key that is not valid"
+            if key in properties:
+                problem = _schema_problem(item, properties[key], f"{where}.{key}")
+            elif extra is False:
+                problem = f"{where} has an unknown key"
+            elif isinstance(extra, dict):
+                problem = _schema_problem(item, extra, f"{where}.{key}")
+            else:
+                problem = None
+            if problem:
+                return problem
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            return f"{where} has too few items"
+        items = schema.get("items")
+        for index, item in enumerate(value if items is not None else ()):
+            problem = _schema_problem(item, items, f"{where}[{index}]")
+            if problem:
+                return problem
+    if "oneOf" in schema and sum(_schema_problem(value, option, where) is None
+                                 for option in schema["oneOf"]) != 1:
+        return f"{where} does not match exactly one of its forms"
+    return None
 
 
 def _check_limits(document: bytes, limits: RoomLimits) -> None:
@@ -337,6 +481,9 @@ def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBo
     _check_history(entries["history/checkpoint.bin"], [data for *_, data in updates], limits)
     created_at = board.get("created_at")
     finalized_at = board.get("finalized_at")
+    for key, moment in (("created_at", created_at), ("finalized_at", finalized_at)):
+        if moment is not None and not _time(moment):
+            raise BoardFileError(422, f"the board file is damaged: board.{key} is not valid")
     tokens = {role: new_token() for role in Role}
     record = BoardRecord(
         id=_new_board_id(),

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable
 
 import httpx
+from pycrdt import Doc, Map
 from yupdates import deep_any_update
 
 from partnerboard.server.yprotocol import var_bytes, var_uint
@@ -118,3 +119,82 @@ def test_a_history_that_does_not_decode_is_refused_before_anything_is_stored(ser
             "the board file is damaged: history/checkpoint.bin: ")
     refused(server, board_file({**entries, "history/updates.jsonl": history_line(garbage)}),
             422, "the board file is damaged: history line 1: ")
+
+
+def test_malformed_entries_are_refused_with_a_message(server):
+    """Each was a 500: history not UTF-8 (decoded outside the check), JSON nested 100,000
+    deep (RecursionError), and times or restore notes the history view could not show."""
+    entries = entries_of(server, server.create_board())
+    deep = b"[" * 100_000 + b"]" * 100_000
+    doc = Doc()
+    doc.get("meta", type=Map)["ambition"] = "a"
+    data = doc.get_update()
+    nan_created = json.dumps(json.loads(entries["board.json"])).replace(
+        '"created_at": ', '"created_at": NaN, "was": ', 1).encode()
+
+    def created_in(moment: object) -> Callable[[dict], None]:
+        return lambda manifest: manifest["board"].update(created_at=moment)
+
+    cases = [
+        (board_file({**entries, "history/updates.jsonl": b"\xff\xfe not UTF-8\n"}),
+         "history/updates.jsonl is not UTF-8 text"),
+        (board_file(entries, manifest=deep), "board.json nests deeper than 64 levels"),
+        (board_file({**entries, "history/updates.jsonl": deep + b"\n"}),
+         "history line 1 nests deeper than 64 levels"),
+        (board_file({**entries, "history/updates.jsonl": history_line(data, at=1e300)}),
+         "history line 1 is not an update"),
+        (board_file({**entries, "history/updates.jsonl": history_line(data, at=float("nan"))}),
+         "history line 1 is not an update"),
+        (board_file({**entries, "history/updates.jsonl": history_line(data, note="restore:x")}),
+         "history line 1 is not an update"),
+        (board_file(entries, created_in(1e300)), "board.created_at is not valid"),
+        (board_file(entries, manifest=nan_created), "board.created_at is not valid"),
+    ]
+    for raw, message in cases:
+        refused(server, raw, 422, message)
+
+
+def finalized_entries(server) -> dict[str, bytes]:
+    board = server.create_board()
+    api(server, "POST", f"/api/boards/{board['id']}/finalize",
+        board["tokens"]["facilitator"]).raise_for_status()
+    return entries_of(server, board)
+
+
+def with_covenant(entries: dict[str, bytes], covenant: bytes) -> bytes:
+    def change(manifest: dict) -> None:
+        manifest["board"]["covenant_sha256"] = hashlib.sha256(covenant).hexdigest()
+
+    return board_file({**entries, "covenant.json": covenant}, change)
+
+
+def test_a_covenant_is_refused_unless_it_follows_the_covenant_schema(server):
+    """covenant.json is stored byte for byte and every download is rendered from it: one
+    nested 100,000 deep was a 500 on import; one holding only the snapshot hash its check
+    looks at was stored, then a 500 on download, as was a picture that is no SVG."""
+    entries = finalized_entries(server)
+    stored = json.loads(entries["covenant.json"])
+    least = {key: stored[key] for key in ("schema_version", "title", "language", "parties",
+                                          "participants", "sections", "board")}
+    cases = [
+        (b"[" * 100_000 + b"]" * 100_000, "covenant.json nests deeper than 64 levels"),
+        (json.dumps({"board": stored["board"]}).encode(),
+         "covenant.json does not follow the covenant schema: covenant lacks schema_version"),
+        (json.dumps({**stored, "parties": [{"id": "p1"}]}).encode(),
+         "does not follow the covenant schema: covenant.parties[0] lacks name"),
+        (json.dumps({**stored, "sections": {"values": [{"text": 1}]}}).encode(),
+         "does not follow the covenant schema: covenant.sections.values[0] lacks org"),
+        (json.dumps({**stored, "picture": "<svg><not closed"}).encode(),
+         "covenant.json: its picture cannot be drawn"),
+    ]
+    for covenant, message in cases:
+        refused(server, with_covenant(entries, covenant), 422, message)
+    # What the schema asks for is enough: such a covenant is kept and renders in every format.
+    answer = api(server, "POST", "/api/boards/import",
+                 content=with_covenant(entries, json.dumps(least).encode()))
+    assert answer.status_code == 201, answer.text
+    moved = answer.json()
+    for form in ("json", "html", "md", "docx", "pdf"):
+        rendered = api(server, "GET", f"/api/boards/{moved['id']}/covenant?format={form}",
+                       moved["tokens"]["observer"])
+        assert rendered.status_code == 200, (form, rendered.text[:300])
