@@ -8,7 +8,10 @@ stored covenant, byte for byte, so its hash survives the move). Importing makes 
 with a new id and new links. A file of a newer format, or one whose entries do not match the
 manifest, is refused with a message saying which: nothing of it is stored. So is a board over
 this server's board limits (:mod:`.limits`), counted in the document itself: a file's size
-says little about how many elements it holds.
+says little about how many elements it holds. Each entry is held to a cap by the size it
+declares before anything is unpacked, and read no further than that (a 1 MB zip unpacks to
+gigabytes); the history goes through the same bounded reader as the document; and the work
+runs off the event loop (:mod:`.heavy`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ import binascii
 import hashlib
 import io
 import json
+import logging
 import math
 import re
 import time
 import zipfile
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from importlib import metadata, resources
 from typing import Any
 
@@ -32,6 +38,7 @@ from starlette.routing import Route
 
 from partnerboard.plugins.exporters.board_png import board_png
 
+from . import heavy
 from .api import (
     MAX_PARTNER_NAME,
     MAX_PARTNERS,
@@ -53,11 +60,19 @@ from .yupdate import UpdateRejected, read_update
 
 __all__ = ["FORMAT", "VERSION", "BoardFileError", "pack", "unpack", "routes"]
 
+log = logging.getLogger("partnerboard.board_files")
+
 FORMAT = "partnerboard-board"
 VERSION = 1
 MEDIA_TYPE = "application/vnd.partnerboard.board+zip"
 MAX_FILE = 256 * 1024 * 1024
 MAX_ENTRIES = 16
+#: The most board.json (and an entry this version does not know) may unpack to.
+MAX_MANIFEST = 4 * 1024 * 1024
+#: The most covenant.json may unpack to: at least this, and four times the board byte limit.
+MAX_COVENANT = 16 * 1024 * 1024
+#: The documents of a board file, each at most the board byte limit unpacked.
+DOCUMENTS = ("document.bin", "final.bin", "history/checkpoint.bin")
 _PARTNER_ID = re.compile(r"p[0-9]{1,4}")
 #: The times a board file may give (created, finalized, each update): what a date can show.
 _EARLIEST, _LATEST = 0.0, 253_402_300_799.0  # 1970 to the end of 9999
@@ -72,6 +87,9 @@ class BoardFileError(ValueError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a worker process, too
+        return (BoardFileError, (self.status, str(self)))
 
 
 def _sha(data: bytes) -> str:
@@ -134,16 +152,48 @@ def pack(store: Store, record: BoardRecord, document: bytes) -> bytes:
     return out.getvalue()
 
 
-def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
+def _entry_cap(name: str, limits: RoomLimits) -> tuple[int, str]:
+    """The most an entry may unpack to, and what sets it."""
+    if name in DOCUMENTS:
+        return limits.board_bytes, " a board may hold on this server (--max-board-bytes)"
+    if name == "history/updates.jsonl":
+        return MAX_FILE, " a board file may hold"
+    if name == "covenant.json":
+        return min(MAX_FILE, max(MAX_COVENANT, 4 * limits.board_bytes)), ""
+    return MAX_MANIFEST, ""
+
+
+def _too_big(name: str, size: int, limits: RoomLimits) -> None:
+    cap, what = _entry_cap(name, limits)
+    if size > cap:
+        raise BoardFileError(422, f"the board file's {name} unpacks to {size} bytes, more "
+                             f"than the {cap}{what}")
+
+
+def _read_entry(archive: zipfile.ZipFile, name: str, limits: RoomLimits) -> bytes:
+    """An entry unpacked, never more of it than it may hold: its declared size was checked
+    before anything was unpacked, and the read stops one byte past the cap whatever it says."""
+    cap, _what = _entry_cap(name, limits)
+    with archive.open(name) as stream:
+        body = stream.read(cap + 1)
+    _too_big(name, len(body), limits)
+    return body
+
+
+def _read_entries(raw: bytes, limits: RoomLimits) -> tuple[dict[str, Any], dict[str, bytes]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise BoardFileError(400, "this is not a board file (not a zip archive)") from None
-    if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_FILE * 4:
+    if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_FILE * 2:
         raise BoardFileError(422, "the board file holds more than a board file can")
+    for info in infos:
+        # What each entry says it unpacks to, before any is unpacked: a 1 MB file of four
+        # 255 MiB entries of zeros was unpacked whole (1.4 GB), on the event loop.
+        _too_big(info.filename, info.file_size, limits)
     try:
-        body = archive.read("board.json")
+        body = _read_entry(archive, "board.json", limits)
     except KeyError:
         raise BoardFileError(400, "this is not a board file (it has no board.json)") from None
     except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
@@ -164,7 +214,7 @@ def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     entries = {}
     for name, digest in files.items():
         try:
-            body = archive.read(name)
+            body = _read_entry(archive, name, limits)
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
             raise BoardFileError(422, f"the board file is damaged: {name} is missing or "
                                  "unreadable") from None
@@ -444,29 +494,36 @@ def _check_history(checkpoint: bytes, updates: list[bytes], limits: RoomLimits) 
         raise BoardFileError(422, f"the board in this file's history holds {problem}")
 
 
-def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBoard:
-    """Import a board file as a new board within ``limits``; raises :class:`BoardFileError`.
+@dataclass
+class _Unpacked:
+    """A board file read and checked, all but its documents decoded (plain data)."""
 
-    Signatures are not imported: the manifest lists them for the record, but a file is
-    anyone's to write, and a signature counts only when a party's own link made it on the
-    server that holds the board. The parties of an imported board sign it there again."""
-    manifest, entries = _read_entries(raw)
+    board: dict[str, Any]
+    entries: dict[str, bytes]
+    partners: tuple[dict[str, str], ...]
+    updates: list[tuple[float | None, Sender, str, bytes]]
+
+
+def _unpacked(raw: bytes, limits: RoomLimits) -> _Unpacked:
+    """The board file's entries, unpacked within their caps and checked, before the heavy
+    part (:func:`_decoded`): plain Python and zlib, which let the event loop run alongside."""
+    manifest, entries = _read_entries(raw, limits)
     board = manifest.get("board")
     if not isinstance(board, dict):
         raise BoardFileError(422, "the board file is damaged: board.json has no board")
     state = board.get("state")
     if state not in ("open", "finalized"):
         raise BoardFileError(422, "the board file is damaged: board.state is not valid")
-    canvas = _text(board.get("canvas"), "canvas", 100)
-    if registry.canvas(canvas) is None:
-        raise BoardFileError(422, f"the board uses the canvas {canvas!r}, which this server "
-                             "does not have installed")
-    language = board.get("language") if board.get("language") in ("nl", "en") else "nl"
+    _text(board.get("canvas"), "canvas", 100)
+    _text(board.get("title"), "title")
+    for key in ("created_at", "finalized_at"):
+        if board.get(key) is not None and not _time(board.get(key)):
+            raise BoardFileError(422, f"the board file is damaged: board.{key} is not valid")
     partners = _partners(board.get("partners"))
     updates = _updates(entries["history/updates.jsonl"])
-    final = entries.get("final.bin")
-    covenant = entries.get("covenant.json")
     if state == "finalized":
+        final = entries.get("final.bin")
+        covenant = entries.get("covenant.json")
         if final is None or covenant is None:
             raise BoardFileError(422, "the board file is damaged: a finalized board needs its "
                                  "final snapshot and covenant")
@@ -477,36 +534,75 @@ def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBo
             raise BoardFileError(422, "the board file is damaged: the covenant does not match "
                                  "its hash")
         _check_finalized(entries["document.bin"], final, covenant)
-    _check_limits(entries["document.bin"], limits)
-    _check_history(entries["history/checkpoint.bin"], [data for *_, data in updates], limits)
+    return _Unpacked(board, entries, partners, updates)
+
+
+def _decoded(document: bytes, checkpoint: bytes, updates: list[bytes],
+             limits: RoomLimits) -> None:
+    """The file's documents read as the server will read them, within ``limits`` (pycrdt,
+    which holds the interpreter lock while it decodes: a large board's in a worker process)."""
+    _check_limits(document, limits)
+    _check_history(checkpoint, updates, limits)
+
+
+def _decode_args(unpacked: _Unpacked) -> tuple[bytes, bytes, list[bytes]]:
+    entries = unpacked.entries
+    return (entries["document.bin"], entries["history/checkpoint.bin"],
+            [data for *_, data in unpacked.updates])
+
+
+def _canvas(unpacked: _Unpacked, registry: Any) -> str:
+    canvas = str(unpacked.board["canvas"])
+    if registry.canvas(canvas) is None:
+        raise BoardFileError(422, f"the board uses the canvas {canvas!r}, which this server "
+                             "does not have installed")
+    return canvas
+
+
+def _stored(unpacked: _Unpacked, canvas: str, store: Store) -> NewBoard:
+    """Store the checked board file as a new board, in one transaction."""
+    board, entries = unpacked.board, unpacked.entries
+    state = board["state"]
+    final = entries.get("final.bin") if state == "finalized" else None
+    covenant = entries.get("covenant.json") if state == "finalized" else None
     created_at = board.get("created_at")
     finalized_at = board.get("finalized_at")
-    for key, moment in (("created_at", created_at), ("finalized_at", finalized_at)):
-        if moment is not None and not _time(moment):
-            raise BoardFileError(422, f"the board file is damaged: board.{key} is not valid")
     tokens = {role: new_token() for role in Role}
     record = BoardRecord(
         id=_new_board_id(),
         canvas=canvas,
-        title=_text(board.get("title"), "title"),
-        language=language,
+        title=board["title"],
+        language=board.get("language") if board.get("language") in ("nl", "en") else "nl",
         state=state,
         created_at=float(created_at) if isinstance(created_at, int | float) else time.time(),
         finalized_at=float(finalized_at) if isinstance(finalized_at, int | float) else None,
         snapshot_sha256=board.get("snapshot_sha256") if state == "finalized" else None,
-        partners=partners,
+        partners=unpacked.partners,
         token_hashes={role.value: hash_token(token) for role, token in tokens.items()},
-        covenant_sha256=_sha(covenant) if state == "finalized" and covenant else None,
+        covenant_sha256=_sha(covenant) if covenant else None,
     )
     try:
         store.import_board(
-            record, entries["history/checkpoint.bin"], updates, entries["document.bin"],
-            final_snapshot=final if state == "finalized" else None,
-            covenant=(covenant, _sha(covenant)) if state == "finalized" and covenant else None,
+            record, entries["history/checkpoint.bin"], unpacked.updates, entries["document.bin"],
+            final_snapshot=final,
+            covenant=(covenant, _sha(covenant)) if covenant else None,
         )
     except Exception as error:  # a half-written board is rolled back with the transaction
         raise BoardFileError(422, f"the board file could not be stored: {error}") from None
     return NewBoard(record, tokens)
+
+
+def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBoard:
+    """Import a board file as a new board within ``limits``; raises :class:`BoardFileError`.
+    (The route does the same in steps, off the event loop: see :func:`import_board`.)
+
+    Signatures are not imported: the manifest lists them for the record, but a file is
+    anyone's to write, and a signature counts only when a party's own link made it on the
+    server that holds the board. The parties of an imported board sign it there again."""
+    unpacked = _unpacked(raw, limits)
+    canvas = _canvas(unpacked, registry)
+    _decoded(*_decode_args(unpacked), limits)
+    return _stored(unpacked, canvas, store)
 
 
 async def export_board(request: Request) -> Response:
@@ -522,15 +618,37 @@ async def export_board(request: Request) -> Response:
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
+async def _in_process(function: Any, *args: Any) -> None:
+    try:
+        await heavy.in_process(function, *args)
+    except BrokenProcessPool:
+        # Nothing a bounded reader lets through should end a worker; if one did, the next
+        # heavy request gets new workers, and this file is refused.
+        log.error("a worker process ended while it checked a board file")
+        heavy.shutdown()
+        raise BoardFileError(422, "the board file could not be read") from None
+
+
 async def import_board(request: Request) -> JSONResponse:
     check_create_key(request)
     check_create_rate(request)
     raw = await read_body(request, MAX_FILE, f"a board file may be at most {MAX_FILE} bytes")
     if not raw:
         raise HTTPProblem(400, "send the board file as the request body")
-    limits = RoomLimits.from_settings(request.app.state.settings)
+    state = request.app.state
+    limits = RoomLimits.from_settings(state.settings)
     try:
-        created = unpack(raw, request.app.state.store, request.app.state.registry, limits)
+        # Unpacking and checking run off the event loop (see heavy.py): zlib and plain Python
+        # in a thread, decoding the documents in a worker process when they are large.
+        unpacked = await heavy.run(_unpacked, raw, limits)
+        canvas = _canvas(unpacked, state.registry)
+        documents = _decode_args(unpacked)
+        if sum(len(data) for data in (documents[0], documents[1], *documents[2])
+               ) >= heavy.PROCESS_BYTES:
+            await _in_process(_decoded, *documents, limits)
+        else:
+            await heavy.run(_decoded, *documents, limits)
+        created = _stored(unpacked, canvas, state.store)
     except BoardFileError as error:
         raise HTTPProblem(error.status, str(error)) from None
     return JSONResponse(board_answer(request, created), status_code=201)

@@ -8,6 +8,7 @@ imported board's history is shown. The history (``history/checkpoint.bin`` and t
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -16,7 +17,8 @@ import zipfile
 from collections.abc import Callable
 
 import httpx
-from pycrdt import Doc, Map
+from pycrdt import Doc, Map, Text
+from yclient import connected, note_texts
 from yupdates import deep_any_update
 
 from partnerboard.server.yprotocol import var_bytes, var_uint
@@ -198,3 +200,73 @@ def test_a_covenant_is_refused_unless_it_follows_the_covenant_schema(server):
         rendered = api(server, "GET", f"/api/boards/{moved['id']}/covenant?format={form}",
                        moved["tokens"]["observer"])
         assert rendered.status_code == 200, (form, rendered.text[:300])
+
+
+def zeros_file(sizes: dict[str, int]) -> bytes:
+    """A board file whose entries are zeros of ``sizes`` bytes (declared honestly), each
+    with its true hash: a few hundred KB that unpack to what ``sizes`` says."""
+    chunk = b"\0" * (1 << 20)
+    digests = {}
+    for name, size in sizes.items():
+        digest = hashlib.sha256()
+        for _ in range(size >> 20):
+            digest.update(chunk)
+        digest.update(b"\0" * (size & ((1 << 20) - 1)))
+        digests[name] = digest.hexdigest()
+    manifest = {"format": "partnerboard-board", "version": 1, "board": {}, "files": digests}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        if "board.json" not in sizes:
+            archive.writestr("board.json", json.dumps(manifest))
+        for name, size in sizes.items():
+            with archive.open(name, "w", force_zip64=True) as entry:
+                for _ in range(size >> 20):
+                    entry.write(chunk)
+                entry.write(b"\0" * (size & ((1 << 20) - 1)))
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_by_what_its_entries_say_before_it_is_unpacked(server):
+    """A 1 MB board file of four entries of 255 MiB of zeros was unpacked whole into memory
+    (1.4 GB) on the event loop. Each entry's declared size is held to its cap first (the
+    documents to the board byte limit), and an entry is never read past its cap."""
+    over = 64 * 1024 * 1024 + 1  # the default --max-board-bytes, and a byte
+    raw = zeros_file({name: over for name in ("document.bin", "history/checkpoint.bin",
+                                              "history/updates.jsonl", "final.bin")})
+    assert len(raw) < 1_000_000
+    refused(server, raw, 422, f"the board file's document.bin unpacks to {over} bytes, more "
+            "than the 67108864 a board may hold on this server (--max-board-bytes)")
+    refused(server, zeros_file({"board.json": 4 * 1024 * 1024 + 1}), 422,
+            "the board file's board.json unpacks to 4194305 bytes")
+    # An entry within its cap is read; zeros are no board.
+    refused(server, zeros_file({"document.bin": 1 << 20, "history/checkpoint.bin": 1,
+                                "history/updates.jsonl": 0}), 422, "board.state is not valid")
+
+
+def test_a_large_board_is_checked_in_a_worker_process_and_imported(server):
+    """A board whose documents are over heavy.PROCESS_BYTES is decoded in a worker process
+    (off the event loop): it imports as before, and a hostile one is refused from there too."""
+    board = server.create_board()
+    entries = entries_of(server, board)
+    doc = Doc()
+    doc.apply_update(entries["document.bin"])
+    texts = {f"big{index}": f"{index} " + "words " * 15_000 for index in range(3)}
+    for key, text in texts.items():
+        doc.get("elements", type=Map)[key] = Map({
+            "kind": "note", "x": 10, "y": 10, "w": 100, "h": 100, "text": Text(text),
+            "author": "a", "org": "Zorg", "color": "#ffd", "created": 1})
+    big = doc.get_update()
+    assert len(big) > 200_000
+    answer = api(server, "POST", "/api/boards/import",
+                 content=board_file({**entries, "document.bin": big}))
+    assert answer.status_code == 201, answer.text
+    moved = answer.json()
+
+    async def read() -> dict[str, str]:
+        async with connected(server.board_ws(moved, "observer")) as client:
+            return note_texts(client.doc)
+
+    assert asyncio.run(read()) == texts
+    refused(server, board_file({**entries, "document.bin": big,
+                                "history/checkpoint.bin": deep_any_update(30_000) + b"x"}),
+            422, "history/checkpoint.bin: ")
