@@ -8,7 +8,10 @@ stored covenant, byte for byte, so its hash survives the move). Importing makes 
 with a new id and new links. A file of a newer format, or one whose entries do not match the
 manifest, is refused with a message saying which: nothing of it is stored. So is a board over
 this server's board limits (:mod:`.limits`), counted in the document itself: a file's size
-says little about how many elements it holds.
+says little about how many elements it holds. Each entry is held to a cap by the size it
+declares before anything is unpacked, and read no further than that (a 1 MB zip unpacks to
+gigabytes); the history goes through the same bounded reader as the document; and the work
+runs off the event loop (:mod:`.heavy`).
 """
 
 from __future__ import annotations
@@ -18,16 +21,24 @@ import binascii
 import hashlib
 import io
 import json
+import logging
+import math
 import re
 import time
 import zipfile
-from importlib import metadata
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from importlib import metadata, resources
 from typing import Any
 
+from pycrdt import Doc, Map, merge_updates
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from partnerboard.plugins.exporters.board_png import board_png
+
+from . import heavy
 from .api import (
     MAX_PARTNER_NAME,
     MAX_PARTNERS,
@@ -37,22 +48,36 @@ from .api import (
     check_create_rate,
 )
 from .boards import NewBoard, _new_board_id
+from .covenant_store import covenant_document
 from .doc_load import crdt_panicked
-from .history import board_at
-from .limits import RoomLimits, document_limit_problem
+from .history import RESTORE_NOTE, plain_board
+from .json_depth import MAX_DEPTH, json_depth
+from .limits import RoomLimits, board_limit_problem, document_limit_problem
 from .requests import HTTPProblem, read_body
 from .store import BoardRecord, Sender, Store
 from .tokens import Role, hash_token, new_token
-from .yupdate import UpdateRejected
+from .yupdate import UpdateRejected, read_update
 
 __all__ = ["FORMAT", "VERSION", "BoardFileError", "pack", "unpack", "routes"]
+
+log = logging.getLogger("partnerboard.board_files")
 
 FORMAT = "partnerboard-board"
 VERSION = 1
 MEDIA_TYPE = "application/vnd.partnerboard.board+zip"
 MAX_FILE = 256 * 1024 * 1024
 MAX_ENTRIES = 16
+#: The most board.json (and an entry this version does not know) may unpack to.
+MAX_MANIFEST = 4 * 1024 * 1024
+#: The most covenant.json may unpack to: at least this, and four times the board byte limit.
+MAX_COVENANT = 16 * 1024 * 1024
+#: The documents of a board file, each at most the board byte limit unpacked.
+DOCUMENTS = ("document.bin", "final.bin", "history/checkpoint.bin")
 _PARTNER_ID = re.compile(r"p[0-9]{1,4}")
+#: The times a board file may give (created, finalized, each update): what a date can show.
+_EARLIEST, _LATEST = 0.0, 253_402_300_799.0  # 1970 to the end of 9999
+_SCHEMA = json.loads(
+    (resources.files("partnerboard.plugins") / "covenant.schema.json").read_text("utf-8"))
 
 
 class BoardFileError(ValueError):
@@ -62,6 +87,9 @@ class BoardFileError(ValueError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a worker process, too
+        return (BoardFileError, (self.status, str(self)))
 
 
 def _sha(data: bytes) -> str:
@@ -124,20 +152,53 @@ def pack(store: Store, record: BoardRecord, document: bytes) -> bytes:
     return out.getvalue()
 
 
-def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
+def _entry_cap(name: str, limits: RoomLimits) -> tuple[int, str]:
+    """The most an entry may unpack to, and what sets it."""
+    if name in DOCUMENTS:
+        return limits.board_bytes, " a board may hold on this server (--max-board-bytes)"
+    if name == "history/updates.jsonl":
+        return MAX_FILE, " a board file may hold"
+    if name == "covenant.json":
+        return min(MAX_FILE, max(MAX_COVENANT, 4 * limits.board_bytes)), ""
+    return MAX_MANIFEST, ""
+
+
+def _too_big(name: str, size: int, limits: RoomLimits) -> None:
+    cap, what = _entry_cap(name, limits)
+    if size > cap:
+        raise BoardFileError(422, f"the board file's {name} unpacks to {size} bytes, more "
+                             f"than the {cap}{what}")
+
+
+def _read_entry(archive: zipfile.ZipFile, name: str, limits: RoomLimits) -> bytes:
+    """An entry unpacked, never more of it than it may hold: its declared size was checked
+    before anything was unpacked, and the read stops one byte past the cap whatever it says."""
+    cap, _what = _entry_cap(name, limits)
+    with archive.open(name) as stream:
+        body = stream.read(cap + 1)
+    _too_big(name, len(body), limits)
+    return body
+
+
+def _read_entries(raw: bytes, limits: RoomLimits) -> tuple[dict[str, Any], dict[str, bytes]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise BoardFileError(400, "this is not a board file (not a zip archive)") from None
-    if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_FILE * 4:
+    if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_FILE * 2:
         raise BoardFileError(422, "the board file holds more than a board file can")
+    for info in infos:
+        # What each entry says it unpacks to, before any is unpacked: a 1 MB file of four
+        # 255 MiB entries of zeros was unpacked whole (1.4 GB), on the event loop.
+        _too_big(info.filename, info.file_size, limits)
     try:
-        manifest = json.loads(archive.read("board.json"))
+        body = _read_entry(archive, "board.json", limits)
     except KeyError:
         raise BoardFileError(400, "this is not a board file (it has no board.json)") from None
-    except (ValueError, zipfile.BadZipFile, OSError) as error:
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise BoardFileError(422, f"the board file is damaged: board.json: {error}") from None
+    manifest = _json("board.json", body)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BoardFileError(400, "this is not a board file (board.json names no board)")
     version = manifest.get("version")
@@ -153,7 +214,7 @@ def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     entries = {}
     for name, digest in files.items():
         try:
-            body = archive.read(name)
+            body = _read_entry(archive, name, limits)
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
             raise BoardFileError(422, f"the board file is damaged: {name} is missing or "
                                  "unreadable") from None
@@ -167,20 +228,58 @@ def _read_entries(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     return manifest, entries
 
 
+def _deep(name: str, body: bytes) -> None:
+    if json_depth(body) > MAX_DEPTH:
+        raise BoardFileError(422, f"the board file is damaged: {name} nests deeper than "
+                             f"{MAX_DEPTH} levels")
+
+
+def _json(name: str, body: bytes) -> Any:
+    """The JSON of an entry, or 422: measured before parsing (Python's parser recurses per
+    level, and 100,000 brackets were a RecursionError, a 500)."""
+    _deep(name, body)
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BoardFileError(422, f"the board file is damaged: {name} is not UTF-8 text"
+                             ) from None
+    except ValueError as error:
+        raise BoardFileError(422, f"the board file is damaged: {name}: {error}") from None
+
+
+def _time(value: Any) -> bool:
+    """Whether ``value`` is a time a date can show (not NaN, infinity or year 30000)."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and _EARLIEST <= value <= _LATEST)
+
+
+def _note(value: Any) -> str:
+    note = str(value or "")[:200]
+    if note.startswith(RESTORE_NOTE):
+        # The history reads the point a restore brought back from its note.
+        int(note[len(RESTORE_NOTE):])
+    return note
+
+
 def _updates(text: bytes) -> list[tuple[float | None, Sender, str, bytes]]:
+    try:
+        lines = text.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise BoardFileError(422, "the board file is damaged: history/updates.jsonl is not "
+                             "UTF-8 text") from None
     found = []
-    for number, line in enumerate(text.decode("utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        entry = _json(f"history line {number}", line.encode("utf-8", "surrogatepass"))
         try:
-            entry = json.loads(line)
             at = entry["at"]
-            if at is not None and not isinstance(at, int | float):
+            if at is not None and not _time(at):
                 raise TypeError("at")
             # party, seat, name and org: files of this version on (older ones have only "by").
             sender = Sender(str(entry["by"])[:200], *(str(entry.get(key) or "")[:200]
                                                       for key in ("party", "seat", "name", "org")))
-            found.append((at, sender, str(entry.get("note") or "")[:200],
+            found.append((at, sender, _note(entry.get("note")),
                           base64.b64decode(entry["data"], validate=True)))
         except (ValueError, KeyError, TypeError, binascii.Error):
             raise BoardFileError(422, f"the board file is damaged: history line {number} is "
@@ -225,6 +324,7 @@ def _check_finalized(document: bytes, final: bytes, covenant: bytes) -> None:
     if document != final:
         raise BoardFileError(422, "the board file is damaged: a finalized board's document is "
                              "not its final snapshot")
+    _deep("covenant.json", covenant)
     try:
         parsed = json.loads(covenant)
     except (ValueError, UnicodeDecodeError):
@@ -233,6 +333,101 @@ def _check_finalized(document: bytes, final: bytes, covenant: bytes) -> None:
     if not isinstance(board, dict) or board.get("snapshot_sha256") != _sha(final):
         raise BoardFileError(422, "the board file is damaged: its covenant is not the one of "
                              "its final snapshot")
+    # Every covenant document is rendered from the stored one (with its hash and signatures
+    # added): one that does not follow the covenant schema was stored, then a 500 on download.
+    stored_schema = {**_SCHEMA, "required": [key for key in _SCHEMA["required"]
+                                             if key not in ("signatures", "completeness")]}
+    problem = _schema_problem(parsed, stored_schema, "covenant")
+    if problem is None:
+        try:
+            document = covenant_document(parsed, _sha(covenant), [])
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+            problem = f"its checklist cannot be made ({type(error).__name__})"
+        else:
+            problem = _schema_problem(document, _SCHEMA, "covenant")
+    if problem:
+        raise BoardFileError(422, "the board file is damaged: covenant.json does not follow "
+                             f"the covenant schema: {problem}")
+    problem = _picture_problem(document)
+    if problem:
+        raise BoardFileError(422, f"the board file is damaged: covenant.json: {problem}")
+
+
+def _picture_problem(covenant: dict[str, Any]) -> str | None:
+    """Why the covenant's board picture cannot be drawn as Word and PDF draw it, or None:
+    made by the server that finalized the board, but any SVG in a hand-made file (one that
+    did not parse was stored, then the Word and PDF downloads were a 500)."""
+    try:
+        board_png(covenant)
+    except Exception as error:  # cairosvg's parser and cairo raise many kinds
+        return f"its picture cannot be drawn: {type(error).__name__}"
+    return None
+
+
+_TYPES: dict[str, Any] = {
+    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "integer": int, "number": int | float,
+}
+
+
+def _schema_problem(value: Any, schema: dict[str, Any], where: str) -> str | None:
+    """Where ``value`` breaks ``schema`` (the JSON Schema subset covenant.schema.json uses:
+    type, const, enum, required, properties, additionalProperties, propertyNames, items,
+    minItems, minimum, pattern, oneOf and local $ref), or None when it follows it."""
+    if "$ref" in schema:
+        target: Any = _SCHEMA
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return _schema_problem(value, target, where)
+    kinds = schema.get("type")
+    if kinds is not None:
+        names = [kinds] if isinstance(kinds, str) else kinds
+        if not any(isinstance(value, _TYPES[name])
+                   and not (isinstance(value, bool) and name in ("integer", "number"))
+                   for name in names):
+            return f"{where} is not of type {' or '.join(names)}"
+    if "const" in schema and value != schema["const"]:
+        return f"{where} is not {schema['const']!r}"
+    if "enum" in schema and value not in schema["enum"]:
+        return f"{where} is not one of {', '.join(map(str, schema['enum']))}"
+    if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"],
+                                                                          value):
+        return f"{where} is not valid"
+    if (isinstance(value, int | float) and not isinstance(value, bool)
+            and value < schema.get("minimum", value)):
+        return f"{where} is too small"
+    if isinstance(value, dict):
+        missing = [key for key in schema.get("required", ()) if key not in value]
+        if missing:
+            return f"{where} lacks {', '.join(missing)}"
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        names = schema.get("propertyNames")
+        for key, item in value.items():
+            if names is not None and _schema_problem(key, names, where) is not None:
+                return f"{where} has a key that is not valid"
+            if key in properties:
+                problem = _schema_problem(item, properties[key], f"{where}.{key}")
+            elif extra is False:
+                problem = f"{where} has an unknown key"
+            elif isinstance(extra, dict):
+                problem = _schema_problem(item, extra, f"{where}.{key}")
+            else:
+                problem = None
+            if problem:
+                return problem
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            return f"{where} has too few items"
+        items = schema.get("items")
+        for index, item in enumerate(value if items is not None else ()):
+            problem = _schema_problem(item, items, f"{where}[{index}]")
+            if problem:
+                return problem
+    if "oneOf" in schema and sum(_schema_problem(value, option, where) is None
+                                 for option in schema["oneOf"]) != 1:
+        return f"{where} does not match exactly one of its forms"
+    return None
 
 
 def _check_limits(document: bytes, limits: RoomLimits) -> None:
@@ -253,29 +448,82 @@ def _check_limits(document: bytes, limits: RoomLimits) -> None:
         raise BoardFileError(422, f"the board in this file holds {problem}")
 
 
-def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBoard:
-    """Import a board file as a new board within ``limits``; raises :class:`BoardFileError`.
+def _read(name: str, data: bytes, limits: RoomLimits) -> None:
+    """The bounded reader over one update of the history, as over ``document.bin`` (see
+    :func:`.limits.document_limit_problem`): pycrdt's decoder recurses per level of nesting
+    and kills the process on a value (or a nest of shared types) 30,000 deep."""
+    problem = board_limit_problem(limits, elements=0, size=len(data))
+    if problem:
+        raise BoardFileError(422, f"the board file's {name} holds {problem}")
+    try:
+        read_update(data, max_string=limits.board_bytes)
+    except UpdateRejected as error:
+        raise BoardFileError(422, f"the board file is damaged: {name}: {error}") from None
 
-    Signatures are not imported: the manifest lists them for the record, but a file is
-    anyone's to write, and a signature counts only when a party's own link made it on the
-    server that holds the board. The parties of an imported board sign it there again."""
-    manifest, entries = _read_entries(raw)
+
+def _decode(name: str, step: Any) -> Any:
+    """``step()`` (a pycrdt call), its failure and pycrdt's panics a damaged file."""
+    try:
+        return step()
+    except (ValueError, RuntimeError, TypeError, KeyError):
+        pass
+    except BaseException as error:
+        if not crdt_panicked(error):
+            raise
+    raise BoardFileError(422, f"the board file is damaged: {name} does not decode")
+
+
+def _check_history(checkpoint: bytes, updates: list[bytes], limits: RoomLimits) -> None:
+    """422 unless the history reads as the server will read it (the board at a point of its
+    history is the checkpoint, then the updates up to it merged, see :func:`.history.board_at`),
+    within the board limits, before anything of it is stored."""
+    name = "history/checkpoint.bin"
+    _read(name, checkpoint, limits)
+    for number, data in enumerate(updates, start=1):
+        _read(f"history line {number}", data, limits)
+    doc = Doc()
+    _decode(name, lambda: doc.apply_update(checkpoint))
+    counts = [len(doc.get("elements", type=Map))]
+    if updates:
+        name = "history/updates.jsonl"
+        _decode(name, lambda: doc.apply_update(merge_updates(*updates)))
+        counts.append(len(doc.get("elements", type=Map)))
+    _decode(name, lambda: plain_board(doc))
+    problem = board_limit_problem(limits, elements=max(counts))
+    if problem:
+        raise BoardFileError(422, f"the board in this file's history holds {problem}")
+
+
+@dataclass
+class _Unpacked:
+    """A board file read and checked, all but its documents decoded (plain data)."""
+
+    board: dict[str, Any]
+    entries: dict[str, bytes]
+    partners: tuple[dict[str, str], ...]
+    updates: list[tuple[float | None, Sender, str, bytes]]
+
+
+def _unpacked(raw: bytes, limits: RoomLimits) -> _Unpacked:
+    """The board file's entries, unpacked within their caps and checked, before the heavy
+    part (:func:`_decoded`): plain Python and zlib, which let the event loop run alongside."""
+    manifest, entries = _read_entries(raw, limits)
     board = manifest.get("board")
     if not isinstance(board, dict):
         raise BoardFileError(422, "the board file is damaged: board.json has no board")
     state = board.get("state")
     if state not in ("open", "finalized"):
         raise BoardFileError(422, "the board file is damaged: board.state is not valid")
-    canvas = _text(board.get("canvas"), "canvas", 100)
-    if registry.canvas(canvas) is None:
-        raise BoardFileError(422, f"the board uses the canvas {canvas!r}, which this server "
-                             "does not have installed")
-    language = board.get("language") if board.get("language") in ("nl", "en") else "nl"
+    _text(board.get("canvas"), "canvas", 100)
+    _text(board.get("title"), "title")
+    for key in ("created_at", "finalized_at"):
+        if board.get(key) is not None and not _time(board.get(key)):
+            raise BoardFileError(422, f"the board file is damaged: board.{key} is not valid")
     partners = _partners(board.get("partners"))
     updates = _updates(entries["history/updates.jsonl"])
-    final = entries.get("final.bin")
-    covenant = entries.get("covenant.json")
     if state == "finalized":
+        final = entries.get("final.bin")
+        covenant = entries.get("covenant.json")
         if final is None or covenant is None:
             raise BoardFileError(422, "the board file is damaged: a finalized board needs its "
                                  "final snapshot and covenant")
@@ -286,34 +534,75 @@ def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBo
             raise BoardFileError(422, "the board file is damaged: the covenant does not match "
                                  "its hash")
         _check_finalized(entries["document.bin"], final, covenant)
-    _check_limits(entries["document.bin"], limits)
+    return _Unpacked(board, entries, partners, updates)
+
+
+def _decoded(document: bytes, checkpoint: bytes, updates: list[bytes],
+             limits: RoomLimits) -> None:
+    """The file's documents read as the server will read them, within ``limits`` (pycrdt,
+    which holds the interpreter lock while it decodes: a large board's in a worker process)."""
+    _check_limits(document, limits)
+    _check_history(checkpoint, updates, limits)
+
+
+def _decode_args(unpacked: _Unpacked) -> tuple[bytes, bytes, list[bytes]]:
+    entries = unpacked.entries
+    return (entries["document.bin"], entries["history/checkpoint.bin"],
+            [data for *_, data in unpacked.updates])
+
+
+def _canvas(unpacked: _Unpacked, registry: Any) -> str:
+    canvas = str(unpacked.board["canvas"])
+    if registry.canvas(canvas) is None:
+        raise BoardFileError(422, f"the board uses the canvas {canvas!r}, which this server "
+                             "does not have installed")
+    return canvas
+
+
+def _stored(unpacked: _Unpacked, canvas: str, store: Store) -> NewBoard:
+    """Store the checked board file as a new board, in one transaction."""
+    board, entries = unpacked.board, unpacked.entries
+    state = board["state"]
+    final = entries.get("final.bin") if state == "finalized" else None
+    covenant = entries.get("covenant.json") if state == "finalized" else None
     created_at = board.get("created_at")
     finalized_at = board.get("finalized_at")
     tokens = {role: new_token() for role in Role}
     record = BoardRecord(
         id=_new_board_id(),
         canvas=canvas,
-        title=_text(board.get("title"), "title"),
-        language=language,
+        title=board["title"],
+        language=board.get("language") if board.get("language") in ("nl", "en") else "nl",
         state=state,
         created_at=float(created_at) if isinstance(created_at, int | float) else time.time(),
         finalized_at=float(finalized_at) if isinstance(finalized_at, int | float) else None,
         snapshot_sha256=board.get("snapshot_sha256") if state == "finalized" else None,
-        partners=partners,
+        partners=unpacked.partners,
         token_hashes={role.value: hash_token(token) for role, token in tokens.items()},
-        covenant_sha256=_sha(covenant) if state == "finalized" and covenant else None,
+        covenant_sha256=_sha(covenant) if covenant else None,
     )
     try:
         store.import_board(
-            record, entries["history/checkpoint.bin"], updates, entries["document.bin"],
-            final_snapshot=final if state == "finalized" else None,
-            covenant=(covenant, _sha(covenant)) if state == "finalized" and covenant else None,
+            record, entries["history/checkpoint.bin"], unpacked.updates, entries["document.bin"],
+            final_snapshot=final,
+            covenant=(covenant, _sha(covenant)) if covenant else None,
         )
     except Exception as error:  # a half-written board is rolled back with the transaction
         raise BoardFileError(422, f"the board file could not be stored: {error}") from None
-    if board_at(store, record.id, 0) is None:
-        raise BoardFileError(422, "the board file's history cannot be read")
     return NewBoard(record, tokens)
+
+
+def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBoard:
+    """Import a board file as a new board within ``limits``; raises :class:`BoardFileError`.
+    (The route does the same in steps, off the event loop: see :func:`import_board`.)
+
+    Signatures are not imported: the manifest lists them for the record, but a file is
+    anyone's to write, and a signature counts only when a party's own link made it on the
+    server that holds the board. The parties of an imported board sign it there again."""
+    unpacked = _unpacked(raw, limits)
+    canvas = _canvas(unpacked, registry)
+    _decoded(*_decode_args(unpacked), limits)
+    return _stored(unpacked, canvas, store)
 
 
 async def export_board(request: Request) -> Response:
@@ -329,15 +618,37 @@ async def export_board(request: Request) -> Response:
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
+async def _in_process(function: Any, *args: Any) -> None:
+    try:
+        await heavy.in_process(function, *args)
+    except BrokenProcessPool:
+        # Nothing a bounded reader lets through should end a worker; if one did, the next
+        # heavy request gets new workers, and this file is refused.
+        log.error("a worker process ended while it checked a board file")
+        heavy.shutdown()
+        raise BoardFileError(422, "the board file could not be read") from None
+
+
 async def import_board(request: Request) -> JSONResponse:
     check_create_key(request)
     check_create_rate(request)
     raw = await read_body(request, MAX_FILE, f"a board file may be at most {MAX_FILE} bytes")
     if not raw:
         raise HTTPProblem(400, "send the board file as the request body")
-    limits = RoomLimits.from_settings(request.app.state.settings)
+    state = request.app.state
+    limits = RoomLimits.from_settings(state.settings)
     try:
-        created = unpack(raw, request.app.state.store, request.app.state.registry, limits)
+        # Unpacking and checking run off the event loop (see heavy.py): zlib and plain Python
+        # in a thread, decoding the documents in a worker process when they are large.
+        unpacked = await heavy.run(_unpacked, raw, limits)
+        canvas = _canvas(unpacked, state.registry)
+        documents = _decode_args(unpacked)
+        if sum(len(data) for data in (documents[0], documents[1], *documents[2])
+               ) >= heavy.PROCESS_BYTES:
+            await _in_process(_decoded, *documents, limits)
+        else:
+            await heavy.run(_decoded, *documents, limits)
+        created = _stored(unpacked, canvas, state.store)
     except BoardFileError as error:
         raise HTTPProblem(error.status, str(error)) from None
     return JSONResponse(board_answer(request, created), status_code=201)
