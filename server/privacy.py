@@ -283,8 +283,8 @@ def history_mentions(name: str) -> Callable[[bytes], bool]:
     Each place where the bytes hold the name as a string value (:func:`yjs_string`) counts,
     unless the bytes just before it name another key: a map entry written with its key (the
     key as a Yjs string, then one value: ``01``) or an entry of a JSON object (the key, then
-    the value). So the element kind "note", the zone "values" or a partner's name is nobody's
-    name, and the board's history is not folded for it. A value written without its key (a map entry
+    the value). So an element's kind, a zone's id or a partner's name is nobody's name, and
+    the board's history is not folded for it. A value written without its key (a map entry
     overwritten: Yjs writes the entry it replaces instead) cannot be told apart and counts:
     when in doubt the history goes, never the other way round.
     """
