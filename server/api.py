@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.requests import Request
@@ -19,12 +21,12 @@ from .links import Access
 from .ratelimit import RateLimiter
 from .requests import HTTPProblem, bearer_token, read_json, text_field
 from .settings import Settings
-from .store import BoardRecord
+from .store import BoardRecord, board_transaction
 from .tokens import Role
 
 __all__ = [
-    "routes", "authorize", "authorize_access", "board_answer", "board_link", "check_create_key",
-    "check_create_rate", "text_field",
+    "routes", "authorize", "authorize_access", "authorize_again", "board_answer", "board_link",
+    "check_create_key", "check_create_rate", "still_authorized", "text_field",
 ]
 
 log = logging.getLogger("partnerboard.api")
@@ -180,17 +182,48 @@ def authorize(request: Request, *roles: Role) -> tuple[BoardRecord, Role]:
     return access.record, access.role
 
 
+_WRONG_TOKEN = "the token is not valid for this board"
+
+
 def authorize_access(request: Request, *roles: Role) -> Access:
-    """What the request's token grants (board, role, link, party); 401/403 as :func:`authorize`."""
+    """What the request's token grants (board, role, link, party); 401/403 as :func:`authorize`.
+
+    Checked when the headers are in: a handler that then reads a body checks again once it
+    has come (:func:`still_authorized`)."""
     token = bearer_token(request)
     if token is None:
         raise HTTPProblem(401, "this needs a board token (Authorization: Bearer … or ?token=…)")
     found = request.app.state.boards.access(request.path_params["board_id"], token)
     if found is None:
-        raise HTTPProblem(403, "the token is not valid for this board")
+        raise HTTPProblem(403, _WRONG_TOKEN)
     if roles and found.role not in roles:
         raise HTTPProblem(403, f"a {found.role.value} may not do this")
     return found
+
+
+def authorize_again(request: Request, access: Access) -> Access:
+    """The request's token checked again: what it grants now, with the board as it is now.
+
+    403, as for a wrong token, when its link was re-issued (the token revoked) since
+    :func:`authorize_access`: a request body may take minutes to come, and a revoked link must
+    not finish what it started before (an attack review: a leaked facilitator link's held
+    POST /links took the board back from the facilitator who had just revoked it)."""
+    token = bearer_token(request)
+    found = request.app.state.boards.access(access.record.id, token) if token else None
+    if found is None or found.link != access.link:
+        raise HTTPProblem(403, _WRONG_TOKEN)
+    return found
+
+
+@contextmanager
+def still_authorized(request: Request, access: Access) -> Iterator[Access]:
+    """Hold the board (:func:`.store.board_transaction`) and check the token again inside:
+    what is done in the block is done by a link that is valid while it is done, since a link
+    is re-issued under the same lock. For every handler that read a body after authorizing;
+    yields what the token grants now (``.record.state`` is the board's state under the lock).
+    """
+    with board_transaction(request.app.state.store, access.record.id):
+        yield authorize_again(request, access)
 
 
 async def get_board(request: Request) -> JSONResponse:

@@ -28,9 +28,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .api import authorize, authorize_access
+from .api import authorize, authorize_access, still_authorized
 from .board_meta import meta_dict, set_meta_value
 from .limits import RoomLimits, board_limit_problem
+from .links import Access
 from .merge import grid_spots
 from .requests import HTTPProblem, read_json_object, text_field
 from .seats import speaker_of
@@ -99,14 +100,15 @@ def _publish_counts(request: Request, record: Any, state: dict[str, Any]) -> Non
 
 
 
-def _writer(request: Request, seat_id: str) -> tuple[Any, Any, str]:
-    """The request's board, the speaker and the seat; 403 without a seat of this very link."""
+def _writer(request: Request, seat_id: str) -> tuple[Access, Any, str]:
+    """What the request's token grants, the speaker and the seat; 403 without a seat of this
+    very link."""
     access = authorize_access(request, Role.FACILITATOR, Role.PARTICIPANT)
     speaker, seat = speaker_of(request.app.state.store, access, seat_id)
     if seat is None:
         raise HTTPProblem(403, "hidden notes are written by a seat of this link: join the board "
                                "first (POST /api/boards/{id}/seats)")
-    return access.record, speaker, seat
+    return access, speaker, seat
 
 
 def _public(draft: dict[str, Any]) -> dict[str, Any]:
@@ -172,11 +174,12 @@ async def reveal(request: Request) -> JSONResponse:
 
 async def add(request: Request) -> JSONResponse:
     body = await read_json_object(request)
-    record, speaker, seat = _writer(request, text_field(body, "seat", 64))
+    access, speaker, seat = _writer(request, text_field(body, "seat", 64))
+    record = access.record
     state = _open(request, record)
     text = text_field(body, "text", MAX_TEXT)
     store = request.app.state.store
-    with board_transaction(store, record.id):
+    with still_authorized(request, access):
         if len(store.drafts(record.id, seat)) >= MAX_DRAFTS_PER_SEAT:
             raise HTTPProblem(409, f"at most {MAX_DRAFTS_PER_SEAT} hidden notes per person")
         held = store.draft_count(record.id)
@@ -201,18 +204,20 @@ async def edit(request: Request) -> Response:
     if len(draft_id) > 64:
         raise HTTPProblem(404, "no such hidden note of yours")
     if request.method == "DELETE":
-        record, _speaker, seat = _writer(request, request.query_params.get("seat", ""))
+        access, _speaker, seat = _writer(request, request.query_params.get("seat", ""))
+        record = access.record
         state = _open(request, record)
         if not request.app.state.store.delete_draft(record.id, draft_id, seat):
             raise HTTPProblem(404, "no such hidden note of yours")
         _publish_counts(request, record, state)
         return Response(status_code=204)
     body = await read_json_object(request)
-    record, _speaker, seat = _writer(request, text_field(body, "seat", 64))
+    access, _speaker, seat = _writer(request, text_field(body, "seat", 64))
+    record = access.record
     _open(request, record)
     text = text_field(body, "text", MAX_TEXT)
     store = request.app.state.store
-    with board_transaction(store, record.id):
+    with still_authorized(request, access):
         old = next((d for d in store.drafts(record.id, seat) if d["id"] == draft_id), None)
         if old is None:
             raise HTTPProblem(404, "no such hidden note of yours")
@@ -231,7 +236,8 @@ async def mine(request: Request) -> JSONResponse:
     seat_id = request.query_params.get("seat", "")
     if not seat_id:
         raise HTTPProblem(400, "query parameter 'seat' is required")
-    record, _speaker, seat = _writer(request, seat_id[:64])
+    access, _speaker, seat = _writer(request, seat_id[:64])
+    record = access.record
     return JSONResponse([_public(d) for d in request.app.state.store.drafts(record.id, seat)])
 
 

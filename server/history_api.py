@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .api import authorize
+from .api import authorize, authorize_access, still_authorized
 from .doc_updates import transact
 from .history import board_at, element_history, history_points, plain_board, restore_into
 from .limits import RoomLimits, board_limit_problem
@@ -88,7 +88,8 @@ async def element(request: Request) -> JSONResponse:
 
 
 async def restore(request: Request) -> JSONResponse:
-    record, role = authorize(request, Role.FACILITATOR)
+    access = authorize_access(request, Role.FACILITATOR)
+    record, role = access.record, access.role
     if record.state == "finalized":
         raise HTTPProblem(409, "a finalized board cannot be restored; start a new version")
     body = await read_json(request, request.app.state.settings.max_message_bytes)
@@ -101,8 +102,10 @@ async def restore(request: Request) -> JSONResponse:
     if problem:
         raise HTTPProblem(409, f"restoring {seq} would take the board over its limits: it "
                           f"would hold {problem}. Nothing was restored")
-    rooms.server_change(record.id, lambda live: restore_into(live, past), by=role.value,
-                        note=f"restore:{seq}")
+    # The token again, now the body is in: a facilitator link re-issued meanwhile restores nothing.
+    with still_authorized(request, access):
+        rooms.server_change(record.id, lambda live: restore_into(live, past), by=role.value,
+                            note=f"restore:{seq}")
     points = _points(request, record)
     return JSONResponse({"restored": seq, "seq": points[-1]["seq"] if points else seq})
 

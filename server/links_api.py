@@ -15,12 +15,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .api import MAX_PARTNER_NAME, MAX_PARTNERS, authorize_access, board_link, text_field
+from .api import (
+    MAX_PARTNER_NAME,
+    MAX_PARTNERS,
+    authorize_access,
+    board_link,
+    still_authorized,
+    text_field,
+)
 from .attribution import close_link
 from .boards import PARTNER_COLORS, Boards
 from .links import ROLE_LINKS, Access, link_of_party, party_of_link, unseal
 from .requests import HTTPProblem, bearer_token, read_json
-from .store import board_transaction
 from .tokens import Role, new_token
 
 __all__ = ["routes", "qr_data_uri", "link_rows"]
@@ -79,7 +85,9 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 def _issue(request: Request, access: Access, link: str) -> dict[str, Any]:
-    """Issue a new token for ``link`` (revoking the old one) and close its open sockets."""
+    """Issue a new token for ``link``, revoking the old one. Called under the board's lock with
+    the request's token checked there (:func:`.api.still_authorized`); the caller closes the
+    link's open sockets once the lock is let go."""
     boards: Boards = request.app.state.boards
     record = access.record
     facilitator_token = bearer_token(request) or ""
@@ -94,7 +102,6 @@ def _issue(request: Request, access: Access, link: str) -> dict[str, Any]:
         facilitator_token = token
     else:
         boards.issue(record.id, link, token, facilitator_token)
-    close_link(request.app.state.rooms, record.id, link)
     address = board_link(request, record.id, token)
     party = party_of_link(link)
     names = {p["id"]: p["name"] for p in record.partners}
@@ -112,11 +119,15 @@ async def reissue_link(request: Request) -> JSONResponse:
     body = await _body(request)
     link = text_field(body, "link", 80)
     party = party_of_link(link)
-    known = {p["id"] for p in access.record.partners}
-    if link not in ROLE_LINKS and (party is None or party not in known):
-        raise HTTPProblem(400, f"field 'link' must be one of {', '.join(ROLE_LINKS)} or "
-                               "'party:<id>' of one of this board's partners")
-    return JSONResponse(_issue(request, access, link), status_code=201)
+    # The token again, now the body is in: the link may have been re-issued meanwhile.
+    with still_authorized(request, access) as now:
+        known = {p["id"] for p in now.record.partners}
+        if link not in ROLE_LINKS and (party is None or party not in known):
+            raise HTTPProblem(400, f"field 'link' must be one of {', '.join(ROLE_LINKS)} or "
+                                   "'party:<id>' of one of this board's partners")
+        issued = _issue(request, now, link)
+    close_link(request.app.state.rooms, now.record.id, link)
+    return JSONResponse(issued, status_code=201)
 
 
 async def add_partner(request: Request) -> JSONResponse:
@@ -124,16 +135,17 @@ async def add_partner(request: Request) -> JSONResponse:
 
     Decided on the board as it is once the body has arrived, under the board's lock: the
     board may have been finalized meanwhile (a partner added to an agreed version could sign
-    it), or another partner added (two would get the same id)."""
+    it), another partner added (two would get the same id), or the facilitator link
+    re-issued (the request's token revoked)."""
     access = authorize_access(request, Role.FACILITATOR)
     if access.record.state == "finalized":
         raise HTTPProblem(409, _FINALIZED_PARTNERS)
     body = await _body(request)
     name = text_field(body, "name", MAX_PARTNER_NAME)
     state = request.app.state
-    with board_transaction(state.store, access.record.id) as now:
-        record = state.store.get_board(access.record.id)
-        if now != "open" or record is None:
+    with still_authorized(request, access) as now:  # the token again, now the body is in
+        record = now.record
+        if record.state != "open":
             raise HTTPProblem(409, _FINALIZED_PARTNERS)
         partners = [dict(p) for p in record.partners]
         if len(partners) >= MAX_PARTNERS:
@@ -151,9 +163,9 @@ async def add_partner(request: Request) -> JSONResponse:
 
         state.rooms.server_change(record.id, place)  # BoardFrozen (409) if finalized elsewhere
         state.store.set_partners(record.id, [*partners, partner])
-    fresh = state.store.get_board(record.id)
-    issued = _issue(request, Access(fresh, Role.FACILITATOR, "facilitator"),
-                    link_of_party(partner["id"]))
+        fresh = state.store.get_board(record.id)
+        issued = _issue(request, Access(fresh, Role.FACILITATOR, "facilitator"),
+                        link_of_party(partner["id"]))
     return JSONResponse(
         {"party": {"id": partner["id"], "name": name, "token": issued["token"],
                    "link": issued["link"], "qr": issued["qr"]}},

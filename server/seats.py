@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .api import authorize_access, text_field
+from .api import authorize_access, still_authorized, text_field
 from .attribution import Speaker, close_seat
 from .links import Access
 from .requests import HTTPProblem, read_json
@@ -98,12 +98,14 @@ async def join(request: Request) -> JSONResponse:
     else:
         org = ""
     store: Store = request.app.state.store
-    if store.seat_count(access.record.id, access.link) >= MAX_SEATS_PER_LINK:
-        raise HTTPProblem(409, f"this link has {MAX_SEATS_PER_LINK} seats already; ask the "
-                               "facilitator to remove unused ones")
-    seat = {"id": secrets.token_urlsafe(16), "link": access.link, "name": name, "org": org,
-            "created_at": time.time()}
-    store.add_seat(access.record.id, seat)
+    # The token again, now the body is in: a link re-issued meanwhile gets no seat.
+    with still_authorized(request, access):
+        if store.seat_count(access.record.id, access.link) >= MAX_SEATS_PER_LINK:
+            raise HTTPProblem(409, f"this link has {MAX_SEATS_PER_LINK} seats already; ask "
+                                   "the facilitator to remove unused ones")
+        seat = {"id": secrets.token_urlsafe(16), "link": access.link, "name": name, "org": org,
+                "created_at": time.time()}
+        store.add_seat(access.record.id, seat)
     return JSONResponse(seat_json(seat), status_code=201)
 
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .api import authorize_access, text_field
+from .api import authorize_access, still_authorized, text_field
 from .finalize import iso, signed_hash, signed_versions
 from .requests import HTTPProblem, read_json
 from .tokens import Role
@@ -56,22 +56,25 @@ async def sign(request: Request) -> JSONResponse:
     key = name_key(name)
     if not key:
         raise HTTPProblem(400, "field 'name' has no visible characters")
-    digest = signed_hash(record)
-    party = {"id": access.party["id"], "name": access.party["name"]}
     store = request.app.state.store
-    agreed = store.covenant(board_id=record.id)
-    if agreed is not None and party["id"] not in _parties_of(agreed[0]):
-        raise HTTPProblem(403, f"{party['name']} is not a party of this agreement")
-    earlier = signed_versions(store, record) - {digest}
-    if earlier and any(s["party_id"] == party["id"] and s["covenant_sha256"] in earlier
-                       for s in store.party_signatures(record.id)):
-        # Signed before names were redacted: the same agreement (server/privacy.py).
-        raise HTTPProblem(409, f"{party['name']} has already signed this version")
-    signed_at = iso(time.time())
-    clash = request.app.state.store.add_party_signature(record.id, {
-        "party_id": party["id"], "party_name": party["name"], "name": name, "name_key": key,
-        "signed_at": signed_at, "covenant_sha256": digest,
-    })
+    # The token again, now the body is in: a party link re-issued meanwhile does not sign.
+    with still_authorized(request, access) as now:
+        record = now.record
+        digest = signed_hash(record)
+        party = {"id": access.party["id"], "name": access.party["name"]}
+        agreed = store.covenant(board_id=record.id)
+        if agreed is not None and party["id"] not in _parties_of(agreed[0]):
+            raise HTTPProblem(403, f"{party['name']} is not a party of this agreement")
+        earlier = signed_versions(store, record) - {digest}
+        if earlier and any(s["party_id"] == party["id"] and s["covenant_sha256"] in earlier
+                           for s in store.party_signatures(record.id)):
+            # Signed before names were redacted: the same agreement (server/privacy.py).
+            raise HTTPProblem(409, f"{party['name']} has already signed this version")
+        signed_at = iso(time.time())
+        clash = store.add_party_signature(record.id, {
+            "party_id": party["id"], "party_name": party["name"], "name": name, "name_key": key,
+            "signed_at": signed_at, "covenant_sha256": digest,
+        })
     if clash == "party":
         raise HTTPProblem(409, f"{party['name']} has already signed this version")
     if clash == "name":

@@ -18,11 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .api import authorize, authorize_access, text_field
+from .api import authorize, authorize_access, still_authorized, text_field
 from .board_meta import meta_dict, set_meta_value
 from .requests import HTTPProblem, read_json_object
 from .seats import org_key, seat_of
-from .store import board_transaction
 from .tokens import Role
 
 __all__ = ["routes"]
@@ -48,7 +47,8 @@ def _open_round(doc: Doc) -> dict[str, Any]:
 
 
 async def open_round(request: Request) -> JSONResponse:
-    record, _role = authorize(request, Role.FACILITATOR)
+    access = authorize_access(request, Role.FACILITATOR)
+    record = access.record
     _writable(record)
     body = await read_json_object(request)
     per = body.get("votes_per_participant")
@@ -66,7 +66,9 @@ async def open_round(request: Request) -> JSONResponse:
     state = {"open": True, "round": int(current.get("round", 0)) + 1, "votes_per_participant": per}
     if per_org is not None:
         state["votes_per_organisation"] = per_org
-    rooms.server_change(record.id, _set_voting(state))
+    # The token again, now the body is in: a facilitator link re-issued meanwhile opens none.
+    with still_authorized(request, access):
+        rooms.server_change(record.id, _set_voting(state))
     return JSONResponse(state, status_code=201)
 
 
@@ -115,9 +117,10 @@ async def vote(request: Request) -> JSONResponse:
     voting = _open_round(doc)
     store = request.app.state.store
     # Count and add under the board's lock: the same voter on two nodes at once gets N votes.
-    # The state is read again there: the board may have been finalized while the body came.
-    with board_transaction(store, record.id) as now:
-        if now != "open":
+    # The state and the token are read again there: the board may have been finalized, or the
+    # link re-issued, while the body came.
+    with still_authorized(request, access) as now:
+        if now.record.state != "open":
             raise HTTPProblem(409, "the board is finalized")
         mine = store.votes(record.id, voting["round"], voter)
         if request.method == "DELETE":
