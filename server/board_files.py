@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from typing import Any
 
-from pycrdt import Doc, Map, merge_updates
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -47,16 +46,16 @@ from .api import (
     check_create_key,
     check_create_rate,
 )
+from .board_file_checks import BoardFileError, check_documents
 from .boards import NewBoard, _new_board_id
 from .covenant_store import covenant_document
-from .doc_load import crdt_panicked
-from .history import RESTORE_NOTE, plain_board
+from .history import RESTORE_NOTE
 from .json_depth import MAX_DEPTH, json_depth
-from .limits import RoomLimits, board_limit_problem, document_limit_problem
+from .limits import RoomLimits
 from .requests import HTTPProblem, read_body
+from .schema_subset import schema_problem
 from .store import BoardRecord, Sender, Store
 from .tokens import Role, hash_token, new_token
-from .yupdate import UpdateRejected, read_update
 
 __all__ = ["FORMAT", "VERSION", "BoardFileError", "pack", "unpack", "routes"]
 
@@ -78,18 +77,6 @@ _PARTNER_ID = re.compile(r"p[0-9]{1,4}")
 _EARLIEST, _LATEST = 0.0, 253_402_300_799.0  # 1970 to the end of 9999
 _SCHEMA = json.loads(
     (resources.files("partnerboard.plugins") / "covenant.schema.json").read_text("utf-8"))
-
-
-class BoardFileError(ValueError):
-    """The file cannot be imported; ``status`` is 400 (not a board file) or 422 (damaged,
-    newer, or inconsistent)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-    def __reduce__(self) -> tuple[Any, ...]:  # raised in a worker process, too
-        return (BoardFileError, (self.status, str(self)))
 
 
 def _sha(data: bytes) -> str:
@@ -337,14 +324,14 @@ def _check_finalized(document: bytes, final: bytes, covenant: bytes) -> None:
     # added): one that does not follow the covenant schema was stored, then a 500 on download.
     stored_schema = {**_SCHEMA, "required": [key for key in _SCHEMA["required"]
                                              if key not in ("signatures", "completeness")]}
-    problem = _schema_problem(parsed, stored_schema, "covenant")
+    problem = schema_problem(parsed, stored_schema, "covenant", _SCHEMA)
     if problem is None:
         try:
             document = covenant_document(parsed, _sha(covenant), [])
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
             problem = f"its checklist cannot be made ({type(error).__name__})"
         else:
-            problem = _schema_problem(document, _SCHEMA, "covenant")
+            problem = schema_problem(document, _SCHEMA, "covenant")
     if problem:
         raise BoardFileError(422, "the board file is damaged: covenant.json does not follow "
                              f"the covenant schema: {problem}")
@@ -364,136 +351,6 @@ def _picture_problem(covenant: dict[str, Any]) -> str | None:
     return None
 
 
-_TYPES: dict[str, Any] = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
-    "integer": int, "number": int | float,
-}
-
-
-def _schema_problem(value: Any, schema: dict[str, Any], where: str) -> str | None:
-    """Where ``value`` breaks ``schema`` (the JSON Schema subset covenant.schema.json uses:
-    type, const, enum, required, properties, additionalProperties, propertyNames, items,
-    minItems, minimum, pattern, oneOf and local $ref), or None when it follows it."""
-    if "$ref" in schema:
-        target: Any = _SCHEMA
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        return _schema_problem(value, target, where)
-    kinds = schema.get("type")
-    if kinds is not None:
-        names = [kinds] if isinstance(kinds, str) else kinds
-        if not any(isinstance(value, _TYPES[name])
-                   and not (isinstance(value, bool) and name in ("integer", "number"))
-                   for name in names):
-            return f"{where} is not of type {' or '.join(names)}"
-    if "const" in schema and value != schema["const"]:
-        return f"{where} is not {schema['const']!r}"
-    if "enum" in schema and value not in schema["enum"]:
-        return f"{where} is not one of {', '.join(map(str, schema['enum']))}"
-    if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"],
-                                                                          value):
-        return f"{where} is not valid"
-    if (isinstance(value, int | float) and not isinstance(value, bool)
-            and value < schema.get("minimum", value)):
-        return f"{where} is too small"
-    if isinstance(value, dict):
-        missing = [key for key in schema.get("required", ()) if key not in value]
-        if missing:
-            return f"{where} lacks {', '.join(missing)}"
-        properties = schema.get("properties", {})
-        extra = schema.get("additionalProperties", True)
-        names = schema.get("propertyNames")
-        for key, item in value.items():
-            if names is not None and _schema_problem(key, names, where) is not None:
-                return f"{where} has a key that is not valid"
-            if key in properties:
-                problem = _schema_problem(item, properties[key], f"{where}.{key}")
-            elif extra is False:
-                problem = f"{where} has an unknown key"
-            elif isinstance(extra, dict):
-                problem = _schema_problem(item, extra, f"{where}.{key}")
-            else:
-                problem = None
-            if problem:
-                return problem
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            return f"{where} has too few items"
-        items = schema.get("items")
-        for index, item in enumerate(value if items is not None else ()):
-            problem = _schema_problem(item, items, f"{where}[{index}]")
-            if problem:
-                return problem
-    if "oneOf" in schema and sum(_schema_problem(value, option, where) is None
-                                 for option in schema["oneOf"]) != 1:
-        return f"{where} does not match exactly one of its forms"
-    return None
-
-
-def _check_limits(document: bytes, limits: RoomLimits) -> None:
-    """422 unless the board in the file fits this server's board limits."""
-    try:
-        problem = document_limit_problem(limits, document)
-    except UpdateRejected as error:
-        raise BoardFileError(422, f"the board file is damaged: document.bin: {error}") from None
-    except (ValueError, RuntimeError):
-        raise BoardFileError(422, "the board file is damaged: document.bin does not decode"
-                             ) from None
-    except BaseException as error:
-        if not crdt_panicked(error):
-            raise
-        raise BoardFileError(422, "the board file is damaged: document.bin does not decode"
-                             ) from None
-    if problem:
-        raise BoardFileError(422, f"the board in this file holds {problem}")
-
-
-def _read(name: str, data: bytes, limits: RoomLimits) -> None:
-    """The bounded reader over one update of the history, as over ``document.bin`` (see
-    :func:`.limits.document_limit_problem`): pycrdt's decoder recurses per level of nesting
-    and kills the process on a value (or a nest of shared types) 30,000 deep."""
-    problem = board_limit_problem(limits, elements=0, size=len(data))
-    if problem:
-        raise BoardFileError(422, f"the board file's {name} holds {problem}")
-    try:
-        read_update(data, max_string=limits.board_bytes)
-    except UpdateRejected as error:
-        raise BoardFileError(422, f"the board file is damaged: {name}: {error}") from None
-
-
-def _decode(name: str, step: Any) -> Any:
-    """``step()`` (a pycrdt call), its failure and pycrdt's panics a damaged file."""
-    try:
-        return step()
-    except (ValueError, RuntimeError, TypeError, KeyError):
-        pass
-    except BaseException as error:
-        if not crdt_panicked(error):
-            raise
-    raise BoardFileError(422, f"the board file is damaged: {name} does not decode")
-
-
-def _check_history(checkpoint: bytes, updates: list[bytes], limits: RoomLimits) -> None:
-    """422 unless the history reads as the server will read it (the board at a point of its
-    history is the checkpoint, then the updates up to it merged, see :func:`.history.board_at`),
-    within the board limits, before anything of it is stored."""
-    name = "history/checkpoint.bin"
-    _read(name, checkpoint, limits)
-    for number, data in enumerate(updates, start=1):
-        _read(f"history line {number}", data, limits)
-    doc = Doc()
-    _decode(name, lambda: doc.apply_update(checkpoint))
-    counts = [len(doc.get("elements", type=Map))]
-    if updates:
-        name = "history/updates.jsonl"
-        _decode(name, lambda: doc.apply_update(merge_updates(*updates)))
-        counts.append(len(doc.get("elements", type=Map)))
-    _decode(name, lambda: plain_board(doc))
-    problem = board_limit_problem(limits, elements=max(counts))
-    if problem:
-        raise BoardFileError(422, f"the board in this file's history holds {problem}")
-
-
 @dataclass
 class _Unpacked:
     """A board file read and checked, all but its documents decoded (plain data)."""
@@ -506,7 +363,8 @@ class _Unpacked:
 
 def _unpacked(raw: bytes, limits: RoomLimits) -> _Unpacked:
     """The board file's entries, unpacked within their caps and checked, before the heavy
-    part (:func:`_decoded`): plain Python and zlib, which let the event loop run alongside."""
+    part (:func:`.board_file_checks.check_documents`): plain Python and zlib, which let the
+    event loop run alongside."""
     manifest, entries = _read_entries(raw, limits)
     board = manifest.get("board")
     if not isinstance(board, dict):
@@ -535,14 +393,6 @@ def _unpacked(raw: bytes, limits: RoomLimits) -> _Unpacked:
                                  "its hash")
         _check_finalized(entries["document.bin"], final, covenant)
     return _Unpacked(board, entries, partners, updates)
-
-
-def _decoded(document: bytes, checkpoint: bytes, updates: list[bytes],
-             limits: RoomLimits) -> None:
-    """The file's documents read as the server will read them, within ``limits`` (pycrdt,
-    which holds the interpreter lock while it decodes: a large board's in a worker process)."""
-    _check_limits(document, limits)
-    _check_history(checkpoint, updates, limits)
 
 
 def _decode_args(unpacked: _Unpacked) -> tuple[bytes, bytes, list[bytes]]:
@@ -601,7 +451,7 @@ def unpack(raw: bytes, store: Store, registry: Any, limits: RoomLimits) -> NewBo
     server that holds the board. The parties of an imported board sign it there again."""
     unpacked = _unpacked(raw, limits)
     canvas = _canvas(unpacked, registry)
-    _decoded(*_decode_args(unpacked), limits)
+    check_documents(*_decode_args(unpacked), limits)
     return _stored(unpacked, canvas, store)
 
 
@@ -645,9 +495,9 @@ async def import_board(request: Request) -> JSONResponse:
         documents = _decode_args(unpacked)
         if sum(len(data) for data in (documents[0], documents[1], *documents[2])
                ) >= heavy.PROCESS_BYTES:
-            await _in_process(_decoded, *documents, limits)
+            await _in_process(check_documents, *documents, limits)
         else:
-            await heavy.run(_decoded, *documents, limits)
+            await heavy.run(check_documents, *documents, limits)
         created = _stored(unpacked, canvas, state.store)
     except BoardFileError as error:
         raise HTTPProblem(error.status, str(error)) from None
