@@ -25,7 +25,9 @@ Rules, each closing a way one link holder could disturb the others:
 * the states a board keeps are at most :data:`MAX_BOARD_PRESENCE_BYTES` together: every
   newcomer gets them all in one frame (200 connections showing 128 KiB each cost the server
   2.1 GiB). A new state beyond it is dropped; a connection may still replace its own state
-  with one no bigger.
+  with one no bigger. One person's states (:func:`person_of`) take at most
+  :data:`MAX_PERSON_PRESENCE_BYTES` of it, and the facilitator's are not held to it: one guest
+  with five idle connections filled it, and nobody saw the facilitator or anyone after;
 
 What is accepted is re-encoded for the others, so a dropped entry is never forwarded.
 """
@@ -40,11 +42,13 @@ from . import yprotocol as yp
 from .allowance import Allowance, presence_allowance
 from .client_ids import ClientIds
 from .presence_identity import vouched
+from .tokens import Role
 
 if TYPE_CHECKING:
     from .peer import Peer
 
-__all__ = ["Presence", "MAX_STATE_BYTES", "MAX_IDS_PER_CONNECTION", "MAX_BOARD_PRESENCE_BYTES"]
+__all__ = ["Presence", "MAX_STATE_BYTES", "MAX_IDS_PER_CONNECTION", "MAX_BOARD_PRESENCE_BYTES",
+           "MAX_PERSON_PRESENCE_BYTES", "person_of"]
 
 log = logging.getLogger("partnerboard.presence")
 
@@ -61,6 +65,17 @@ REMOTE_PRESENCE_SECONDS = 30.0
 TAKEOVER_SECONDS = 30.0
 #: Presence allowances a board keeps (those of closed connections until they refill).
 MAX_ALLOWANCES = 4096
+#: Presence one person's states may take together (a browser tab's is about 300 bytes).
+MAX_PERSON_PRESENCE_BYTES = 16 * 1024
+
+#: Who the server can tell apart: a seat, or without one a link from one address.
+Person = tuple[str, str]
+
+
+def person_of(peer: Peer) -> Person:
+    """The person behind a connection, as far as presence is concerned: its allowance and
+    its share of the board's presence outlive the connection and are shared by its tabs."""
+    return (peer.link, peer.seat) if peer.seat else (peer.link, "@" + peer.address)
 
 
 class Presence:
@@ -75,35 +90,59 @@ class Presence:
         self.remote_seen: dict[int, float] = {}
         #: The bytes of all states in ``states`` (see MAX_BOARD_PRESENCE_BYTES).
         self.size = 0
-        #: What each seat (or link and address) that sent presence may still have forwarded.
-        self.allowances: dict[tuple[str, str], Allowance] = {}
+        #: What each person that sent presence may still have forwarded.
+        self.allowances: dict[Person, Allowance] = {}
+        #: Who holds each of our clients' states, and the bytes each person's states take.
+        self.person_of: dict[int, Person] = {}
+        self.person_bytes: dict[Person, int] = {}
         self.full_reported = -FULL_REPORT_EVERY
 
     def held_bytes(self) -> int:
         """The bytes of every state the board keeps: about what a newcomer gets."""
         return self.size
 
-    def _set(self, entry: yp.AwarenessEntry) -> bool:
-        """Keep ``entry`` (a state or "null") in place of its client's state, unless it is a
-        new state that would take the board's presence past MAX_BOARD_PRESENCE_BYTES (False).
-        A state no bigger than the one it replaces is always kept."""
-        old = self.states.get(entry.client_id)
+    def _set(self, entry: yp.AwarenessEntry, person: Person | None = None,
+             exempt: bool = False) -> bool:
+        """Keep ``entry`` (a state or "null") in place of its client's state, held by
+        ``person`` (None: another node's client), unless it is a new state that would take the
+        person's presence past MAX_PERSON_PRESENCE_BYTES or the board's past
+        MAX_BOARD_PRESENCE_BYTES (False; the facilitator's is ``exempt`` from the board's). A
+        state no bigger than the one it replaces is always kept."""
+        client_id = entry.client_id
+        old = self.states.get(client_id)
         before = len(old.state) if old is not None else 0
+        old_person = self.person_of.pop(client_id, None)
+        if old_person is not None:
+            self.person_bytes[old_person] -= before
+            if not self.person_bytes[old_person]:
+                del self.person_bytes[old_person]
         if entry.state == "null":
             if old is not None:
-                del self.states[entry.client_id]
+                del self.states[client_id]
                 self.size -= before
             return True
         after = len(entry.state)
-        if after > before and self.size - before + after > MAX_BOARD_PRESENCE_BYTES:
+        full = None
+        if after > before:
+            if person is not None and (self.person_bytes.get(person, 0) + after
+                                       > MAX_PERSON_PRESENCE_BYTES):
+                full = f"its sender's presence is full ({MAX_PERSON_PRESENCE_BYTES} bytes)"
+            elif not exempt and self.size - before + after > MAX_BOARD_PRESENCE_BYTES:
+                full = f"the board's presence is full ({MAX_BOARD_PRESENCE_BYTES} bytes)"
+        if full is not None:
+            if old_person is not None:  # the state it had stays, and stays its
+                self.person_of[client_id] = old_person
+                self.person_bytes[old_person] = self.person_bytes.get(old_person, 0) + before
             now = time.monotonic()
             if now - self.full_reported >= FULL_REPORT_EVERY:
                 self.full_reported = now
-                log.info("board %s: dropped a presence state: the board's presence is full "
-                         "(%d bytes)", self.board_id, MAX_BOARD_PRESENCE_BYTES)
+                log.info("board %s: dropped a presence state: %s", self.board_id, full)
             return False
-        self.states[entry.client_id] = entry
+        self.states[client_id] = entry
         self.size += after - before
+        if person is not None:
+            self.person_of[client_id] = person
+            self.person_bytes[person] = self.person_bytes.get(person, 0) + after
         return True
 
     def everyone(self) -> bytes:
@@ -166,9 +205,10 @@ class Presence:
         if not own or not self._within_allowance(peer, own):
             return None
         accepted = []
+        person = person_of(peer)
         for entry in own:
             client_id = entry.client_id
-            if not self._set(entry):
+            if not self._set(entry, person, exempt=peer.role is Role.FACILITATOR):
                 continue
             previous = self.holders.get(client_id)
             if previous is not None and previous is not peer:
@@ -194,7 +234,7 @@ class Presence:
     def _within_allowance(self, peer: Peer, entries: list[yp.AwarenessEntry]) -> bool:
         """Spend the peer's presence allowance on a message of ``entries`` (its own), or say
         it is over (the message is dropped)."""
-        key = (peer.link, peer.seat) if peer.seat else (peer.link, "@" + peer.address)
+        key = person_of(peer)
         allowance = self.allowances.get(key)
         if allowance is None:
             if len(self.allowances) >= MAX_ALLOWANCES:

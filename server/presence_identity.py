@@ -12,8 +12,9 @@ forwarded, the parts that say who someone is are set from the connection:
 * ``user.name``: the seat's name when the connection presented a seat, else what the client
   typed (text, or empty);
 * ``user.org``: a party link's partner; else the seat's typed organisation, else what the
-  client typed; ``user.guest`` is true when an organisation is only typed, that is on every
-  link but a party link and the facilitator's (browsers show it marked as a guest's).
+  client typed; ``user.guest`` is true on every link but a party link and the facilitator's:
+  who they are is only typed (browsers mark the organisation, or without one the name, as a
+  guest's).
 
 Everything else (cursor, colour, the note being edited, done) is the client's own, and a state
 that claims nothing the server knows better is forwarded byte for byte as it came.
@@ -61,9 +62,11 @@ def _user(claimed: object, role: Role, speaker: Speaker | None) -> dict[str, Any
         if key in user and not isinstance(user[key], str):
             user[key] = ""
     vouched_for = role is Role.FACILITATOR or (speaker is not None and bool(speaker.party))
-    if not vouched_for and (user.get("org") or "guest" in user):
-        user["guest"] = True  # only typed: browsers show it marked as a guest's
-    elif vouched_for and "guest" in user:
+    if not vouched_for:
+        # Only typed: browsers mark it as a guest's, the organisation or else the name (a
+        # name such as "Anna (Gemeente)" read like a partner's member).
+        user["guest"] = True
+    elif "guest" in user:
         user["guest"] = False
     return user
 

@@ -382,8 +382,8 @@ class Room(DocWhenNeeded):
             while not peer.closing:
                 try:
                     # No frame stays referenced here while the connection waits for the next.
-                    spent, count = self._handle_timed(peer, await _receive_together(transport))
-                    if cost is not None and (wait := cost.charge(spent, count)) > 0:
+                    spent = self._handle_timed(peer, await _receive_together(transport))
+                    if cost is not None and (wait := cost.charge(spent)) > 0:
                         cost.report(self.board_id)
                         await asyncio.sleep(wait)
                 except FrameRejected as rejected:
@@ -408,11 +408,11 @@ class Room(DocWhenNeeded):
         count_rejected(_REASONS.get(code, str(code)))
         peer.close(code, reason[:120])
 
-    def _handle_timed(self, peer: Peer, frames: list[bytes]) -> tuple[float, int]:
-        """Handle frames (see handle_frames); the CPU seconds it took, and how many."""
+    def _handle_timed(self, peer: Peer, frames: list[bytes]) -> float:
+        """Handle frames (see handle_frames); the CPU seconds it took."""
         started = time.thread_time()
         self.handle_frames(peer, frames)
-        return time.thread_time() - started, len(frames)
+        return time.thread_time() - started
 
     def handle(self, peer: Peer, frame: bytes) -> None:
         """Handle one frame from a peer; raise ProtocolError for a malformed one."""

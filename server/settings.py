@@ -143,9 +143,9 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "seconds a client may take to send a request's headers, or between parts of its body "
      "(a whole body: eight times as long, plus a second per 4 KiB); then 408"),
     ("update_cpu_share", "--update-cpu-share", "PARTNERBOARD_UPDATE_CPU_SHARE",
-     "share of a core one connection's heavy messages (those taking over 10 ms each) may "
-     "take on average, 2.5 times that for one client address; beyond, the connection is not "
-     "read until its allowance has refilled (0 = no limit)"),
+     "share of a core one connection's heavy messages (the CPU time beyond 10 ms of each "
+     "read's) may take on average, 2.5 times that for one client address; beyond, the "
+     "connection is not read until its allowance has refilled (0 = no limit)"),
 )
 
 

@@ -8,13 +8,16 @@ and a client can send them back to back (loopback delivers 1 MiB in about a mill
 guest link was enough to keep a whole node at 100% of a core, every other board's edits
 arriving a quarter of a second late.
 
-So the CPU time a connection's messages take beyond :data:`FREE_SECONDS` each is charged to two
-token buckets, the connection's and its client address's (several connections from one
-address share it). Usual messages are never charged, however fast they come: that is load like
-any other, handled in turn. When a bucket is empty the connection is not read until it has
-refilled: its messages wait in its socket, TCP holds the sender back, and nothing is lost. A
-large paste now and then fits in the burst; a stream of heavy updates gets ``share`` of a core
-per connection and :data:`ADDRESS_SHARES` times that per address.
+So the CPU time a connection's messages take beyond :data:`FREE_SECONDS` per read (the
+messages that arrived together are handled together) is charged to two token buckets, the
+connection's and its client address's (several connections from one address share it). Usual
+messages are never charged, however fast they come: that is load like any other, handled in
+turn. The free part is the read's, not each message's: fifteen empty messages sent after a
+heavy one lent it their share, and it was never charged. When a bucket is empty the
+connection is not read until it has refilled: its messages wait in its socket, TCP holds the
+sender back, and nothing is lost. A large paste now and then fits in the burst; a stream of
+heavy updates gets ``share`` of a core per connection and :data:`ADDRESS_SHARES` times that
+per address.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ __all__ = ["CostAllowance", "UpdateCosts", "FREE_SECONDS"]
 
 log = logging.getLogger("partnerboard.update_cost")
 
-#: CPU seconds a message may take before the rest of it is charged.
+#: CPU seconds the messages read together may take before the rest is charged.
 FREE_SECONDS = 0.01
 #: CPU seconds a connection may save up, and its address (in units of the connection's).
 BURST_SECONDS = 1.0
@@ -97,10 +100,10 @@ class ConnectionCost:
         #: Seconds this connection was held back since the last log line about it.
         self.waited = 0.0
 
-    def charge(self, seconds: float, messages: int) -> float:
-        """Charge ``seconds`` of CPU taken by ``messages`` messages; the seconds the
+    def charge(self, seconds: float) -> float:
+        """Charge ``seconds`` of CPU taken by the messages read together; the seconds the
         connection must now wait before it is read again."""
-        extra = seconds - FREE_SECONDS * messages
+        extra = seconds - FREE_SECONDS
         if extra <= 0:
             return 0.0
         wait = max(self.own.charge(extra), self.address.charge(extra))

@@ -9,12 +9,12 @@ import time
 
 import httpx
 from pycrdt import Doc, Map
-from yclient import connected
+from yclient import YClient, connected
 from yclient import wait_for as _wait_for
 
 from partnerboard.server import yprotocol as yp
 from partnerboard.server.allowance import presence_allowance
-from partnerboard.server.presence import MAX_IDS_PER_CONNECTION
+from partnerboard.server.presence import MAX_IDS_PER_CONNECTION, MAX_PERSON_PRESENCE_BYTES
 
 #: The machine running the suite may be busy: conditions get a generous deadline.
 wait_for = functools.partial(_wait_for, limit=15)
@@ -246,7 +246,7 @@ def test_presence_says_who_the_server_knows_is_behind_it(server):
                                      "color": "#123456"}
             assert shown["role"] == "participant" and shown["cursor"] == {"x": 5, "y": 6}
             odd = json.loads(watcher.awareness[olga.doc.client_id])
-            assert odd == {"user": {"name": "", "org": ""}}
+            assert odd == {"user": {"name": "", "org": "", "guest": True}}
 
     run(scenario())
 
@@ -319,3 +319,67 @@ def test_reconnecting_does_not_renew_the_presence_allowance(server):
 
     received = run(scenario())
     assert 0 < received <= bound, f"a watcher received {received} bytes, bound {bound:.0f}"
+
+
+def test_a_guest_without_an_organisation_is_marked_as_one(server):
+    """"Anna (Gemeente)" as a guest's name, with no organisation, read like a partner's member
+    in every cursor label: the guest mark is on every state a party link or the facilitator
+    did not send."""
+    board = server.create_board()
+    seated = _seat(server, board, "participant", "Anna (Gemeente)")
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board) + f"&seat={seated}") as guest, \
+                connected(server.board_ws(board)) as seatless, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            for client in (guest, seatless):
+                await client.set_presence(client.doc.client_id, 1,
+                                          {"user": {"name": "Anna (Gemeente)"}})
+            await wait_for(lambda: {guest.doc.client_id, seatless.doc.client_id}
+                           <= set(watcher.awareness), what="both states")
+            for client in (guest, seatless):
+                user = json.loads(watcher.awareness[client.doc.client_id])["user"]
+                assert user["guest"] is True and user["name"] == "Anna (Gemeente)"
+
+    run(scenario())
+
+
+def test_one_guest_cannot_fill_the_boards_presence_for_everyone(server):
+    """Five idle connections of one guest (each with a seat of its own: the guest link gives
+    out dozens), each showing sixteen states of 8 KiB, filled the board's 512 KiB of presence:
+    nobody who came later was seen, the facilitator included."""
+    board = server.create_board()
+    anna_seat = _seat(server, board, "participant", "Anna")
+    hog_seats = [_seat(server, board, "participant", f"hog {n}") for n in range(5)]
+    big = json.dumps({"pad": "x" * 8000})
+
+    async def scenario() -> None:
+        hogs = [await YClient(server.board_ws(board) + f"&seat={seat}").connect()
+                for seat in hog_seats]
+        try:
+            for number, hog in enumerate(hogs):
+                first = 10_000 + number * MAX_IDS_PER_CONNECTION
+                await hog.send_raw(yp.awareness_message(yp.encode_awareness(
+                    [yp.AwarenessEntry(first + index, 1, big)
+                     for index in range(MAX_IDS_PER_CONNECTION)])))
+            await asyncio.sleep(0.5)
+            async with connected(server.board_ws(board, "facilitator")) as fiona, \
+                    connected(server.board_ws(board) + f"&seat={anna_seat}") as anna:
+                await fiona.set_presence(fiona.doc.client_id, 1, {"user": {"name": "Fiona"}})
+                # Bigger than what sixty-five of the hogs' states would leave of the board's.
+                await anna.set_presence(anna.doc.client_id, 1,
+                                        {"user": {"name": "Anna"}, "cursor": "y" * 4000})
+                await wait_for(lambda: fiona.doc.client_id in anna.awareness
+                               and anna.doc.client_id in fiona.awareness,
+                               what="the facilitator and a participant see each other")
+                async with connected(server.board_ws(board, "observer")) as newcomer:
+                    await wait_for(lambda: fiona.doc.client_id in newcomer.awareness,
+                                   what="the newcomer sees the facilitator")
+                    hogs_shown = sum(len(state) for client, state in newcomer.awareness.items()
+                                     if 10_000 <= client < 10_000 + 5 * MAX_IDS_PER_CONNECTION)
+                    assert hogs_shown <= 5 * MAX_PERSON_PRESENCE_BYTES
+        finally:
+            for hog in hogs:
+                await hog.close()
+
+    run(scenario())

@@ -152,9 +152,10 @@ export class Presence {
 }
 
 function describe (user) {
-  return {
-    name: typeof user.name === 'string' ? user.name.slice(0, 80) : '?',
-    // A guest's organisation is only what they typed: shown marked as a guest's.
-    org: typeof user.org === 'string' ? user.org.slice(0, 100) + (user.guest === true && user.org ? ` (${t('guest')})` : '') : ''
-  }
+  const name = typeof user.name === 'string' ? user.name.slice(0, 80) : '?'
+  const org = typeof user.org === 'string' ? user.org.slice(0, 100) : ''
+  // Who a guest is, is only what they typed: marked as a guest's, the organisation or else
+  // the name (the server sets the mark: presence_identity.py).
+  const mark = user.guest === true ? ` (${t('guest')})` : ''
+  return org ? { name, org: org + mark } : { name: name + mark, org: '' }
 }
