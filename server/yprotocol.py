@@ -8,6 +8,7 @@ it is closed before anything reaches the document or the other clients.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -200,7 +201,16 @@ def _not_json(token: str) -> None:
     raise ValueError(f"{token} is not JSON")
 
 
-_STRICT_JSON = json.JSONDecoder(parse_constant=_not_json)
+def _finite(text: str) -> float:
+    """A JSON number as a float, unless it is too large for one: Python reads 1e999 as
+    infinity, which the server could not write back as JSON (see presence_identity)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large a number")
+    return value
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
 #: The largest integer a browser's lib0 reads in a presence message.
 MAX_SAFE_INTEGER = 2**53 - 1
 
