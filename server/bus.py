@@ -55,6 +55,12 @@ DEAD_SECONDS = 6.0
 #: Nodes silent for this long are removed from the hash (every node noticed long before).
 FORGET_MS = 600_000
 _ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+#: Errors of an unreachable store: logged without a traceback.
+_STORE_ERRORS: tuple[type[Exception], ...] = (ConnectionError,)
+with contextlib.suppress(ImportError):
+    import psycopg
+
+    _STORE_ERRORS = (ConnectionError, psycopg.OperationalError)
 
 
 def stream_key(board_id: str) -> str:
@@ -79,6 +85,9 @@ class Bus:
         self.unsent: set[str] = set()
         self.connected = False
         self.resync = True
+        #: False from a failed reader round (any error: Redis, the store) until one succeeds.
+        self.reading = False
+        self.reader_failures = 0
         #: Other nodes: their last heartbeat as read, and when (monotonic) it last changed.
         self.beats: dict[bytes, tuple[bytes, float]] = {}
         #: Nodes taken for dead (their boards were caught up), until they beat again.
@@ -115,6 +124,8 @@ class Bus:
             asyncio.create_task(self._publisher(), name="bus-publisher"),
             asyncio.create_task(self._reader(), name="bus-reader"),
         ]
+        for task in self.tasks:
+            task.add_done_callback(_report_end)
 
     async def close(self) -> None:
         """Publish what is queued (the presence of clients just closed), then stop."""
@@ -130,6 +141,12 @@ class Bus:
                 await task
         with contextlib.suppress(*_ERRORS):
             await self.redis.aclose()
+
+    @property
+    def reader_ok(self) -> bool:
+        """Whether this node hears the others: its reader runs and its last round succeeded."""
+        reader = next((t for t in self.tasks if t.get_name() == "bus-reader"), None)
+        return self.reading and reader is not None and not reader.done()
 
     async def ping(self) -> float:
         """Round-trip time to Redis in seconds; raises when it cannot be reached."""
@@ -193,19 +210,35 @@ class Bus:
                     checked = time.monotonic()
                 streams = {stream_key(b): p for b, p in self.positions.items() if p}
                 if not streams:
+                    self.reading = True
                     await asyncio.sleep(BLOCK_MS / 1000)
                     continue
                 answer = await self.redis.xread(streams, count=1000, block=BLOCK_MS)
                 self.connected = True
-                backoff = 0.1
                 for key, entries in answer or ():
                     self._dispatch(key.decode().rpartition(":")[2], entries)
+                self.reading = True
+                backoff = 0.1
             except _ERRORS as error:
                 self.errors += 1
                 if self.connected:
                     log.warning("Redis read failed (%s); catching up from the store "
                                 "once it is back", error)
                 self.connected = False
+                self.reading = False
+                self.resync = True
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+            except Exception as error:
+                # Anything else (the store unreachable during a catch-up, a bug) must not end
+                # the task: the node would never hear the other nodes again. Every open board
+                # is caught up from the store again once a round succeeds.
+                self.reader_failures += 1
+                if self.reading or self.reader_failures == 1:
+                    log.warning("bus reader failed (%s: %s); catching up every open board "
+                                "from the store again in %.1f s", type(error).__name__, error,
+                                backoff, exc_info=not isinstance(error, _STORE_ERRORS))
+                self.reading = False
                 self.resync = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
@@ -298,6 +331,7 @@ class Bus:
         if board_id not in self.positions or self.rooms is None:
             return
         room = self.rooms.loaded.get(board_id)
+        behind = False
         for entry_id, fields in entries:
             self.positions[board_id] = entry_id
             if fields.get(b"n") == self.node or room is None:
@@ -319,7 +353,22 @@ class Bus:
                     room.publish_presence()
             except Exception:  # one bad entry must not stop the node's fan-out
                 log.exception("board %s: could not apply a stream entry", board_id)
-                self._catch_up(board_id)
+                try:
+                    self._catch_up(board_id)
+                except Exception as error:  # the store unreachable: start the board again
+                    log.warning("board %s: could not catch up from the store (%s); "
+                                "retrying", board_id, error)
+                    behind = True
+        if behind and board_id in self.positions:
+            # Read afresh next round: note the stream's end, then catch up from the store.
+            self.positions[board_id] = b""
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    """A bus task never ends but when the node stops: say so loudly if one does."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s ended: this node no longer hears or tells the other nodes",
+                  task.get_name(), exc_info=task.exception())
 
 
 def _entry_id(raw: Any) -> tuple[int, int]:
