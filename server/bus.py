@@ -7,7 +7,8 @@ already. That makes the rules simple:
 * A node XADDs every update and presence change of a board after the store append, and XREADs
   the streams of the boards it has loaded, skipping its own entries.
 * Streams are trimmed by age on every XADD (``MINID``, one minute): everything in them is
-  persisted, so trimming loses nothing.
+  persisted, so trimming loses nothing. The age is by Redis's clock (read with TIME), which
+  also gives the ids: a node whose own clock runs ahead would otherwise trim everything.
 * Whenever a node may have missed entries (its Redis connection broke, Redis was restarted or
   flushed, it started reading a board) it catches up from the store, which holds every update;
   applying an update twice is harmless for a CRDT. Entries it failed to publish are announced
@@ -93,6 +94,9 @@ class Bus:
         #: Nodes taken for dead (their boards were caught up), until they beat again.
         self.dead: set[bytes] = set()
         self.tasks: list[asyncio.Task[None]] = []
+        #: Redis's clock minus ours, in ms (None until read): stream ids, trimming and
+        #: heartbeats are all by Redis's clock.
+        self.clock_offset_ms: int | None = None
         # Figures for /metrics.
         self.published = 0
         self.received = 0
@@ -173,9 +177,19 @@ class Bus:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 2.0)
 
+    async def _read_clock(self) -> None:
+        """Note how far Redis's clock is from ours."""
+        seconds, micros = await self.redis.time()
+        self.clock_offset_ms = seconds * 1000 + micros // 1000 - int(time.time() * 1000)
+
+    async def _redis_now_ms(self) -> int:
+        if self.clock_offset_ms is None:
+            await self._read_clock()
+        return int(time.time() * 1000) + (self.clock_offset_ms or 0)
+
     async def _send(self, batch: list[tuple[str, bytes, bytes]]) -> None:
         started = time.perf_counter()
-        minid = f"{int(time.time() * 1000) - KEEP_MS}-0"
+        minid = f"{await self._redis_now_ms() - KEEP_MS}-0"
         async with self.redis.pipeline(transaction=False) as pipe:
             # Hints first: the gap they announce is older than anything in the batch.
             hints = list(self.unsent)
@@ -280,8 +294,9 @@ class Bus:
         in between (a Redis hiccup holds its outbox), the update is stored and seen, but no
         other node hears of it, and the dead node cannot send the catch-up hint. Applying what
         the store holds twice is harmless, so a node that only paused costs a catch-up."""
+        await self._read_clock()  # kept fresh here, every CHECK_SECONDS
         started = time.monotonic()
-        now_ms = int(time.time() * 1000)
+        now_ms = await self._redis_now_ms()
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(NODES_KEY, self.node, now_ms)
             pipe.hgetall(NODES_KEY)

@@ -4,15 +4,19 @@ node's clock running ahead, Redis flushed while a node lags, entries nobody stor
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from cluster import Cluster, running_cluster
+from conftest import ServerProcess
 from pgutil import ADMIN_URL
 from test_metrics import scrape
 from yclient import connected, wait_for
+
+from partnerboard.server.bus import stream_key
 
 
 @pytest.fixture
@@ -70,3 +74,58 @@ def test_a_database_error_during_a_catch_up_does_not_stop_the_fan_out(cluster: C
     assert samples["partnerboard_redis_reader_ok"] == 1
     assert samples["partnerboard_redis_reader_failures_total"] >= 1
     assert "bus reader failed (" in (b.data_dir / "server.log").read_text()
+
+
+#: Started before the server's own code (sitecustomize), it sets the node's wall clock ahead.
+CLOCK_AHEAD = """
+import os, time
+_offset = float(os.environ["TEST_CLOCK_AHEAD"])
+_real = time.time
+time.time = lambda: _real() + _offset
+"""
+
+
+def node_with_clock_ahead(cluster: Cluster, tmp_path: Path, seconds: float) -> ServerProcess:
+    hook = tmp_path / "clock-ahead"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CLOCK_AHEAD)
+    process = ServerProcess(
+        tmp_path / "ahead", "--database-url", cluster.database_url,
+        "--redis-url", cluster.redis.url, "--room-idle-seconds", "0.5",
+        env={"PYTHONPATH": f"{hook}:{os.environ.get('PYTHONPATH', '')}",
+             "TEST_CLOCK_AHEAD": str(seconds)},
+    )
+    cluster.nodes.append(process)
+    return process
+
+
+def test_a_node_whose_clock_is_ahead_does_not_trim_the_stream_to_nothing(
+    cluster: Cluster, tmp_path: Path
+):
+    """Streams are trimmed by age; the age must be Redis's, not the publishing node's: with
+    its own clock two minutes ahead a node would delete every entry, its own included, by the
+    very XADD that adds it (its clients' presence would never reach another node)."""
+    a = cluster.node().start()
+    ahead = node_with_clock_ahead(cluster, tmp_path, 120).start()
+    board = a.create_board()
+
+    async def scenario() -> None:
+        async with connected(a.board_ws(board, "observer")) as on_a, \
+                connected(ahead.board_ws(board)) as ada:
+            ada_id = ada.doc.client_id
+            for clock in range(1, 20):  # renewed as a client does (here every 0.5 s)
+                await ada.set_presence(ada_id, clock, {"user": {"name": "Ada"}})
+                await asyncio.sleep(0.5)
+                if ada_id in on_a.awareness:
+                    break
+            assert ada_id in on_a.awareness, "presence from the node ahead never reached a"
+            ada.add_note("n", "typed on the node ahead")
+            await wait_for(lambda: "n" in on_a.elements, 10, what="the note on a")
+
+    run(scenario())
+    client = cluster.redis.client()
+    try:
+        kinds = {fields[b"k"] for _id, fields in client.xrange(stream_key(board["id"]))}
+    finally:
+        client.close()
+    assert {b"a", b"u"} <= kinds, kinds
