@@ -10,7 +10,8 @@ already. That makes the rules simple:
   persisted, so trimming loses nothing. The age is by Redis's clock (read with TIME), which
   also gives the ids: a node whose own clock runs ahead would otherwise trim everything.
 * Whenever a node may have missed entries (its Redis connection broke, Redis was restarted or
-  flushed, it started reading a board) it catches up from the store, which holds every update;
+  flushed, entries after its position were trimmed before it read them, it started reading a
+  board) it catches up from the store, which holds every update;
   applying an update twice is harmless for a CRDT. Entries it failed to publish are announced
   with a "catch up" hint once Redis is back, so the other nodes read them from the store.
 * Every node notes in Redis that it is alive; when another node stops, the others catch up
@@ -49,6 +50,11 @@ BLOCK_MS = 250
 QUEUE_LIMIT = 20_000
 #: Check for flushed streams, and say this node is alive, this often.
 CHECK_SECONDS = 2.0
+#: A random value the first node to find it missing sets: when it changes (or goes), Redis was
+#: flushed or replaced, and every node catches up every open board from the store.
+EPOCH_KEY = "partnerboard:epoch"
+#: Slack on KEEP_MS for the clocks of the nodes that trim (see Bus._check_trimmed).
+TRIM_SLACK_MS = 10_000
 #: The hash where every node notes the time it last said so.
 NODES_KEY = "partnerboard:nodes"
 #: A node that has not said it is alive for this long is taken for dead.
@@ -94,6 +100,8 @@ class Bus:
         #: Nodes taken for dead (their boards were caught up), until they beat again.
         self.dead: set[bytes] = set()
         self.tasks: list[asyncio.Task[None]] = []
+        #: Redis's epoch (EPOCH_KEY) as last read; None before the first check.
+        self.epoch: bytes | None = None
         #: Redis's clock minus ours, in ms (None until read): stream ids, trimming and
         #: heartbeats are all by Redis's clock.
         self.clock_offset_ms: int | None = None
@@ -231,6 +239,7 @@ class Bus:
                 self.connected = True
                 for key, entries in answer or ():
                     self._dispatch(key.decode().rpartition(":")[2], entries)
+                await self._check_trimmed(streams, answer or ())
                 self.reading = True
                 backoff = 0.1
             except _ERRORS as error:
@@ -257,12 +266,41 @@ class Bus:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
 
+    async def _check_trimmed(self, read_from: dict[str, bytes], answer: Any) -> None:
+        """Catch up a board whose entries after our position were trimmed before we read them
+        (this node lagged, or was paused, longer than KEEP_MS).
+
+        Trimming removes a stream's oldest entries only, and only those older than KEEP_MS: so
+        only a position that old can have lost what follows it, and it did not if the stream
+        still begins at or before it after the read. (If the stream begins after it, the
+        position itself may merely have been trimmed: one catch-up too many.)"""
+        horizon = await self._redis_now_ms() - KEEP_MS + TRIM_SLACK_MS
+        suspects = [key for key, _entries in answer
+                    if _entry_id(read_from[key.decode()])[0] < horizon]
+        if not suspects:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in suspects:
+                pipe.xrange(key, count=1)
+            firsts = await pipe.execute()
+        for key, first in zip(suspects, firsts, strict=True):
+            if first and _entry_id(first[0][0]) > _entry_id(read_from[key.decode()]):
+                board_id = key.decode().rpartition(":")[2]
+                log.warning("board %s: entries were trimmed before this node read them; "
+                            "catching up from the store", board_id)
+                self._catch_up(board_id)
+
     async def _last_ids(self, board_ids: list[str]) -> list[bytes]:
+        """Where each board's stream ends. An empty stream's end is taken a second back by
+        Redis's clock rather than at 0-0, so that the first entries read are not taken for a
+        sign of trimming (see _check_trimmed); anything older skipped was published before
+        the catch-up that follows, so it is in the store."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for board_id in board_ids:
                 pipe.xrevrange(stream_key(board_id), count=1)
             answers = await pipe.execute()
-        return [entries[0][0] if entries else b"0-0" for entries in answers]
+        empty = f"{max(await self._redis_now_ms() - 1000, 0)}-0".encode()
+        return [entries[0][0] if entries else empty for entries in answers]
 
     async def _start_new_boards(self) -> None:
         """Boards not read yet: note where their stream ends, then catch up from the store.
@@ -327,13 +365,30 @@ class Bus:
                 self._catch_up(board_id)
 
     async def _check_flushed(self) -> None:
-        """A stream that ends before our position was flushed or recreated: read afresh."""
+        """Read afresh (catch up from the store) what may have lost entries we had not read:
+
+        * every board when Redis's epoch changed: it was flushed or replaced (the new stream's
+          ids may well lie past our position, so the stream alone would not tell);
+        * a board whose stream ends before our position (flushed, deleted or recreated).
+        """
         watched = [b for b, p in self.positions.items() if p]
-        if not watched:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(EPOCH_KEY, secrets.token_hex(8).encode(), nx=True)
+            pipe.get(EPOCH_KEY)
+            for board_id in watched:
+                pipe.xrevrange(stream_key(board_id), count=1)
+            _set, epoch, *ends = await pipe.execute()
+        if epoch != self.epoch:
+            if self.epoch is not None:
+                log.warning("Redis was flushed or replaced; catching up %d open boards from "
+                            "the store", len(self.positions))
+                for board_id in self.positions:
+                    self.positions[board_id] = b""
+            self.epoch = epoch
             return
-        for board_id, last in zip(watched, await self._last_ids(watched), strict=True):
+        for board_id, last in zip(watched, ends, strict=True):
             position = self.positions.get(board_id)
-            if position and _entry_id(last) < _entry_id(position):
+            if position and _entry_id(last[0][0] if last else b"0-0") < _entry_id(position):
                 log.info("board %s: stream was reset; catching up from the store", board_id)
                 self.positions[board_id] = b""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from cluster import Cluster, running_cluster
 from conftest import ServerProcess
 from pgutil import ADMIN_URL
 from test_metrics import scrape
-from yclient import connected, wait_for
+from yclient import YClient, connected, wait_for
 
 from partnerboard.server.bus import stream_key
 
@@ -85,18 +87,24 @@ time.time = lambda: _real() + _offset
 """
 
 
-def node_with_clock_ahead(cluster: Cluster, tmp_path: Path, seconds: float) -> ServerProcess:
-    hook = tmp_path / "clock-ahead"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(CLOCK_AHEAD)
+def node_with_hook(cluster: Cluster, tmp_path: Path, name: str, hook: str,
+                   **env: str) -> ServerProcess:
+    """A node of the cluster that runs ``hook`` (as sitecustomize) before its own code."""
+    directory = tmp_path / f"{name}-hook"
+    directory.mkdir()
+    (directory / "sitecustomize.py").write_text(hook)
     process = ServerProcess(
-        tmp_path / "ahead", "--database-url", cluster.database_url,
+        tmp_path / name, "--database-url", cluster.database_url,
         "--redis-url", cluster.redis.url, "--room-idle-seconds", "0.5",
-        env={"PYTHONPATH": f"{hook}:{os.environ.get('PYTHONPATH', '')}",
-             "TEST_CLOCK_AHEAD": str(seconds)},
+        env={"PYTHONPATH": f"{directory}:{os.environ.get('PYTHONPATH', '')}", **env},
     )
     cluster.nodes.append(process)
     return process
+
+
+def node_with_clock_ahead(cluster: Cluster, tmp_path: Path, seconds: float) -> ServerProcess:
+    return node_with_hook(cluster, tmp_path, "ahead", CLOCK_AHEAD,
+                          TEST_CLOCK_AHEAD=str(seconds))
 
 
 def test_a_node_whose_clock_is_ahead_does_not_trim_the_stream_to_nothing(
@@ -129,3 +137,75 @@ def test_a_node_whose_clock_is_ahead_does_not_trim_the_stream_to_nothing(
     finally:
         client.close()
     assert {b"a", b"u"} <= kinds, kinds
+
+
+#: Entries kept one second rather than a minute, so that a pause of seconds lags as long.
+KEEP_ONE_SECOND = """
+import partnerboard.server.bus as bus
+bus.KEEP_MS = 1000
+bus.TRIM_SLACK_MS = 0
+"""
+
+
+def kinds_in_stream(cluster: Cluster, board_id: str) -> list[bytes]:
+    client = cluster.redis.client()
+    try:
+        return [fields[b"k"] for _id, fields in client.xrange(stream_key(board_id))]
+    finally:
+        client.close()
+
+
+async def until(predicate, limit: float, what: str) -> None:
+    deadline = time.monotonic() + limit
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("gap", ["flushed", "trimmed"])
+def test_entries_lost_while_a_node_lags_reach_it_from_the_store(
+    cluster: Cluster, tmp_path: Path, gap: str
+):
+    """Node b is stopped for a moment (in life: a busy event loop, a paused VM) while an entry
+    it has not read disappears from Redis: flushed (the next entry then gets an id past b's
+    position, so the stream does not look reset), or trimmed (as when b lags longer than the
+    time entries are kept: here one second). b must notice, and catch up from the store."""
+    a = cluster.node().start()
+    # Flushed: Redis's epoch tells b (the entry before the gap is recent: trimming is out).
+    b = (cluster.node() if gap == "flushed"
+         else node_with_hook(cluster, tmp_path, "b", KEEP_ONE_SECOND)).start()
+    board = a.create_board()
+    bid = board["id"]
+
+    async def scenario() -> None:
+        w1 = await YClient(a.board_ws(board)).connect()
+        w2 = await YClient(a.board_ws(board)).connect()
+        watcher = await YClient(b.board_ws(board, "observer")).connect()
+        for client in (w1, w2, watcher):
+            await asyncio.wait_for(client.synced.wait(), 10)
+        w1.add_note("warm", "before")
+        await wait_for(lambda: "warm" in watcher.elements, 10, what="fan-out works")
+        os.kill(b.proc.pid, signal.SIGSTOP)
+        try:
+            await asyncio.sleep(0.6)  # b's blocked XREAD times out; b issues no new one
+            w1.add_note("lost", "typed while b lagged")
+            await until(lambda: kinds_in_stream(cluster, bid).count(b"u") >= 2, 10, "U")
+            redis = cluster.redis.client()
+            if gap == "flushed":
+                redis.flushall()
+            else:
+                last = redis.xrevrange(stream_key(bid), count=1)[0][0].decode()
+                millis = int(last.partition("-")[0])
+                redis.xtrim(stream_key(bid), minid=f"{millis + 1}-0", approximate=False)
+            redis.close()
+            w2.add_note("after", "typed after the entry was gone")
+            await until(lambda: b"u" in kinds_in_stream(cluster, bid), 10, "V")
+            await asyncio.sleep(1.5)  # b lags longer than entries are kept
+        finally:
+            os.kill(b.proc.pid, signal.SIGCONT)
+        await wait_for(lambda: {"after", "lost"} <= set(watcher.elements), 10,
+                       what=lambda: f"both notes on b: {set(watcher.elements)}")
+        for client in (w1, w2, watcher):
+            await client.close()
+
+    run(scenario())
