@@ -409,7 +409,13 @@ class Bus:
             self.received += 1
             kind, data = fields.get(b"k"), fields.get(b"d", b"")
             try:
-                if kind == b"u":
+                if kind == b"u" and room.finalized:
+                    # No node stores an update after finalizing, so this entry is not one
+                    # of a node (or was stored before the finalize, and is in the store).
+                    log.warning("board %s: a stream update not applied: the board is "
+                                "finalized; catching up from the store", board_id)
+                    self._catch_up(board_id)
+                elif kind == b"u":
                     room.apply_remote(data)
                 elif kind == b"a":
                     room.apply_remote_awareness(data)

@@ -10,11 +10,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from cluster import Cluster, running_cluster
 from conftest import ServerProcess
 from pgutil import ADMIN_URL
+from pycrdt import Doc, Map, Text
 from test_metrics import scrape
 from yclient import YClient, connected, wait_for
 
@@ -209,3 +211,42 @@ def test_entries_lost_while_a_node_lags_reach_it_from_the_store(
             await client.close()
 
     run(scenario())
+
+
+def test_an_update_written_into_the_stream_of_a_finalized_board_is_not_applied(
+    cluster: Cluster
+):
+    """Whoever can write to Redis can add a "u" entry no node stored (Redis must be reachable
+    by the nodes only: README). For a finalized board, which takes no update, a node does
+    not apply it, shows it nobody, and so never stores it."""
+    a, b = cluster.node().start(), cluster.node().start()
+    board = a.create_board()
+    answer = httpx.post(f"{a.url}/api/boards/{board['id']}/finalize", timeout=20,
+                        headers={"authorization": f"Bearer {board['tokens']['facilitator']}"})
+    assert answer.status_code == 200, answer.text
+
+    async def scenario() -> tuple[bool, bool]:
+        async with connected(b.board_ws(board, "observer")) as watcher:
+            base = Doc()
+            base.apply_update(watcher.doc.get_update())
+            forged = Doc(client_id=4_242_424)
+            forged.apply_update(base.get_update())
+            with forged.transaction():
+                forged.get("elements", type=Map)["injected"] = Map(
+                    {"kind": "note", "x": 0, "y": 0, "w": 160, "h": 100,
+                     "text": Text("nobody wrote this"), "author": "Facilitator",
+                     "org": "", "color": "#ffe066", "created": 0})
+            await asyncio.sleep(1)  # b reads the board's stream
+            redis = cluster.redis.client()
+            redis.xadd(stream_key(board["id"]), {"n": b"not-a-node", "k": b"u",
+                                                 "d": forged.get_update(base.get_state())})
+            redis.close()
+            await asyncio.sleep(2)
+            seen_live = "injected" in watcher.elements
+        await asyncio.sleep(2)  # b's room unloads (room-idle 0.5 s)
+        async with connected(a.board_ws(board, "observer")) as fresh:
+            stored = "injected" in fresh.elements
+        return seen_live, stored
+
+    assert run(scenario()) == (False, False)
+    assert "not applied: the board is finalized" in (b.data_dir / "server.log").read_text()
