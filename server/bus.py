@@ -7,9 +7,11 @@ already. That makes the rules simple:
 * A node XADDs every update and presence change of a board after the store append, and XREADs
   the streams of the boards it has loaded, skipping its own entries.
 * Streams are trimmed by age on every XADD (``MINID``, one minute): everything in them is
-  persisted, so trimming loses nothing.
+  persisted, so trimming loses nothing. The age is by Redis's clock (read with TIME), which
+  also gives the ids: a node whose own clock runs ahead would otherwise trim everything.
 * Whenever a node may have missed entries (its Redis connection broke, Redis was restarted or
-  flushed, it started reading a board) it catches up from the store, which holds every update;
+  flushed, entries after its position were trimmed before it read them, it started reading a
+  board) it catches up from the store, which holds every update;
   applying an update twice is harmless for a CRDT. Entries it failed to publish are announced
   with a "catch up" hint once Redis is back, so the other nodes read them from the store.
 * Every node notes in Redis that it is alive; when another node stops, the others catch up
@@ -48,6 +50,11 @@ BLOCK_MS = 250
 QUEUE_LIMIT = 20_000
 #: Check for flushed streams, and say this node is alive, this often.
 CHECK_SECONDS = 2.0
+#: A random value the first node to find it missing sets: when it changes (or goes), Redis was
+#: flushed or replaced, and every node catches up every open board from the store.
+EPOCH_KEY = "partnerboard:epoch"
+#: Slack on KEEP_MS for the clocks of the nodes that trim (see Bus._check_trimmed).
+TRIM_SLACK_MS = 10_000
 #: The hash where every node notes the time it last said so.
 NODES_KEY = "partnerboard:nodes"
 #: A node that has not said it is alive for this long is taken for dead.
@@ -55,6 +62,12 @@ DEAD_SECONDS = 6.0
 #: Nodes silent for this long are removed from the hash (every node noticed long before).
 FORGET_MS = 600_000
 _ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+#: Errors of an unreachable store: logged without a traceback.
+_STORE_ERRORS: tuple[type[Exception], ...] = (ConnectionError,)
+with contextlib.suppress(ImportError):
+    import psycopg
+
+    _STORE_ERRORS = (ConnectionError, psycopg.OperationalError)
 
 
 def stream_key(board_id: str) -> str:
@@ -79,11 +92,19 @@ class Bus:
         self.unsent: set[str] = set()
         self.connected = False
         self.resync = True
+        #: False from a failed reader round (any error: Redis, the store) until one succeeds.
+        self.reading = False
+        self.reader_failures = 0
         #: Other nodes: their last heartbeat as read, and when (monotonic) it last changed.
         self.beats: dict[bytes, tuple[bytes, float]] = {}
         #: Nodes taken for dead (their boards were caught up), until they beat again.
         self.dead: set[bytes] = set()
         self.tasks: list[asyncio.Task[None]] = []
+        #: Redis's epoch (EPOCH_KEY) as last read; None before the first check.
+        self.epoch: bytes | None = None
+        #: Redis's clock minus ours, in ms (None until read): stream ids, trimming and
+        #: heartbeats are all by Redis's clock.
+        self.clock_offset_ms: int | None = None
         # Figures for /metrics.
         self.published = 0
         self.received = 0
@@ -115,6 +136,8 @@ class Bus:
             asyncio.create_task(self._publisher(), name="bus-publisher"),
             asyncio.create_task(self._reader(), name="bus-reader"),
         ]
+        for task in self.tasks:
+            task.add_done_callback(_report_end)
 
     async def close(self) -> None:
         """Publish what is queued (the presence of clients just closed), then stop."""
@@ -130,6 +153,12 @@ class Bus:
                 await task
         with contextlib.suppress(*_ERRORS):
             await self.redis.aclose()
+
+    @property
+    def reader_ok(self) -> bool:
+        """Whether this node hears the others: its reader runs and its last round succeeded."""
+        reader = next((t for t in self.tasks if t.get_name() == "bus-reader"), None)
+        return self.reading and reader is not None and not reader.done()
 
     async def ping(self) -> float:
         """Round-trip time to Redis in seconds; raises when it cannot be reached."""
@@ -156,9 +185,19 @@ class Bus:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 2.0)
 
+    async def _read_clock(self) -> None:
+        """Note how far Redis's clock is from ours."""
+        seconds, micros = await self.redis.time()
+        self.clock_offset_ms = seconds * 1000 + micros // 1000 - int(time.time() * 1000)
+
+    async def _redis_now_ms(self) -> int:
+        if self.clock_offset_ms is None:
+            await self._read_clock()
+        return int(time.time() * 1000) + (self.clock_offset_ms or 0)
+
     async def _send(self, batch: list[tuple[str, bytes, bytes]]) -> None:
         started = time.perf_counter()
-        minid = f"{int(time.time() * 1000) - KEEP_MS}-0"
+        minid = f"{await self._redis_now_ms() - KEEP_MS}-0"
         async with self.redis.pipeline(transaction=False) as pipe:
             # Hints first: the gap they announce is older than anything in the batch.
             hints = list(self.unsent)
@@ -193,29 +232,75 @@ class Bus:
                     checked = time.monotonic()
                 streams = {stream_key(b): p for b, p in self.positions.items() if p}
                 if not streams:
+                    self.reading = True
                     await asyncio.sleep(BLOCK_MS / 1000)
                     continue
                 answer = await self.redis.xread(streams, count=1000, block=BLOCK_MS)
                 self.connected = True
-                backoff = 0.1
                 for key, entries in answer or ():
                     self._dispatch(key.decode().rpartition(":")[2], entries)
+                await self._check_trimmed(streams, answer or ())
+                self.reading = True
+                backoff = 0.1
             except _ERRORS as error:
                 self.errors += 1
                 if self.connected:
                     log.warning("Redis read failed (%s); catching up from the store "
                                 "once it is back", error)
                 self.connected = False
+                self.reading = False
+                self.resync = True
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+            except Exception as error:
+                # Anything else (the store unreachable during a catch-up, a bug) must not end
+                # the task: the node would never hear the other nodes again. Every open board
+                # is caught up from the store again once a round succeeds.
+                self.reader_failures += 1
+                if self.reading or self.reader_failures == 1:
+                    log.warning("bus reader failed (%s: %s); catching up every open board "
+                                "from the store again in %.1f s", type(error).__name__, error,
+                                backoff, exc_info=not isinstance(error, _STORE_ERRORS))
+                self.reading = False
                 self.resync = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
 
+    async def _check_trimmed(self, read_from: dict[str, bytes], answer: Any) -> None:
+        """Catch up a board whose entries after our position were trimmed before we read them
+        (this node lagged, or was paused, longer than KEEP_MS).
+
+        Trimming removes a stream's oldest entries only, and only those older than KEEP_MS: so
+        only a position that old can have lost what follows it, and it did not if the stream
+        still begins at or before it after the read. (If the stream begins after it, the
+        position itself may merely have been trimmed: one catch-up too many.)"""
+        horizon = await self._redis_now_ms() - KEEP_MS + TRIM_SLACK_MS
+        suspects = [key for key, _entries in answer
+                    if _entry_id(read_from[key.decode()])[0] < horizon]
+        if not suspects:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in suspects:
+                pipe.xrange(key, count=1)
+            firsts = await pipe.execute()
+        for key, first in zip(suspects, firsts, strict=True):
+            if first and _entry_id(first[0][0]) > _entry_id(read_from[key.decode()]):
+                board_id = key.decode().rpartition(":")[2]
+                log.warning("board %s: entries were trimmed before this node read them; "
+                            "catching up from the store", board_id)
+                self._catch_up(board_id)
+
     async def _last_ids(self, board_ids: list[str]) -> list[bytes]:
+        """Where each board's stream ends. An empty stream's end is taken a second back by
+        Redis's clock rather than at 0-0, so that the first entries read are not taken for a
+        sign of trimming (see _check_trimmed); anything older skipped was published before
+        the catch-up that follows, so it is in the store."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for board_id in board_ids:
                 pipe.xrevrange(stream_key(board_id), count=1)
             answers = await pipe.execute()
-        return [entries[0][0] if entries else b"0-0" for entries in answers]
+        empty = f"{max(await self._redis_now_ms() - 1000, 0)}-0".encode()
+        return [entries[0][0] if entries else empty for entries in answers]
 
     async def _start_new_boards(self) -> None:
         """Boards not read yet: note where their stream ends, then catch up from the store.
@@ -247,8 +332,9 @@ class Bus:
         in between (a Redis hiccup holds its outbox), the update is stored and seen, but no
         other node hears of it, and the dead node cannot send the catch-up hint. Applying what
         the store holds twice is harmless, so a node that only paused costs a catch-up."""
+        await self._read_clock()  # kept fresh here, every CHECK_SECONDS
         started = time.monotonic()
-        now_ms = int(time.time() * 1000)
+        now_ms = await self._redis_now_ms()
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(NODES_KEY, self.node, now_ms)
             pipe.hgetall(NODES_KEY)
@@ -279,13 +365,30 @@ class Bus:
                 self._catch_up(board_id)
 
     async def _check_flushed(self) -> None:
-        """A stream that ends before our position was flushed or recreated: read afresh."""
+        """Read afresh (catch up from the store) what may have lost entries we had not read:
+
+        * every board when Redis's epoch changed: it was flushed or replaced (the new stream's
+          ids may well lie past our position, so the stream alone would not tell);
+        * a board whose stream ends before our position (flushed, deleted or recreated).
+        """
         watched = [b for b, p in self.positions.items() if p]
-        if not watched:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(EPOCH_KEY, secrets.token_hex(8).encode(), nx=True)
+            pipe.get(EPOCH_KEY)
+            for board_id in watched:
+                pipe.xrevrange(stream_key(board_id), count=1)
+            _set, epoch, *ends = await pipe.execute()
+        if epoch != self.epoch:
+            if self.epoch is not None:
+                log.warning("Redis was flushed or replaced; catching up %d open boards from "
+                            "the store", len(self.positions))
+                for board_id in self.positions:
+                    self.positions[board_id] = b""
+            self.epoch = epoch
             return
-        for board_id, last in zip(watched, await self._last_ids(watched), strict=True):
+        for board_id, last in zip(watched, ends, strict=True):
             position = self.positions.get(board_id)
-            if position and _entry_id(last) < _entry_id(position):
+            if position and _entry_id(last[0][0] if last else b"0-0") < _entry_id(position):
                 log.info("board %s: stream was reset; catching up from the store", board_id)
                 self.positions[board_id] = b""
 
@@ -298,6 +401,7 @@ class Bus:
         if board_id not in self.positions or self.rooms is None:
             return
         room = self.rooms.loaded.get(board_id)
+        behind = False
         for entry_id, fields in entries:
             self.positions[board_id] = entry_id
             if fields.get(b"n") == self.node or room is None:
@@ -305,7 +409,13 @@ class Bus:
             self.received += 1
             kind, data = fields.get(b"k"), fields.get(b"d", b"")
             try:
-                if kind == b"u":
+                if kind == b"u" and room.finalized:
+                    # No node stores an update after finalizing, so this entry is not one
+                    # of a node (or was stored before the finalize, and is in the store).
+                    log.warning("board %s: a stream update not applied: the board is "
+                                "finalized; catching up from the store", board_id)
+                    self._catch_up(board_id)
+                elif kind == b"u":
                     room.apply_remote(data)
                 elif kind == b"a":
                     room.apply_remote_awareness(data)
@@ -319,7 +429,22 @@ class Bus:
                     room.publish_presence()
             except Exception:  # one bad entry must not stop the node's fan-out
                 log.exception("board %s: could not apply a stream entry", board_id)
-                self._catch_up(board_id)
+                try:
+                    self._catch_up(board_id)
+                except Exception as error:  # the store unreachable: start the board again
+                    log.warning("board %s: could not catch up from the store (%s); "
+                                "retrying", board_id, error)
+                    behind = True
+        if behind and board_id in self.positions:
+            # Read afresh next round: note the stream's end, then catch up from the store.
+            self.positions[board_id] = b""
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    """A bus task never ends but when the node stops: say so loudly if one does."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s ended: this node no longer hears or tells the other nodes",
+                  task.get_name(), exc_info=task.exception())
 
 
 def _entry_id(raw: Any) -> tuple[int, int]:

@@ -133,6 +133,10 @@ def render(state: Any) -> str:
         out += _family("partnerboard_redis_connected", "gauge",
                        "1 while the node reads and publishes on Redis.",
                        _one(1 if bus.connected else 0))
+        out += _family("partnerboard_redis_reader_ok", "gauge",
+                       "1 while the node's reader of other nodes' entries runs and its last "
+                       "round succeeded (0: retrying, e.g. the store failed during a catch-up).",
+                       _one(1 if bus.reader_ok else 0))
         out += _family("partnerboard_redis_publish_seconds", "summary",
                        "Time of one pipelined XADD batch.",
                        [("_sum", "", bus.xadd_seconds), ("_count", "", bus.xadd_batches)])
@@ -141,6 +145,8 @@ def render(state: Any) -> str:
             ("received", bus.received, "Stream entries from other nodes applied."),
             ("errors", bus.errors, "Failed Redis commands."),
             ("catch_ups", bus.catch_ups, "Boards caught up from the store after a gap."),
+            ("reader_failures", bus.reader_failures,
+             "Reader rounds that failed on something else than Redis (retried)."),
         ):
             out += _family(f"partnerboard_redis_{name}_total", "counter", help_, _one(value))
     return "\n".join(out) + "\n"
