@@ -235,6 +235,15 @@ def server() -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[object]:
+    """Two nodes sharing a PostgreSQL database and a Redis of their own (tests/cluster.py)."""
+    from cluster import running_cluster  # it builds on this module's ServerProcess
+
+    with running_cluster(tmp_path) as built:
+        yield built
+
+
+@pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[ServerProcess]:
     """A server of this test's own, for killing and restarting."""
     process = ServerProcess(tmp_path / "data", "--room-idle-seconds", "0.2")

@@ -9,13 +9,11 @@ import io
 import json
 import time
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from cluster import Cluster, running_cluster
+from cluster import Cluster
 from conftest import database_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,12 +26,6 @@ from test_sync_interleavings import interleave, operation
 from yclient import YClient, connected, has_everything_of, note_texts, wait_for
 
 from partnerboard.server import yprotocol as yp
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    with running_cluster(tmp_path) as built:
-        yield built
 
 
 def run(coro):

@@ -7,13 +7,12 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from cluster import Cluster, running_cluster
+from cluster import Cluster
 from conftest import ServerProcess
 from pgutil import ADMIN_URL
 from pycrdt import Doc, Map, Text
@@ -21,12 +20,6 @@ from test_metrics import scrape
 from yclient import YClient, connected, wait_for
 
 from partnerboard.server.bus import stream_key
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    with running_cluster(tmp_path) as built:
-        yield built
 
 
 def run(coro):
