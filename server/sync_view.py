@@ -8,12 +8,14 @@ everyone who opened the board later every text typed and deleted before, and eve
 overwritten: the browser's Yjs drops such content on arrival, a hand-made client reads it.
 Only the facilitator sees a board's past (the history API).
 
-So the room answers a SyncStep1 from :class:`SyncView`: a second document that collects
-deleted content, as Yjs clients and y-websocket do, kept up to date from the room's document
-when a reader asks. Each answer first applies what the room's document holds beyond the
-view's state; that always includes the whole delete set, so whatever was deleted since is
-deleted (and collected) in the view too. A burst of readers joining pays for building the
-view once; the room drops it when nobody asked for a while (see :meth:`SyncView.drop_unused`).
+So the room answers a SyncStep1 from :class:`SyncView`: the document's encoding applied to a
+document that collects deleted content, as Yjs clients and y-websocket do, and encoded again.
+What it keeps between answers are those two encodings (bytes), not a second document: a second
+document made among the room's own allocations left the heap fragmented once it was dropped
+(measured: 3.6 KiB more per idle room). A burst of readers joining an unchanged board pays one
+encoding and a byte comparison each; a reader that sends a state vector (one coming back) gets
+its part from a document made for the answer and dropped at once. The room drops the bytes when
+nobody has asked for a while (see :meth:`SyncView.drop_unused`).
 """
 
 from __future__ import annotations
@@ -24,35 +26,47 @@ from pycrdt import Doc
 
 __all__ = ["SyncView"]
 
+#: The state vector of a reader that holds nothing (Yjs encodes it as one zero).
+EMPTY_STATE = b"\x00"
+
+
+def _collected(encoded: bytes) -> bytes:
+    """A document's encoding without the content of its deleted items."""
+    clean = Doc()
+    clean.apply_update(encoded)
+    return clean.get_update()
+
 
 class SyncView:
-    """A collected copy of one room's document, built on demand."""
+    """What one room's readers are answered from, made on demand."""
 
-    __slots__ = ("_doc", "used")
+    __slots__ = ("_source", "_collected", "used")
 
     def __init__(self) -> None:
-        self._doc: Doc | None = None
+        #: The room's document encoded when ``_collected`` was made from it.
+        self._source: bytes | None = None
+        self._collected = b""
         #: time.monotonic() of the last answer.
         self.used = 0.0
 
     def answer(self, live: Doc, state_vector: bytes) -> bytes:
         """The update that brings a reader at ``state_vector`` to ``live``'s state, without the
         content of deleted items. Raises what pycrdt raises for a bad state vector."""
-        view = self._doc
-        if view is None:
-            view = Doc()
-            view.apply_update(live.get_update())
-        else:
-            view.apply_update(live.get_update(view.get_state()))
-        answer = view.get_update(state_vector)
-        self._doc, self.used = view, time.monotonic()
-        return answer
+        encoded = live.get_update()
+        if encoded != self._source:
+            self._collected, self._source = _collected(encoded), encoded
+        self.used = time.monotonic()
+        if state_vector == EMPTY_STATE:
+            return self._collected
+        reader = Doc()
+        reader.apply_update(self._collected)
+        return reader.get_update(state_vector)
 
     def drop(self) -> None:
-        """Forget the copy (the room's document was replaced or dropped)."""
-        self._doc = None
+        """Forget what was made (the room's document was replaced or dropped)."""
+        self._source, self._collected = None, b""
 
     def drop_unused(self, horizon: float) -> None:
-        """Forget the copy unless it answered after ``horizon`` (time.monotonic())."""
+        """Forget what was made unless it answered after ``horizon`` (time.monotonic())."""
         if self.used < horizon:
-            self._doc = None
+            self.drop()
