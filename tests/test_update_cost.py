@@ -26,7 +26,7 @@ from partnerboard.server.update_cost import (
     UpdateCosts,
 )
 
-wait_for = functools.partial(_wait_for, limit=60)
+wait_for = functools.partial(_wait_for, limit=150)
 
 
 class Clock:
@@ -94,13 +94,15 @@ def pytest_approx(value: float) -> object:
     return pytest.approx(value, rel=1e-6)
 
 
-HEAVY_NOTES = 10
+#: Enough that their CPU time beyond the free part is well past the 1 s burst even on a fast,
+#: quiet machine (ten fitted in it there, and were never held back).
+HEAVY_NOTES = 30
 #: Characters typed backwards: every one its own item (about 0.75 MiB of update each).
 TYPED = 60_000
 
 
 def test_a_stream_of_heavy_updates_is_held_back_and_nothing_is_lost(tmp_path):
-    server = ServerProcess(tmp_path / "data", "--update-cpu-share", "0.05").start()
+    server = ServerProcess(tmp_path / "data", "--update-cpu-share", "0.1").start()
     try:
         run_heavy_stream(server)
     finally:
@@ -148,8 +150,8 @@ def run_heavy_stream(server: ServerProcess) -> None:
 def test_heavy_updates_padded_with_empty_messages_are_held_back_too(tmp_path):
     """Each heavy update sent with fifteen AUTH messages (which the server acts on nothing
     for) used to get their free time as well, and was never charged."""
-    # The same updates and share as the stream above, which is held back on any machine.
-    server = ServerProcess(tmp_path / "data", "--update-cpu-share", "0.05").start()
+    # The same updates and share as the stream above.
+    server = ServerProcess(tmp_path / "data", "--update-cpu-share", "0.1").start()
     try:
         board = server.create_board()
 
