@@ -18,8 +18,8 @@ from .store import BoardDamaged, Store
 from .yprotocol import decode_state_vector
 from .yupdate import UpdateRejected
 
-__all__ = ["LoadedBoard", "collected", "crdt_panicked", "decode_stored", "load_board",
-           "load_document"]
+__all__ = ["LoadedBoard", "collected", "collected_encoding", "crdt_panicked", "decode_stored",
+           "load_board", "load_document"]
 
 log = logging.getLogger("partnerboard.room")
 
@@ -95,8 +95,13 @@ def collected(doc: Doc) -> bytes:
     A room keeps deleted content (``skip_gc``: see decode_stored); erasing a person's name must
     also remove it from there, so what is stored after an erasure is encoded from a document
     that collects it."""
+    return collected_encoding(doc.get_update())
+
+
+def collected_encoding(encoded: bytes) -> bytes:
+    """A document's encoding without the content of its deleted items (see :func:`collected`)."""
     clean = Doc()
-    clean.apply_update(doc.get_update())
+    clean.apply_update(encoded)
     return clean.get_update()
 
 

@@ -24,17 +24,12 @@ import time
 
 from pycrdt import Doc
 
+from .doc_load import collected_encoding
+
 __all__ = ["SyncView"]
 
 #: The state vector of a reader that holds nothing (Yjs encodes it as one zero).
 EMPTY_STATE = b"\x00"
-
-
-def _collected(encoded: bytes) -> bytes:
-    """A document's encoding without the content of its deleted items."""
-    clean = Doc()
-    clean.apply_update(encoded)
-    return clean.get_update()
 
 
 class SyncView:
@@ -54,7 +49,7 @@ class SyncView:
         content of deleted items. Raises what pycrdt raises for a bad state vector."""
         encoded = live.get_update()
         if encoded != self._source:
-            self._collected, self._source = _collected(encoded), encoded
+            self._collected, self._source = collected_encoding(encoded), encoded
         self.used = time.monotonic()
         if state_vector == EMPTY_STATE:
             return self._collected

@@ -109,6 +109,16 @@ def test_a_stream_of_heavy_updates_is_held_back_and_nothing_is_lost(tmp_path):
         server.stop()
 
 
+def type_backwards(client: YClient, key: str) -> None:
+    """A note ``key`` whose TYPED characters are typed backwards: each one an item of its own."""
+    client.add_note(key, "")
+    with client.doc.transaction():
+        text = client.elements[key]["text"]
+        assert isinstance(text, Text)
+        for _ in range(TYPED):
+            text.insert(0, "a")
+
+
 def typed(client: YClient, k: int) -> int:
     """How many characters of heavy note ``k`` the client has."""
     note = client.elements.get(f"heavy{k}")
@@ -124,12 +134,7 @@ def run_heavy_stream(server: ServerProcess) -> None:
                 connected(server.board_ws(other_board, "observer")) as other_watcher, \
                 connected(server.board_ws(board)) as heavy:
             for k in range(HEAVY_NOTES):
-                heavy.add_note(f"heavy{k}", "")
-                with heavy.doc.transaction():
-                    text = heavy.elements[f"heavy{k}"]["text"]
-                    assert isinstance(text, Text)
-                    for _ in range(TYPED):
-                        text.insert(0, "a")
+                type_backwards(heavy, f"heavy{k}")
             await heavy.flush()
             # The heavy connection is held back: another board's edit sent now is handled
             # while what it sent still waits, and none of it is lost.
@@ -164,12 +169,7 @@ def test_heavy_updates_padded_with_empty_messages_are_held_back_too(tmp_path):
                 updates = []
                 for k in range(HEAVY_NOTES):
                     before = heavy.doc.get_state()
-                    heavy.add_note(f"heavy{k}", "")
-                    with heavy.doc.transaction():
-                        text = heavy.elements[f"heavy{k}"]["text"]
-                        assert isinstance(text, Text)
-                        for _ in range(TYPED):
-                            text.insert(0, "a")
+                    type_backwards(heavy, f"heavy{k}")
                     updates.append(heavy.doc.get_update(before))
                 heavy.ws = socket
                 for update in updates:
