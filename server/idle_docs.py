@@ -76,17 +76,21 @@ class DocWhenNeeded:
     wakes it (``_restore``: load from the store, then the client ids' clocks).
     """
 
-    _doc: Any = None
-    _guard: Any = None
-    _attribution: Any = None
-    _meta: Any = None
-    #: time.monotonic() of the last use of the document.
-    doc_used = 0.0
+    # Slots, not a __dict__: see Room.__slots__.
+    __slots__ = ("_doc", "_guard", "_attribution", "_meta", "doc_used")
 
     doc = _Document()
     guard = LoadedOnUse()
     attribution = LoadedOnUse()
     meta = LoadedOnUse()
+
+    def __init__(self) -> None:
+        self._doc: Any = None
+        self._guard: Any = None
+        self._attribution: Any = None
+        self._meta: Any = None
+        #: time.monotonic() of the last use of the document.
+        self.doc_used = 0.0
 
     def _awake(self) -> None:
         self.doc_used = time.monotonic()
