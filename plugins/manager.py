@@ -11,7 +11,9 @@ A plugin is in one of three states:
 - ``broken``: it failed to import or register, declared an invalid canvas, or raised while
   declaring its canvases; it is unregistered, so none of its hooks is ever called;
 - ``failing``: loaded, but one of its hooks raised or returned nonsense at run time; that call
-  was skipped, and ``errors`` says which.
+  was skipped, and ``errors`` says which: the hook and the exception's type, not its message
+  (``float(note)`` raises with the note's text, and ``/-/plugins.json`` is anyone's to read;
+  the log has the whole traceback), each problem once and at most :data:`MAX_ERRORS` of them.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from .spec import CanvasSpec, SpecError
 if TYPE_CHECKING:
     from .board import BoardSnapshot
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginInfo", "PluginRegistry", "build_registry"]
+__all__ = ["ENTRY_POINT_GROUP", "MAX_ERRORS", "PluginInfo", "PluginRegistry", "build_registry"]
 
 ENTRY_POINT_GROUP = "partnerboard"
+#: Run-time problems kept per plugin: the first ones (every call that fails may add one).
+MAX_ERRORS = 20
 TRACE_ENV = "PARTNERBOARD_TRACE_PLUGINS"
 log = logging.getLogger("partnerboard.plugins")
 
@@ -122,7 +126,8 @@ class PluginRegistry:
         info = self.plugins.setdefault(name, PluginInfo(name))
         if info.state == "ok":
             info.state = "failing"
-        info.errors.append(problem)
+        if problem not in info.errors and len(info.errors) < MAX_ERRORS:
+            info.errors.append(problem)
 
     def load_entry_points(self) -> None:
         """Import every installed plugin of the entry point group; failures mark it broken."""
@@ -166,11 +171,11 @@ class PluginRegistry:
                 result = impl.function(**{name: kwargs[name] for name in impl.argnames})
             except Exception as error:
                 log.exception("plugin %s raised in %s", impl.plugin_name, hook_name)
-                problem = f"{hook_name} raised {error!r}"
                 if hook_name == "partnerboard_canvases":
-                    self.mark_broken(impl.plugin_name, problem)
+                    self.mark_broken(impl.plugin_name, f"{hook_name} raised {error!r}")
                 else:
-                    self._mark_failing(impl.plugin_name, problem)
+                    self._mark_failing(impl.plugin_name,
+                                       f"{hook_name} raised {type(error).__name__}")
                 continue
             if self.trace:
                 log.info("hook %s: plugin %s returned %s", hook_name, impl.plugin_name,

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .api import authorize, authorize_access, still_authorized
-from .board_meta import meta_dict, set_meta_value
+from .board_meta import round_state, set_meta_value
 from .limits import RoomLimits, board_limit_problem
 from .links import Access
 from .merge import grid_spots
@@ -57,7 +57,7 @@ COLOR = "#ffe066"
 
 
 def _state(doc: Doc) -> dict[str, Any]:
-    return meta_dict(doc, "brainstorm")
+    return round_state(doc, "brainstorm")
 
 
 def _set_state(state: dict[str, Any]) -> Callable[[Doc], None]:
@@ -127,7 +127,7 @@ async def start(request: Request) -> JSONResponse:
     spec = request.app.state.registry.canvas(record.canvas)
     steps = spec.steps if spec is not None else ()
     zone = steps[int(step) - 1] if isinstance(step, int | float) and 1 <= step <= len(steps) else ""
-    state = {"open": True, "round": int(current.get("round", 0)) + 1, "zone": zone, "counts": []}
+    state = {"open": True, "round": current.get("round", 0) + 1, "zone": zone, "counts": []}
     request.app.state.rooms.server_change(record.id, _set_state(state))
     return JSONResponse(state, status_code=201)
 

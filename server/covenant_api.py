@@ -127,7 +127,7 @@ async def combined_covenant(request: Request) -> Response:
     boards = body.get("boards")
     if not isinstance(boards, list) or not boards or len(boards) > 20:
         raise HTTPProblem(400, "field 'boards' must list 1 to 20 {\"id\", \"token\"} objects")
-    covenants = []
+    covenants, listed = [], set()
     for index, entry in enumerate(boards):
         if not isinstance(entry, dict):
             raise HTTPProblem(400, f"boards[{index}] must be an object with 'id' and 'token'")
@@ -138,7 +138,13 @@ async def combined_covenant(request: Request) -> Response:
             raise HTTPProblem(403, f"boards[{index}]: the token is not valid for this board")
         if found[0].state != "finalized":
             raise HTTPProblem(409, f"boards[{index}]: board {board_id} is not finalized")
+        if found[0].id in listed:
+            raise HTTPProblem(400, f"boards[{index}]: board {board_id} is listed twice")
+        listed.add(found[0].id)
         covenants.append(_covenant(request, found[0]))
+    # Stored, like a new board: one large board listed twenty times under ever new titles
+    # stored 19 MiB a request, as fast as an observer link asked (an attack review).
+    check_create_rate(request)
     languages = {covenant["language"] for covenant in covenants}
     for covenant in covenants:
         covenant["board"] = {**covenant["board"], "covenant_sha256": covenant["covenant_sha256"]}

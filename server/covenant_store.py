@@ -22,6 +22,7 @@ from typing import Any
 from pycrdt import Doc
 
 from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
+from partnerboard.plugins.covenant import canonical
 from partnerboard.plugins.covenant_build import build_covenant, completeness
 from partnerboard.plugins.manager import PluginRegistry
 from partnerboard.plugins.picture import board_picture
@@ -39,13 +40,6 @@ log = logging.getLogger("partnerboard.covenant")
 
 def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
-
-
-def canonical(data: Any) -> bytes:
-    """The one byte form of a JSON value: sorted keys, no whitespace, UTF-8 (not \\u escapes)."""
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def built_by(registry: PluginRegistry, canvas_id: str) -> list[dict[str, str]]:

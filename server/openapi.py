@@ -339,6 +339,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         {200: ("the combined covenant", None), **BAD,
          403: ("a token is not valid for its board", ERROR),
          409: ("a board is not finalized", ERROR),
+         429: ("too many from this address lately (see Retry-After)", ERROR),
          503: ("a board's stored data is damaged", ERROR)},
         body=COMBINE, query=(FORMAT_QUERY,), extra_media=COVENANT_MEDIA, tags=("covenants",)),
     ("GET", "/-/plugins.json"): Operation(

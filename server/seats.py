@@ -13,13 +13,13 @@ import secrets
 import time
 from typing import Any
 
-from pycrdt import Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .api import authorize_access, still_authorized, text_field
 from .attribution import Speaker, close_seat
+from .board_meta import round_state
 from .links import Access
 from .requests import HTTPProblem, read_json
 from .store import Store, could_be_stored_id
@@ -119,8 +119,7 @@ async def my_seat(request: Request) -> JSONResponse:
 
 
 def _round(request: Request, board_id: str) -> int | None:
-    voting = request.app.state.rooms.document(board_id).get("meta", type=Map).get("voting")
-    return int(voting["round"]) if isinstance(voting, dict) and voting.get("round") else None
+    return round_state(request.app.state.rooms.document(board_id), "voting").get("round")
 
 
 async def list_seats(request: Request) -> JSONResponse:

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .api import authorize, authorize_access, still_authorized, text_field
-from .board_meta import meta_dict, set_meta_value
+from .board_meta import round_state, set_meta_value, whole_number
 from .requests import HTTPProblem, read_json_object
 from .seats import org_key, seat_of
 from .tokens import Role
@@ -31,7 +31,18 @@ MAX_ORG_VOTES = 200
 
 
 def _voting(doc: Doc) -> dict[str, Any]:
-    return meta_dict(doc, "voting")
+    """The voting round as the server wrote it, its numbers ints; empty when there is none
+    (or what a client wrote there is not one: see :func:`.board_meta.round_state`)."""
+    state = round_state(doc, "voting")
+    per = whole_number(state.get("votes_per_participant"), 1, MAX_VOTES)
+    cap = state.get("votes_per_organisation")
+    per_org = None if cap is None else whole_number(cap, 1, MAX_ORG_VOTES)
+    if per is None or (cap is not None and per_org is None):
+        return {}
+    state["votes_per_participant"] = per
+    if per_org is not None:
+        state["votes_per_organisation"] = per_org
+    return state
 
 
 def _set_voting(state: dict[str, Any]) -> Callable[[Doc], None]:
@@ -63,7 +74,7 @@ async def open_round(request: Request) -> JSONResponse:
                                 or not 1 <= per_org <= MAX_ORG_VOTES):
         raise HTTPProblem(400, "field 'votes_per_organisation' must be left out or a number "
                                f"1-{MAX_ORG_VOTES}")
-    state = {"open": True, "round": int(current.get("round", 0)) + 1, "votes_per_participant": per}
+    state = {"open": True, "round": current.get("round", 0) + 1, "votes_per_participant": per}
     if per_org is not None:
         state["votes_per_organisation"] = per_org
     # The token again, now the body is in: a facilitator link re-issued meanwhile opens none.
@@ -134,8 +145,8 @@ async def vote(request: Request) -> JSONResponse:
                 raise HTTPProblem(404, f"there is no element {element!r} on this board")
             if sum(mine.values()) >= voting["votes_per_participant"]:
                 raise HTTPProblem(409, "you have used all your votes in this round")
-            cap = voting.get("votes_per_organisation")  # the document keeps numbers as floats
-            if isinstance(cap, int | float) and not isinstance(cap, bool):
+            cap = voting.get("votes_per_organisation")
+            if cap is not None:
                 spent = _organisation_votes(store, record, voting["round"], voter)
                 if spent is not None and spent >= cap:
                     raise HTTPProblem(409, "your organisation has used all its votes in this round")

@@ -194,3 +194,30 @@ def test_a_combined_covenant_is_stored_when_created_with_its_own_hash(tmp_path, 
             refused = client.post("/api/covenants", json={**body, "language": language})
             assert refused.status_code == 400
             assert "language" in refused.json()["error"]
+
+
+def test_combined_covenants_are_stored_within_the_create_limit_and_a_board_counts_once(
+        tmp_path, database_url):
+    """Each combined covenant is stored: an observer link listing one large board twenty times
+    under ever new titles stored 19 MiB a request (10 notes of 100,000 characters), as fast as
+    it asked, filling the disk."""
+    app = create_app(app_settings(tmp_path / "data", database_url, create_per_minute=3),
+                     registry("1.0"))
+    with TestClient(app) as client:
+        board = client.post("/api/boards", json={
+            "canvas": "partnership-map", "title": "Noord", "language": "nl",
+            "partners": [{"name": "Gemeente"}],
+        }).json()
+        app.state.rooms.server_change(board["id"], add_notes)
+        client.post(f"/api/boards/{board['id']}/finalize",
+                    headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"})
+        entry = {"id": board["id"], "token": board["tokens"]["observer"]}
+        twice = client.post("/api/covenants", json={"title": "Regio", "boards": [entry] * 2})
+        assert twice.status_code == 400
+        assert "listed twice" in twice.json()["error"]
+        for title in ("Regio 1", "Regio 2"):
+            made = client.post("/api/covenants", json={"title": title, "boards": [entry]})
+            assert made.status_code == 200, made.text
+        refused = client.post("/api/covenants", json={"title": "Regio 3", "boards": [entry]})
+        assert refused.status_code == 429
+        assert "retry-after" in refused.headers

@@ -1,0 +1,150 @@
+"""A canvas plugin that misbehaves: the board is finalized all the same (its covenant without
+that plugin's sections), never a 500 that leaves the board half frozen; and what went wrong,
+listed for anyone at /-/plugins.json, tells nothing of any board."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from time import time
+from types import ModuleType
+from typing import Any
+
+import pytest
+from conftest import app_settings
+from pycrdt import Map, Text
+from starlette.testclient import TestClient
+
+from partnerboard.canvases import partnership_map
+from partnerboard.plugins import BoardSnapshot, exporters, hookimpl
+from partnerboard.plugins.manager import MAX_ERRORS, PluginRegistry, build_registry
+from partnerboard.server.app import create_app
+
+SPEC = replace(partnership_map.SPEC, id="odd-canvas")
+
+
+def odd_plugin(extra: Callable[[], Any]) -> ModuleType:
+    """A canvas plugin whose covenant item carries ``extra()`` under the key ``odd``."""
+    module = ModuleType("odd")
+
+    def partnerboard_canvases() -> list[Any]:
+        return [SPEC]
+
+    def partnerboard_covenant() -> dict[str, Any]:
+        return {"odd": [{"text": "t", "org": "", "element": "", "odd": extra()}]}
+
+    for function in (partnerboard_canvases, partnerboard_covenant):
+        setattr(module, function.__name__, hookimpl(function))
+    return module
+
+
+def nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@contextmanager
+def running(data: Path, registry: PluginRegistry, database_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(app_settings(data, database_url), registry),
+                    raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize(("extra", "problem"), [
+    # json.dumps writes NaN; canonical JSON has none: finalize was a 500
+    (lambda: math.nan, "not plain JSON data"),
+    (lambda: {"b": 1, 2: "a"}, "not plain JSON data"),  # keys that cannot be sorted: a 500
+    (lambda: nested(5000), "nests deeper"),  # deeper than the encoder recurses: a 500
+    # finalized, but no document but JSON rendered (500) and its board file was "damaged"
+    (lambda: nested(400), "nests deeper"),
+], ids=["nan", "mixed-keys", "very-deep", "deep"])
+def test_a_plugin_item_the_stored_covenant_cannot_hold_is_left_out(
+        tmp_path, database_url, extra, problem):
+    registry = build_registry(entry_points=False, plugins=[
+        ("odd", odd_plugin(extra)), ("covenant-formats", exporters)])
+    with running(tmp_path, registry, database_url) as client:
+        board = client.post("/api/boards", json={
+            "canvas": SPEC.id, "title": "t", "language": "en", "partners": [{"name": "A"}],
+        }).json()
+        headers = {"Authorization": f"Bearer {board['tokens']['facilitator']}"}
+        done = client.post(f"/api/boards/{board['id']}/finalize", headers=headers)
+        assert done.status_code == 200, done.text
+        assert done.json()["covenant"]["sections"] == {}
+        for fmt in ("md", "docx"):
+            document = client.get(f"/api/boards/{board['id']}/covenant?format={fmt}",
+                                  headers=headers)
+            assert document.status_code == 200, document.text
+        exported = client.get(f"/api/boards/{board['id']}/export", headers=headers).content
+        moved = client.post("/api/boards/import", content=exported)
+        assert moved.status_code == 201, moved.text
+    assert registry.plugins["odd"].state == "failing"
+    assert problem in registry.plugins["odd"].errors[0]
+
+
+def scoring_plugin() -> ModuleType:
+    """A canvas plugin that reads every note as a score: ``float(text)`` raises, and the
+    exception's message holds the note's text."""
+    module = ModuleType("scores")
+
+    def partnerboard_canvases() -> list[Any]:
+        return [SPEC]
+
+    def partnerboard_covenant(board: BoardSnapshot) -> dict[str, Any]:
+        return {"scores": [{"text": str(float(e.text)), "org": e.org, "element": e.id}
+                           for e in board.of_kind("note")]}
+
+    for function in (partnerboard_canvases, partnerboard_covenant):
+        setattr(module, function.__name__, hookimpl(function))
+    return module
+
+
+def test_what_a_failing_hook_raised_shows_no_board_text_and_stays_short(tmp_path, database_url):
+    registry = build_registry(entry_points=False, plugins=[("scores", scoring_plugin())])
+    with running(tmp_path, registry, database_url) as client:
+        app: Any = client.app
+        for secret in range(3):
+            board = client.post("/api/boards", json={
+                "canvas": SPEC.id, "title": "t", "language": "en", "partners": [{"name": "A"}],
+            }).json()
+
+            def write(doc: Any, text: str = f"wachtlijst van Jan {secret}") -> None:
+                doc.get("elements", type=Map)["n1"] = Map({
+                    "kind": "note", "x": 10.0, "y": 10.0, "w": 160.0, "h": 100.0,
+                    "text": Text(text), "author": "Jan", "org": "A", "color": "#ffe066",
+                    "created": time() * 1000})
+
+            app.state.rooms.server_change(board["id"], write)
+            preview = client.get(f"/api/boards/{board['id']}/covenant/preview", headers={
+                "Authorization": f"Bearer {board['tokens']['facilitator']}"})
+            assert preview.status_code == 200, preview.text
+        listed = {p["name"]: p for p in client.get("/-/plugins.json").json()}
+    assert listed["scores"]["state"] == "failing"
+    assert listed["scores"]["errors"] == ["partnerboard_covenant raised ValueError"]
+    assert "wachtlijst" not in str(listed)
+
+
+def test_a_plugin_keeps_only_its_first_problems(tmp_path):
+    """Problems that differ by the board (here: which item is wrong) fill no memory."""
+    nonsense = ModuleType("nonsense")
+
+    def partnerboard_canvases() -> list[Any]:
+        return [SPEC]
+
+    def partnerboard_covenant(board: BoardSnapshot) -> dict[str, Any]:
+        ok = {"text": "t", "org": "", "element": ""}
+        return {"s": [ok] * int(board.title) + [{"text": 1}]}
+
+    for function in (partnerboard_canvases, partnerboard_covenant):
+        setattr(nonsense, function.__name__, hookimpl(function))
+    registry = build_registry(entry_points=False, plugins=[("nonsense", nonsense)])
+    for count in range(MAX_ERRORS * 3):
+        board = BoardSnapshot(id="b", canvas=SPEC.id, title=str(count))
+        assert registry.covenant_sections(board, SPEC, {}) == {}
+    errors = registry.plugins["nonsense"].errors
+    assert len(errors) == MAX_ERRORS
+    assert "s[0].text: missing or not a str" in errors[0]
