@@ -197,8 +197,9 @@ def create_app(settings: Settings, registry: PluginRegistry | None = None) -> St
         bus = None
         if settings.redis_url:
             from .bus import Bus
+            from .bus_entries import KEY_NAME
 
-            bus = Bus(settings.redis_url)
+            bus = Bus(settings.redis_url, store.node_secret(KEY_NAME))
         app.state.bus = bus
         app.state.rooms = Rooms(store, settings, bus)
         if bus is not None:

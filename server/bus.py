@@ -20,6 +20,9 @@ already. That makes the rules simple:
   entry) and tells them its own clients', and each node with the board open answers with its
   own clients' presence. Before, the newcomer's clients saw nobody of another node until that
   person's client renewed its presence (every 15 s).
+* Entries are sealed with a key kept in the store and chained per node (see bus_entries), so a
+  node applies only entries a node of this deployment published, each once, and notices one
+  missing; an entry it refuses, and a gap, make it catch up from the store.
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ import contextlib
 import logging
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+from .bus_entries import Doubts, EntrySeal, Hearing, Publisher, Verdict, id_numbers
 
 if TYPE_CHECKING:
     from .rooms import Rooms
@@ -77,9 +82,12 @@ def stream_key(board_id: str) -> str:
 class Bus:
     """This node's connection to the others."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, key: bytes) -> None:
+        """``key``: the deployment's bus key (the store's node secret ``bus_entries.KEY_NAME``)."""
         self.url = url
         self.node = secrets.token_hex(8).encode()
+        self.seal = EntrySeal(key)
+        self.publisher = Publisher(self.seal, self.node)
         self.redis = aioredis.Redis.from_url(
             url, socket_timeout=5, socket_connect_timeout=2, decode_responses=False
         )
@@ -88,6 +96,9 @@ class Bus:
         self.wake = asyncio.Event()
         #: board id -> last stream entry id read ("" until the node has caught up).
         self.positions: dict[str, bytes] = {}
+        #: board id -> what was heard on its stream since the node began reading it.
+        self.hearings: dict[str, Hearing] = {}
+        self.doubts = Doubts()
         #: Boards whose entries we could not publish: announced once Redis is back.
         self.unsent: set[str] = set()
         self.connected = False
@@ -110,6 +121,10 @@ class Bus:
         self.received = 0
         self.errors = 0
         self.catch_ups = 0
+        #: Entries not applied, by reason (Verdict name), and gaps found in a node's entries.
+        self.rejected = Counter({verdict.name.lower(): 0 for verdict in Verdict
+                                 if not verdict.taken})
+        self.gaps = 0
         self.xadd_seconds = 0.0
         self.xadd_batches = 0
 
@@ -127,6 +142,8 @@ class Bus:
 
     def unwatch(self, board_id: str) -> None:
         self.positions.pop(board_id, None)
+        self.hearings.pop(board_id, None)
+        self.doubts.forget(board_id)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -197,15 +214,17 @@ class Bus:
 
     async def _send(self, batch: list[tuple[str, bytes, bytes]]) -> None:
         started = time.perf_counter()
-        minid = f"{await self._redis_now_ms() - KEEP_MS}-0"
+        now_ms = await self._redis_now_ms()
+        minid = f"{now_ms - KEEP_MS}-0"
+        entry = self.publisher.fields
         async with self.redis.pipeline(transaction=False) as pipe:
             # Hints first: the gap they announce is older than anything in the batch.
             hints = list(self.unsent)
             for board_id in hints:
-                pipe.xadd(stream_key(board_id), {"n": self.node, "k": b"s", "d": b""},
+                pipe.xadd(stream_key(board_id), entry(board_id, b"s", b"", now_ms),
                           minid=minid, approximate=True)
             for board_id, kind, data in batch:
-                pipe.xadd(stream_key(board_id), {"n": self.node, "k": kind, "d": data},
+                pipe.xadd(stream_key(board_id), entry(board_id, kind, data, now_ms),
                           minid=minid, approximate=True)
             await pipe.execute()
         self.unsent.difference_update(hints)
@@ -226,6 +245,8 @@ class Bus:
                         self.positions[board_id] = b""
                     self.resync = False
                 await self._start_new_boards()
+                for board_id in self.doubts.due(time.monotonic()):
+                    self._catch_up(board_id)
                 if time.monotonic() - checked > CHECK_SECONDS:
                     await self._check_flushed()
                     await self._beat()
@@ -276,7 +297,7 @@ class Bus:
         position itself may merely have been trimmed: one catch-up too many.)"""
         horizon = await self._redis_now_ms() - KEEP_MS + TRIM_SLACK_MS
         suspects = [key for key, _entries in answer
-                    if _entry_id(read_from[key.decode()])[0] < horizon]
+                    if id_numbers(read_from[key.decode()])[0] < horizon]
         if not suspects:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -284,7 +305,7 @@ class Bus:
                 pipe.xrange(key, count=1)
             firsts = await pipe.execute()
         for key, first in zip(suspects, firsts, strict=True):
-            if first and _entry_id(first[0][0]) > _entry_id(read_from[key.decode()]):
+            if first and id_numbers(first[0][0]) > id_numbers(read_from[key.decode()]):
                 board_id = key.decode().rpartition(":")[2]
                 log.warning("board %s: entries were trimmed before this node read them; "
                             "catching up from the store", board_id)
@@ -311,10 +332,13 @@ class Bus:
         fresh = [board_id for board_id, position in self.positions.items() if not position]
         if not fresh:
             return
-        for board_id, last in zip(fresh, await self._last_ids(fresh), strict=True):
+        ends = await self._last_ids(fresh)
+        since_ms = await self._redis_now_ms()
+        for board_id, last in zip(fresh, ends, strict=True):
             if board_id not in self.positions:
                 continue
             self.positions[board_id] = last
+            self.hearings[board_id] = Hearing(since_ms)
             self._catch_up(board_id)
             # Presence is not stored. Ask for the other nodes' (they answer after the noted
             # position), and tell ours to those that began reading before it: a node that
@@ -339,6 +363,7 @@ class Bus:
             pipe.hset(NODES_KEY, self.node, now_ms)
             pipe.hgetall(NODES_KEY)
             _written, beats = await pipe.execute()
+        self.publisher.forget(self.positions, now_ms - KEEP_MS)
         now = time.monotonic()
         # Our own write waited (Redis paused or slow): the others' did too, so nobody's
         # silence meanwhile counts.
@@ -388,7 +413,7 @@ class Bus:
             return
         for board_id, last in zip(watched, ends, strict=True):
             position = self.positions.get(board_id)
-            if position and _entry_id(last[0][0] if last else b"0-0") < _entry_id(position):
+            if position and id_numbers(last[0][0] if last else b"0-0") < id_numbers(position):
                 log.info("board %s: stream was reset; catching up from the store", board_id)
                 self.positions[board_id] = b""
 
@@ -397,21 +422,51 @@ class Bus:
             self.catch_ups += 1
             self.rooms.catch_up(board_id)
 
+    def _doubt(self, board_id: str, entry_id: bytes, fields: dict[bytes, bytes],
+               verdict: Verdict) -> None:
+        """An entry not applied, or one after a gap: count it, say so (once a minute per
+        board and kind of doubt at most: the stream may be full of them), and catch the
+        board up from the store (every few seconds at most), which holds whatever the entry
+        or the gap may have been. An entry heard before needs no catch-up (what it says was
+        taken the first time); one that only perhaps follows a gap is not worth a warning."""
+        now = time.monotonic()
+        if verdict is Verdict.AFTER_A_GAP:
+            self.gaps += 1
+        elif not verdict.taken:
+            self.rejected[verdict.name.lower()] += 1
+        catch_up = verdict is not Verdict.REPLAYED
+        if verdict is not Verdict.PERHAPS_AFTER_A_GAP and self.doubts.log_now(
+                board_id, verdict, now):
+            log.warning("board %s: stream entry %s (kind %r, node %r) %s%s (said at most once "
+                        "a minute per board and kind; all are counted in the metrics "
+                        "partnerboard_redis_rejected_entries_total and _gaps_total)",
+                        board_id, entry_id.decode(),
+                        fields.get(b"k", b"")[:8], fields.get(b"n", b"")[:32], verdict.value,
+                        "; catching up from the store" if catch_up else "")
+        if catch_up and self.doubts.catch_up_now(board_id, now):
+            self._catch_up(board_id)
+
     def _dispatch(self, board_id: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        if board_id not in self.positions or self.rooms is None:
-            return
+        hearing = self.hearings.get(board_id)
+        if hearing is None or self.rooms is None:
+            return  # not read since it was (re)opened: its start catches it up
         room = self.rooms.loaded.get(board_id)
         behind = False
         for entry_id, fields in entries:
             self.positions[board_id] = entry_id
             if fields.get(b"n") == self.node or room is None:
                 continue
-            self.received += 1
             kind, data = fields.get(b"k"), fields.get(b"d", b"")
             try:
+                verdict = hearing.judge(self.seal, board_id, entry_id, fields)
+                if verdict is not Verdict.IN_ORDER:
+                    self._doubt(board_id, entry_id, fields, verdict)
+                if not verdict.taken:
+                    continue
+                self.received += 1
                 if kind == b"u" and room.finalized:
-                    # No node stores an update after finalizing, so this entry is not one
-                    # of a node (or was stored before the finalize, and is in the store).
+                    # No node stores an update after finalizing: this one was stored before
+                    # (its entry came late), and the store has it.
                     log.warning("board %s: a stream update not applied: the board is "
                                 "finalized; catching up from the store", board_id)
                     self._catch_up(board_id)
@@ -445,9 +500,3 @@ def _report_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("%s ended: this node no longer hears or tells the other nodes",
                   task.get_name(), exc_info=task.exception())
-
-
-def _entry_id(raw: Any) -> tuple[int, int]:
-    text = raw.decode() if isinstance(raw, bytes) else str(raw)
-    millis, _dash, seq = text.partition("-")
-    return int(millis), int(seq or 0)

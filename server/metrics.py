@@ -149,6 +149,14 @@ def render(state: Any) -> str:
              "Reader rounds that failed on something else than Redis (retried)."),
         ):
             out += _family(f"partnerboard_redis_{name}_total", "counter", help_, _one(value))
+        out += _family("partnerboard_redis_rejected_entries_total", "counter",
+                       "Stream entries from Redis not applied, by reason: unsealed (not sealed "
+                       "by a node of this deployment), stale (an old entry added again), "
+                       "replayed (heard before).", _labelled("reason", bus.rejected))
+        out += _family("partnerboard_redis_gaps_total", "counter",
+                       "Times another node's entries were missing from a stream (deleted, or "
+                       "never published): the board was caught up from the store.",
+                       _one(bus.gaps))
     return "\n".join(out) + "\n"
 
 

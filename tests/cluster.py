@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import redis
 from conftest import ServerProcess
 from pgutil import create_database, drop_database
@@ -78,6 +79,14 @@ class Cluster:
         )
         self.nodes.append(process)
         return process
+
+    def bus_key(self) -> bytes:
+        """The key the nodes seal their stream entries with, as they read it from the
+        database (made by the first node that started)."""
+        with psycopg.connect(self.database_url) as conn:
+            row = conn.execute("SELECT value FROM node_secrets WHERE name = 'bus'").fetchone()
+        assert row is not None, "no node has started yet"
+        return bytes(row[0])
 
     def close(self) -> None:
         for process in self.nodes:

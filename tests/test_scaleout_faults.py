@@ -20,6 +20,7 @@ from test_metrics import scrape
 from yclient import YClient, connected, wait_for
 
 from partnerboard.server.bus import stream_key
+from partnerboard.server.bus_entries import EntrySeal, Publisher
 
 
 def run(coro):
@@ -209,9 +210,10 @@ def test_entries_lost_while_a_node_lags_reach_it_from_the_store(
 def test_an_update_written_into_the_stream_of_a_finalized_board_is_not_applied(
     cluster: Cluster
 ):
-    """Whoever can write to Redis can add a "u" entry no node stored (Redis must be reachable
-    by the nodes only: README). For a finalized board, which takes no update, a node does
-    not apply it, shows it nobody, and so never stores it."""
+    """A "u" entry for a finalized board, which takes no update, even sealed as a node of
+    the deployment seals its entries (one that stored the update before the finalize, say,
+    and published it late): a node does not apply it, shows it nobody, and so never stores
+    it. (An entry not sealed by a node is not applied anyway: test_bus_integrity.)"""
     a, b = cluster.node().start(), cluster.node().start()
     board = a.create_board()
     answer = httpx.post(f"{a.url}/api/boards/{board['id']}/finalize", timeout=20,
@@ -231,8 +233,11 @@ def test_an_update_written_into_the_stream_of_a_finalized_board_is_not_applied(
                      "org": "", "color": "#ffe066", "created": 0})
             await asyncio.sleep(1)  # b reads the board's stream
             redis = cluster.redis.client()
-            redis.xadd(stream_key(board["id"]), {"n": b"not-a-node", "k": b"u",
-                                                 "d": forged.get_update(base.get_state())})
+            seconds, micros = redis.time()
+            late = Publisher(EntrySeal(cluster.bus_key()), b"late-node")
+            redis.xadd(stream_key(board["id"]), late.fields(
+                board["id"], b"u", forged.get_update(base.get_state()),
+                seconds * 1000 + micros // 1000))
             redis.close()
             await asyncio.sleep(2)
             seen_live = "injected" in watcher.elements

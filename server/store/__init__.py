@@ -285,6 +285,11 @@ class Store(Protocol):
         """Raise when the store cannot be reached (for /healthz)."""
         ...
 
+    def node_secret(self, name: str) -> bytes:
+        """A secret every node of the deployment reads alike, made by the first that asks
+        (see server/store/node_secrets.py)."""
+        ...
+
     # Who speaks for whom (party links, sealed links, seats, party signatures): see
     # server/store/sqlite_parties.py for what each does.
     def party_token_hashes(self, board_id: str) -> dict[str, str]: ...

@@ -39,6 +39,7 @@ from pycrdt import Doc
 from . import BoardFrozen, BoardRecord, HistoryUpdate, Sender, StoreError
 from .drafts import DraftTables
 from .networks import NetworkTables
+from .node_secrets import NodeSecrets
 from .postgres_parties import PostgresPartyTables
 from .postgres_schema import migrate_postgres
 from .privacy import PostgresPrivacyTables
@@ -49,7 +50,9 @@ __all__ = ["PostgresStore"]
 _NOTHING = b"\x00\x00"
 
 
-class PostgresStore(PostgresPartyTables, DraftTables, NetworkTables, PostgresPrivacyTables):
+class PostgresStore(
+    PostgresPartyTables, DraftTables, NetworkTables, NodeSecrets, PostgresPrivacyTables,
+):
     def __init__(self, url: str, *, max_connections: int = 4) -> None:
         self.url = url
         where = f"the database {conninfo_to_dict(url).get('dbname', '')!r}"

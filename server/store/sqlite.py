@@ -17,6 +17,7 @@ from . import BoardRecord, HistoryUpdate, Sender, StoreDamaged
 from .drafts import DraftTables
 from .migrations import StoreError
 from .networks import NetworkTables
+from .node_secrets import NodeSecrets
 from .privacy import SQLitePrivacyTables
 from .sqlite_migrate import migrate_sqlite
 from .sqlite_parties import PartyTables
@@ -90,7 +91,7 @@ class Checkpointer:
         self._thread.join(10)
 
 
-class SQLiteStore(PartyTables, DraftTables, NetworkTables, SQLitePrivacyTables):
+class SQLiteStore(PartyTables, DraftTables, NetworkTables, NodeSecrets, SQLitePrivacyTables):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
