@@ -1,16 +1,19 @@
-"""What one connection may make the server send: allowances, and the gate for requests.
+"""What one person or connection may make the server send: allowances, and the gate for
+requests.
 
 A few messages cost the server far more than their sender: presence (awareness) is forwarded
 to every other connection of the board, an awareness query (message 3) is answered with every
-state on the board, and a SyncStep1 with the whole document. Each is bounded per connection:
+state on the board (up to 512 KiB), as is every new connection, and a SyncStep1 with the whole
+document. Each is bounded:
 
-* presence and queries by an :class:`Allowance` (token buckets of messages and bytes per
-  second): what is over it is dropped, not forwarded nor answered, and the connection stays;
-* a SyncStep1 by :class:`RequestGate`: the room takes it only once nothing waits to be
-  written to the connection, so its answer is the only one queued. A client that does not
-  read pins one copy of the document, not one per request (a 1.9 MB board, requested 15 times
-  by each of many connections that never read, kept 28 MB each), and one that reads pays
-  with its own bandwidth for every encoding it asks for, as a reconnecting client would.
+* presence, and the board's presence sent to a connection, by an :class:`Allowance` (token
+  buckets of messages and bytes per second) of the person behind it (see presence): what is
+  over it is dropped, not forwarded nor sent, and the connection stays;
+* a SyncStep1, per connection, by :class:`RequestGate`: the room takes it only once nothing
+  waits to be written to the connection, so its answer is the only one queued. A client that
+  does not read pins one copy of the document, not one per request (a 1.9 MB board, requested
+  15 times by each of many connections that never read, kept 28 MB each), and one that reads
+  pays with its own bandwidth for every encoding it asks for, as a reconnecting client would.
   Every request is still answered, in order: what the connection sends after it waits too
   (and TCP holds the client back, see ws_protocol). The alternatives were worse for real
   clients: ignoring a SyncStep1 breaks a client that counts answers to learn what the server
@@ -26,7 +29,7 @@ from collections.abc import Callable
 
 from . import yprotocol as yp
 
-__all__ = ["Allowance", "RequestGate", "presence_allowance", "query_allowance"]
+__all__ = ["Allowance", "RequestGate", "answer_allowance", "presence_allowance"]
 
 log = logging.getLogger("partnerboard.allowance")
 
@@ -91,48 +94,37 @@ def presence_allowance() -> Allowance:
     return Allowance(60, 120, 64 * 1024, 160 * 1024)
 
 
-def query_allowance() -> Allowance:
-    """Awareness queries a connection may have answered, the answer's bytes counted: a stock
-    client never sends one on its WebSocket (y-websocket asks only across browser tabs), so
-    this only keeps a query from costing the server more than a second's presence allowance."""
+def answer_allowance() -> Allowance:
+    """The board's presence one person may be sent, each time all of it (up to 512 KiB): when
+    a connection opens, and as the answer to an awareness query. A stock client never sends a
+    query on its WebSocket (y-websocket asks only across browser tabs), and a browser tab
+    reconnecting to a board of forty people is sent about 12 KiB, so this only keeps a person
+    from costing the server more than a second's presence allowance, however many connections
+    they open."""
     return Allowance(10, 10, 256 * 1024, 1024 * 1024)
 
 
 class RequestGate:
-    """When the server takes a connection's requests: awareness queries within their
-    allowance, and a SyncStep1 once nothing waits to be written to the connection.
+    """When the server takes a connection's SyncStep1: once nothing waits to be written to
+    the connection (``backed_up`` says whether something does)."""
 
-    ``backed_up`` says whether something waits; ``presence_bytes`` is the size of the answer to
-    a query (the board's presence)."""
+    __slots__ = ("backed_up", "step1_taken")
 
-    __slots__ = ("board_id", "backed_up", "presence_bytes", "queries", "step1_taken")
-
-    def __init__(self, board_id: str, backed_up: Callable[[], bool],
-                 presence_bytes: Callable[[], int]) -> None:
-        self.board_id = board_id
+    def __init__(self, backed_up: Callable[[], bool]) -> None:
         self.backed_up = backed_up
-        self.presence_bytes = presence_bytes
-        self.queries: Allowance | None = None  # made at the first query
         #: A SyncStep1 went through among the frames taken together now (see admits).
         self.step1_taken = False
 
-    def admits(self, frame: bytes, together: bool) -> bool | None:
-        """Whether the room may take ``frame`` now: True; False to drop it (a query over the
-        allowance); None for a SyncStep1 that must wait until something waiting to be
-        written to the connection was (the room answers a SyncStep1 taken together with
-        another, ``together``, only after the frames before it).
+    def admits(self, frame: bytes, together: bool) -> bool:
+        """Whether the room may take ``frame`` now; False for a SyncStep1 that must wait until
+        something waiting to be written to the connection was (the room answers a SyncStep1
+        taken together with another, ``together``, only after the frames before it).
         """
         if not together:
             self.step1_taken = False
         kind, sub = yp.peek_type(frame)
         if kind == yp.MessageType.SYNC and sub == yp.SyncType.STEP1:
             if self.step1_taken or self.backed_up():
-                return None
-            self.step1_taken = True
-        elif kind == yp.MessageType.QUERY_AWARENESS:
-            if self.queries is None:
-                self.queries = query_allowance()
-            if not self.queries.take(self.presence_bytes()):
-                self.queries.report(self.board_id, "awareness queries")
                 return False
+            self.step1_taken = True
         return True

@@ -33,7 +33,7 @@ from .store import Store
 from .yprotocol import decode_state_vector
 from .yupdate import UpdateSummary
 
-__all__ = ["ClientIds", "Claim", "MissingParts", "Refused"]
+__all__ = ["ClientIds", "Claim", "MissingParts", "Refused", "advance_clocks", "missing_parts"]
 
 SERVER = "\x00server"
 
@@ -52,6 +52,32 @@ class MissingParts(Refused):
 
     def __init__(self, reason: str) -> None:
         super().__init__(1002, reason)
+
+
+def missing_parts(summary: UpdateSummary, clocks: dict[int, int]) -> str | None:
+    """What an update builds on, refers to or deletes that a document whose state is
+    ``clocks`` does not have (so pycrdt would hold it back), or None."""
+    writes = summary.writes
+    for client, (start, end) in writes.items():
+        known = clocks.get(client, 0)
+        if end > known and (start > known or client in summary.gaps):
+            return "the update builds on parts not sent first"
+    for client, clock in summary.refs:
+        own = writes.get(client)
+        if clock >= clocks.get(client, 0) and not (own and own[0] <= clock < own[1]):
+            return "the update refers to content this board does not have"
+    for client, end in summary.deletes.items():
+        own = writes.get(client)
+        if end > clocks.get(client, 0) and not (own and end <= own[1]):
+            return "the update deletes content this board does not have"
+    return None
+
+
+def advance_clocks(clocks: dict[int, int], summary: UpdateSummary) -> None:
+    """Move ``clocks`` to where an update integrated whole ends."""
+    for client, (_start, end) in summary.writes.items():
+        if end > clocks.get(client, 0):
+            clocks[client] = end
 
 
 @dataclass
@@ -86,7 +112,7 @@ class ClientIds:
         """Judge an update before it is applied; raise :class:`Refused` when it may not be."""
         clocks = self.clocks
         claim = Claim()
-        for client, (start, end) in summary.writes.items():
+        for client, (_start, end) in summary.writes.items():
             known = clocks.get(client, 0)
             if end <= known:
                 continue  # nothing the board does not have already
@@ -100,17 +126,9 @@ class ClientIds:
                 raise Refused(1008, f"client id {client} belongs to another link")
             if client not in self.owners:
                 claim.new_clients.append(client)
-            if start > known or client in summary.gaps:
-                raise MissingParts("the update builds on parts not sent first")
-        writes = summary.writes
-        for client, clock in summary.refs:
-            own = writes.get(client)
-            if clock >= clocks.get(client, 0) and not (own and own[0] <= clock < own[1]):
-                raise MissingParts("the update refers to content this board does not have")
-        for client, end in summary.deletes.items():
-            own = writes.get(client)
-            if end > clocks.get(client, 0) and not (own and end <= own[1]):
-                raise MissingParts("the update deletes content this board does not have")
+        missing = missing_parts(summary, clocks)
+        if missing is not None:
+            raise MissingParts(missing)
         return claim
 
     @staticmethod
@@ -139,9 +157,7 @@ class ClientIds:
         """Move the clocks to where an update integrated whole ends: a client's update that
         could not wait, or the server's own change (a reversal, a stamp, a facilitation
         action)."""
-        for client, (_start, end) in summary.writes.items():
-            if end > self.clocks.get(client, 0):
-                self.clocks[client] = end
+        advance_clocks(self.clocks, summary)
 
     def writer(self, client: int) -> str | None:
         """The link that wrote with ``client`` on this board, if one did."""

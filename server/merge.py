@@ -211,6 +211,31 @@ def _refuse_over_limits(limits: RoomLimits, elements: int, size: int = 0) -> Non
         raise HTTPProblem(413, f"the merged board would hold {problem}")
 
 
+def _facilitated(boards: Boards, sources: list[Any]) -> list[BoardRecord]:
+    """The boards of ``sources`` (``{id, token}`` each, each board once), 403 unless every
+    token is a facilitator's of its board now.
+
+    Asked when the body is in and again just before the merged board is stored: reading and
+    merging the boards takes seconds, and a facilitator link re-issued meanwhile (a leaked
+    one) still got a merged board, a copy of every note (a review). The second check
+    is the merge's last read before it stores: nothing is awaited between the two, so a
+    re-issue is either seen or comes after the merge. The board's lock is not needed for it:
+    the merge changes no source board, it only reads them."""
+    records: list[BoardRecord] = []
+    for index, entry in enumerate(sources):
+        if not isinstance(entry, dict):
+            raise HTTPProblem(400, f"boards[{index}] must be an object with 'id' and 'token'")
+        board_id, token = text_field(entry, "id", 64), text_field(entry, "token", 200)
+        found = boards.authenticate(board_id, token)
+        if found is None or found[1] is not Role.FACILITATOR:
+            raise HTTPProblem(403, f"boards[{index}]: a facilitator token of that board is needed")
+        if any(record.id == found[0].id for record in records):
+            raise HTTPProblem(400, f"boards[{index}]: board {board_id} is listed twice; "
+                              "list each board once")
+        records.append(found[0])
+    return records
+
+
 async def merge_route(request: Request) -> JSONResponse:
     check_create_rate(request)
     state = request.app.state
@@ -221,18 +246,7 @@ async def merge_route(request: Request) -> JSONResponse:
     sources = body.get("boards")
     if not isinstance(sources, list) or not 2 <= len(sources) <= MAX_BOARDS:
         raise HTTPProblem(400, f"field 'boards' must list 2 to {MAX_BOARDS} {{id, token}} objects")
-    records: list[BoardRecord] = []
-    for index, entry in enumerate(sources):
-        if not isinstance(entry, dict):
-            raise HTTPProblem(400, f"boards[{index}] must be an object with 'id' and 'token'")
-        board_id, token = text_field(entry, "id", 64), text_field(entry, "token", 200)
-        found = state.boards.authenticate(board_id, token)
-        if found is None or found[1] is not Role.FACILITATOR:
-            raise HTTPProblem(403, f"boards[{index}]: a facilitator token of that board is needed")
-        if any(record.id == found[0].id for record in records):
-            raise HTTPProblem(400, f"boards[{index}]: board {board_id} is listed twice; "
-                              "list each board once")
-        records.append(found[0])
+    records = _facilitated(state.boards, sources)
     if len({record.canvas for record in records}) != 1:
         raise HTTPProblem(400, "all boards must use the same canvas")
     spec = state.registry.canvas(records[0].canvas)
@@ -262,6 +276,7 @@ async def merge_route(request: Request) -> JSONResponse:
     work = heavy.in_process if elements > 1000 else heavy.run
     merged = await work(merged_document, draft, spec, snapshots, groups)
     _refuse_over_limits(limits, elements, len(merged))
+    _facilitated(boards, sources)  # the tokens again, after the slow part: see _facilitated
     created = boards.store_new(draft, merged)
     return JSONResponse(board_answer(request, created), status_code=201)
 

@@ -16,6 +16,12 @@ Rules, each closing a way one link holder could disturb the others:
   client's presence they receive, which is dropped here and costs them nothing. The allowance
   is the seat's (or, without a seat, the link's from one address) and outlives the
   connection: reconnecting to get a fresh burst made a watcher receive 38 times the bound;
+* the board's presence sent to one person (when a connection opens, and as the answer to an
+  awareness query) is within that person's :func:`.allowance.answer_allowance`, which also
+  outlives the connection: a one-byte query is answered with up to 512 KiB, so one observer
+  link asking over a new connection each time (each with a fresh allowance then) was sent
+  66 MiB in 3 s, and twenty connections at once 40 MiB. What is over it is not sent; a newcomer
+  still sees everyone's presence as each renews it (clients do every 15 s);
 * a message holds at most as many entries as an echo of the board's presence could
   (:meth:`Presence.most_entries`); a longer one is dropped unread, and only the states a
   connection may set are read as JSON (one 800 KB message of 200,000 tiny states held the
@@ -36,10 +42,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import yprotocol as yp
-from .allowance import Allowance, presence_allowance
+from .allowance import Allowance, answer_allowance, presence_allowance
 from .client_ids import ClientIds
 from .presence_identity import vouched
 from .tokens import Role
@@ -92,14 +99,12 @@ class Presence:
         self.size = 0
         #: What each person that sent presence may still have forwarded.
         self.allowances: dict[Person, Allowance] = {}
+        #: How much of the board's presence each person may still be sent.
+        self.answers: dict[Person, Allowance] = {}
         #: Who holds each of our clients' states, and the bytes each person's states take.
         self.person_of: dict[int, Person] = {}
         self.person_bytes: dict[Person, int] = {}
         self.full_reported = -FULL_REPORT_EVERY
-
-    def held_bytes(self) -> int:
-        """The bytes of every state the board keeps: about what a newcomer gets."""
-        return self.size
 
     def _set(self, entry: yp.AwarenessEntry, person: Person | None = None,
              exempt: bool = False) -> bool:
@@ -144,6 +149,15 @@ class Presence:
             self.person_of[client_id] = person
             self.person_bytes[person] = self.person_bytes.get(person, 0) + after
         return True
+
+    def everyone_for(self, peer: Peer) -> bytes | None:
+        """:meth:`everyone`, for a newcomer or as the answer to its query, when its person's
+        allowance takes it (see :func:`.allowance.answer_allowance`), else None."""
+        allowance = _person_allowance(self.answers, peer, answer_allowance)
+        if allowance.take(self.size):
+            return self.everyone()
+        allowance.report(self.board_id, "answers with the board's presence")
+        return None
 
     def everyone(self) -> bytes:
         """The awareness message a newcomer gets: our clients' states, and other nodes'
@@ -234,13 +248,7 @@ class Presence:
     def _within_allowance(self, peer: Peer, entries: list[yp.AwarenessEntry]) -> bool:
         """Spend the peer's presence allowance on a message of ``entries`` (its own), or say
         it is over (the message is dropped)."""
-        key = person_of(peer)
-        allowance = self.allowances.get(key)
-        if allowance is None:
-            if len(self.allowances) >= MAX_ALLOWANCES:
-                self.allowances = {k: kept for k, kept in self.allowances.items()
-                                   if not kept.full}
-            allowance = self.allowances[key] = presence_allowance()
+        allowance = _person_allowance(self.allowances, peer, presence_allowance)
         if allowance.take(sum(len(entry.state) for entry in entries)):
             return True
         allowance.report(self.board_id, "presence messages")
@@ -296,3 +304,17 @@ class Presence:
         if not gone:
             return None
         return yp.encode_awareness(gone)
+
+
+def _person_allowance(allowances: dict[Person, Allowance], peer: Peer,
+                      new: Callable[[], Allowance]) -> Allowance:
+    """The allowance of the person behind ``peer`` in ``allowances``, made (``new``) at first;
+    when MAX_ALLOWANCES are kept, those refilled completely are forgotten first."""
+    key = person_of(peer)
+    allowance = allowances.get(key)
+    if allowance is None:
+        if len(allowances) >= MAX_ALLOWANCES:
+            for full in [other for other, kept in allowances.items() if kept.full]:
+                del allowances[full]
+        allowance = allowances[key] = new()
+    return allowance

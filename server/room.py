@@ -390,8 +390,8 @@ class Room(DocWhenNeeded):
             self.direct_peers.add(peer)
         try:
             peer.push(yp.sync_step1(self.doc.get_state()))
-            if self.presence.states:
-                peer.push(self.presence.everyone())
+            if self.presence.states and (everyone := self.presence.everyone_for(peer)):
+                peer.push(everyone)
             while not peer.closing:
                 try:
                     # No frame stays referenced here while the connection waits for the next.
@@ -513,7 +513,8 @@ class Room(DocWhenNeeded):
         elif message.type is yp.MessageType.AWARENESS:
             self._receive_awareness(peer, message.payload)
         elif message.type is yp.MessageType.QUERY_AWARENESS:
-            peer.push(self.presence.everyone())
+            if everyone := self.presence.everyone_for(peer):
+                peer.push(everyone)
         # AUTH from a client carries nothing the server acts on.
 
     def _receive_update(self, peer: Peer, update: bytes) -> None:

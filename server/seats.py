@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.requests import Request
@@ -86,7 +88,6 @@ async def join(request: Request) -> JSONResponse:
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")
     name = text_field(body, "name", MAX_NAME)
-    _open(request, access.record.id)
     if access.party is not None:
         org = access.party["name"]  # a party link's holder belongs to its partner
     elif access.is_guest:
@@ -98,8 +99,7 @@ async def join(request: Request) -> JSONResponse:
     else:
         org = ""
     store: Store = request.app.state.store
-    # The token again, now the body is in: a link re-issued meanwhile gets no seat.
-    with still_authorized(request, access):
+    with _while_open(request, access):
         if store.seat_count(access.record.id, access.link) >= MAX_SEATS_PER_LINK:
             raise HTTPProblem(409, f"this link has {MAX_SEATS_PER_LINK} seats already; ask "
                                    "the facilitator to remove unused ones")
@@ -135,22 +135,28 @@ async def list_seats(request: Request) -> JSONResponse:
 
 async def remove_seat(request: Request) -> JSONResponse:
     access = authorize_access(request, Role.FACILITATOR)
-    _open(request, access.record.id)
     seat_id = request.path_params["seat_id"]
-    if not could_be_stored_id(seat_id) or not request.app.state.store.remove_seat(
-            access.record.id, seat_id):
-        raise HTTPProblem(404, "there is no such seat on this board")
+    with _while_open(request, access):
+        if not could_be_stored_id(seat_id) or not request.app.state.store.remove_seat(
+                access.record.id, seat_id):
+            raise HTTPProblem(404, "there is no such seat on this board")
     # Its open connections end now (1008, as for a revoked link): they spoke for the seat.
     close_seat(request.app.state.rooms, access.record.id, seat_id)
     return JSONResponse({"removed": seat_id})
 
 
-def _open(request: Request, board_id: str) -> None:
-    """409 unless the board is open, read now (after the body): who took part in an agreed
-    version is part of its record."""
-    record = request.app.state.store.get_board(board_id)
-    if record is None or record.state != "open":
-        raise HTTPProblem(409, "the board is finalized: its seats stay as they were")
+@contextmanager
+def _while_open(request: Request, access: Access) -> Iterator[None]:
+    """Hold the board with the token checked again (:func:`.api.still_authorized`: a link
+    re-issued meanwhile changes no seat), and 409 unless it is open under that hold: who took
+    part in an agreed version is part of its record. Read under the hold, not before it: with
+    several nodes, the finalize another node was doing holds the board first (an attack
+    review: a seat read the board open, waited for it, and was taken on the finalized board).
+    """
+    with still_authorized(request, access) as now:
+        if now.record.state != "open":
+            raise HTTPProblem(409, "the board is finalized: its seats stay as they were")
+        yield
 
 
 routes = [

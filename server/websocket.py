@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from typing import NamedTuple
 
 from starlette.types import Receive, Scope, Send
@@ -31,8 +30,7 @@ class StarletteTransport:
     """Adapts Starlette's WebSocket to the room's Transport protocol."""
 
     def __init__(self, websocket: WebSocket, asgi_send: Send, max_bytes: int,
-                 direct: DirectWriter | None = None, *, board_id: str = "",
-                 presence_bytes: Callable[[], int] = int) -> None:
+                 direct: DirectWriter | None = None) -> None:
         self.websocket = websocket
         self.asgi_send = asgi_send
         self.max_bytes = max_bytes
@@ -42,22 +40,20 @@ class StarletteTransport:
             self.send_now = direct.offer  # type: ignore[method-assign]  # one call less per frame
         #: Takes a frame that arrived already, under the board's own protocol (ws_protocol).
         self._take_ready = getattr(direct.protocol, "take_ready_bytes", None) if direct else None
-        #: When the room takes requests (see allowance; ``presence_bytes``: the size of the
-        #: answer to an awareness query), and a SyncStep1 held back for the next receive.
-        self.gate = RequestGate(board_id, self._backed_up, presence_bytes)
+        #: When the room takes a SyncStep1 (see allowance), and one held back for the next
+        #: receive.
+        self.gate = RequestGate(self._backed_up)
         self._held: bytes | None = None
         #: Awaited sends under way: the room's queue for this connection is not empty.
         self._sending = 0
 
     async def receive(self) -> bytes:
-        while True:
-            data, self._held = self._held, None
-            if data is None:
-                data = await self._receive_bytes()
-            while (admitted := self.gate.admits(data, together=False)) is None:
-                await self._written()
-            if admitted:
-                return data
+        data, self._held = self._held, None
+        if data is None:
+            data = await self._receive_bytes()
+        while not self.gate.admits(data, together=False):
+            await self._written()
+        return data
 
     async def _receive_bytes(self) -> bytes:
         try:
@@ -80,14 +76,11 @@ class StarletteTransport:
         take = self._take_ready
         if take is None or self._held is not None:
             return None
-        while (data := take(self.max_bytes)) is not None:
-            admitted = self.gate.admits(data, together=True)
-            if admitted is None:  # for the next receive, which waits
-                self._held = data
-                return None
-            if admitted:
-                return data
-        return None
+        data = take(self.max_bytes)
+        if data is not None and not self.gate.admits(data, together=True):
+            self._held = data  # for the next receive, which waits
+            return None
+        return data
 
     async def _written(self) -> None:
         """Wait until something that waits to be written to this connection was: over the
@@ -224,8 +217,7 @@ async def _admit(websocket: WebSocket, asgi_send: Send) -> _Admitted | None:
         )
         transport = StarletteTransport(websocket, asgi_send,
                                        app_state.settings.max_message_bytes,
-                                       direct_writer(websocket.scope), board_id=record.id,
-                                       presence_bytes=room.presence.held_bytes)
+                                       direct_writer(websocket.scope))
         admitted = _Admitted(room, transport, found.role, hash_token(token), speaker, seat,
                              address, record.id)
     except BoardDamaged as damaged:

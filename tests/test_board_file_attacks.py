@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable
 
 import httpx
+from conftest import ServerProcess
 from pycrdt import Doc, Map, Text
 from yclient import connected, note_texts
 from yupdates import deep_any_update
@@ -110,6 +111,55 @@ def test_a_history_nested_too_deep_is_refused_before_anything_is_stored(own_serv
     ]
     for change, message in cases:
         refused(server, board_file({**entries, **change}), 422, message)
+
+
+def notes_added_then_deleted(document: bytes, count: int) -> tuple[bytes, list[bytes]]:
+    """The board ``document`` with ``count`` notes added in one update, then all deleted in
+    another: the board now (as at the start), and the two updates."""
+    doc = Doc()
+    doc.apply_update(document)
+    updates: list[bytes] = []
+    subscription = doc.observe(lambda event: updates.append(event.update))
+    elements = doc.get("elements", type=Map)
+    with doc.transaction():
+        for index in range(count):
+            elements[f"n{index}"] = Map({"kind": "note", "x": 10, "y": 10, "w": 100, "h": 100,
+                                         "text": Text("hi"), "author": "a", "org": "Zorg",
+                                         "color": "#ffd", "created": 1})
+    with doc.transaction():
+        for index in range(count):
+            del elements[f"n{index}"]
+    doc.unobserve(subscription)
+    return doc.get_update(), updates
+
+
+def test_a_history_over_the_element_limit_between_its_ends_is_refused(tmp_path):
+    """The history's element count was checked at its checkpoint and at its end only: a file
+    whose history went past the limit and back was imported, and showing (or restoring) that
+    point of the history decoded a board over the limit, as far over as the update's bytes
+    allow (a few hundred thousand elements in the 64 MiB one update may hold)."""
+    server = ServerProcess(tmp_path / "data", "--max-board-elements", "5").start()
+    try:
+        entries = entries_of(server, server.create_board())
+        for count, answer in ((5, 201), (6, 422)):
+            document, updates = notes_added_then_deleted(entries["document.bin"], count)
+            raw = board_file({**entries, "document.bin": document, "history/updates.jsonl":
+                              b"".join(history_line(update) for update in updates)})
+            if answer == 201:  # at the limit, in between: imported
+                imported = api(server, "POST", "/api/boards/import", content=raw)
+                assert imported.status_code == 201, imported.text
+            else:
+                refused(server, raw, 422, "the board in this file's history holds 6 elements, "
+                        "more than the 5 a board may hold on this server "
+                        "(--max-board-elements) after history line 1")
+        # The count is kept as updates are applied, so none may wait for a later one (a
+        # history the server kept never has one): the deletion before the notes it deletes.
+        raw = board_file({**entries, "document.bin": document, "history/updates.jsonl":
+                          b"".join(history_line(update) for update in reversed(updates))})
+        refused(server, raw, 422, "the board file is damaged: history line 1: the update "
+                "deletes content this board does not have")
+    finally:
+        server.stop()
 
 
 def test_a_history_that_does_not_decode_is_refused_before_anything_is_stored(server):

@@ -30,6 +30,7 @@ from conftest import ServerProcess
 from yclient import connected
 
 from partnerboard.server import yprotocol as yp
+from partnerboard.server.allowance import answer_allowance
 from partnerboard.server.ws_protocol import BoardWebSocketProtocol
 
 MiB = 1024 * 1024
@@ -287,6 +288,57 @@ def test_awareness_queries_are_answered_within_an_allowance(server):
     assert answers < 200, f"{answers} answers to 2,000 queries"
 
 
+def test_the_boards_presence_is_sent_to_one_person_within_an_allowance(server):
+    """A one-byte awareness query is answered with all of the board's presence (up to 512 KiB),
+    and so is every new connection: one observer link asking over a new connection each time,
+    each connection with a fresh allowance, was sent 66 MiB in 3 s (twenty connections at once:
+    40 MiB). What one person is sent is charged to them (here: the link from one address),
+    however many connections they open."""
+    board = server.create_board()
+    guest = {"Authorization": f"Bearer {board['tokens']['participant']}"}
+    seats = [httpx.post(server.url + f"/api/boards/{board['id']}/seats", headers=guest,
+                        json={"name": f"Holder {n}"}).json()["id"] for n in range(8)]
+    pad = json.dumps({"pad": "x" * 7900})
+    allowance = answer_allowance()
+
+    async def asker(until: float) -> int:
+        """Bytes of presence sent to connections opened one after another, each asking."""
+        received = 0
+        while time.monotonic() < until:
+            async with websockets.connect(server.board_ws(board, "observer"),
+                                          max_size=None) as ws:
+                for _ in range(4):
+                    await ws.send(b"\x03")
+                with contextlib.suppress(TimeoutError):
+                    while True:
+                        message = await asyncio.wait_for(ws.recv(), 0.05)
+                        received += len(message) if message[:1] == b"\x01" else 0
+        return received
+
+    async def scenario() -> tuple[int, float]:
+        holders = [await websockets.connect(server.board_ws(board) + f"&seat={seat}",
+                                            max_size=None) for seat in seats]
+        try:
+            for number, holder in enumerate(holders):  # 16 KB each, 128 KB together
+                await holder.send(yp.awareness_message(yp.encode_awareness(
+                    [yp.AwarenessEntry(7000 + 2 * number + n, 1, pad) for n in range(2)])))
+                await holder.send(yp.sync_step1(b"\x00"))  # answered once the presence is in
+                while (await asyncio.wait_for(holder.recv(), 10))[:2] != STEP2:
+                    pass
+            started = time.monotonic()
+            sent = sum(await asyncio.gather(*(asker(started + 2.0) for _ in range(5))))
+            assert all(holder.close_code is None for holder in holders)
+            return sent, time.monotonic() - started
+        finally:
+            for holder in holders:
+                await holder.close()
+
+    sent, seconds = asyncio.run(scenario())
+    bound = (allowance.byte_burst + allowance.byte_rate * seconds) * 1.05  # frame overhead
+    assert 128_000 < sent <= bound, f"one observer was sent {sent / MiB:.1f} MiB, bound " \
+        f"{bound / MiB:.1f} MiB"
+
+
 # -- 4. the presence a board keeps -------------------------------------------------------------
 
 def test_the_presence_a_board_keeps_and_sends_each_newcomer_is_capped(server):
@@ -303,7 +355,10 @@ def test_the_presence_a_board_keeps_and_sends_each_newcomer_is_capped(server):
             socks.append(sock)
 
         async def newcomer() -> int:
-            async with websockets.connect(server.board_ws(board), max_size=None) as ws:
+            # Someone else than the forty (the guest link from one address: one person, who
+            # has been sent all the presence its allowance takes by now).
+            async with websockets.connect(server.board_ws(board, "observer"),
+                                          max_size=None) as ws:
                 while (message := await asyncio.wait_for(ws.recv(), 10))[:1] != b"\x01":
                     pass
                 return len(message)
