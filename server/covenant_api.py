@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from importlib import resources
 from typing import Any
 
@@ -24,10 +25,12 @@ from .finalize import (
 )
 from .network_boards import adopt_version
 from .requests import HTTPProblem, bearer_token, read_json
-from .store import BoardRecord
+from .store import BoardDamaged, BoardFrozen, BoardRecord
 from .tokens import Role
 
 __all__ = ["routes", "render_covenant"]
+
+log = logging.getLogger("partnerboard.covenant")
 
 SCHEMA = json.loads(
     (resources.files("partnerboard.plugins") / "covenant.schema.json").read_text("utf-8")
@@ -72,6 +75,12 @@ async def finalize_board(request: Request) -> Response:
         done = finalize(state.store, state.rooms, state.registry, record)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
+    except (BoardFrozen, BoardDamaged):
+        raise  # answered by the app (409, 503)
+    except Exception:
+        log.exception("board %s: finalize failed; the board stays open", record.id)
+        raise HTTPProblem(500, "finalizing failed on the server, so the board stays open and "
+                               "can still be edited; try again later") from None
     record = state.store.get_board(record.id)
     covenant = _covenant(request, record)
     state.registry.call_each("partnerboard_board_finalized", board=done.board, covenant=covenant)
