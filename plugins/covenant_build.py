@@ -199,7 +199,7 @@ def build_covenant(
         "parties": [{"id": p.id, "name": p.name, "color": p.color} for p in board.partners],
         "participants": participants(board),
     }
-    sections = registry.covenant_sections(agreed_view(board, canvas), canvas, dict(covenant))
+    sections = registry.covenant_sections(agreed_view(board, canvas), canvas, covenant)
     votes = vote_results(board)
     covenant["sections"] = {
         name: [_with_votes(_with_editors({**item, "source": board.id}, board), votes)

@@ -18,6 +18,7 @@ A plugin is in one of three states:
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from collections.abc import Iterable
@@ -158,7 +159,9 @@ class PluginRegistry:
         when it raised while declaring canvases, failing otherwise; the others' results are
         still returned. Each implementation gets only the arguments it asks for, which is what
         lets hooks grow new keyword arguments without breaking older plugins. ``only`` names
-        the one plugin to call.
+        the one plugin to call. An argument that is plain data (a dict or a list: the
+        covenant) is deep-copied for each implementation, so what a plugin changes in it
+        reaches neither the other plugins nor what the server stores or answers.
         """
         caller = getattr(self.pm.hook, hook_name)
         results = []
@@ -168,7 +171,7 @@ class PluginRegistry:
             if self.trace:
                 log.info("hook %s: calling plugin %s", hook_name, impl.plugin_name)
             try:
-                result = impl.function(**{name: kwargs[name] for name in impl.argnames})
+                result = impl.function(**{name: _own(kwargs[name]) for name in impl.argnames})
             except Exception as error:
                 log.exception("plugin %s raised in %s", impl.plugin_name, hook_name)
                 if hook_name == "partnerboard_canvases":
@@ -270,6 +273,12 @@ def _valid_specs(plugin: str, specs: object) -> list[CanvasSpec]:
         except SpecError as error:
             raise error.located(plugin=plugin) from None
     return valid
+
+
+def _own(argument: Any) -> Any:
+    """A plugin's own copy of a plain-data hook argument (other arguments are immutable or
+    too large to copy for every call: a board snapshot is read-only by contract)."""
+    return copy.deepcopy(argument) if isinstance(argument, dict | list) else argument
 
 
 def _module_name(plugin: object) -> str:

@@ -148,3 +148,47 @@ def test_a_plugin_keeps_only_its_first_problems(tmp_path):
     errors = registry.plugins["nonsense"].errors
     assert len(errors) == MAX_ERRORS
     assert "s[0].text: missing or not a str" in errors[0]
+
+
+def meddling_plugin() -> ModuleType:
+    """A canvas plugin whose hooks change the covenant they are given to read."""
+    module = ModuleType("meddler")
+
+    def partnerboard_canvases() -> list[Any]:
+        return [SPEC]
+
+    def partnerboard_covenant(covenant: dict[str, Any]) -> dict[str, Any]:
+        covenant["parties"].append({"id": "p9", "name": "Intruder", "color": "#000"})
+        covenant["parties"][0]["name"] = "Renamed"
+        covenant["board"]["title"] = "Another title"
+        covenant["participants"].append({"name": "Ghost", "organisation": "A"})
+        return {"values": [{"text": "t", "org": "A", "element": ""}]}
+
+    def partnerboard_board_finalized(covenant: dict[str, Any]) -> None:
+        covenant["sections"].clear()
+        covenant["parties"].clear()
+        covenant["title"] = "changed after the fact"
+
+    for function in (partnerboard_canvases, partnerboard_covenant,
+                     partnerboard_board_finalized):
+        setattr(module, function.__name__, hookimpl(function))
+    return module
+
+
+def test_a_plugin_changes_the_covenant_only_through_what_it_returns(tmp_path, database_url):
+    registry = build_registry(entry_points=False, plugins=[
+        ("meddler", meddling_plugin()), ("covenant-formats", exporters)])
+    with running(tmp_path, registry, database_url) as client:
+        board = client.post("/api/boards", json={
+            "canvas": SPEC.id, "title": "Our title", "language": "en",
+            "partners": [{"name": "A"}, {"name": "B"}]}).json()
+        headers = {"Authorization": f"Bearer {board['tokens']['facilitator']}"}
+        done = client.post(f"/api/boards/{board['id']}/finalize", headers=headers)
+        assert done.status_code == 200, done.text
+        stored = client.get(f"/api/boards/{board['id']}/covenant", headers=headers).json()
+    for covenant in (done.json()["covenant"], stored):
+        assert [p["name"] for p in covenant["parties"]] == ["A", "B"]
+        assert covenant["board"]["title"] == covenant["title"] == "Our title"
+        assert covenant["participants"] == []
+        assert [item["text"] for item in covenant["sections"]["values"]] == ["t"]
+    assert done.json()["covenant"] == stored
