@@ -93,7 +93,8 @@ def partnerboard_exporters() -> list[Any]:
 
     Not firstresult: the lists of all plugins are collected; for a format declared twice the
     first one wins (installed plugins before the ``trylast`` built-ins). A hook that raises is
-    logged and its plugin listed as failing.
+    logged and its plugin listed as failing; so is an exporter whose ``render`` raises, and
+    the request for that format is answered 500 with a JSON error naming plugin and format.
 
     .. versionadded:: 0.1
     """

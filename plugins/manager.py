@@ -84,6 +84,8 @@ class PluginRegistry:
         #: canvas id -> (spec, name of the plugin that declared it)
         self.canvases: dict[str, tuple[CanvasSpec, str]] = {}
         self._exporters: dict[str, Any] | None = None
+        #: format -> the plugin whose exporter renders it
+        self._exporter_plugins: dict[str, str] = {}
 
     def register(self, plugin: ModuleType | object, name: str, version: str = "") -> None:
         """Register a plugin object; a registration error marks it broken."""
@@ -231,11 +233,22 @@ class PluginRegistry:
         (on first use); for a format declared twice the first plugin wins (built-ins last)."""
         if self._exporters is None:
             found: dict[str, Any] = {}
-            for _plugin, exporters in self.call_each("partnerboard_exporters"):
+            for plugin, exporters in self.call_each("partnerboard_exporters"):
                 for exporter in exporters:
-                    found.setdefault(exporter.format, exporter)
+                    if exporter.format not in found:
+                        found[exporter.format] = exporter
+                        self._exporter_plugins[exporter.format] = plugin
             self._exporters = found
         return self._exporters
+
+    def exporter_failed(self, format_name: str, error: Exception) -> str:
+        """The exporter of a format raised while rendering: log the traceback, list its plugin
+        as failing (as for a hook that raised), and return the plugin's name."""
+        plugin = self._exporter_plugins.get(format_name, "")
+        log.error("plugin %s: the exporter of format %r raised", plugin, format_name,
+                  exc_info=error)
+        self._mark_failing(plugin, f"exporter {format_name!r} raised {type(error).__name__}")
+        return plugin
 
     def canvas(self, canvas_id: str) -> CanvasSpec | None:
         found = self.canvases.get(canvas_id)

@@ -41,12 +41,18 @@ async def render_covenant(request: Request, covenant: dict[str, Any], filename: 
                           ) -> Response:
     """The covenant in the format the request asks for (``?format=``, JSON by default)."""
     wanted = request.query_params.get("format", "json")
-    exporters = request.app.state.registry.exporters()
+    registry = request.app.state.registry
+    exporters = registry.exporters()
     exporter = exporters.get(wanted)
     if exporter is None:
         known = ", ".join(sorted(exporters))
         raise HTTPProblem(400, f"unknown format {wanted!r}: use one of {known}")
-    body = await heavy.run(exporter.render, covenant)
+    try:
+        body = await heavy.run(exporter.render, covenant)
+    except Exception as error:
+        plugin = registry.exporter_failed(wanted, error)
+        raise HTTPProblem(500, f"the {wanted!r} format of plugin {plugin!r} failed to render "
+                               "this covenant; other formats still work") from None
     headers = {}
     policy = getattr(exporter, "content_security_policy", None)
     if policy:
