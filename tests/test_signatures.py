@@ -153,3 +153,27 @@ def test_a_combined_covenant_counts_a_party_signed_only_when_it_signed_each_of_i
         "School": [second["id"]]}
     assert sorted((s["organisation"], s["board"]) for s in covenant["signatures"]) == [
         ("Gemeente", first["id"]), ("Zorg", first["id"]), ("gemeente", second["id"])]
+
+
+def test_names_with_bidi_controls_are_refused_and_partners_compared_like_signers(server):
+    board = finalized_board(server, ["Gemeente", "Zorg"])
+    party = board["parties"][0]["token"]
+    for name in ("Ann \u202eknaB", "\u2066Ann\u2069", "Ann\u200f"):
+        refused = call(server, "POST", f"/api/boards/{board['id']}/signatures", party,
+                       {"name": name})
+        assert refused.status_code == 400, name
+        assert "bidirectional" in refused.json()["error"]
+    made = httpx.post(server.url + "/api/boards", timeout=10, json={
+        "canvas": "partnership-map", "title": "t", "language": "en",
+        "partners": [{"name": "Zorg"}, {"name": "Gemeente\u202e"}]})
+    assert made.status_code == 400 and "partners[1].name" in made.json()["error"]
+    for twin in ("Zorg\u200b", "ＺＯＲＧ", "zorg\u00a0 "):
+        made = httpx.post(server.url + "/api/boards", timeout=10, json={
+            "canvas": "partnership-map", "title": "t", "language": "en",
+            "partners": [{"name": "Zorg"}, {"name": twin}]})
+        assert made.status_code == 400 and "twice" in made.json()["error"], twin
+    open_board = server.create_board()
+    facilitator = open_board["tokens"]["facilitator"]
+    for name, status in (("Zorg\u2060", 409), ("Politie\u202d", 400)):
+        assert call(server, "POST", f"/api/boards/{open_board['id']}/partners", facilitator,
+                    {"name": name}).status_code == status, name
