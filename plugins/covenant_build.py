@@ -199,7 +199,7 @@ def build_covenant(
         "parties": [{"id": p.id, "name": p.name, "color": p.color} for p in board.partners],
         "participants": participants(board),
     }
-    sections = registry.covenant_sections(agreed_view(board, canvas), canvas, dict(covenant))
+    sections = registry.covenant_sections(agreed_view(board, canvas), canvas, covenant)
     votes = vote_results(board)
     covenant["sections"] = {
         name: [_with_votes(_with_editors({**item, "source": board.id}, board), votes)
@@ -285,12 +285,14 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
         return NOTES[key][language].format(**values)
 
     parties = [party["name"] for party in covenant.get("parties", [])]
+    signatures = covenant.get("signatures", [])
+    unsigned = [party["name"] for party in covenant.get("parties", [])
+                if not _signed(party, signatures)]
     # A guest's organisation is self-declared: a guest who types a partner's name does not
     # make that partner a contributor.
     contributing = {item.get("org") for items in sections.values() for item in items
                     if item.get("guest") is not True}
     silent = [name for name in parties if name not in contributing]
-    signed = {signature.get("organisation") for signature in covenant.get("signatures", [])}
     checks = [
         _check(
             "parties", "who",
@@ -304,8 +306,8 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
         ),
         _check(
             "representatives", "who",
-            _status(len([p for p in parties if p in signed]), len(parties)),
-            *[say("unsigned", name=name) for name in parties if name not in signed],
+            _status(len(parties) - len(unsigned), len(parties)),
+            *[say("unsigned", name=name) for name in unsigned],
         ),
     ]
     for check in covenant.get("checks") or ():
@@ -315,8 +317,21 @@ def completeness(covenant: Mapping[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+def _signed(party: Mapping[str, Any], signatures: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a party signed: in a combined covenant (its party lists ``boards``), each of
+    the boards it is a party of; else the covenant itself."""
+    if "boards" not in party:
+        return any(s.get("organisation") == party["name"] for s in signatures)
+    name = party["name"].casefold()
+    signed = {s.get("board") for s in signatures
+              if str(s.get("organisation") or "").casefold() == name}
+    return set(party["boards"]) <= signed
+
+
 def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, Any]:
-    """One covenant from several finalized boards; every item keeps its source board."""
+    """One covenant from several finalized boards; every item keeps its source board, every
+    signature its board's id (``board``), and every party the ids of the boards it is a party
+    of (``boards``): it counts as signed when it signed each of them."""
     parties: dict[str, dict[str, Any]] = {}
     people: dict[tuple[str, str, bool], dict[str, Any]] = {}
     sections: dict[str, list[dict[str, Any]]] = {}
@@ -335,14 +350,17 @@ def combine_covenants(title: str, covenants: list[dict[str, Any]]) -> dict[str, 
             checks.setdefault((check["section"], check["id"]), check)
         for section, vocabulary in (covenant.get("item_words") or {}).items():
             item_vocabulary.setdefault(section, vocabulary)
+        board_id = covenant["board"]["id"]
         for party in covenant["parties"]:
-            parties.setdefault(party["name"].casefold(), party)
+            parties.setdefault(party["name"].casefold(), {**party, "boards": []})[
+                "boards"].append(board_id)
         for person in covenant["participants"]:
             people.setdefault(
                 (person["name"], person["organisation"], person.get("guest") is True), person)
         for name, items in covenant["sections"].items():
             sections.setdefault(name, []).extend(items)
-        signatures.extend(covenant["signatures"])
+        signatures.extend({**signature, "board": board_id}
+                          for signature in covenant["signatures"])
     combined: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "title": title,

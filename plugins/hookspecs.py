@@ -66,7 +66,8 @@ def partnerboard_covenant(
         must not become covenant data.
     :param canvas: the spec of the board's canvas.
     :param covenant: the covenant built so far (``board``, ``parties``, ``participants``); read
-        it, never change it: return sections instead.
+        it, never change it: return sections instead. Its ``board.snapshot_sha256`` is ""
+        (the covenant is built before the board is frozen, so a failing build leaves it open).
     :return: None, or a dict of section id (snake_case) to a list of items. Each item is a dict
         with at least ``text``, ``org`` (the author's organisation) and ``element`` (the source
         element id, "" for an item that sums up several elements), plus JSON-safe keys of its
@@ -92,7 +93,8 @@ def partnerboard_exporters() -> list[Any]:
 
     Not firstresult: the lists of all plugins are collected; for a format declared twice the
     first one wins (installed plugins before the ``trylast`` built-ins). A hook that raises is
-    logged and its plugin listed as failing.
+    logged and its plugin listed as failing; so is an exporter whose ``render`` raises, and
+    the request for that format is answered 500 with a JSON error naming plugin and format.
 
     .. versionadded:: 0.1
     """

@@ -18,6 +18,7 @@ A plugin is in one of three states:
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from collections.abc import Iterable
@@ -83,6 +84,8 @@ class PluginRegistry:
         #: canvas id -> (spec, name of the plugin that declared it)
         self.canvases: dict[str, tuple[CanvasSpec, str]] = {}
         self._exporters: dict[str, Any] | None = None
+        #: format -> the plugin whose exporter renders it
+        self._exporter_plugins: dict[str, str] = {}
 
     def register(self, plugin: ModuleType | object, name: str, version: str = "") -> None:
         """Register a plugin object; a registration error marks it broken."""
@@ -158,7 +161,9 @@ class PluginRegistry:
         when it raised while declaring canvases, failing otherwise; the others' results are
         still returned. Each implementation gets only the arguments it asks for, which is what
         lets hooks grow new keyword arguments without breaking older plugins. ``only`` names
-        the one plugin to call.
+        the one plugin to call. An argument that is plain data (a dict or a list: the
+        covenant) is deep-copied for each implementation, so what a plugin changes in it
+        reaches neither the other plugins nor what the server stores or answers.
         """
         caller = getattr(self.pm.hook, hook_name)
         results = []
@@ -168,7 +173,7 @@ class PluginRegistry:
             if self.trace:
                 log.info("hook %s: calling plugin %s", hook_name, impl.plugin_name)
             try:
-                result = impl.function(**{name: kwargs[name] for name in impl.argnames})
+                result = impl.function(**{name: _own(kwargs[name]) for name in impl.argnames})
             except Exception as error:
                 log.exception("plugin %s raised in %s", impl.plugin_name, hook_name)
                 if hook_name == "partnerboard_canvases":
@@ -228,11 +233,22 @@ class PluginRegistry:
         (on first use); for a format declared twice the first plugin wins (built-ins last)."""
         if self._exporters is None:
             found: dict[str, Any] = {}
-            for _plugin, exporters in self.call_each("partnerboard_exporters"):
+            for plugin, exporters in self.call_each("partnerboard_exporters"):
                 for exporter in exporters:
-                    found.setdefault(exporter.format, exporter)
+                    if exporter.format not in found:
+                        found[exporter.format] = exporter
+                        self._exporter_plugins[exporter.format] = plugin
             self._exporters = found
         return self._exporters
+
+    def exporter_failed(self, format_name: str, error: Exception) -> str:
+        """The exporter of a format raised while rendering: log the traceback, list its plugin
+        as failing (as for a hook that raised), and return the plugin's name."""
+        plugin = self._exporter_plugins.get(format_name, "")
+        log.error("plugin %s: the exporter of format %r raised", plugin, format_name,
+                  exc_info=error)
+        self._mark_failing(plugin, f"exporter {format_name!r} raised {type(error).__name__}")
+        return plugin
 
     def canvas(self, canvas_id: str) -> CanvasSpec | None:
         found = self.canvases.get(canvas_id)
@@ -270,6 +286,12 @@ def _valid_specs(plugin: str, specs: object) -> list[CanvasSpec]:
         except SpecError as error:
             raise error.located(plugin=plugin) from None
     return valid
+
+
+def _own(argument: Any) -> Any:
+    """A plugin's own copy of a plain-data hook argument (other arguments are immutable or
+    too large to copy for every call: a board snapshot is read-only by contract)."""
+    return copy.deepcopy(argument) if isinstance(argument, dict | list) else argument
 
 
 def _module_name(plugin: object) -> str:

@@ -18,6 +18,7 @@ from partnerboard.plugins.manager import PluginRegistry
 from .boards import Boards, NewBoard, snapshot_of_record
 from .covenant_store import covenant_sha256_of
 from .links import Access
+from .names import name_key, without_bidi
 from .ratelimit import RateLimiter
 from .requests import HTTPProblem, bearer_token, read_json, text_field
 from .settings import Settings
@@ -89,8 +90,9 @@ def _partner_names(body: dict[str, Any]) -> list[str]:
     for index, partner in enumerate(partners):
         if not isinstance(partner, dict):
             raise HTTPProblem(400, f"partners[{index}] must be an object with a 'name'")
-        name = text_field(partner, "name", MAX_PARTNER_NAME)
-        if name.casefold() in (known.casefold() for known in names):
+        name = without_bidi(text_field(partner, "name", MAX_PARTNER_NAME),
+                            f"partners[{index}].name")
+        if name_key(name) in (name_key(known) for known in names):
             raise HTTPProblem(400, f"partners[{index}]: {name!r} is listed twice")
         names.append(name)
     return names

@@ -13,6 +13,7 @@ from pycrdt import Doc, Map
 from partnerboard.plugins import BoardSnapshot, CanvasSpec, Partner
 
 from .links import Access, link_of_party, seal
+from .names import name_key
 from .store import BoardRecord, Store, could_be_stored_id
 from .tokens import Role, hash_token, matches, new_token
 
@@ -55,11 +56,12 @@ def initial_document(record: BoardRecord, spec: CanvasSpec) -> bytes:
 
 
 def unique_names(names: Iterable[str]) -> list[str]:
-    """Partner names without blanks and without repeats that differ only in case, in order."""
+    """Partner names without blanks and without repeats (compared as
+    :func:`.names.name_key` compares), in order."""
     seen: dict[str, str] = {}
     for name in names:
         if name.strip():
-            seen.setdefault(name.strip().casefold(), name.strip())
+            seen.setdefault(name_key(name), name.strip())
     return list(seen.values())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from importlib import resources
 from typing import Any
 
@@ -24,10 +25,12 @@ from .finalize import (
 )
 from .network_boards import adopt_version
 from .requests import HTTPProblem, bearer_token, read_json
-from .store import BoardRecord
+from .store import BoardDamaged, BoardFrozen, BoardRecord
 from .tokens import Role
 
 __all__ = ["routes", "render_covenant"]
+
+log = logging.getLogger("partnerboard.covenant")
 
 SCHEMA = json.loads(
     (resources.files("partnerboard.plugins") / "covenant.schema.json").read_text("utf-8")
@@ -38,12 +41,18 @@ async def render_covenant(request: Request, covenant: dict[str, Any], filename: 
                           ) -> Response:
     """The covenant in the format the request asks for (``?format=``, JSON by default)."""
     wanted = request.query_params.get("format", "json")
-    exporters = request.app.state.registry.exporters()
+    registry = request.app.state.registry
+    exporters = registry.exporters()
     exporter = exporters.get(wanted)
     if exporter is None:
         known = ", ".join(sorted(exporters))
         raise HTTPProblem(400, f"unknown format {wanted!r}: use one of {known}")
-    body = await heavy.run(exporter.render, covenant)
+    try:
+        body = await heavy.run(exporter.render, covenant)
+    except Exception as error:
+        plugin = registry.exporter_failed(wanted, error)
+        raise HTTPProblem(500, f"the {wanted!r} format of plugin {plugin!r} failed to render "
+                               "this covenant; other formats still work") from None
     headers = {}
     policy = getattr(exporter, "content_security_policy", None)
     if policy:
@@ -72,6 +81,12 @@ async def finalize_board(request: Request) -> Response:
         done = finalize(state.store, state.rooms, state.registry, record)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
+    except (BoardFrozen, BoardDamaged):
+        raise  # answered by the app (409, 503)
+    except Exception:
+        log.exception("board %s: finalize failed; the board stays open", record.id)
+        raise HTTPProblem(500, "finalizing failed on the server, so the board stays open and "
+                               "can still be edited; try again later") from None
     record = state.store.get_board(record.id)
     covenant = _covenant(request, record)
     state.registry.call_each("partnerboard_board_finalized", board=done.board, covenant=covenant)

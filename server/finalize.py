@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -18,7 +18,7 @@ from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
 
-from .covenant_store import build_stored, iso
+from .covenant_store import draft_stored, iso, seal_stored
 from .room import decode_stored
 from .rooms import Rooms
 from .store import BoardDamaged, BoardFrozen, BoardRecord, Store, board_transaction
@@ -33,6 +33,11 @@ def _mark_finalized(doc: Doc) -> None:
     doc.get("meta", type=Map)["finalized"] = True
 
 
+def _as_frozen(board: BoardSnapshot) -> BoardSnapshot:
+    """The open board as freezing it will leave it: marked finalized, nothing else changed."""
+    return replace(board, meta={**board.meta, "finalized": True})
+
+
 @dataclass(frozen=True)
 class Finalized:
     """What finalizing gave: the hashes of the snapshot and the covenant, and the board."""
@@ -45,28 +50,39 @@ class Finalized:
 def finalize(
     store: Store, rooms: Rooms, registry: PluginRegistry, record: BoardRecord
 ) -> Finalized:
-    """Freeze the board, build its covenant, store both.
+    """Build the board's covenant, freeze the board, store both.
 
-    Runs without awaiting, so no update can slip in between freezing and the snapshot. With
-    several nodes the board row stays locked from the check to the commit: updates other
-    nodes stored a moment ago are taken into the snapshot first, and theirs wait, then fail.
-    Raises BoardFrozen when the board is finalized already (possibly on another node), and
-    LookupError, before anything is frozen, when the board's canvas is not installed.
+    Runs without awaiting, so no update can slip in between building the covenant, freezing
+    and the snapshot. With several nodes the board row stays locked from the check to the
+    commit: updates other nodes stored a moment ago are taken into the snapshot first, and
+    theirs wait, then fail. Raises BoardFrozen when the board is finalized already (possibly
+    on another node), and LookupError, before anything is frozen, when the board's canvas is
+    not installed. Whatever else fails leaves the board open: the covenant is built and
+    checked before the board is frozen, and a failure after that (the store refusing) thaws it.
     """
     spec = registry.canvas(record.canvas)
     if spec is None:
         raise LookupError(f"the canvas {record.canvas!r} of this board is not installed")
-    with board_transaction(store, record.id) as state:
-        if state != "open":
-            raise BoardFrozen(record.id)
-        rooms.catch_up(record.id)
-        doc = rooms.server_change(record.id, _mark_finalized, freeze=True)
-        snapshot = doc.get_update()
-        digest = hashlib.sha256(snapshot).hexdigest()
-        at = time.time()
-        board = snapshot_from_doc(doc, record.id)  # the frozen document: the snapshot's state
-        covenant = build_stored(registry, spec, board, finalized_at=at, snapshot_sha256=digest)
-        store.finalize(record.id, snapshot, digest, at, covenant)
+    freezing = False
+    try:
+        with board_transaction(store, record.id) as state:
+            if state != "open":
+                raise BoardFrozen(record.id)
+            rooms.catch_up(record.id)
+            at = time.time()
+            board = _as_frozen(snapshot_from_doc(rooms.document(record.id), record.id))
+            draft = draft_stored(registry, spec, board, finalized_at=at)
+            freezing = True
+            snapshot = rooms.server_change(record.id, _mark_finalized, freeze=True).get_update()
+            digest = hashlib.sha256(snapshot).hexdigest()
+            covenant = seal_stored(draft, digest)
+            store.finalize(record.id, snapshot, digest, at, covenant)
+    except BoardFrozen:
+        raise  # finalized on another node: the room knows (Room.frozen_elsewhere)
+    except Exception:
+        if freezing:
+            rooms.thaw(record.id)
+        raise
     rooms.announce_frozen(record.id)
     return Finalized(digest, covenant[1], board)
 

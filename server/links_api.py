@@ -26,6 +26,7 @@ from .api import (
 from .attribution import close_link
 from .boards import PARTNER_COLORS, Boards
 from .links import ROLE_LINKS, Access, link_of_party, party_of_link, unseal
+from .names import name_key, without_bidi
 from .requests import HTTPProblem, bearer_token, read_json
 from .tokens import Role, new_token
 
@@ -141,7 +142,7 @@ async def add_partner(request: Request) -> JSONResponse:
     if access.record.state == "finalized":
         raise HTTPProblem(409, _FINALIZED_PARTNERS)
     body = await _body(request)
-    name = text_field(body, "name", MAX_PARTNER_NAME)
+    name = without_bidi(text_field(body, "name", MAX_PARTNER_NAME), "name")
     state = request.app.state
     with still_authorized(request, access) as now:  # the token again, now the body is in
         record = now.record
@@ -150,7 +151,7 @@ async def add_partner(request: Request) -> JSONResponse:
         partners = [dict(p) for p in record.partners]
         if len(partners) >= MAX_PARTNERS:
             raise HTTPProblem(400, f"a board has at most {MAX_PARTNERS} partners")
-        if name.casefold() in (p["name"].casefold() for p in partners):
+        if name_key(name) in (name_key(p["name"]) for p in partners):
             raise HTTPProblem(409, f"{name!r} is already a partner of this board")
         numbers = [int(p["id"][1:]) for p in partners if p["id"][1:].isdigit()]
         partner = {"id": f"p{max(numbers, default=0) + 1}", "name": name,

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from .api import MAX_PARTNERS
 from .boards import unique_names
+from .names import name_key, without_bidi
 from .network_access import opened, page_action
 from .network_boards import partner_members
 from .network_sync import MEMBER_KEYS, sync_partner
@@ -47,6 +48,8 @@ def member_fields(value: object, where: str, *, partial: bool = False) -> dict[s
         if color and (not isinstance(color, str) or not _COLOR.match(color)):
             raise HTTPProblem(400, f"{where}.color must be a colour such as '#0072b2'")
         fields["color"] = color
+    if fields.get("name"):
+        without_bidi(fields["name"], f"{where}.name")
     if partial and not fields:
         raise HTTPProblem(400, f"{where} changes nothing: give one of {', '.join(MEMBER_KEYS)}")
     return fields
@@ -78,7 +81,7 @@ def _member(network: dict[str, Any], member_id: str) -> dict[str, Any]:
 
 
 def _check_unique(network: dict[str, Any], name: str, member_id: str = "") -> None:
-    if any(m["name"].casefold() == name.casefold() and m["id"] != member_id
+    if any(name_key(m["name"]) == name_key(name) and m["id"] != member_id
            for m in current_members(network)):
         raise HTTPProblem(409, f"{name!r} is already a member of this network")
 

@@ -43,22 +43,27 @@ def _renamed(partner_id: str, member: dict[str, Any], old_name: str) -> Callable
 def sync_partner(state: Any, record: BoardRecord, partner_id: str, member: dict[str, Any]
                  ) -> bool:
     """Give the open board's partner the member's fields; False when the board is finalized
-    (or the partner is gone) and was left alone."""
-    partners = [dict(p) for p in record.partners]
-    partner = next((p for p in partners if p["id"] == partner_id), None)
-    if partner is None:
-        return False
-    old_name = partner["name"]
-    partner.update({k: member[k] for k in MEMBER_KEYS if member.get(k)})
-    for key in _OPTIONAL:
-        if not member.get(key):
-            partner.pop(key, None)
-    if partner == next(p for p in record.partners if p["id"] == partner_id):
-        return True  # nothing to bring
+    (or the partner is gone) and was left alone.
+
+    The partner list is read under the board's lock: one read before it missed a partner
+    another node added meanwhile, and writing it back took that partner (and its link) away.
+    """
     try:
         with board_transaction(state.store, record.id) as now:
-            if now != "open":
+            fresh = state.store.get_board(record.id)
+            if now != "open" or fresh is None:
                 return False
+            partners = [dict(p) for p in fresh.partners]
+            partner = next((p for p in partners if p["id"] == partner_id), None)
+            if partner is None:
+                return False
+            old_name = partner["name"]
+            partner.update({k: member[k] for k in MEMBER_KEYS if member.get(k)})
+            for key in _OPTIONAL:
+                if not member.get(key):
+                    partner.pop(key, None)
+            if partner == next(p for p in fresh.partners if p["id"] == partner_id):
+                return True  # nothing to bring
             state.rooms.server_change(record.id, _renamed(partner_id, member, old_name),
                                       by="facilitator", note="network member")
             state.store.set_partners(record.id, partners)

@@ -41,6 +41,7 @@ from pycrdt import Doc
 
 from .covenant_store import iso
 from .history import plain_board
+from .names import name_key
 from .privacy_covenants import redact_network_versions
 from .redaction import (
     FALLBACK,
@@ -53,7 +54,6 @@ from .redaction import (
     redact_doc,
 )
 from .room import collected, decode_stored
-from .signatures import name_key
 from .store import BoardDamaged, BoardRecord
 
 __all__ = [
@@ -123,7 +123,7 @@ def names_contact(person: Person, contact: object, organisation: object) -> bool
     """Whether a contact field (of a member, or of a board's partner copied from it) names
     this person: with an e-mail address, say, and in that organisation when one is given.
 
-    The name must stand as whole words (compared as :func:`.signatures.name_key` compares):
+    The name must stand as whole words (compared as :func:`.names.name_key` compares):
     "Jan" is in "Jan Bakker" and "jan@example.org", not in "Marjan de Vries"."""
     key = name_key(person.name)
     if not (key and isinstance(contact, str)):

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .names import name_key
 from .network_access import network_key, open_network
 from .pages import form_too_large, pick_language, render
 from .privacy import (
@@ -26,7 +27,6 @@ from .privacy import (
     export_person,
 )
 from .requests import HTTPProblem, read_json_object, text_field
-from .signatures import name_key
 
 __all__ = ["routes", "page_routes", "MAX_MONTHS"]
 

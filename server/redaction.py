@@ -23,7 +23,7 @@ from partnerboard.plugins.picture import board_picture
 from partnerboard.plugins.spec import CanvasSpec
 
 from .covenant_store import canonical
-from .signatures import name_key
+from .names import name_key
 
 __all__ = ["NameRule", "Changes", "FALLBACK", "redact_doc", "redact_covenant", "people_in",
            "drop_contacts", "participants_of", "redact_network_covenant"]
@@ -37,7 +37,7 @@ class NameRule:
     """Which names go, and what takes their place (the organisation, else ``fallback``).
 
     ``person`` None: every name (retention). Otherwise only names equal to ``person`` (compared
-    as :func:`.signatures.name_key` compares signers: case, spaces and invisible characters do
+    as :func:`.names.name_key` compares signers: case, spaces and invisible characters do
     not count), and, with ``org``, only that person in that organisation.
     """
 

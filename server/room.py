@@ -262,6 +262,13 @@ class Room(DocWhenNeeded):
         """From now on no document update is applied, from anyone."""
         self.finalized = True
 
+    def thaw(self) -> None:
+        """Apply client updates again (a finalize failed after :meth:`freeze`), and fold the
+        document into the store: the freeze's own update may have been rolled back there."""
+        self.finalized = False
+        self.pending_updates = max(self.pending_updates, 1)  # fold even if just folded
+        self.compact()
+
     def frozen_elsewhere(self) -> None:
         """Another node finalized the board and the store refused our update.
 

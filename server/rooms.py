@@ -27,6 +27,10 @@ __all__ = ["Rooms"]
 log = logging.getLogger("partnerboard.rooms")
 
 
+def _unmark_finalized(doc: Doc) -> None:
+    doc.get("meta", type=Map)["finalized"] = False
+
+
 class Rooms:
     """The rooms of the boards somebody has open. Boards nobody has open use no memory here."""
 
@@ -138,6 +142,19 @@ class Rooms:
         if temporary:
             room.drop_document()  # the returned doc lives on; the room's watchers do not
         return doc
+
+    def thaw(self, board_id: str) -> None:
+        """Open a board again whose finalize failed after it was frozen.
+
+        The freeze's update (``meta.finalized``) went to every client and to the other nodes,
+        and into the store on SQLite; on PostgreSQL its transaction was rolled back. Either way
+        the room folds its document into the store first, so the store holds what the clients
+        were sent, and then unmarks the board with an update everyone receives.
+        """
+        room = self.loaded.get(board_id)
+        if room is not None:
+            room.thaw()
+        self.server_change(board_id, _unmark_finalized, note="finalize failed")
 
     def _finalized(self, board_id: str) -> bool:
         record = self.store.get_board(board_id)

@@ -3,15 +3,14 @@
 The facilitator, an observer and the guest participant link cannot sign: nobody speaks for an
 organisation but the holder of its own link. A signature records the party, the name as typed,
 the time and the hash of the covenant that was signed. Names are compared in a normalised
-form (Unicode NFKC, invisible characters removed, white space collapsed, case folded), so the
-same person cannot sign twice for one version by adding a space or a zero-width character.
+form (:func:`.names.name_key`), so the same person cannot sign twice for one version by adding
+a space or a zero-width character; a name with a bidirectional control character is refused.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import unicodedata
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -19,24 +18,13 @@ from starlette.routing import Route
 
 from .api import authorize_access, still_authorized, text_field
 from .finalize import iso, signed_hash, signed_versions
+from .names import name_key, without_bidi
 from .requests import HTTPProblem, read_json
 from .tokens import Role
 
 __all__ = ["routes", "name_key", "MAX_SIGNER_NAME"]
 
 MAX_SIGNER_NAME = 100
-
-
-def name_key(name: str) -> str:
-    """A name as compared: NFKC, without invisible (format/control) characters, spaces
-    collapsed, case folded. Two names with the same key are the same name."""
-    text = unicodedata.normalize("NFKC", name)
-    visible = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co", "Cn")
-    )
-    return " ".join(visible.split()).casefold()
 
 
 async def sign(request: Request) -> JSONResponse:
@@ -52,7 +40,7 @@ async def sign(request: Request) -> JSONResponse:
     body = await read_json(request, request.app.state.settings.max_message_bytes)
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")
-    name = text_field(body, "name", MAX_SIGNER_NAME)
+    name = without_bidi(text_field(body, "name", MAX_SIGNER_NAME), "name")
     key = name_key(name)
     if not key:
         raise HTTPProblem(400, "field 'name' has no visible characters")

@@ -22,6 +22,7 @@ from .api import authorize, authorize_access, still_authorized, text_field
 from .board_meta import round_state, set_meta_value, whole_number
 from .requests import HTTPProblem, read_json_object
 from .seats import org_key, seat_of
+from .store import board_transaction
 from .tokens import Role
 
 __all__ = ["routes"]
@@ -84,12 +85,18 @@ async def open_round(request: Request) -> JSONResponse:
 
 
 async def close_round(request: Request) -> JSONResponse:
+    """Close the round with its results, read under the board's lock: a vote another node
+    adds at the same moment is either in the results or waits until the round is closed."""
     record, _role = authorize(request, Role.FACILITATOR)
     _writable(record)
-    voting = _open_round(request.app.state.rooms.document(record.id))
-    results = request.app.state.store.votes(record.id, voting["round"])
-    state = {**voting, "open": False, "results": results}
-    request.app.state.rooms.server_change(record.id, _set_voting(state))
+    rooms, store = request.app.state.rooms, request.app.state.store
+    with board_transaction(store, record.id) as now:
+        if now != "open":
+            raise HTTPProblem(409, "the board is finalized")
+        rooms.catch_up(record.id)  # a round opened or closed on another node a moment ago
+        voting = _open_round(rooms.document(record.id))
+        state = {**voting, "open": False, "results": store.votes(record.id, voting["round"])}
+        rooms.server_change(record.id, _set_voting(state))
     return JSONResponse(state)
 
 

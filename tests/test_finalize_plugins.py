@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from partnerboard.canvases import partnership_map
 from partnerboard.plugins import BoardSnapshot, exporters, hookimpl
+from partnerboard.plugins.exporters import FunctionExporter
 from partnerboard.plugins.manager import MAX_ERRORS, PluginRegistry, build_registry
 from partnerboard.server.app import create_app
 
@@ -148,3 +149,86 @@ def test_a_plugin_keeps_only_its_first_problems(tmp_path):
     errors = registry.plugins["nonsense"].errors
     assert len(errors) == MAX_ERRORS
     assert "s[0].text: missing or not a str" in errors[0]
+
+
+def meddling_plugin() -> ModuleType:
+    """A canvas plugin whose hooks change the covenant they are given to read."""
+    module = ModuleType("meddler")
+
+    def partnerboard_canvases() -> list[Any]:
+        return [SPEC]
+
+    def partnerboard_covenant(covenant: dict[str, Any]) -> dict[str, Any]:
+        covenant["parties"].append({"id": "p9", "name": "Intruder", "color": "#000"})
+        covenant["parties"][0]["name"] = "Renamed"
+        covenant["board"]["title"] = "Another title"
+        covenant["participants"].append({"name": "Ghost", "organisation": "A"})
+        return {"values": [{"text": "t", "org": "A", "element": ""}]}
+
+    def partnerboard_board_finalized(covenant: dict[str, Any]) -> None:
+        covenant["sections"].clear()
+        covenant["parties"].clear()
+        covenant["title"] = "changed after the fact"
+
+    for function in (partnerboard_canvases, partnerboard_covenant,
+                     partnerboard_board_finalized):
+        setattr(module, function.__name__, hookimpl(function))
+    return module
+
+
+def test_a_plugin_changes_the_covenant_only_through_what_it_returns(tmp_path, database_url):
+    registry = build_registry(entry_points=False, plugins=[
+        ("meddler", meddling_plugin()), ("covenant-formats", exporters)])
+    with running(tmp_path, registry, database_url) as client:
+        board = client.post("/api/boards", json={
+            "canvas": SPEC.id, "title": "Our title", "language": "en",
+            "partners": [{"name": "A"}, {"name": "B"}]}).json()
+        headers = {"Authorization": f"Bearer {board['tokens']['facilitator']}"}
+        done = client.post(f"/api/boards/{board['id']}/finalize", headers=headers)
+        assert done.status_code == 200, done.text
+        stored = client.get(f"/api/boards/{board['id']}/covenant", headers=headers).json()
+    for covenant in (done.json()["covenant"], stored):
+        assert [p["name"] for p in covenant["parties"]] == ["A", "B"]
+        assert covenant["board"]["title"] == covenant["title"] == "Our title"
+        assert covenant["participants"] == []
+        assert [item["text"] for item in covenant["sections"]["values"]] == ["t"]
+    assert done.json()["covenant"] == stored
+
+
+def broken_format_plugin() -> ModuleType:
+    """A plugin with a covenant format whose renderer raises (its message names a party)."""
+    module = ModuleType("odd-format")
+
+    def render(covenant: dict[str, Any]) -> str:
+        raise KeyError(f"no layout for {covenant['parties'][0]['name']}")
+
+    def partnerboard_exporters() -> list[Any]:
+        return [FunctionExporter("odd", "text/plain", "txt", render)]
+
+    module.partnerboard_exporters = hookimpl(partnerboard_exporters)  # type: ignore[attr-defined]
+    return module
+
+
+def test_a_format_whose_exporter_raises_answers_a_json_error_naming_it(
+        tmp_path, database_url, caplog):
+    registry = build_registry(entry_points=False, plugins=[
+        ("odd-format", broken_format_plugin()), ("canvas", odd_plugin(lambda: 1)),
+        ("covenant-formats", exporters)])
+    with running(tmp_path, registry, database_url) as client:
+        board = client.post("/api/boards", json={
+            "canvas": SPEC.id, "title": "t", "language": "en",
+            "partners": [{"name": "Wachtlijst Jan"}]}).json()
+        headers = {"Authorization": f"Bearer {board['tokens']['facilitator']}"}
+        assert client.post(f"/api/boards/{board['id']}/finalize",
+                           headers=headers).status_code == 200
+        failed = client.get(f"/api/boards/{board['id']}/covenant?format=odd", headers=headers)
+        assert failed.status_code == 500
+        error = failed.json()["error"]
+        assert "'odd'" in error and "'odd-format'" in error
+        assert "Traceback" not in failed.text and "Wachtlijst" not in failed.text
+        assert client.get(f"/api/boards/{board['id']}/covenant?format=md",
+                          headers=headers).status_code == 200
+        listed = {p["name"]: p for p in client.get("/-/plugins.json").json()}
+    assert listed["odd-format"]["state"] == "failing"
+    assert listed["odd-format"]["errors"] == ["exporter 'odd' raised KeyError"]
+    assert "no layout for Wachtlijst Jan" in caplog.text  # the traceback, for the operator

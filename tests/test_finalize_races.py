@@ -9,9 +9,14 @@ import json
 from urllib.parse import urlparse
 
 import httpx
+from conftest import app_settings
 from pycrdt import Map
+from starlette.testclient import TestClient
 from test_seats import call, join, with_notes
 from yclient import connected
+
+from partnerboard.server.app import create_app
+from partnerboard.server.network_sync import sync_partner
 
 
 class SlowBody:
@@ -128,3 +133,24 @@ def test_no_vote_or_seat_changes_an_agreed_version(server):
     assert call(server, "DELETE", base + f"/seats/{seat}", token).status_code == 409
     seats = call(server, "GET", base + "/seats", token).json()["seats"]
     assert [(s["name"], s["votes_used"]) for s in seats] == [("Gijs", 0)]
+
+
+def test_a_member_change_keeps_a_partner_added_after_the_board_was_read(
+        tmp_path, database_url):
+    """carry_to_open_boards reads each board, then syncs its partner: a partner added in
+    between (on another node) lost its place in the stored list, and so its party link."""
+    with TestClient(create_app(app_settings(tmp_path, database_url))) as client:
+        app = client.app
+        board = client.post("/api/boards", json={
+            "canvas": "partnership-map", "title": "t", "language": "en",
+            "partners": [{"name": "Gemeente"}]}).json()
+        read_before = app.state.store.get_board(board["id"])
+        added = client.post(f"/api/boards/{board['id']}/partners", json={"name": "Politie"},
+                            headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"})
+        assert added.status_code == 201, added.text
+        assert sync_partner(app.state, read_before, "p1", {"name": "Gemeente Noord"})
+        names = [p["name"] for p in app.state.store.get_board(board["id"]).partners]
+        assert names == ["Gemeente Noord", "Politie"]
+        police = client.get(f"/api/boards/{board['id']}", headers={
+            "Authorization": f"Bearer {added.json()['party']['token']}"})
+        assert police.status_code == 200 and police.json()["party"]["name"] == "Politie"

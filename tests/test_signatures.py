@@ -127,3 +127,53 @@ def test_a_party_racing_itself_signs_exactly_once(server):
     covenant = call(server, "GET", f"/api/boards/{board['id']}/covenant",
                     board["tokens"]["observer"]).json()
     assert [s["organisation"] for s in covenant["signatures"]] == ["Gemeente"]
+
+
+def test_a_combined_covenant_counts_a_party_signed_only_when_it_signed_each_of_its_boards(
+        server):
+    first = finalized_board(server, ["Gemeente", "Zorg"])
+    second = finalized_board(server, ["gemeente", "Zorg", "School"])
+    for board, signers in ((first, {"Gemeente": "Ann", "Zorg": "Bo"}),
+                           (second, {"gemeente": "Ann"})):
+        for party in board["parties"]:
+            if party["name"] in signers:
+                assert call(server, "POST", f"/api/boards/{board['id']}/signatures",
+                            party["token"], {"name": signers[party["name"]]}).status_code == 201
+    combined = httpx.post(server.url + "/api/covenants", timeout=30, json={
+        "title": "Regio", "language": "en", "boards": [
+            {"id": b["id"], "token": b["tokens"]["observer"]} for b in (first, second)]})
+    assert combined.status_code == 200, combined.text
+    covenant = combined.json()
+    check = next(c for c in covenant["completeness"] if c["id"] == "representatives")
+    # Zorg signed the first board only; School signed none: only Gemeente signed every one.
+    assert check["status"] == "partly"
+    assert check["notes"] == ["not signed by Zorg", "not signed by School"]
+    assert {p["name"]: p["boards"] for p in covenant["parties"]} == {
+        "Gemeente": [first["id"], second["id"]], "Zorg": [first["id"], second["id"]],
+        "School": [second["id"]]}
+    assert sorted((s["organisation"], s["board"]) for s in covenant["signatures"]) == [
+        ("Gemeente", first["id"]), ("Zorg", first["id"]), ("gemeente", second["id"])]
+
+
+def test_names_with_bidi_controls_are_refused_and_partners_compared_like_signers(server):
+    board = finalized_board(server, ["Gemeente", "Zorg"])
+    party = board["parties"][0]["token"]
+    for name in ("Ann \u202eknaB", "\u2066Ann\u2069", "Ann\u200f"):
+        refused = call(server, "POST", f"/api/boards/{board['id']}/signatures", party,
+                       {"name": name})
+        assert refused.status_code == 400, name
+        assert "bidirectional" in refused.json()["error"]
+    made = httpx.post(server.url + "/api/boards", timeout=10, json={
+        "canvas": "partnership-map", "title": "t", "language": "en",
+        "partners": [{"name": "Zorg"}, {"name": "Gemeente\u202e"}]})
+    assert made.status_code == 400 and "partners[1].name" in made.json()["error"]
+    for twin in ("Zorg\u200b", "ＺＯＲＧ", "zorg\u00a0 "):
+        made = httpx.post(server.url + "/api/boards", timeout=10, json={
+            "canvas": "partnership-map", "title": "t", "language": "en",
+            "partners": [{"name": "Zorg"}, {"name": twin}]})
+        assert made.status_code == 400 and "twice" in made.json()["error"], twin
+    open_board = server.create_board()
+    facilitator = open_board["tokens"]["facilitator"]
+    for name, status in (("Zorg\u2060", 409), ("Politie\u202d", 400)):
+        assert call(server, "POST", f"/api/boards/{open_board['id']}/partners", facilitator,
+                    {"name": name}).status_code == status, name
