@@ -66,8 +66,7 @@ def partnerboard_covenant(
         must not become covenant data.
     :param canvas: the spec of the board's canvas.
     :param covenant: the covenant built so far (``board``, ``parties``, ``participants``); read
-        it, never change it: return sections instead. Its ``board.snapshot_sha256`` is ""
-        (the covenant is built before the board is frozen, so a failing build leaves it open).
+        it, never change it: return sections instead.
     :return: None, or a dict of section id (snake_case) to a list of items. Each item is a dict
         with at least ``text``, ``org`` (the author's organisation) and ``element`` (the source
         element id, "" for an item that sums up several elements), plus JSON-safe keys of its

@@ -31,8 +31,8 @@ from partnerboard.plugins.spec import CanvasSpec
 from .store import BoardDamaged, BoardRecord, Store
 
 __all__ = [
-    "canonical", "build_stored", "draft_stored", "seal_stored", "board_covenant",
-    "covenant_document", "store_combined", "covenant_sha256_of", "iso",
+    "canonical", "build_stored", "board_covenant", "covenant_document", "store_combined",
+    "covenant_sha256_of", "iso",
 ]
 
 log = logging.getLogger("partnerboard.covenant")
@@ -56,34 +56,6 @@ def built_by(registry: PluginRegistry, canvas_id: str) -> list[dict[str, str]]:
     ]
 
 
-def draft_stored(
-    registry: PluginRegistry, spec: CanvasSpec, board: BoardSnapshot, *, finalized_at: float
-) -> dict[str, Any]:
-    """Build a board's covenant for storing, all but its snapshot's sha256 (see
-    :func:`seal_stored`), and check it can be stored.
-
-    Finalize builds it before it freezes the board: a plugin or a picture that makes the
-    build fail then leaves the board open, as it was, instead of frozen in its document while
-    the store still says it is open.
-    """
-    covenant = build_covenant(
-        registry, board, spec, finalized_at=iso(finalized_at), snapshot_sha256=""
-    )
-    covenant.pop("signatures", None)
-    covenant["built_by"] = built_by(registry, spec.id)
-    # The board as it was agreed, drawn now by the plugins of now, and kept with the covenant.
-    covenant["picture"] = board_picture(board, spec)
-    canonical(covenant)  # raises here if it has no canonical form
-    return covenant
-
-
-def seal_stored(draft: dict[str, Any], snapshot_sha256: str) -> tuple[bytes, str]:
-    """A drafted covenant with its snapshot's sha256: its canonical JSON and that JSON's
-    sha256."""
-    body = canonical({**draft, "board": {**draft["board"], "snapshot_sha256": snapshot_sha256}})
-    return body, hashlib.sha256(body).hexdigest()
-
-
 def build_stored(
     registry: PluginRegistry,
     spec: CanvasSpec,
@@ -93,8 +65,15 @@ def build_stored(
     snapshot_sha256: str,
 ) -> tuple[bytes, str]:
     """Build a board's covenant and return its canonical JSON and that JSON's sha256."""
-    return seal_stored(draft_stored(registry, spec, board, finalized_at=finalized_at),
-                       snapshot_sha256)
+    covenant = build_covenant(
+        registry, board, spec, finalized_at=iso(finalized_at), snapshot_sha256=snapshot_sha256
+    )
+    covenant.pop("signatures", None)
+    covenant["built_by"] = built_by(registry, spec.id)
+    # The board as it was agreed, drawn now by the plugins of now, and kept with the covenant.
+    covenant["picture"] = board_picture(board, spec)
+    body = canonical(covenant)
+    return body, hashlib.sha256(body).hexdigest()
 
 
 def board_covenant(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -18,7 +18,7 @@ from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
 
-from .covenant_store import draft_stored, iso, seal_stored
+from .covenant_store import build_stored, iso
 from .room import decode_stored
 from .rooms import Rooms
 from .store import BoardDamaged, BoardFrozen, BoardRecord, Store, board_transaction
@@ -33,11 +33,6 @@ def _mark_finalized(doc: Doc) -> None:
     doc.get("meta", type=Map)["finalized"] = True
 
 
-def _as_frozen(board: BoardSnapshot) -> BoardSnapshot:
-    """The open board as freezing it will leave it: marked finalized, nothing else changed."""
-    return replace(board, meta={**board.meta, "finalized": True})
-
-
 @dataclass(frozen=True)
 class Finalized:
     """What finalizing gave: the hashes of the snapshot and the covenant, and the board."""
@@ -50,15 +45,16 @@ class Finalized:
 def finalize(
     store: Store, rooms: Rooms, registry: PluginRegistry, record: BoardRecord
 ) -> Finalized:
-    """Build the board's covenant, freeze the board, store both.
+    """Freeze the board, build its covenant, store both.
 
-    Runs without awaiting, so no update can slip in between building the covenant, freezing
-    and the snapshot. With several nodes the board row stays locked from the check to the
-    commit: updates other nodes stored a moment ago are taken into the snapshot first, and
-    theirs wait, then fail. Raises BoardFrozen when the board is finalized already (possibly
-    on another node), and LookupError, before anything is frozen, when the board's canvas is
-    not installed. Whatever else fails leaves the board open: the covenant is built and
-    checked before the board is frozen, and a failure after that (the store refusing) thaws it.
+    Runs without awaiting, so no update can slip in between freezing and the snapshot. With
+    several nodes the board row stays locked from the check to the commit: updates other
+    nodes stored a moment ago are taken into the snapshot first, and theirs wait, then fail.
+    Raises BoardFrozen when the board is finalized already (possibly on another node), and
+    LookupError, before anything is frozen, when the board's canvas is not installed.
+    Whatever else fails (building the covenant, the store refusing) thaws the board: it stays
+    open and editable, in the store as in the room. The covenant is built after freezing, not
+    before, because its hooks are given the frozen snapshot's sha256 (DESIGN §9).
     """
     spec = registry.canvas(record.canvas)
     if spec is None:
@@ -69,13 +65,14 @@ def finalize(
             if state != "open":
                 raise BoardFrozen(record.id)
             rooms.catch_up(record.id)
-            at = time.time()
-            board = _as_frozen(snapshot_from_doc(rooms.document(record.id), record.id))
-            draft = draft_stored(registry, spec, board, finalized_at=at)
             freezing = True
-            snapshot = rooms.server_change(record.id, _mark_finalized, freeze=True).get_update()
+            doc = rooms.server_change(record.id, _mark_finalized, freeze=True)
+            snapshot = doc.get_update()
             digest = hashlib.sha256(snapshot).hexdigest()
-            covenant = seal_stored(draft, digest)
+            at = time.time()
+            board = snapshot_from_doc(doc, record.id)  # the frozen document: the snapshot's
+            covenant = build_stored(registry, spec, board, finalized_at=at,
+                                    snapshot_sha256=digest)
             store.finalize(record.id, snapshot, digest, at, covenant)
     except BoardFrozen:
         raise  # finalized on another node: the room knows (Room.frozen_elsewhere)
