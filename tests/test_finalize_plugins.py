@@ -151,14 +151,16 @@ def test_a_plugin_keeps_only_its_first_problems(tmp_path):
     assert "s[0].text: missing or not a str" in errors[0]
 
 
-def meddling_plugin() -> ModuleType:
-    """A canvas plugin whose hooks change the covenant they are given to read."""
+def meddling_plugin(seen: list[str]) -> ModuleType:
+    """A canvas plugin whose hooks change the covenant they are given to read; its covenant
+    hook notes the snapshot's sha256 it is given in ``seen``."""
     module = ModuleType("meddler")
 
     def partnerboard_canvases() -> list[Any]:
         return [SPEC]
 
     def partnerboard_covenant(covenant: dict[str, Any]) -> dict[str, Any]:
+        seen.append(covenant["board"]["snapshot_sha256"])
         covenant["parties"].append({"id": "p9", "name": "Intruder", "color": "#000"})
         covenant["parties"][0]["name"] = "Renamed"
         covenant["board"]["title"] = "Another title"
@@ -177,8 +179,9 @@ def meddling_plugin() -> ModuleType:
 
 
 def test_a_plugin_changes_the_covenant_only_through_what_it_returns(tmp_path, database_url):
+    seen: list[str] = []
     registry = build_registry(entry_points=False, plugins=[
-        ("meddler", meddling_plugin()), ("covenant-formats", exporters)])
+        ("meddler", meddling_plugin(seen)), ("covenant-formats", exporters)])
     with running(tmp_path, registry, database_url) as client:
         board = client.post("/api/boards", json={
             "canvas": SPEC.id, "title": "Our title", "language": "en",
@@ -193,6 +196,8 @@ def test_a_plugin_changes_the_covenant_only_through_what_it_returns(tmp_path, da
         assert covenant["participants"] == []
         assert [item["text"] for item in covenant["sections"]["values"]] == ["t"]
     assert done.json()["covenant"] == stored
+    # The hook reads the frozen board's snapshot hash (DESIGN §9), not an empty one.
+    assert seen == [done.json()["snapshot_sha256"]]
 
 
 def broken_format_plugin() -> ModuleType:
