@@ -70,6 +70,8 @@ TEXTS: dict[str, dict[str, str]] = {
         " terugzetten uit een back-up; andere borden werken gewoon.",
         "too_many": "Er zijn vanaf dit adres net te veel borden gemaakt. Probeer het over een"
         " minuut opnieuw.",
+        "bidi": "Een naam mag geen tekens bevatten die de leesrichting omdraaien "
+        "(bidi-stuurtekens): daarmee lijkt een naam op een andere.",
         "board_loading": "Het bord wordt geladen…",
         "board_needs_js": "Het bord heeft JavaScript nodig.",
         "switch_language": "English",
@@ -135,6 +137,8 @@ TEXTS: dict[str, dict[str, str]] = {
         " a backup; other boards work as usual.",
         "too_many": "Too many boards were just created from this address. Try again in a"
         " minute.",
+        "bidi": "A name may not contain characters that turn the reading direction around "
+        "(bidirectional controls): they make one name look like another.",
         "board_loading": "Loading the board…",
         "board_needs_js": "The board needs JavaScript.",
         "switch_language": "Nederlands",

@@ -13,7 +13,7 @@ import unicodedata
 
 from .requests import HTTPProblem
 
-__all__ = ["BIDI_CONTROLS", "name_key", "without_bidi"]
+__all__ = ["BIDI_CONTROLS", "has_bidi", "name_key", "without_bidi"]
 
 #: The characters with Unicode's Bidi_Control property: embeddings and overrides
 #: (U+202A-U+202E), isolates (U+2066-U+2069) and the marks (U+061C, U+200E, U+200F).
@@ -33,10 +33,15 @@ def name_key(name: str) -> str:
     return " ".join(visible.split()).casefold()
 
 
+def has_bidi(*names: str) -> bool:
+    """Whether any of ``names`` holds a bidirectional control character."""
+    return any(not BIDI_CONTROLS.isdisjoint(name) for name in names)
+
+
 def without_bidi(name: str, field: str) -> str:
     """``name``, unless it holds a bidirectional control character: then 400 naming
     ``field``."""
-    if not BIDI_CONTROLS.isdisjoint(name):
+    if has_bidi(name):
         raise HTTPProblem(400, f"field {field!r} must not contain bidirectional control "
                                "characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, "
                                "U+061C)")

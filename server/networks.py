@@ -24,6 +24,7 @@ from starlette.routing import Route
 from .api import MAX_PARTNERS, board_answer, check_create_key, check_create_rate
 from .boards import unique_names
 from .i18n import TEXTS
+from .names import has_bidi
 from .network_access import network_link, open_network, opened, page_action
 from .network_boards import boards_of, create_for
 from .network_covenant import pending_boards, versions
@@ -160,9 +161,9 @@ async def new_network_form(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     name = form_text(form, "name").strip()[:MAX_NAME]
     names = unique_names(line.strip()[:100] for line in form_text(form, "members").splitlines())
-    if not name or len(names) > MAX_PARTNERS:
-        return render("error.html", status=400, lang=lang,
-                      field="title" if not name else "partners")
+    if not name or len(names) > MAX_PARTNERS or has_bidi(name, *names):
+        field = "title" if not name else "partners" if len(names) > MAX_PARTNERS else "bidi"
+        return render("error.html", status=400, lang=lang, field=field)
     refused = form_create_refusal(request, form, lang)
     if refused is not None:
         return refused

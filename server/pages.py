@@ -20,6 +20,7 @@ from .api import MAX_PARTNERS, board_link
 from .boards import unique_names
 from .i18n import TEXTS, pick_language
 from .links_api import qr_data_uri
+from .names import has_bidi
 from .ratelimit import RateLimiter
 from .web_files import web_dir
 
@@ -135,6 +136,8 @@ async def new_board(request: Request) -> HTMLResponse | RedirectResponse:
         problem = "title"
     elif len(names) > MAX_PARTNERS:
         problem = "partners"
+    elif has_bidi(*names):
+        problem = "bidi"
     if problem:
         return render("error.html", status=400, lang=lang, field=problem)
     refused = form_create_refusal(request, form, lang)

@@ -23,6 +23,7 @@ from .api import authorize_access, still_authorized, text_field
 from .attribution import Speaker, close_seat
 from .board_meta import round_state
 from .links import Access
+from .names import without_bidi
 from .requests import HTTPProblem, read_json
 from .store import Store, could_be_stored_id
 from .tokens import Role
@@ -87,7 +88,7 @@ async def join(request: Request) -> JSONResponse:
     body = await read_json(request, request.app.state.settings.max_message_bytes)
     if not isinstance(body, dict):
         raise HTTPProblem(400, "request body must be a JSON object")
-    name = text_field(body, "name", MAX_NAME)
+    name = without_bidi(text_field(body, "name", MAX_NAME), "name")
     if access.party is not None:
         org = access.party["name"]  # a party link's holder belongs to its partner
     elif access.is_guest:

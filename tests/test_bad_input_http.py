@@ -281,3 +281,25 @@ def test_the_board_socket_is_ws_and_one_path_segment(app, client):  # noqa: ANN0
     for path in (f"/ws/{board['id']}/more", "/ws/", "/wss/x"):
         with pytest.raises(WebSocketDisconnect), client.websocket_connect(f"{path}?token={token}"):
             pass
+
+
+def test_names_with_bidi_controls_in_page_forms_and_seats_are_refused(client):
+    """A name with a character that reverses the reading direction reads as another name in
+    every list and document that shows it: refused in the page forms as in the API (seats too,
+    whose names go into a covenant's participants)."""
+    for path, form in (
+            ("/new", {"canvas": "partnership-map", "title": "Wijk", "language": "en",
+                      "partners": "Zorg\nGemeente \u202enedruZ"}),
+            ("/networks/new", {"name": "Jeugd Noord", "members": "Zorg\n\u2066Gemeente\u2069"}),
+            ("/networks/new", {"name": "Jeugd \u202eNoord", "members": "Zorg"})):
+        refused = client.post(path, data=form)
+        assert refused.status_code == 400, (path, refused.text)
+        assert 'data-field="bidi"' in refused.text
+    board = client.post("/api/boards", json={"canvas": "partnership-map", "title": "t",
+                                             "language": "en"}).json()
+    guest = {"Authorization": f"Bearer {board['tokens']['participant']}"}
+    seat = client.post(f"/api/boards/{board['id']}/seats", headers=guest,
+                       json={"name": "Ann \u202eknaB"})
+    assert seat.status_code == 400 and "bidirectional" in seat.json()["error"]
+    assert client.post(f"/api/boards/{board['id']}/seats", headers=guest,
+                       json={"name": "Ann Bank"}).status_code == 201
