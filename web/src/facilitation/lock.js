@@ -14,12 +14,19 @@ export function installLock (fac) {
   const lockedZone = () => fac.state.zone
 
   const inside = g => { const zone = zoneOf(zones, g); return zone !== null && zone.id === lockedZone().id }
-  const elementInside = id => {
+  // An arrow is inside when its ends are. Another client may point arrows at arrows, also in
+  // a loop (an arrow at itself): each arrow is followed once, and an end already on the way
+  // adds nothing (else the recursion never ended, and every frame threw in every browser).
+  const within = (id, seen) => {
     const element = elements.get(id)
-    if (!element) return true
-    if (element.get('kind') === 'arrow') return [element.get('from'), element.get('to')].every(end => !elements.has(end) || elementInside(end))
+    if (!element || seen.has(id)) return true
+    if (element.get('kind') === 'arrow') {
+      seen.add(id)
+      return [element.get('from'), element.get('to')].every(end => !elements.has(end) || within(end, seen))
+    }
     return inside(geometry(element))
   }
+  const elementInside = id => within(id, new Set())
   const refuse = () => {
     fac.say(t('fac_locked_refused', { title: pick(lockedZone().title) }))
     return null
