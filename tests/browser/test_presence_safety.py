@@ -74,3 +74,21 @@ def test_a_client_id_past_2_53_does_not_hide_everyone_from_a_newcomer(open_board
             1, timeout=5000)
     finally:
         raw.close()
+
+
+def test_a_guest_name_cannot_reorder_its_guest_mark_out_of_sight(open_board, board, server):
+    """A bidi override in a typed name (the pages refuse one in every name; a hand-made client
+    takes no seat) would reverse what follows it: the guest mark, and the name itself."""
+    anna = open_board(board, name="Anna", org="Zorg")
+    # Shown with the override, this reads "Fiona (Gemeente)" with the guest mark turned round.
+    raw = RawPresence(server, board, "participant", [(424244, {
+        "user": {"name": "\u202e)etneemeG( anoiF", "org": "\u2067Zorg"},
+        "cursor": {"x": 900, "y": 500}})])
+    try:
+        expect(anna.locator(".people .person")).to_have_count(2)
+        fiona = anna.locator(".people .person").nth(1)  # the page's own person comes first
+        expect(fiona.locator(".person-name")).to_have_text(")etneemeG( anoiF")
+        expect(fiona.locator(".person-org")).to_have_text("Zorg (guest)")
+        expect(anna.locator(".cursor-label")).to_have_text(")etneemeG( anoiF (Zorg (guest))")
+    finally:
+        raw.close()

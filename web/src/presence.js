@@ -151,9 +151,21 @@ export class Presence {
   }
 }
 
+/**
+ * Bidirectional controls (embeddings, overrides, isolates, marks): the pages refuse them in
+ * every name, but a client that takes no seat types its presence name itself, and an override
+ * reverses what follows it on screen: its own text reads as another name, and the guest mark
+ * added after it is turned round.
+ */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+function typed (value, length) {
+  return typeof value === 'string' ? value.replace(BIDI, '').slice(0, length) : null
+}
+
 function describe (user) {
-  const name = typeof user.name === 'string' ? user.name.slice(0, 80) : '?'
-  const org = typeof user.org === 'string' ? user.org.slice(0, 100) : ''
+  const name = typed(user.name, 80) ?? '?'
+  const org = typed(user.org, 100) ?? ''
   // Who a guest is, is only what they typed: marked as a guest's, the organisation or else
   // the name (the server sets the mark: presence_identity.py).
   const mark = user.guest === true ? ` (${t('guest')})` : ''
