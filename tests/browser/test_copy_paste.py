@@ -3,6 +3,8 @@ is the paster's own, other participants see it, and it pastes into another board
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from browser.facilitation_helpers import note_at
@@ -50,3 +52,38 @@ def test_duplicate_copy_and_paste_keep_the_arrows_and_belong_to_the_paster(
     # Undo takes the whole paste back in one step.
     carla.keyboard.press("Control+z")
     expect(carla.locator(".note")).to_have_count(0)
+
+
+def paste_from_a_web_page(page, items: list) -> None:  # noqa: ANN001
+    """Paste what another web site put on the clipboard in our format (any page can, in its
+    copy event)."""
+    page.locator(".canvas").focus()
+    page.evaluate(
+        """items => {
+            const data = new DataTransfer()
+            data.setData('application/x-partnerboard', JSON.stringify(items))
+            document.querySelector('.canvas').dispatchEvent(
+                new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+        }""",
+        items,
+    )
+
+
+def test_a_paste_from_another_site_brings_content_not_marks_or_votes(open_board, board):
+    fiona = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
+    anna = open_board(board, name="Anna", org="Zorg")
+    planted = {"kind": "note", "x": A[0], "y": A[1], "w": 160, "h": 100, "color": "#ffd6a5",
+               "status": "agreed", "group_label": "Group of the mayor", "group_color": "#ff0000",
+               "source_element": "x", "votes": 99, "editors": [{"name": "Mayor", "org": "Zorg"}],
+               "created": 0, "author": "Mayor", "org": "Zorg"}
+    # The facilitator pastes: the note is hers, not marked agreed (a covenant item) by a page.
+    paste_from_a_web_page(fiona, [{**planted, "id": "p1", "text": "Pasted by Fiona"}])
+    note = anna.locator(".note", has_text="Pasted by Fiona")
+    expect(note).to_have_count(1)
+    expect(note.locator(".note-org")).to_have_text("Gemeente · Fiona")
+    expect(note).not_to_have_class(re.compile("status-agreed"))
+    expect(note.locator(".decor-group")).to_have_count(0)
+    # A participant's paste is not undone whole by the server for a mark they may not set.
+    paste_from_a_web_page(anna, [{**planted, "id": "p2", "text": "Pasted by Anna", "y": B[1]}])
+    expect(fiona.locator(".note", has_text="Pasted by Anna")).to_have_count(1)
+    expect(anna.locator(".note", has_text="Pasted by Anna")).to_have_count(1)

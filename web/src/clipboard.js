@@ -51,8 +51,11 @@ export function pasteData (app, data, dx = OFFSET, dy = OFFSET) {
   app.undo.stopCapturing()
   app.doc.transact(() => {
     const add = (item, extra = {}) => {
-      const { id, kind, x, y, w, h, text, ...fields } = item
+      const { id, kind, x, y, w, h, text, ...given } = item
       if (!allowed.has(kind)) return
+      // What another page or board put on the clipboard may claim an author, marks, votes or
+      // editors: the paste is the paster's own, so those keys are left out here too.
+      const fields = Object.fromEntries(Object.entries(given).filter(([key]) => !PERSONAL.has(key)))
       const number = value => (Number.isFinite(value) ? value : 0)
       const newId = addElement(app.doc, kind, {
         ...fields,
