@@ -87,3 +87,24 @@ def test_a_paste_from_another_site_brings_content_not_marks_or_votes(open_board,
     paste_from_a_web_page(anna, [{**planted, "id": "p2", "text": "Pasted by Anna", "y": B[1]}])
     expect(fiona.locator(".note", has_text="Pasted by Anna")).to_have_count(1)
     expect(anna.locator(".note", has_text="Pasted by Anna")).to_have_count(1)
+
+
+def test_a_file_dropped_on_the_board_leaves_the_board_where_it_is(open_board, board):
+    """A dropped file would make the browser open it in the board's tab."""
+    anna = open_board(board, name="Anna", org="Gemeente")
+    note_at(anna, "Still here", A)
+    refused = anna.evaluate(
+        """() => {
+            const data = new DataTransfer()
+            data.items.add(new File(['budget'], 'budget.txt', { type: 'text/plain' }))
+            const target = document.querySelector('.canvas')
+            const init = { dataTransfer: data, bubbles: true, cancelable: true }
+            const over = new DragEvent('dragover', init)
+            const drop = new DragEvent('drop', init)
+            target.dispatchEvent(over)
+            target.dispatchEvent(drop)
+            return [over.defaultPrevented, drop.defaultPrevented]
+        }"""
+    )
+    assert refused == [True, True]
+    expect(anna.locator(".note", has_text="Still here")).to_have_count(1)

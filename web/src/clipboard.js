@@ -118,5 +118,16 @@ export function installClipboard (app, onBoard) {
     }
   })
 
+  // A file dropped anywhere on the page would make the browser open it in the board's tab,
+  // and leave the board. The board takes no files: such a drop is refused here.
+  const bringsFiles = event => Array.from(event.dataTransfer?.types ?? []).includes('Files')
+  for (const type of ['dragover', 'drop']) {
+    window.addEventListener(type, event => {
+      if (!bringsFiles(event)) return
+      event.preventDefault()
+      event.dataTransfer.dropEffect = 'none'
+    })
+  }
+
   app.actions.duplicateSelected = () => pasteData(app, copiedData(app, selected()))
 }
