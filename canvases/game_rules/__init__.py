@@ -20,7 +20,7 @@ from partnerboard.plugins import (
     item,
 )
 
-from .spec import LEVELS, SPEC
+from .spec import LEVELS, SPEC, level_of
 
 __all__ = ["SPEC", "covenant_sections", "links"]
 
@@ -40,11 +40,6 @@ def links(arrows: list[Element]) -> set[frozenset[str]]:
     return pairs
 
 
-def _level(rule: Element) -> str | None:
-    level = rule.get("level")
-    return level if level in LEVELS else None
-
-
 def covenant_sections(board: BoardSnapshot, canvas: CanvasSpec) -> Sections:
     """``game_rules`` (each with its level and the situations it prevents), ``guardian`` and
     ``communication``. Rules are ordered by level, from practice up to governance."""
@@ -58,7 +53,7 @@ def covenant_sections(board: BoardSnapshot, canvas: CanvasSpec) -> Sections:
         if not rule.text.strip():
             continue
         prevents = [item(s) for s in situations if frozenset((s.id, rule.id)) in pairs]
-        rules.append(item(rule, level=_level(rule), prevents=prevents))
+        rules.append(item(rule, level=level_of(rule), prevents=prevents))
     rules.sort(key=lambda rule: order.get(rule["level"], len(order)))
     return {
         "game_rules": rules,

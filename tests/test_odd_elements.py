@@ -1,0 +1,78 @@
+"""Elements a participant writes by hand, with values the guard lets through but no browser
+writes, must not break what the others rely on: finalizing, the covenant and its downloads,
+the board picture. Each test writes over a real WebSocket with a party link, then does what
+the facilitator and the others do."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+from pycrdt import Map, Text
+from yclient import connected, wait_for
+
+from partnerboard.plugins import CanvasSpec
+from partnerboard.plugins.manager import build_registry
+
+
+def spec_of(canvas: str) -> CanvasSpec:
+    spec = build_registry().canvas(canvas)
+    assert spec is not None
+    return spec
+
+
+def element(kind: str, text: str, x: float, y: float, **keys: Any) -> Map:
+    """An element as the browser makes it (the server sets org and author), plus ``keys``."""
+    return Map({"kind": kind, "x": x, "y": y, "w": 160, "h": 100, "text": Text(text),
+                "author": "", "org": "", "color": "#ffe066", "created": time.time() * 1000,
+                **keys})
+
+
+def write_as_party(server, board: dict, elements: dict[str, Map]) -> None:  # noqa: ANN001
+    """Add ``elements`` through the first party's link and wait until the server kept them."""
+    url = f"{server.ws_url}/{board['id']}?token={board['parties'][0]['token']}"
+
+    async def write() -> None:
+        async with connected(url) as party, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            with party.doc.transaction():
+                for element_id, value in elements.items():
+                    party.elements[element_id] = value
+            await wait_for(lambda: all(e in watcher.elements for e in elements), limit=20,
+                           what="the server kept the elements")
+
+    asyncio.run(write())
+
+
+def facilitator(board: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {board['tokens']['facilitator']}"}
+
+
+def finalize(server, board: dict) -> httpx.Response:  # noqa: ANN001
+    return httpx.post(f"{server.url}/api/boards/{board['id']}/finalize", timeout=60,
+                      headers=facilitator(board))
+
+
+def download(server, board: dict, path: str) -> httpx.Response:  # noqa: ANN001
+    return httpx.get(f"{server.url}/api/boards/{board['id']}/{path}", timeout=60,
+                     headers={"Authorization": f"Bearer {board['tokens']['observer']}"})
+
+
+def test_a_rule_whose_level_is_a_list_neither_blocks_finalize_nor_empties_the_covenant(server):
+    spec = spec_of("game-rules")
+    rules = spec.zone("rules").rect
+    board = server.create_board("game-rules")
+    write_as_party(server, board, {
+        "odd": element("rule", "Call before you escalate", rules.x + 20, rules.y + 60,
+                       level=["practice"]),
+        "fine": element("rule", "Share the agenda", rules.x + 20, rules.y + 300,
+                        level="management"),
+    })
+    assert download(server, board, "image?format=svg").status_code == 200
+    done = finalize(server, board)
+    assert done.status_code == 200, done.text
+    rules_agreed = {item["element"]: item["level"]
+                    for item in done.json()["covenant"]["sections"]["game_rules"]}
+    assert rules_agreed == {"fine": "management", "odd": None}
