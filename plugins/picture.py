@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .board import BoardSnapshot, Element
 from .covenant_outline import marked_org
+from .xml_text import xml_text
 
 if TYPE_CHECKING:
     from .spec import CanvasSpec
@@ -80,7 +81,7 @@ class Picture:
     def _add(self, tag: str, attributes: Mapping[str, object], body: str = "") -> None:
         attrs = "".join(
             f" {name.replace('_', '-')}="
-            f"{quoteattr(_number(value) if isinstance(value, float) else str(value))}"
+            f"{quoteattr(_number(value) if isinstance(value, float) else xml_text(str(value)))}"
             for name, value in attributes.items() if value is not None
         )
         self._parts.append(f"<{tag}{attrs}>{body}</{tag}>" if body else f"<{tag}{attrs}/>")
@@ -111,6 +112,7 @@ class Picture:
         """Text from (x, y) (the first line's top), wrapped to ``width`` in at most ``lines``
         lines, turned ``turn`` degrees around (x, y); returns the height it took."""
         glyph = 0.63 if weight == "bold" else 0.55
+        text = xml_text(text)
         wrapped = _lines(text, width, size, lines, glyph) if width else [text]
         spans = "".join(
             f'<tspan x="{_number(float(x))}" dy="{_number(size * (1.0 if i == 0 else 1.25))}">'
@@ -145,7 +147,7 @@ class Picture:
         defs = ('<defs><marker id="arrow-head" viewBox="0 0 10 10" refX="9" refY="5" '
                 'markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
                 f'<path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>')
-        heading = f"<title>{escape(title)}</title>" if title else ""
+        heading = f"<title>{escape(xml_text(title))}</title>" if title else ""
         return head + heading + defs + "".join(self._parts) + "</svg>\n"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from pycrdt import Map, Text
 from yclient import connected, wait_for
 
 from partnerboard.plugins import CanvasSpec
+from partnerboard.plugins.exporters.board_png import board_png
 from partnerboard.plugins.manager import build_registry
 
 
@@ -76,3 +78,34 @@ def test_a_rule_whose_level_is_a_list_neither_blocks_finalize_nor_empties_the_co
     rules_agreed = {item["element"]: item["level"]
                     for item in done.json()["covenant"]["sections"]["game_rules"]}
     assert rules_agreed == {"fine": "management", "odd": None}
+
+
+#: Characters XML 1.0 cannot hold, which a hand-made update may put in a note's text.
+NOT_XML = "\x01\x08\x0b\x1f\ufffe\uffff"
+
+
+def test_a_note_with_characters_xml_cannot_hold_leaves_the_picture_and_every_format_working(
+        server):
+    spec = spec_of("partnership-map")
+    values = spec.zone("values").rect
+    board = server.create_board()
+    write_as_party(server, board, {
+        "n1": element("note", f"Samen{NOT_XML}spelen", values.x + 20, values.y + 60)})
+    for fmt in ("svg", "png", "pdf"):
+        answer = download(server, board, f"image?format={fmt}")
+        assert answer.status_code == 200, (fmt, answer.text[:200])
+    assert "Samenspelen" in ET.tostring(
+        ET.fromstring(download(server, board, "image?format=svg").content), encoding="unicode")
+    assert finalize(server, board).status_code == 200
+    for fmt in ("json", "md", "html", "docx", "pdf"):
+        answer = download(server, board, f"covenant?format={fmt}")
+        assert answer.status_code == 200, (fmt, answer.text[:200])
+    note = download(server, board, "covenant").json()["sections"]["values"][0]
+    assert note["text"] == f"Samen{NOT_XML}spelen"  # the covenant keeps what was written
+
+
+def test_a_picture_stored_with_characters_xml_cannot_hold_still_goes_into_word_and_pdf():
+    stored = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+              f"<text>Samen{NOT_XML}spelen</text></svg>")
+    png = board_png({"picture": stored})
+    assert png is not None and png[0].startswith(b"\x89PNG")
