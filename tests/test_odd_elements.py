@@ -109,3 +109,20 @@ def test_a_picture_stored_with_characters_xml_cannot_hold_still_goes_into_word_a
               f"<text>Samen{NOT_XML}spelen</text></svg>")
     png = board_png({"picture": stored})
     assert png is not None and png[0].startswith(b"\x89PNG")
+
+
+def test_notes_of_one_endless_word_on_a_sliver_are_drawn_and_finalized_quickly(server):
+    """One 100,000-character word on a card 1 unit wide, times forty: wrapping made each of
+    its 100,000 lines by copying the rest of the word (about half a second a note), for the
+    picture and for finalize, which draws the board while it holds the board's lock."""
+    values = spec_of("partnership-map").zone("values").rect
+    board = server.create_board()
+    for batch in range(5):  # a message carries at most 1 MB
+        write_as_party(server, board, {
+            f"n{batch}-{index}": element("note", "x" * 100_000, values.x + 20 + index,
+                                         values.y + 60, w=1, h=1e308 if index % 2 else 1)
+            for index in range(8)})
+    started = time.monotonic()
+    assert download(server, board, "image?format=png").status_code == 200
+    assert finalize(server, board).status_code == 200
+    assert time.monotonic() - started < 8
