@@ -126,3 +126,24 @@ def test_notes_of_one_endless_word_on_a_sliver_are_drawn_and_finalized_quickly(s
     assert download(server, board, "image?format=png").status_code == 200
     assert finalize(server, board).status_code == 200
     assert time.monotonic() - started < 8
+
+
+def test_a_note_drawn_in_the_parking_area_stays_out_of_the_covenant_whatever_its_height(server):
+    """The browser draws an element at least 1 unit wide and tall, and finds its zone from
+    that; a height of -400 put the server's centre of a parked note 200 units up, in the
+    actions column, and the covenant listed it as an agreed action."""
+    spec = spec_of("partnership-map")
+    parking, actions = spec.zone("parking").rect, spec.zone("actions").rect
+    board = server.create_board()
+    write_as_party(server, board, {
+        "parked": element("note", "Only an idea", actions.x + 20, parking.y + 40, h=-400,
+                          owner="Ann", due="2030-01-01"),
+        "action": element("note", "Start the pilot", actions.x + 20, actions.y + 60, w=-0.0,
+                          owner="Bob", due="2030-02-01"),
+    })
+    preview = httpx.get(f"{server.url}/api/boards/{board['id']}/covenant/preview", timeout=30,
+                        headers=facilitator(board))
+    assert [i["element"] for i in preview.json()["sections"]["actions"]] == ["action"]
+    done = finalize(server, board)
+    assert done.status_code == 200, done.text
+    assert [i["element"] for i in done.json()["covenant"]["sections"]["actions"]] == ["action"]
