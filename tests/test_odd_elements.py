@@ -147,3 +147,26 @@ def test_a_note_drawn_in_the_parking_area_stays_out_of_the_covenant_whatever_its
     done = finalize(server, board)
     assert done.status_code == 200, done.text
     assert [i["element"] for i in done.json()["covenant"]["sections"]["actions"]] == ["action"]
+
+
+def test_thousands_of_situations_and_rules_finalize_quickly(server):
+    """Every rule asked every situation whether an arrow links them: 6,000 of each, which a
+    client writes in a few messages, kept finalize busy for many seconds under the board's
+    lock. The links are still found."""
+    spec = spec_of("game-rules")
+    never, rules = spec.zone("never-again").rect, spec.zone("rules").rect
+    board = server.create_board("game-rules")
+    for batch in range(6):
+        write_as_party(server, board, {
+            f"{kind}{batch}-{index}": element(kind_of, "x", zone.x + 20, zone.y + 60)
+            for index in range(1000)
+            for kind, kind_of, zone in (("s", "note", never), ("r", "rule", rules))})
+    write_as_party(server, board, {"a1": element("arrow", "", 0, 0, **{"from": "s0-7",
+                                                                          "to": "r5-9"})})
+    started = time.monotonic()
+    done = finalize(server, board)
+    assert done.status_code == 200, done.text
+    assert time.monotonic() - started < 5
+    linked = {rule["element"]: [s["element"] for s in rule["prevents"]]
+              for rule in done.json()["covenant"]["sections"]["game_rules"] if rule["prevents"]}
+    assert linked == {"r5-9": ["s0-7"]}
