@@ -21,6 +21,7 @@ __all__ = [
     "Element",
     "Partner",
     "containing_zone",
+    "element_geometry",
     "elements_by_zone",
     "snapshot_from_doc",
     "zone_of",
@@ -112,10 +113,27 @@ def elements_by_zone(
     return grouped
 
 
-def _number(value: Any) -> float:
+def _number(value: Any, fallback: float = 0.0) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
-    return 0.0
+    return fallback
+
+
+#: The size the browser gives an element that has none (web/src/model.js ``NOTE_SIZE``).
+NOTE_SIZE = (160.0, 100.0)
+
+
+def element_geometry(values: Mapping[str, Any]) -> dict[str, float]:
+    """``x``, ``y``, ``w`` and ``h`` of an element's values, read as the browser reads them to
+    draw the element and find its zone (web/src/model.js ``geometry``): a width or height is
+    at least 1. A client may write a negative one; read as written, it moved the centre, so
+    a note everyone saw parked counted in a column of the covenant."""
+    return {
+        "x": _number(values.get("x")),
+        "y": _number(values.get("y")),
+        "w": max(1.0, _number(values.get("w"), NOTE_SIZE[0])),
+        "h": max(1.0, _number(values.get("h"), NOTE_SIZE[1])),
+    }
 
 
 #: Values nested deeper than this are read as None (the server refuses such updates anyway).
@@ -161,10 +179,7 @@ def snapshot_from_doc(doc: Doc, board_id: str) -> BoardSnapshot:
         elements[eid] = Element(
             id=eid,
             kind=str(data.get("kind", "")),
-            x=_number(data.get("x")),
-            y=_number(data.get("y")),
-            w=_number(data.get("w")),
-            h=_number(data.get("h")),
+            **element_geometry(data),
             text=str(data.get("text", "")),
             author=str(data.get("author", "")),
             org=str(data.get("org", "")),

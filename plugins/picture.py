@@ -12,12 +12,13 @@ escaped: the picture holds no markup and no script from the board.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from .board import BoardSnapshot, Element
 from .covenant_outline import marked_org
+from .xml_text import xml_text
 
 if TYPE_CHECKING:
     from .spec import CanvasSpec
@@ -40,31 +41,46 @@ def colour(value: object, fallback: str) -> str:
     return value if isinstance(value, str) and _HEX.match(value) else fallback
 
 
-def _lines(text: str, width: float, size: float, limit: int, glyph: float = 0.55) -> list[str]:
-    """Words wrapped into lines that fit ``width`` (an average glyph is ``glyph`` em wide)."""
-    per_line = max(1, int(width / (size * glyph)))
-    lines: list[str] = []
+def _wrapped(text: str, per_line: int) -> Iterator[str]:
+    """The lines of ``text`` with words wrapped at ``per_line`` characters, made one at a time
+    (a word longer than a line is cut into pieces, each made by one slice)."""
     for paragraph in text.splitlines() or [""]:
         line = ""
         for word in paragraph.split():
-            while len(word) > per_line:  # a word longer than the line is cut
+            if len(word) > per_line:
                 if line:
-                    lines.append(line)
+                    yield line
                     line = ""
-                lines.append(word[:per_line])
-                word = word[per_line:]
+                cut = (len(word) - 1) // per_line * per_line  # the rest fills the last piece
+                yield from (word[start:start + per_line] for start in range(0, cut, per_line))
+                word = word[cut:]
             candidate = f"{line} {word}".strip()
             if len(candidate) > per_line and line:
-                lines.append(line)
+                yield line
                 line = word
             else:
                 line = candidate
+        yield line
+
+
+def _lines(text: str, width: float, size: float, limit: int, glyph: float = 0.55) -> list[str]:
+    """Words wrapped into lines that fit ``width`` (an average glyph is ``glyph`` em wide), at
+    most ``limit`` of them, the last ending in "…" when text was left out.
+
+    Only the lines shown are made: a note of one 100,000-character word on a card a few
+    pixels wide was cut into 100,000 lines, each by copying the rest of the word, which took
+    most of a second per note and kept finalize (which draws the board) busy for minutes.
+    """
+    per_line = max(1, int(width / (size * glyph)))
+    lines: list[str] = []
+    for line in _wrapped(text, per_line):
+        if line and len(lines) >= limit:  # text beyond the last line shown
+            lines = lines[:limit]
+            lines[-1] = lines[-1][: max(per_line - 1, 0)] + "…"
+            return lines
         lines.append(line)
     while lines and not lines[-1]:
         lines.pop()
-    if len(lines) > limit:
-        lines = lines[:limit]
-        lines[-1] = lines[-1][: max(per_line - 1, 0)] + "…"
     return lines
 
 
@@ -80,7 +96,7 @@ class Picture:
     def _add(self, tag: str, attributes: Mapping[str, object], body: str = "") -> None:
         attrs = "".join(
             f" {name.replace('_', '-')}="
-            f"{quoteattr(_number(value) if isinstance(value, float) else str(value))}"
+            f"{quoteattr(_number(value) if isinstance(value, float) else xml_text(str(value)))}"
             for name, value in attributes.items() if value is not None
         )
         self._parts.append(f"<{tag}{attrs}>{body}</{tag}>" if body else f"<{tag}{attrs}/>")
@@ -111,7 +127,11 @@ class Picture:
         """Text from (x, y) (the first line's top), wrapped to ``width`` in at most ``lines``
         lines, turned ``turn`` degrees around (x, y); returns the height it took."""
         glyph = 0.63 if weight == "bold" else 0.55
-        wrapped = _lines(text, width, size, lines, glyph) if width else [text]
+        text = xml_text(text)
+        # No line wider, and no more lines, than the picture holds: an element may say it is
+        # 1e308 wide or tall, and each line is made by joining its words.
+        lines = min(lines, int(self.height / (size * 1.25)) + 1)
+        wrapped = _lines(text, min(width, self.width), size, lines, glyph) if width else [text]
         spans = "".join(
             f'<tspan x="{_number(float(x))}" dy="{_number(size * (1.0 if i == 0 else 1.25))}">'
             f"{escape(line)}</tspan>" for i, line in enumerate(wrapped)
@@ -145,7 +165,7 @@ class Picture:
         defs = ('<defs><marker id="arrow-head" viewBox="0 0 10 10" refX="9" refY="5" '
                 'markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
                 f'<path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>')
-        heading = f"<title>{escape(title)}</title>" if title else ""
+        heading = f"<title>{escape(xml_text(title))}</title>" if title else ""
         return head + heading + defs + "".join(self._parts) + "</svg>\n"
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .board import BoardSnapshot, Element, Partner, containing_zone, zone_of
+from .board import NOTE_SIZE, BoardSnapshot, Element, Partner, containing_zone, zone_of
 from .covenant import Sections, check_sections, merge_sections
 from .manager import PluginRegistry, build_registry
 from .spec import CanvasSpec, Rect, Zone
@@ -36,8 +36,6 @@ __all__ = [
     "registry_with",
     "run_covenant",
 ]
-
-NOTE_SIZE = (160.0, 100.0)
 
 #: A note given to :func:`build_board`: its text, or a dict of element keys (``text``, ``org``,
 #: ``id``, ``kind`` and any kind-specific key such as ``owner``).

@@ -36,6 +36,7 @@ from typing import Any
 from pycrdt import Doc, Map, Text, UndoManager
 
 from partnerboard.plugins import CanvasSpec, Element, zone_of
+from partnerboard.plugins.board import element_geometry
 
 from .doc_reads import map_value, map_values
 from .doc_watch import ROOTS, Change, DocWatch
@@ -168,9 +169,8 @@ class UpdateGuard:
         raw = map_value(self.elements, element_id)
         if not isinstance(raw, Map) or self.spec is None:
             return None
-        values = {key: map_value(raw, key) for key in ("x", "y", "w", "h")}
-        numbers = {k: float(v) if isinstance(v, int | float) else 0.0 for k, v in values.items()}
-        zone = zone_of(Element(id=element_id, kind="", **numbers), self.spec)
+        values = map_values(raw, ("x", "y", "w", "h"))
+        zone = zone_of(Element(id=element_id, kind="", **element_geometry(values)), self.spec)
         return zone.id if zone else None
 
     def _zone_map(self) -> dict[str, str | None]:

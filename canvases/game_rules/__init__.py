@@ -20,9 +20,9 @@ from partnerboard.plugins import (
     item,
 )
 
-from .spec import LEVELS, SPEC
+from .spec import LEVELS, SPEC, level_of
 
-__all__ = ["SPEC", "covenant_sections", "links"]
+__all__ = ["SPEC", "covenant_sections", "links", "neighbours"]
 
 @hookimpl(trylast=True)
 def partnerboard_canvases() -> list[CanvasSpec]:
@@ -40,9 +40,14 @@ def links(arrows: list[Element]) -> set[frozenset[str]]:
     return pairs
 
 
-def _level(rule: Element) -> str | None:
-    level = rule.get("level")
-    return level if level in LEVELS else None
+def neighbours(pairs: set[frozenset[str]]) -> dict[str, set[str]]:
+    """Element id -> the ids of the elements arrows connect it to."""
+    found: dict[str, set[str]] = {}
+    for pair in pairs:
+        one, other = pair
+        found.setdefault(one, set()).add(other)
+        found.setdefault(other, set()).add(one)
+    return found
 
 
 def covenant_sections(board: BoardSnapshot, canvas: CanvasSpec) -> Sections:
@@ -50,15 +55,19 @@ def covenant_sections(board: BoardSnapshot, canvas: CanvasSpec) -> Sections:
     ``communication``. Rules are ordered by level, from practice up to governance."""
     # A plain note in the rules column counts as a rule without a level.
     by_zone = elements_by_zone(board.of_kind("note", "rule"), canvas)
-    pairs = links(board.of_kind("arrow"))
+    linked = neighbours(links(board.of_kind("arrow")))
     situations = [e for e in by_zone["never-again"] if e.text.strip()]
+    place = {situation.id: index for index, situation in enumerate(situations)}
     order = {level: index for index, level in enumerate(LEVELS)}
     rules: list[dict[str, Any]] = []
     for rule in by_zone["rules"]:
         if not rule.text.strip():
             continue
-        prevents = [item(s) for s in situations if frozenset((s.id, rule.id)) in pairs]
-        rules.append(item(rule, level=_level(rule), prevents=prevents))
+        # The rule's own links, not every situation asked about every rule: thousands of
+        # each (a client may write them) took half a minute, in finalize and the preview.
+        prevented = sorted(linked.get(rule.id, set()) & place.keys(), key=place.__getitem__)
+        prevents = [item(situations[place[situation]]) for situation in prevented]
+        rules.append(item(rule, level=level_of(rule), prevents=prevents))
     rules.sort(key=lambda rule: order.get(rule["level"], len(order)))
     return {
         "game_rules": rules,

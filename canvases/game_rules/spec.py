@@ -101,10 +101,18 @@ THEMES = {
     ],
 }
 
+def level_of(rule: Element) -> str | None:
+    """A rule's level (a key of ``LEVELS``), or None. A client may write any JSON value
+    there; a list or a dict, unhashable, once made every look-up in ``LEVELS`` raise, which
+    failed the board picture and so finalize, for good, and emptied the covenant's rules."""
+    level = rule.get("level")
+    return level if isinstance(level, str) and level in LEVELS else None
+
+
 def draw_rule(element: Element, picture: Picture) -> None:
     """A rule in the board picture: a card with its level above the text."""
-    level = LEVELS.get(element.get("level"))
-    title = level[picture.language] if level else ""
+    level = level_of(element)
+    title = LEVELS[level][picture.language] if level else ""
     picture.card(element.x, element.y, element.w, element.h, element.text,
                  caption=" · ".join(p for p in (title, caption(element, picture.language)) if p),
                  fill=colour(element.color, "#c5e3f6"))

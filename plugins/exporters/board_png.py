@@ -9,6 +9,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from ..xml_text import xml_text
+
 __all__ = ["board_png"]
 
 WIDTH = 1600
@@ -22,7 +24,9 @@ def board_png(covenant: dict[str, Any]) -> tuple[bytes, int, int] | None:
     try:
         import cairosvg
 
-        png = cairosvg.svg2png(bytestring=picture.encode("utf-8"), output_width=WIDTH)
+        # A picture stored before the board picture left out what XML cannot hold may have it.
+        png = cairosvg.svg2png(bytestring=xml_text(picture).encode("utf-8"),
+                               output_width=WIDTH)
     except (ImportError, OSError, ValueError):
         return None
     width, height = struct.unpack(">II", png[16:24])

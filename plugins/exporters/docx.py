@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +13,7 @@ from docx.shared import Mm, Pt, Twips
 
 from ..covenant_outline import Line, outline, participant_label, words
 from ..covenant_words import check_title, format_date, language_of
+from ..xml_text import xml_text
 from .board_png import board_png
 
 #: Word's own language tags for the document's core properties.
@@ -44,10 +44,6 @@ def _item(document: DocumentObject, line: Line, style: str) -> None:
         paragraph.add_run(f" ({details})").font.size = Pt(9)
 
 
-#: Characters XML 1.0 cannot hold (C0 controls but tab/newline/return, surrogates, U+FFFE/F).
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 def xml_safe(value: Any) -> Any:
     """``value`` with every string cleaned of characters a Word document cannot store.
 
@@ -56,7 +52,7 @@ def xml_safe(value: Any) -> Any:
     without cleaning its Word covenant would fail for good.
     """
     if isinstance(value, str):
-        return _NOT_XML.sub("", value)
+        return xml_text(value)
     if isinstance(value, dict):
         return {xml_safe(key): xml_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
