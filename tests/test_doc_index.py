@@ -321,8 +321,10 @@ def engine_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 
 
 def _to_previous_schema(settings: Settings) -> None:
-    """Take migration 0011 back out of a database: what the release before it left."""
-    statements = ("ALTER TABLE snapshots DROP COLUMN doc_index",
+    """Take migrations 0011 and later back out of a database: what the release before 0011
+    left."""
+    statements = ("DROP TABLE node_secrets", "DELETE FROM schema_version WHERE version = 12",
+                  "ALTER TABLE snapshots DROP COLUMN doc_index",
                   "DELETE FROM schema_version WHERE version = 11")
     if settings.database_url:
         with psycopg.connect(settings.database_url) as conn:
@@ -347,7 +349,7 @@ def test_a_database_of_the_previous_schema_is_upgraded_and_its_boards_get_an_ind
     _to_previous_schema(engine_settings)
     store = open_store(engine_settings)
     try:
-        assert store.migrated == (10, 11)
+        assert store.migrated == (10, 12)
         assert stored_index(store, room.board_id) is None
         cold = Room(room.board_id, store, spec=SPEC)
         assert not cold.snapshot_indexed and cold.doc.get_update() == expected
