@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 from cluster import Cluster
 from conftest import app_settings
-from pycrdt import Doc, Map, Text
 from test_metrics import scrape
-from test_scaleout_faults import node_with_hook, until
+from test_scaleout_faults import injected_note, node_with_hook, until
 from yclient import YClient, connected, wait_for
 
 from partnerboard.server.bus import stream_key
@@ -72,21 +71,6 @@ def _later(entry_id: bytes, after: bytes) -> bool:
 def stream_end(cluster: Cluster, board_id: str) -> bytes:
     entries = stream(cluster, board_id)
     return entries[-1][0] if entries else b"0-0"
-
-
-def injected_note(reader: YClient) -> bytes:
-    """An update adding a note "injected" to the board ``reader`` holds, as a client would
-    send it (the guard would let a participant's through)."""
-    base = Doc()
-    base.apply_update(reader.doc.get_update())
-    forged = Doc(client_id=4_242_424)
-    forged.apply_update(base.get_update())
-    with forged.transaction():
-        forged.get("elements", type=Map)["injected"] = Map(
-            {"kind": "note", "x": 0, "y": 0, "w": 160, "h": 100,
-             "text": Text("nobody wrote this"), "author": "Facilitator", "org": "",
-             "color": "#ffe066", "created": 0})
-    return forged.get_update(base.get_state())
 
 
 async def after_a_later_edit(writer: YClient, reader: YClient, name: str) -> None:

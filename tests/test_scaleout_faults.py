@@ -23,6 +23,21 @@ from partnerboard.server.bus import stream_key
 from partnerboard.server.bus_entries import EntrySeal, Publisher
 
 
+def injected_note(reader: YClient) -> bytes:
+    """An update adding a note "injected" to the board ``reader`` holds, as a client would
+    send it (the guard would let a participant's through)."""
+    base = Doc()
+    base.apply_update(reader.doc.get_update())
+    forged = Doc(client_id=4_242_424)
+    forged.apply_update(base.get_update())
+    with forged.transaction():
+        forged.get("elements", type=Map)["injected"] = Map(
+            {"kind": "note", "x": 0, "y": 0, "w": 160, "h": 100,
+             "text": Text("nobody wrote this"), "author": "Facilitator", "org": "",
+             "color": "#ffe066", "created": 0})
+    return forged.get_update(base.get_state())
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -222,21 +237,13 @@ def test_an_update_written_into_the_stream_of_a_finalized_board_is_not_applied(
 
     async def scenario() -> tuple[bool, bool]:
         async with connected(b.board_ws(board, "observer")) as watcher:
-            base = Doc()
-            base.apply_update(watcher.doc.get_update())
-            forged = Doc(client_id=4_242_424)
-            forged.apply_update(base.get_update())
-            with forged.transaction():
-                forged.get("elements", type=Map)["injected"] = Map(
-                    {"kind": "note", "x": 0, "y": 0, "w": 160, "h": 100,
-                     "text": Text("nobody wrote this"), "author": "Facilitator",
-                     "org": "", "color": "#ffe066", "created": 0})
+            update = injected_note(watcher)
             await asyncio.sleep(1)  # b reads the board's stream
             redis = cluster.redis.client()
             seconds, micros = redis.time()
             late = Publisher(EntrySeal(cluster.bus_key()), b"late-node")
             redis.xadd(stream_key(board["id"]), late.fields(
-                board["id"], b"u", forged.get_update(base.get_state()),
+                board["id"], b"u", update,
                 seconds * 1000 + micros // 1000))
             redis.close()
             await asyncio.sleep(2)
