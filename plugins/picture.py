@@ -11,8 +11,9 @@ escaped: the picture holds no markup and no script from the board.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from .spec import CanvasSpec
 
 __all__ = ["Picture", "board_picture", "caption", "colour", "text_in"]
+
+log = logging.getLogger("partnerboard.picture")
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 NOTE_COLOR = "#ffe066"
@@ -253,13 +256,29 @@ def caption(element: Element, language: str | None = None) -> str:
     return " · ".join(part for part in (org, element.author) if part)
 
 
+def _drawn(draw: Callable[..., object], args: tuple[object, ...], what: str) -> bool:
+    """Run one of a canvas's drawers; False, logged, when it raised.
+
+    A drawer that fails on a value it did not expect (another client may write any plain
+    value into an element) must not fail the whole picture: finalize draws the board, and a
+    board whose picture fails can never be finalized. What the drawer added before it raised
+    stays (every addition is a whole SVG element)."""
+    try:
+        draw(*args)
+        return True
+    except Exception:  # noqa: BLE001 - a plugin's code: anything may go wrong in it
+        log.exception("board picture: %s raised; drawn without it", what)
+        return False
+
+
 def board_picture(board: BoardSnapshot, canvas: CanvasSpec) -> str:
-    """The board as an SVG document."""
+    """The board as an SVG document. A canvas drawer that raises is left out (an element of
+    its kind drawn as a plain card), and logged."""
     language = board.language if board.language in ("nl", "en") else "nl"
     picture = Picture(canvas.size[0], canvas.size[1], language=language)
     _draw_canvas(picture, canvas, language)
-    if canvas.picture is not None:
-        canvas.picture(board, canvas, picture)
+    if (layers := canvas.picture) is not None:
+        _drawn(layers, (board, canvas, picture), f"canvas {canvas.id!r}")
     kinds = {kind.kind: kind for kind in canvas.element_kinds}
     ordered = board.ordered()
     _draw_arrows(picture, board, (e for e in ordered if e.kind == "arrow"))
@@ -268,9 +287,9 @@ def board_picture(board: BoardSnapshot, canvas: CanvasSpec) -> str:
         if element.kind in ("arrow", "comment"):  # comments are read in their thread only
             continue
         declared = kinds.get(element.kind)
-        if declared is not None and declared.picture is not None:
-            declared.picture(element, picture)
-        else:
+        draw = declared.picture if declared is not None else None
+        if draw is None or not _drawn(draw, (element, picture),
+                                      f"element kind {element.kind!r} ({element.id})"):
             picture.card(element.x, element.y, element.w, element.h, element.text,
                          caption=caption(element, language),
                          fill=colour(element.color, NOTE_COLOR),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -17,6 +18,8 @@ from yclient import connected, wait_for
 from partnerboard.plugins import CanvasSpec
 from partnerboard.plugins.exporters.board_png import board_png
 from partnerboard.plugins.manager import build_registry
+from partnerboard.plugins.picture import board_picture
+from partnerboard.plugins.testing import build_board, place
 
 
 def spec_of(canvas: str) -> CanvasSpec:
@@ -170,3 +173,24 @@ def test_thousands_of_situations_and_rules_finalize_with_their_links(server):
     linked = {rule["element"]: [s["element"] for s in rule["prevents"]]
               for rule in done.json()["covenant"]["sections"]["game_rules"] if rule["prevents"]}
     assert linked == {"r5-9": ["s0-7"]}
+
+
+def test_a_canvas_drawer_that_raises_leaves_the_rest_of_the_picture(caplog):
+    """Finalize draws the board: a drawer of a canvas that fails on a value it did not expect
+    (another client may write any plain value into an element) made every finalize fail, and
+    the board could never be agreed. The failing drawer is left out and logged; an element it
+    should have drawn is a plain card."""
+    def broken(*_args: object) -> None:
+        raise TypeError("a value this drawer did not expect")
+
+    base = spec_of("building-blocks")
+    kinds = tuple(replace(kind, picture=broken) for kind in base.element_kinds)
+    spec = replace(base, picture=broken, element_kinds=kinds)
+    score_kind = next(kind.kind for kind in kinds if kind.kind != "note")
+    board = build_board(spec, notes_in={spec.zones[0].id: ["Samen spelen"]}, elements=[
+        place(spec, spec.zones[0].id, id="s1", kind=score_kind, text="4")])
+    svg = ET.fromstring(board_picture(board, spec))
+    shown = " ".join(span.text or "" for span in svg.iter("{http://www.w3.org/2000/svg}tspan"))
+    assert "Samen spelen" in shown
+    assert f"element kind {score_kind!r} (s1) raised" in caplog.text
+    assert "canvas 'building-blocks' raised" in caplog.text
