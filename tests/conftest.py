@@ -184,6 +184,13 @@ def database_bytes(database_url: str) -> bytes:
                            for digits in re.findall(rb"\\x((?:[0-9a-f]{2})+)", dump))
 
 
+def once_whatever_the_store(reason: str) -> pytest.MarkDecorator:
+    """For a slow test of something the store plays no part in: run in the SQLite pass only
+    (``make test`` runs the server tests on SQLite, then on PostgreSQL)."""
+    return pytest.mark.skipif("os.environ.get('PARTNERBOARD_TEST_STORE') == 'postgres'",
+                              reason=f"the same on every store: {reason}")
+
+
 def sqlite_file_only(reason: str) -> pytest.MarkDecorator:
     """For a test about the SQLite file itself, with no PostgreSQL counterpart."""
     return pytest.mark.skipif("os.environ.get('PARTNERBOARD_TEST_STORE') == 'postgres'",

@@ -12,7 +12,7 @@ import asyncio
 import functools
 
 import pytest
-from conftest import ServerProcess
+from conftest import ServerProcess, once_whatever_the_store
 from pycrdt import Text
 from yclient import YClient, connected
 from yclient import wait_for as _wait_for
@@ -104,9 +104,12 @@ TYPED = 60_000
 #: much) the held-back time stays well inside the tests' five minutes (at 0.1 it passed 120 s
 #: under the load of three other test runs).
 HEAVY_SHARE = "0.25"
+#: Half a minute each, and what they hold back is CPU time, whatever the store.
+HEAVY = once_whatever_the_store("CPU time per connection")
 
 
 @pytest.mark.timeout(300)
+@HEAVY
 def test_a_stream_of_heavy_updates_is_held_back_and_nothing_is_lost(tmp_path):
     server = ServerProcess(tmp_path / "data", "--update-cpu-share", HEAVY_SHARE).start()
     try:
@@ -159,6 +162,7 @@ def run_heavy_stream(server: ServerProcess) -> None:
 
 
 @pytest.mark.timeout(300)
+@HEAVY
 def test_heavy_updates_padded_with_empty_messages_are_held_back_too(tmp_path):
     """Each heavy update sent with fifteen AUTH messages (which the server acts on nothing
     for) used to get their free time as well, and was never charged."""
