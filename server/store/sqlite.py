@@ -10,6 +10,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..group_commit import defer_commit, in_event_loop
@@ -35,6 +36,28 @@ def damaged_message(path: Path, detail: str) -> str:
 
 
 log = logging.getLogger("partnerboard.store")
+
+#: How long opening waits for another process that holds a new data file (creating it).
+BUSY_SECONDS = 10.0
+
+
+def _while_busy(step: Callable[[], object]) -> None:
+    """Run ``step``, again while SQLite says the file is busy or locked.
+
+    Switching a new file to WAL needs it to itself, and SQLite answers some of those waits at
+    once instead of after ``busy_timeout`` (while another process sets the file up). That is
+    not damage: three processes opening one new data file at once had one of them refuse it
+    as damaged (a red CI run)."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as error:
+            text = str(error).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Checkpointer:
@@ -102,7 +125,7 @@ class SQLiteStore(PartyTables, DraftTables, NetworkTables, NodeSecrets, SQLitePr
         self._group_open = False
         try:
             self.db.execute("PRAGMA busy_timeout=5000")
-            self.db.execute("PRAGMA journal_mode=WAL")
+            _while_busy(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.check()
         except sqlite3.DatabaseError as error:
