@@ -32,6 +32,8 @@ def test_duplicate_copy_and_paste_keep_the_arrows_and_belong_to_the_paster(
     expect(anna.locator(".arrow")).to_have_count(1)
 
     # Bram duplicates Anna's two notes: two more notes, one more arrow, his organisation.
+    # (He selects once Anna's arrow has reached him: a selection holds what the page has.)
+    expect(bram.locator(".arrow")).to_have_count(1)
     select_all(bram)
     bram.keyboard.press("Control+d")
     expect(bram.locator(".note", has_text="Shared budget")).to_have_count(2)
@@ -43,6 +45,7 @@ def test_duplicate_copy_and_paste_keep_the_arrows_and_belong_to_the_paster(
     # Copy on one board, paste on another (a board of the same canvas, another tab).
     other = server.create_board()
     carla = open_board(other, name="Carla", org="Gemeente")
+    expect(anna.locator(".arrow")).to_have_count(2)
     select_all(anna)
     anna.keyboard.press("Control+c")
     carla.locator(".canvas").focus()
