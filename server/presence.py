@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 
 from . import yprotocol as yp
 from .allowance import Allowance, answer_allowance, presence_allowance
+from .bounded import make_room
 from .client_ids import ClientIds
 from .presence_identity import vouched
 from .tokens import Role
@@ -309,12 +310,10 @@ class Presence:
 def _person_allowance(allowances: dict[Person, Allowance], peer: Peer,
                       new: Callable[[], Allowance]) -> Allowance:
     """The allowance of the person behind ``peer`` in ``allowances``, made (``new``) at first;
-    when MAX_ALLOWANCES are kept, those refilled completely are forgotten first."""
+    at most MAX_ALLOWANCES are kept (see bounded.make_room)."""
     key = person_of(peer)
     allowance = allowances.get(key)
     if allowance is None:
-        if len(allowances) >= MAX_ALLOWANCES:
-            for full in [other for other, kept in allowances.items() if kept.full]:
-                del allowances[full]
+        make_room(allowances, MAX_ALLOWANCES, lambda kept: kept.full, lambda kept: kept.stamp)
         allowance = allowances[key] = new()
     return allowance

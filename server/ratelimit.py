@@ -11,9 +11,11 @@ import math
 import time
 from collections.abc import Callable
 
+from .bounded import make_room
+
 __all__ = ["RateLimiter"]
 
-#: Buckets kept at most; full buckets are forgotten first (they hold nothing worth keeping).
+#: Buckets kept at most (see bounded.make_room).
 MAX_KEYS = 10_000
 
 
@@ -34,20 +36,12 @@ class RateLimiter:
         if tokens < 1.0:
             self._buckets[key] = (tokens, now)
             return (1.0 - tokens) / rate
-        if len(self._buckets) >= MAX_KEYS and key not in self._buckets:
-            self._forget_full(now, rate)
+        if key not in self._buckets:
+            make_room(self._buckets, MAX_KEYS,
+                      lambda kept: kept[0] + (now - kept[1]) * rate >= self.per_minute,
+                      lambda kept: kept[1])
         self._buckets[key] = (tokens - 1.0, now)
         return 0.0
-
-    def _forget_full(self, now: float, rate: float) -> None:
-        full = [k for k, (tokens, at) in self._buckets.items()
-                if tokens + (now - at) * rate >= self.per_minute]
-        for key in full:
-            del self._buckets[key]
-        if len(self._buckets) >= MAX_KEYS:  # all busy: drop the oldest half
-            oldest = sorted(self._buckets, key=lambda k: self._buckets[k][1])
-            for key in oldest[: MAX_KEYS // 2]:
-                del self._buckets[key]
 
     @staticmethod
     def retry_after(seconds: float) -> str:

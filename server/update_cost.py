@@ -26,6 +26,8 @@ import logging
 import time
 from collections.abc import Callable
 
+from .bounded import make_room
+
 __all__ = ["CostAllowance", "UpdateCosts", "FREE_SECONDS"]
 
 log = logging.getLogger("partnerboard.update_cost")
@@ -35,7 +37,7 @@ FREE_SECONDS = 0.01
 #: CPU seconds a connection may save up, and its address (in units of the connection's).
 BURST_SECONDS = 1.0
 ADDRESS_SHARES = 2.5
-#: Addresses kept at most; full buckets are forgotten first (they hold no debt).
+#: Addresses kept at most (see bounded.make_room).
 MAX_ADDRESSES = 10_000
 #: Seconds between two log lines about one connection's waits.
 REPORT_EVERY = 10.0
@@ -80,9 +82,8 @@ class UpdateCosts:
             return None
         bucket = self._addresses.get(address)
         if bucket is None:
-            if len(self._addresses) >= MAX_ADDRESSES:
-                self._addresses = {key: kept for key, kept in self._addresses.items()
-                                   if not kept.full}
+            make_room(self._addresses, MAX_ADDRESSES, lambda kept: kept.full,
+                      lambda kept: kept.stamp)
             bucket = self._addresses[address] = CostAllowance(
                 self.share * ADDRESS_SHARES, BURST_SECONDS * ADDRESS_SHARES, self.clock)
         own = CostAllowance(self.share, BURST_SECONDS, self.clock)
