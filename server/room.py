@@ -211,17 +211,19 @@ class Room(DocWhenNeeded):
         self._index = None
         self.sync_view.drop()
 
-    def compact(self, *, collect: bool = False) -> None:
+    def compact(self, *, collect: bool = False, force: bool = False) -> None:
         """Fold the stored updates into one snapshot of the current document.
 
         With ``collect`` (after an erasure) the snapshot leaves out the content of deleted items,
-        where the replaced names would otherwise stay, and the room goes on from it."""
+        where the replaced names would otherwise stay, and the room goes on from it. With
+        ``force`` it folds even when nothing is pending (the store may hold less than the room).
+        """
         if self.stale:
             return
         if self.activity:
             self.store.add_activity(self.board_id, self.activity)
             self.activity = {}
-        if self.pending_updates <= 0 and not collect and self.snapshot_indexed:
+        if self.pending_updates <= 0 and not (collect or force) and self.snapshot_indexed:
             return
         if self._remote_waits():
             return  # what waits is not in the document's encoding: the rows must stay
@@ -266,8 +268,7 @@ class Room(DocWhenNeeded):
         """Apply client updates again (a finalize failed after :meth:`freeze`), and fold the
         document into the store: the freeze's own update may have been rolled back there."""
         self.finalized = False
-        self.pending_updates = max(self.pending_updates, 1)  # fold even if just folded
-        self.compact()
+        self.compact(force=True)
 
     def frozen_elsewhere(self) -> None:
         """Another node finalized the board and the store refused our update.
