@@ -67,6 +67,10 @@ class RoundPlan:
     seed: int
     #: This round's input families (None: the run's).
     families: tuple[str, ...] | None = None
+    #: time.monotonic() after which the round stops at its next check (None: no limit). A
+    #: round's inputs are held back by the server's CPU allowance, so a round may take far
+    #: longer than its share of a run's time.
+    deadline: float | None = None
 
 
 class FuzzRun:
@@ -239,7 +243,8 @@ class FuzzRun:
             for i in range(self.connections)]
         sent, check = 0, 0
         try:
-            while sent < plan.inputs and not (self.findings and self.stop_on_finding):
+            while sent < plan.inputs and not (self.findings and self.stop_on_finding) and (
+                    plan.deadline is None or time.monotonic() < plan.deadline):
                 batch = min(self.check_every, plan.inputs - sent)
                 share = [batch // len(connections) + (i < batch % len(connections))
                          for i in range(len(connections))]

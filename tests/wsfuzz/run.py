@@ -86,7 +86,7 @@ async def main(args: argparse.Namespace) -> int:
                 size = args.round // 5 if role == "facilitator" else args.round
                 size = min(size, args.inputs - run.stats.total)
                 deaths = run.deaths
-                await run.run_round(RoundPlan(role, size, seed + number))
+                await run.run_round(RoundPlan(role, size, seed + number, deadline=deadline))
                 if run.deaths > deaths:
                     run.restart_after_death()
                     await run.start_other()
