@@ -17,6 +17,7 @@ from pycrdt import Array, Map, Text
 
 __all__ = [
     "COMMON_KEYS", "element_problem", "value_problem", "MAX_TEXT", "MAX_VALUE_CHARS", "MAX_KEYS",
+    "plain_size",
 ]
 
 #: The keys every element has, and the Python types pycrdt gives their values.
@@ -43,7 +44,7 @@ MAX_KEY_CHARS = 64
 _MAX_DEPTH = 16
 
 
-def _plain_size(value: Any, depth: int, budget: int) -> int:
+def _plain_size(value: Any, depth: int, budget: int, max_depth: int = _MAX_DEPTH) -> int:
     """The value's rough JSON size, or -1 when it is not plain JSON or over ``budget``."""
     if value is None or isinstance(value, bool):
         return 5
@@ -51,7 +52,7 @@ def _plain_size(value: Any, depth: int, budget: int) -> int:
         return 24 if math.isfinite(value) else -1
     if isinstance(value, str):
         return len(value) + 2
-    if depth >= _MAX_DEPTH:
+    if depth >= max_depth:
         return -1
     if isinstance(value, list):
         items: Any = value
@@ -64,13 +65,20 @@ def _plain_size(value: Any, depth: int, budget: int) -> int:
         return -1
     total = 2
     for item in items:
-        size = _plain_size(item, depth + 1, budget - total)
+        size = _plain_size(item, depth + 1, budget - total, max_depth)
         if size < 0:
             return -1
         total += size + 1
         if total > budget:
             return -1
     return total
+
+
+def plain_size(value: Any, budget: int, max_depth: int = _MAX_DEPTH) -> int:
+    """The value's rough JSON size, or -1 when it is not plain JSON (finite numbers, strings,
+    bools, null, lists and string-keyed dicts, at most ``max_depth`` levels deep) or over
+    ``budget``."""
+    return _plain_size(value, 0, budget, max_depth)
 
 
 def value_problem(key: str, value: Any) -> str | None:

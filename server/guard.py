@@ -8,7 +8,9 @@ reversal, sends the reversal back to the sender, and the document never shows th
 
 Rules for participants:
 
-* ``meta`` and ``partners`` are the facilitator's: no change at all.
+* ``meta`` and ``partners`` are the facilitator's: no change at all. Even the facilitator's
+  meta values keep the type and range every page reads them with, and the keys the server
+  writes (voting and brainstorm rounds, ``finalized``) are the server's (:mod:`.meta_rules`).
 * an element's ``status`` (agreed / parked) is set only by the facilitator.
 * while the facilitator has locked the board to the current step, participants change only
   elements inside that step's zone (before and after the change).
@@ -41,6 +43,7 @@ from partnerboard.plugins.board import element_geometry
 from .doc_reads import map_value, map_values
 from .doc_watch import ROOTS, Change, DocWatch
 from .element_rules import COMMON_KEYS, MAX_KEYS, MAX_TEXT, element_problem, value_problem
+from .meta_rules import SERVER_META, is_plain_key, meta_problem
 
 __all__ = ["UpdateGuard", "GuardFailed", "FACILITATOR_KEYS", "BOARD_ROOTS"]
 
@@ -103,17 +106,38 @@ class UpdateGuard:
         with self.watch.unsubscribed():
             self.undo.undo()
 
-    @staticmethod
-    def _settings(watch: _Watch, changes: list[Change]) -> None:
-        """``meta`` and ``partners``: the facilitator's, and ``meta.canvas`` never changes."""
+    def _settings(self, watch: _Watch, changes: list[Change]) -> None:
+        """``meta`` and ``partners``: the facilitator's, ``meta.canvas`` never changes, and
+        every meta value has the type and range its readers expect (:mod:`.meta_rules`)."""
         if not changes:
             return
         if not watch.facilitator:
             watch.problems.append("only the facilitator changes the board settings")
             return
         for change in changes:
-            if change.root == "meta" and not change.path and FIXED_META & set(change.keys or ()):
+            if change.root != "meta":
+                continue
+            if change.path:  # inside a shared type a client keeps under meta: read it whole
+                key = str(change.path[0])
+                problem = meta_problem(key, map_value(self.meta, key), self.spec) \
+                    if not is_plain_key(key, self.spec) else f"meta {key!r} is a plain value"
+                if problem is not None:
+                    watch.problems.append(problem)
+                    return
+                continue
+            keys = change.keys or {}
+            if FIXED_META & set(keys):
                 watch.problems.append("the canvas of a board never changes")
+                return
+            for key, event in keys.items():
+                if event["action"] == "delete":
+                    problem = meta_problem(str(key), None, self.spec) if key in SERVER_META \
+                        else None
+                else:
+                    problem = meta_problem(str(key), event.get("newValue"), self.spec)
+                if problem is not None:
+                    watch.problems.append(problem)
+                    return
 
     @staticmethod
     def _record(watch: _Watch, changes: list[Change]) -> None:

@@ -100,6 +100,24 @@ async def close_round(request: Request) -> JSONResponse:
     return JSONResponse(state)
 
 
+#: The answer to a vote whose round closed before it was counted.
+ROUND_CLOSED = ("the voting round closed before your vote arrived: it was not counted "
+                "(the results are out)")
+
+
+def _still_open(rooms: Any, board_id: str, seen: dict[str, Any]) -> dict[str, Any]:
+    """The round ``seen`` before the board's lock was taken, read again under it (409 unless
+    it is still open): another node may have closed it meanwhile (its close holds the same
+    lock), and a vote counted after the close is one the results never show. The round is
+    read from what the store holds, not from this node's copy, which the other node's
+    change may not have reached yet."""
+    rooms.catch_up(board_id)
+    voting = _voting(rooms.document(board_id))
+    if not voting.get("open") or voting.get("round") != seen["round"]:
+        raise HTTPProblem(409, ROUND_CLOSED)
+    return voting
+
+
 def _writable(record: Any) -> None:
     if record.state == "finalized":
         raise HTTPProblem(409, "the board is finalized")
@@ -131,8 +149,8 @@ async def vote(request: Request) -> JSONResponse:
     body = await read_json_object(request)
     voter = _seat(request, access, text_field(body, "seat" if "seat" in body else "voter", 64))
     element = text_field(body, "element", 64)
-    doc = request.app.state.rooms.document(record.id)
-    voting = _open_round(doc)
+    rooms = request.app.state.rooms
+    seen = _open_round(rooms.document(record.id))
     store = request.app.state.store
     # Count and add under the board's lock: the same voter on two nodes at once gets N votes.
     # The state and the token are read again there: the board may have been finalized, or the
@@ -140,6 +158,8 @@ async def vote(request: Request) -> JSONResponse:
     with still_authorized(request, access) as now:
         if now.record.state != "open":
             raise HTTPProblem(409, "the board is finalized")
+        voting = _still_open(rooms, record.id, seen)
+        doc = rooms.document(record.id)
         mine = store.votes(record.id, voting["round"], voter)
         if request.method == "DELETE":
             if not store.remove_vote(record.id, voting["round"], voter, element):

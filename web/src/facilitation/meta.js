@@ -18,6 +18,57 @@ export const FACILITATION = { name: 'partnerboard-facilitation' }
 
 const int = value => (typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : 0)
 
+// Every value below is read as the server writes it, or as not set at all: a board may hold
+// a value of another type or shape from before the server refused such writes (a hand-made
+// client), and one bad value must not stop the page (a counts list holding null threw, a
+// timer of 1e308 ms showed a clock of 300 digits, a round number that was an object...).
+const finite = value => typeof value === 'number' && Number.isFinite(value)
+const whole = (value, low, high) => finite(value) && Number.isInteger(value) && value >= low && value <= high
+const plainObject = value => value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype
+const MAX_ROUND = 2 ** 31 - 1
+/** A timer runs at most a day; started_at is ms since 1970 (as the server checks them). */
+const MAX_TIMER_MS = 24 * 60 * 60 * 1000
+
+/** {step, started_at, duration_ms}, or null. */
+export function readTimer (value, steps) {
+  if (!plainObject(value) || !finite(value.started_at) || value.started_at < 0 || value.started_at > 1e14) return null
+  if (!whole(value.duration_ms, 1, MAX_TIMER_MS)) return null
+  return { step: whole(value.step, 0, steps) ? value.step : 0, started_at: value.started_at, duration_ms: value.duration_ms }
+}
+
+/** A voting round {open, round, votes_per_participant, results?}, or null. */
+export function readVoting (value) {
+  if (!plainObject(value) || typeof value.open !== 'boolean' || !whole(value.round, 1, MAX_ROUND)) return null
+  const voting = { open: value.open, round: value.round, votes_per_participant: whole(value.votes_per_participant, 0, 1000) ? value.votes_per_participant : 0 }
+  if (plainObject(value.results)) {
+    voting.results = {}
+    for (const [id, count] of Object.entries(value.results)) {
+      if (whole(count, 0, Number.MAX_SAFE_INTEGER)) voting.results[id] = count
+    }
+  }
+  return voting
+}
+
+/** A private brainstorm {open, round, counts: [{org, guest, n}]}, or null. */
+export function readBrainstorm (value) {
+  if (!plainObject(value) || typeof value.open !== 'boolean' || !whole(value.round, 1, MAX_ROUND)) return null
+  const counts = (Array.isArray(value.counts) ? value.counts : [])
+    .filter(count => plainObject(count) && whole(count.n, 0, Number.MAX_SAFE_INTEGER))
+    .map(count => ({ org: typeof count.org === 'string' ? count.org : '', guest: count.guest === true, n: count.n }))
+  return { ...value, open: value.open, round: value.round, counts }
+}
+
+/** The groups of a merged board: [{board, title, color}] with texts for texts. */
+export function readGroups (value) {
+  if (!Array.isArray(value)) return []
+  return value.filter(group => plainObject(group) && typeof group.title === 'string')
+    .map(group => ({
+      board: typeof group.board === 'string' ? group.board : '',
+      title: group.title,
+      color: typeof group.color === 'string' && /^#[0-9a-f]{3,8}$/i.test(group.color) ? group.color : ''
+    }))
+}
+
 export function readState (app) {
   const meta = app.roots.meta
   const steps = app.spec.steps || []
@@ -25,22 +76,16 @@ export function readState (app) {
   if (step < 0 || step > steps.length) step = 0
   const zoneId = step ? steps[step - 1] : null
   const zone = zoneId ? (app.spec.zones || []).find(z => z.id === zoneId) || null : null
-  const timer = meta.get('timer')
-  const voting = meta.get('voting')
-  const brainstorm = meta.get('brainstorm')
-  const groups = meta.get('groups')
   return {
     step,
     steps,
     zone,
     locked: meta.get('locked') === true && zone !== null,
-    timer: timer && typeof timer === 'object' && Number.isFinite(timer.started_at) && Number.isFinite(timer.duration_ms)
-      ? timer
-      : null,
+    timer: readTimer(meta.get('timer'), steps.length),
     anonymous: meta.get('anonymous') === true,
-    voting: voting && typeof voting === 'object' ? voting : null,
-    brainstorm: brainstorm && typeof brainstorm === 'object' ? brainstorm : null,
-    groups: Array.isArray(groups) ? groups.filter(g => g && typeof g === 'object') : [],
+    voting: readVoting(meta.get('voting')),
+    brainstorm: readBrainstorm(meta.get('brainstorm')),
+    groups: readGroups(meta.get('groups')),
     finalized: meta.get('finalized') === true
   }
 }

@@ -63,7 +63,8 @@ export function installVoting (fac) {
         renderAll()
         fac.say(t('fac_votes_left', { n: remaining, total: fac.state.voting.votes_per_participant }))
       } catch (error) {
-        if (error.status === 409 && /organisation/.test(error.message)) fac.say(t('fac_votes_org_used'))
+        if (error.status === 409 && /closed before your vote/.test(error.message)) fac.say(t('fac_votes_round_closed'))
+        else if (error.status === 409 && /organisation/.test(error.message)) fac.say(t('fac_votes_org_used'))
         else if (error.status === 409 && fac.state.voting && fac.state.voting.open) fac.say(t('fac_votes_used'))
         else if (error.status === 403) fac.say(t('fac_votes_no_seat'))
         else throw error
