@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from importlib import resources
@@ -16,12 +17,12 @@ from partnerboard.plugins.covenant_build import combine_covenants
 from . import heavy
 from .api import authorize, board_answer, check_create_rate, text_field
 from .boards import Boards
-from .covenant_store import board_covenant, covenant_document, store_combined
+from .covenant_store import covenant_document, parse_stored, store_combined, stored_covenant
 from .finalize import (
     covenant_of,
     document_of,
-    finalize,
     signatures_of,
+    start_finalize,
 )
 from .network_boards import adopt_version
 from .requests import HTTPProblem, bearer_token, read_json
@@ -62,23 +63,38 @@ async def render_covenant(request: Request, covenant: dict[str, Any], filename: 
     return Response(body, media_type=exporter.media_type, headers=headers)
 
 
-def _covenant(request: Request, record: BoardRecord) -> dict[str, Any]:
-    """A finalized board's stored covenant with its hash and signatures, ready to render."""
+async def _covenant(request: Request, record: BoardRecord) -> dict[str, Any]:
+    """A finalized board's stored covenant with its hash and signatures, ready to render.
+
+    Read from the store on the loop; parsed (megabytes of JSON for a large board, its picture
+    included) and completed in a worker thread."""
     store = request.app.state.store
     try:
-        stored, digest = board_covenant(store, request.app.state.registry, record)
+        body, digest = stored_covenant(store, request.app.state.registry, record)
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
-    return covenant_document(stored, digest, signatures_of(store, record))
+    return await heavy.run(_ready, record.id, body, digest, signatures_of(store, record))
+
+
+def _ready(board_id: str, body: bytes, digest: str, signatures: list[dict[str, Any]]
+           ) -> dict[str, Any]:
+    return covenant_document(parse_stored(board_id, body), digest, signatures)
 
 
 async def finalize_board(request: Request) -> Response:
     record, _role = authorize(request, Role.FACILITATOR)
+    state = request.app.state
+    while (earlier := state.rooms.finalizing.get(record.id)) is not None:
+        # Being finalized by another request (its covenant is built off the loop): answer
+        # as if this one came after it, as it did when finalize held the loop throughout.
+        await asyncio.wait([earlier])
+        record, _role = authorize(request, Role.FACILITATOR)
     if record.state == "finalized":
         raise HTTPProblem(409, "this board is already finalized; start a new version instead")
-    state = request.app.state
     try:
-        done = finalize(state.store, state.rooms, state.registry, record)
+        # Shielded: a client that goes away does not stop a finalize half-way.
+        done = await asyncio.shield(
+            start_finalize(state.store, state.rooms, state.registry, record))
     except LookupError as error:
         raise HTTPProblem(409, str(error)) from None
     except (BoardFrozen, BoardDamaged):
@@ -88,7 +104,7 @@ async def finalize_board(request: Request) -> Response:
         raise HTTPProblem(500, "finalizing failed on the server, so the board stays open and "
                                "can still be edited; try again later") from None
     record = state.store.get_board(record.id)
-    covenant = _covenant(request, record)
+    covenant = await _covenant(request, record)
     state.registry.call_each("partnerboard_board_finalized", board=done.board, covenant=covenant)
     return await heavy.json_response({
         "state": "finalized", "snapshot_sha256": done.snapshot_sha256,
@@ -100,7 +116,8 @@ async def get_covenant(request: Request) -> Response:
     record, _role = authorize(request)
     if record.state != "finalized":
         raise HTTPProblem(409, "the board is not finalized yet: there is no covenant")
-    return await render_covenant(request, _covenant(request, record), f"covenant-{record.id}")
+    return await render_covenant(request, await _covenant(request, record),
+                                 f"covenant-{record.id}")
 
 
 async def preview(request: Request) -> Response:
@@ -156,7 +173,7 @@ async def combined_covenant(request: Request) -> Response:
         if found[0].id in listed:
             raise HTTPProblem(400, f"boards[{index}]: board {board_id} is listed twice")
         listed.add(found[0].id)
-        covenants.append(_covenant(request, found[0]))
+        covenants.append(await _covenant(request, found[0]))
     # Stored, like a new board: one large board listed twenty times under ever new titles
     # stored 19 MiB a request, as fast as an observer link asked (an attack review).
     check_create_rate(request)

@@ -32,7 +32,7 @@ from .store import BoardDamaged, BoardRecord, Store
 
 __all__ = [
     "canonical", "build_stored", "board_covenant", "covenant_document", "store_combined",
-    "covenant_sha256_of", "iso",
+    "covenant_sha256_of", "iso", "parse_stored", "stored_covenant",
 ]
 
 log = logging.getLogger("partnerboard.covenant")
@@ -79,7 +79,15 @@ def build_stored(
 def board_covenant(
     store: Store, registry: PluginRegistry, record: BoardRecord
 ) -> tuple[dict[str, Any], str]:
-    """A finalized board's stored covenant (data, sha256).
+    """A finalized board's stored covenant (data, sha256): :func:`stored_covenant`, parsed."""
+    body, digest = stored_covenant(store, registry, record)
+    return parse_stored(record.id, body), digest
+
+
+def stored_covenant(
+    store: Store, registry: PluginRegistry, record: BoardRecord
+) -> tuple[bytes, str]:
+    """A finalized board's stored covenant as stored (canonical JSON, its sha256).
 
     A board finalized by release 0.1.0 has none yet: its covenant is built once from its final
     snapshot with the plugins installed now, stored, and from then on fixed like any other.
@@ -102,11 +110,17 @@ def board_covenant(
         log.info("board %s: stored the covenant of a board finalized before 0.2", record.id)
         found = store.covenant(board_id=record.id)
         assert found is not None
-    body, digest = found
+    return found
+
+
+def parse_stored(board_id: str, body: bytes) -> dict[str, Any]:
+    """A stored covenant's data (BoardDamaged when it is not JSON). Plain data in and out:
+    a large board's covenant (its picture included) may run in a worker thread."""
     try:
-        return json.loads(body), digest
+        parsed: dict[str, Any] = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise BoardDamaged(record.id, "its stored covenant is not JSON") from None
+        raise BoardDamaged(board_id, "its stored covenant is not JSON") from None
+    return parsed
 
 
 def covenant_sha256_of(store: Store, registry: PluginRegistry, record: BoardRecord) -> str | None:

@@ -7,6 +7,7 @@ same transaction (:mod:`.covenant_store`); signatures name the covenant's hash.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
@@ -14,17 +15,19 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
-from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
+from partnerboard.plugins import BoardSnapshot
 from partnerboard.plugins.covenant_build import build_covenant
 from partnerboard.plugins.manager import PluginRegistry
+from partnerboard.plugins.spec import CanvasSpec
 
+from . import heavy
 from .covenant_store import build_stored, iso
 from .room import decode_stored
 from .rooms import Rooms
-from .store import BoardDamaged, BoardFrozen, BoardRecord, Store, board_transaction
+from .store import BoardDamaged, BoardFrozen, BoardRecord, HeldBoard, Store, hold_board
 
 __all__ = [
-    "Finalized", "finalize", "covenant_of", "iso", "document_of", "final_snapshot",
+    "Finalized", "start_finalize", "covenant_of", "iso", "document_of", "final_snapshot",
     "signed_hash", "signed_versions", "signatures_of",
 ]
 
@@ -42,46 +45,114 @@ class Finalized:
     board: BoardSnapshot
 
 
-def finalize(
+def start_finalize(
     store: Store, rooms: Rooms, registry: PluginRegistry, record: BoardRecord
-) -> Finalized:
-    """Freeze the board, build its covenant, store both.
+) -> asyncio.Future[Finalized]:
+    """Begin finalizing the board in a task of its own, and return that task.
 
-    Runs without awaiting, so no update can slip in between freezing and the snapshot. With
-    several nodes the board row stays locked from the check to the commit: updates other
-    nodes stored a moment ago are taken into the snapshot first, and theirs wait, then fail.
-    Raises BoardFrozen when the board is finalized already (possibly on another node), and
-    LookupError, before anything is frozen, when the board's canvas is not installed.
-    Whatever else fails (building the covenant, the store refusing) thaws the board: it stays
-    open and editable, in the store as in the room. The covenant is built after freezing, not
-    before, because its hooks are given the frozen snapshot's sha256 (DESIGN §9).
+    The board counts as being finalized (``rooms.finalizing``) from this call on, so a second
+    request can wait for this one to end (and then find the board finalized, or still open
+    if this one failed), and a request that ends early (the client went away) cannot leave the
+    board half-done: the task finishes regardless. Raises LookupError, before anything is
+    frozen, when the board's canvas is not installed.
     """
     spec = registry.canvas(record.canvas)
     if spec is None:
         raise LookupError(f"the canvas {record.canvas!r} of this board is not installed")
-    freezing = False
-    try:
-        with board_transaction(store, record.id) as state:
-            if state != "open":
-                raise BoardFrozen(record.id)
-            rooms.catch_up(record.id)
-            freezing = True
-            doc = rooms.server_change(record.id, _mark_finalized, freeze=True)
-            snapshot = doc.get_update()
-            digest = hashlib.sha256(snapshot).hexdigest()
+    if record.id in rooms.finalizing:
+        raise RuntimeError(f"board {record.id} is being finalized already")
+    task = asyncio.ensure_future(_finalize(store, rooms, registry, record.id, spec))
+    rooms.finalizing[record.id] = task
+
+    def forget(done: asyncio.Future[Finalized]) -> None:
+        if rooms.finalizing.get(record.id) is done:
+            del rooms.finalizing[record.id]
+
+    task.add_done_callback(forget)
+    return task
+
+
+async def _finalize(
+    store: Store, rooms: Rooms, registry: PluginRegistry, board_id: str, spec: CanvasSpec
+) -> Finalized:
+    """Freeze the board, build its covenant, store both.
+
+    The steps that touch the board's document run in one turn of the event loop, so no
+    update can slip in between the check, the freeze and the snapshot: the pycrdt document
+    stays on the loop. Everything after works on the snapshot's bytes, off the loop (decoding
+    them to plain data, in a worker process for a large board; the plugin hooks, the picture,
+    the canonical JSON and its sha256, in a worker thread): on a board of 20,000 notes that
+    is seconds of CPU, during which the server used to answer nobody. Meanwhile the room
+    stays frozen and ``rooms.finalizing`` refuses changes, as for a finalized board.
+
+    With several nodes the board row stays locked from the check to the commit
+    (:func:`.store.hold_board`): updates other nodes stored a moment ago are taken into the
+    snapshot first, and theirs wait, then fail. Raises BoardFrozen when the board is finalized
+    already (possibly on another node). Whatever else fails (building the covenant, the
+    store refusing) thaws the board: it stays open and editable, in the store as in the room.
+    The covenant is built after freezing, not before, because its hooks are given the frozen
+    snapshot's sha256 (DESIGN §9).
+    """
+    async with rooms.finalize_turns:  # a few builds at once; the others wait their turn
+        held = hold_board(store, board_id)
+        freezing = False
+        try:
+            with held.here():
+                if held.state != "open":
+                    raise BoardFrozen(board_id)
+                rooms.catch_up(board_id)
+                freezing = True
+                doc = rooms.server_change(board_id, _mark_finalized, freeze=True)
+                snapshot = doc.get_update()  # the frozen document, as bytes: plain data
             at = time.time()
-            board = snapshot_from_doc(doc, record.id)  # the frozen document: the snapshot's
-            covenant = build_stored(registry, spec, board, finalized_at=at,
-                                    snapshot_sha256=digest)
-            store.finalize(record.id, snapshot, digest, at, covenant)
-    except BoardFrozen:
-        raise  # finalized on another node: the room knows (Room.frozen_elsewhere)
-    except Exception:
-        if freezing:
-            rooms.thaw(record.id)
-        raise
-    rooms.announce_frozen(record.id)
+            # The same plain data as snapshot_from_doc(doc) gives, decoded from the snapshot
+            # (as the picture and covenant of a finalized board always are) rather than read
+            # from the live document, which only the loop may touch.
+            board = await heavy.on_updates(heavy.snapshot_of_updates, board_id, [snapshot])
+            commit_there = held if held.ends_anywhere else None
+            digest, covenant = await heavy.run(
+                _build, store, registry, spec, board, snapshot, at, commit_there)
+            if commit_there is None:
+                store.finalize(board_id, snapshot, digest, at, covenant)
+                held.end(True)
+        except BoardFrozen:
+            held.end(False)
+            raise  # finalized on another node: the room knows (Room.frozen_elsewhere)
+        except Exception:
+            held.end(False)
+            rooms.finalizing.pop(board_id, None)  # else the thaw's own change is refused
+            if freezing:
+                rooms.thaw(board_id)
+            raise
+    rooms.finalizing.pop(board_id, None)
+    rooms.announce_frozen(board_id)
     return Finalized(digest, covenant[1], board)
+
+
+def _build(
+    store: Store,
+    registry: PluginRegistry,
+    spec: CanvasSpec,
+    board: BoardSnapshot,
+    snapshot: bytes,
+    at: float,
+    commit_here: HeldBoard | None,
+) -> tuple[str, tuple[bytes, str]]:
+    """In a worker thread: the snapshot's sha256 and the stored covenant (canonical JSON, its
+    sha256). With ``commit_here`` (PostgreSQL), both are stored in the held transaction and
+    it is committed here, so the board row's lock never waits for the event loop."""
+    try:
+        digest = hashlib.sha256(snapshot).hexdigest()
+        covenant = build_stored(registry, spec, board, finalized_at=at, snapshot_sha256=digest)
+        if commit_here is not None:
+            with commit_here.here():
+                store.finalize(board.id, snapshot, digest, at, covenant)
+            commit_here.end(True)
+    except BaseException:
+        if commit_here is not None:
+            commit_here.end(False)
+        raise
+    return digest, covenant
 
 
 def final_snapshot(store: Store, board_id: str) -> bytes:

@@ -20,19 +20,21 @@ import asyncio
 import functools
 import json
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from starlette.responses import Response
 
 from partnerboard.plugins import BoardSnapshot, snapshot_from_doc
 
+from .requests import HTTPProblem
 from .room import decode_stored
 from .rooms import Rooms
 
 __all__ = [
-    "board_snapshot", "check_board", "in_process", "json_response", "on_updates", "run",
+    "Gate", "board_snapshot", "check_board", "in_process", "json_response", "on_updates", "run",
     "shutdown",
 ]
 
@@ -121,3 +123,35 @@ async def json_response(content: Any, status_code: int = 200) -> Response:
     """A JSON answer whose (possibly large) body is serialized off the loop."""
     body = await run(_dumps, content)
     return Response(body, status_code=status_code, media_type="application/json")
+
+
+class Gate:
+    """At most ``limit`` requests of one kind in progress on this node, running or waiting
+    for a worker; the next is answered 503 with Retry-After at once.
+
+    The workers already bound the CPU (two threads), but not the queue: fifty downloads of a
+    large board's picture would each hold its decoded board while they wait, for a minute,
+    and the fiftieth would be answered long after its client gave up. Refusing at once, as
+    the server answers a full node (503, see http_protocol), costs nothing and tells the
+    client when to come back.
+    """
+
+    def __init__(self, limit: int, what: str, retry_after: int = 5) -> None:
+        self.limit = limit
+        self.what = what
+        self.retry_after = retry_after
+        self.busy = 0
+
+    @contextmanager
+    def entered(self) -> Iterator[None]:
+        """Hold a place for the block; HTTPProblem 503 when every place is taken."""
+        if self.busy >= self.limit:
+            raise HTTPProblem(
+                503, f"the server is busy drawing {self.what} ({self.limit} at once); try "
+                     f"again in {self.retry_after} s",
+                headers={"retry-after": str(self.retry_after)})
+        self.busy += 1
+        try:
+            yield
+        finally:
+            self.busy -= 1

@@ -190,7 +190,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         query=({"name": "format", "in": "query", "required": False,
                 "schema": {"type": "string", "enum": ["svg", "png", "pdf"]}},),
         responses={400: ("unknown format", ERROR),
-                   409: ("the board's canvas is not installed", ERROR)},
+                   409: ("the board's canvas is not installed", ERROR),
+                   503: ("too many pictures being drawn at once (see Retry-After), or PNG/PDF "
+                         "without the cairo library", ERROR)},
         extra_media={"image/svg+xml": {"schema": {"type": "string"}},
                      "image/png": {"schema": {"type": "string", "format": "binary"}},
                      "application/pdf": {"schema": {"type": "string", "format": "binary"}}}),

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from partnerboard.plugins.picture import board_picture
+from partnerboard.plugins.spec import CanvasSpec
 
 from . import heavy
 from .api import authorize
 from .requests import HTTPProblem
+from .store import BoardRecord
 
 __all__ = ["routes", "to_format"]
 
@@ -26,6 +29,11 @@ log = logging.getLogger("partnerboard.picture")
 MEDIA = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 #: An SVG opened on its own is a document: it may not run or fetch anything.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+#: Pictures drawn or waiting for a worker at once on this node: the two heavy-work threads,
+#: and as many waiting their turn. A board of 20,000 notes takes about a second to draw.
+PICTURES = heavy.Gate(2 * heavy.WORKERS, "pictures")
 
 
 class NoCairo(RuntimeError):
@@ -55,6 +63,12 @@ async def image(request: Request) -> Response:
     spec = state.registry.canvas(record.canvas)
     if spec is None:
         raise HTTPProblem(409, f"the canvas {record.canvas!r} of this board is not installed")
+    with PICTURES.entered():
+        return await _picture(state, record, spec, wanted)
+
+
+async def _picture(state: Any, record: BoardRecord, spec: CanvasSpec, wanted: str) -> Response:
+    """The board decoded, drawn and converted, each off the loop (see heavy.py)."""
     frozen = state.store.final_snapshot(record.id) if record.state == "finalized" else None
     if frozen is not None:
         board = await heavy.on_updates(heavy.snapshot_of_updates, record.id, [frozen])

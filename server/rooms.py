@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pycrdt import Doc, Map
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["Rooms"]
 
 log = logging.getLogger("partnerboard.rooms")
+
+#: Finalizes that build their covenant at once on this node (see Rooms.finalize_turns).
+FINALIZE_AT_ONCE = 2
 
 
 def _unmark_finalized(doc: Doc) -> None:
@@ -45,6 +48,14 @@ class Rooms:
         self._sleep_timer: asyncio.TimerHandle | None = None
         #: Rooms unloaded since that look last gave memory back.
         self._dropped = 0
+        #: Boards being finalized on this node (frozen, their covenant being built off the
+        #: loop: see finalize.py), each with the task that does it. Such a board takes no
+        #: change, whether or not its room is loaded, exactly as once it is finalized.
+        self.finalizing: dict[str, asyncio.Future[Any]] = {}
+        #: How many finalizes build their covenant at once (as many as heavy.py has threads):
+        #: more would only share the same cores, each holding its board (and, on PostgreSQL,
+        #: a pooled connection with the board row's lock) for longer. The rest wait.
+        self.finalize_turns = asyncio.Semaphore(FINALIZE_AT_ONCE)
 
     def acquire(
         self, board_id: str, *, finalized: bool, spec: CanvasSpec | None = None
@@ -54,6 +65,7 @@ class Rooms:
         if timer is not None:
             timer.cancel()
         room = self.loaded.get(board_id)
+        finalized = finalized or board_id in self.finalizing
         if room is None:
             room = Room(
                 board_id,
@@ -125,6 +137,8 @@ class Rooms:
         """
         room = self.loaded.get(board_id)
         temporary = room is None
+        if not freeze and board_id in self.finalizing:
+            raise BoardFrozen(board_id)  # its covenant is being built from what it holds
         if not freeze and (room.finalized if room is not None else self._finalized(board_id)):
             # A request that checked the board before it awaited its body (finalized
             # meanwhile) must not change the agreed version.
@@ -161,7 +175,14 @@ class Rooms:
         return record is not None and record.state == "finalized"
 
     def catch_up(self, board_id: str) -> None:
-        """Bring an open board's room up to what the store holds (other nodes' updates)."""
+        """Bring an open board's room up to what the store holds (other nodes' updates).
+
+        One node (no fan-out bus) has no other nodes: its rooms store every update they
+        apply, in the same turn, so there is nothing to catch up on, and the reload would
+        decode the whole document on the event loop for nothing (a second on a board of
+        20,000 notes, just before finalize)."""
+        if self.bus is None:
+            return
         room = self.loaded.get(board_id)
         if room is not None:
             room.catch_up()

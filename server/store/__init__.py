@@ -17,8 +17,8 @@ from .migrations import SchemaTooNew, StoreError
 
 __all__ = [
     "BoardDamaged", "BoardFrozen", "BoardRecord", "HistoryUpdate", "SchemaTooNew", "Sender",
-    "Store", "StoreDamaged", "StoreError", "board_transaction", "could_be_stored_id",
-    "open_store",
+    "HeldBoard", "Store", "StoreDamaged", "StoreError", "board_transaction",
+    "could_be_stored_id", "hold_board", "open_store",
 ]
 
 
@@ -338,6 +338,41 @@ def board_transaction(store: Store, board_id: str) -> AbstractContextManager[str
 def _state_of(store: Store, board_id: str) -> Iterator[str | None]:
     record = store.get_board(board_id)
     yield record.state if record else None
+
+
+class HeldBoard:
+    """A board held still for a decision that takes longer than one turn of the event loop
+    (finalize: the covenant is built in a worker thread meanwhile). :attr:`state` is the
+    board's state when it was taken (None: no such board).
+
+    The one-process SQLite store holds nothing (see :func:`board_transaction`): the room's
+    freeze keeps the board still, and :meth:`end` has nothing to end. PostgreSQL's holds the
+    board row's lock (postgres.py); see there why it may be ended from another thread.
+    """
+
+    #: Whether the decision may be stored and :meth:`end` called from a worker thread.
+    #: SQLite's one connection serves the event loop, so its writes stay there.
+    ends_anywhere = False
+
+    def __init__(self, state: str | None) -> None:
+        self.state = state
+
+    @contextmanager
+    def here(self) -> Iterator[None]:
+        """Store calls made in the block (on this thread) are part of the decision."""
+        yield
+
+    def end(self, commit: bool) -> None:
+        """Commit (or roll back) what was stored under the hold, and let the board go."""
+
+
+def hold_board(store: Store, board_id: str) -> HeldBoard:
+    """Take the board for a decision that awaits between its check and its commit."""
+    hold = getattr(store, "hold_board", None)
+    if hold is not None:
+        return hold(board_id)  # type: ignore[no-any-return]
+    record = store.get_board(board_id)
+    return HeldBoard(record.state if record else None)
 
 
 def open_store(settings: Any) -> Store:

@@ -36,7 +36,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 from pycrdt import Doc
 
-from . import BoardFrozen, BoardRecord, HistoryUpdate, Sender, StoreError
+from . import BoardFrozen, BoardRecord, HeldBoard, HistoryUpdate, Sender, StoreError
 from .drafts import DraftTables
 from .networks import NetworkTables
 from .node_secrets import NodeSecrets
@@ -124,6 +124,24 @@ class PostgresStore(
                 yield row[0] if row else None
             finally:
                 self._local.held = None
+
+    def hold_board(self, board_id: str) -> _HeldRow:
+        """The board row's lock (``FOR UPDATE``) on a connection of its own, for a decision
+        that awaits before it commits (finalize; see :class:`_HeldRow`)."""
+        if self._held is not None:
+            raise RuntimeError("board transactions do not nest")
+        conn = self.pool.getconn()
+        try:
+            conn.execute("BEGIN")
+            conn.execute("SET LOCAL synchronous_commit = on")
+            row = conn.execute(
+                "SELECT state FROM boards WHERE id = %s FOR UPDATE", (board_id,)
+            ).fetchone()
+        except BaseException:
+            _end(conn, commit=False)
+            self.pool.putconn(conn)
+            raise
+        return _HeldRow(self, conn, row[0] if row else None)
 
     def create_board(self, board: BoardRecord, initial_update: bytes) -> None:
         with self._connection() as conn, conn.transaction():
@@ -507,3 +525,54 @@ class PostgresStore(
     def close(self) -> None:
         self.pool.close()
 
+
+
+def _end(conn: Connection[Any], *, commit: bool) -> None:
+    try:
+        conn.execute("COMMIT" if commit else "ROLLBACK")
+    except psycopg.Error:
+        if commit:
+            raise
+        # A broken connection rolled back by itself; the pool drops it on return.
+
+
+class _HeldRow(HeldBoard):
+    """A board row held ``FOR UPDATE`` across awaits, which a worker thread may commit.
+
+    While a finalize awaits its covenant, the loop thread's other store calls must not run in
+    this transaction (they would be rolled back with it), so the held connection is set for a
+    thread only inside :meth:`here`. And the transaction is ended in the worker thread, right
+    after the covenant is stored: if the loop itself blocked on this row meanwhile (the same
+    board's row touched by another request on this node), it waits for that thread, never
+    for itself. Other nodes wait for the lock as they did when the whole decision ran in one
+    turn.
+    """
+
+    ends_anywhere = True
+
+    def __init__(self, store: PostgresStore, conn: Connection[Any], state: str | None) -> None:
+        super().__init__(state)
+        self._store = store
+        self._conn: Connection[Any] | None = conn
+
+    @contextmanager
+    def here(self) -> Iterator[None]:
+        if self._conn is None:
+            raise RuntimeError("the board is no longer held")
+        local = self._store._local
+        if getattr(local, "held", None) is not None:
+            raise RuntimeError("board transactions do not nest")
+        local.held = self._conn
+        try:
+            yield
+        finally:
+            local.held = None
+
+    def end(self, commit: bool) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            _end(conn, commit=commit)
+        finally:
+            self._store.pool.putconn(conn)
