@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
+from pycrdt import Doc, Map
 from yclient import YClient, connected, has_everything_of, wait_for
 
 
@@ -77,9 +78,38 @@ def change_as_other_client(url: str, change: Callable[[YClient], None]) -> None:
     run_in_thread(scenario, 20)
 
 
+def server_holds(url: str, condition: Callable[[Doc], bool], what: str,
+                 seconds: float = 10) -> None:
+    """Wait until the server's copy of a board meets ``condition``, as a pycrdt client connected
+    to it (``url``: a board WebSocket link) sees it, with each update the server passes on.
+
+    For a step that asks the server about what a page just wrote (finalize or merge through the
+    API, a page opened next): the page shows its own edit at once, and sends it over its
+    WebSocket some time later; the server only knows what has arrived."""
+
+    async def scenario() -> None:
+        async with connected(url) as reader:
+            await wait_for(lambda: condition(reader.doc), seconds, what=what)
+
+    run_in_thread(scenario, seconds + 20)
+
+
+def texts_of(doc: Doc) -> list[str]:
+    """The texts of a board document's elements (for :func:`server_holds`)."""
+    return [str(element["text"]) for element in doc.get("elements", type=Map).values()
+            if "text" in element]
+
+
+def server_holds_notes(url: str, *texts: str) -> None:
+    """Wait until the server holds a note with each of these texts, whole."""
+    server_holds(url, lambda doc: set(texts) <= set(texts_of(doc)),
+                 what=f"the server to hold the notes {texts}")
+
+
 def run_in_thread(scenario: Callable[[], Coroutine[Any, Any, None]], seconds: float) -> None:
     """Run an asyncio scenario to its end in a thread of its own (Playwright's sync API keeps
-    this thread's loop busy); what it raised is raised here."""
+    this thread's loop busy); what it raised is raised here, and a scenario still running after
+    ``seconds`` fails the test (the test would go on without what the scenario waits for)."""
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -88,8 +118,10 @@ def run_in_thread(scenario: Callable[[], Coroutine[Any, Any, None]], seconds: fl
         except BaseException as error:  # re-raised in the test's thread
             errors.append(error)
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     thread.join(seconds)
     if errors:
         raise errors[0]
+    if thread.is_alive():
+        raise AssertionError(f"the scenario did not end within {seconds} s")

@@ -35,6 +35,8 @@ def test_dutch_board_preview_outline_and_sign_off(open_board, server):
         "Nog niet besproken")
     expect(values.locator(".outline-item[data-counted=false]")).to_contain_text("telt niet mee")
     relations = fac.locator(".outline-zone[data-zone=relations]")
+    # ... not in a zone without the rule (once Anna's note there has reached this page).
+    expect(relations.locator(".outline-item", has_text="Elkaar snel bellen")).to_have_count(1)
     expect(relations.locator(".outline-agreed-only")).to_have_count(0)
     expect(relations.locator(".outline-item[data-counted=false]")).to_have_count(0)
 

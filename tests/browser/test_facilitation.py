@@ -7,8 +7,9 @@ import re
 
 import httpx
 from playwright.sync_api import Page, expect
+from pycrdt import Map
 
-from browser.board_helpers import to_page
+from browser.board_helpers import server_holds, server_holds_notes, to_page
 from browser.facilitation_helpers import (
     IN_RELATIONS,
     IN_VALUES,
@@ -99,7 +100,8 @@ def set_timer_started_ago(page: Page, ago_ms: int, duration_ms: int = 60_000) ->
     )
 
 
-def test_timer_shows_the_right_time_left_to_a_participant_who_joins_late(open_board, board):
+def test_timer_shows_the_right_time_left_to_a_participant_who_joins_late(open_board, board,
+                                                                          server):
     fac = open_board(board, role="facilitator", name="Fiona", org="Gemeente")
     fac.get_by_label("Minutes").fill("2")
     fac.get_by_role("button", name="Start the timer").click()
@@ -107,6 +109,11 @@ def test_timer_shows_the_right_time_left_to_a_participant_who_joins_late(open_bo
 
     # Started 45 s ago for one minute, as if the participant came in late.
     set_timer_started_ago(fac, 45_000)
+    # She comes in once the server has that timer (else she gets the two-minute one first).
+    started = fac.evaluate("window.partnerboard.board.roots.meta.get('timer').started_at")
+    server_holds(server.board_ws(board, "observer"),
+                 lambda doc: (doc.get("meta", type=Map).get("timer") or {}).get("started_at")
+                 == started, what="the back-dated timer on the server")
     anna = open_board(board, name="Anna", org="Zorg")
     expect(anna.locator(".timer")).to_be_visible()
     remaining = int(anna.locator(".timer").get_attribute("data-remaining"))
@@ -155,7 +162,11 @@ def test_voting_round_hides_results_until_closed_and_marks_show_to_all(open_boar
     budget.locator(".vote-add").click()
     expect(anna.locator(".vote-status")).to_contain_text("0 of your 2 votes left")
 
-    # While the round is open nobody sees totals; observers get no vote control.
+    # While the round is open nobody sees totals; observers get no vote control. (Asked of
+    # pages that have the notes and the open round.)
+    for page in (fac, watcher):
+        expect(page.locator(".note")).to_have_count(2)
+    expect(fac.locator(".vote-status")).to_contain_text("votes left")
     expect(fac.locator(".decor-result:visible")).to_have_count(0)
     expect(anna.locator(".decor-result:visible")).to_have_count(0)
     expect(watcher.locator(".vote-status")).to_contain_text("is open")
@@ -189,6 +200,8 @@ def test_participation_panel_done_signals_and_anonymous_mode(open_board, board):
     expect(fac.locator(".done-count")).to_have_text("1 of 1 participant done")
 
     note_at(anna, "Safe to disagree", IN_VALUES)
+    # The panel asks the server for its counts once, when it opens: after the note is there.
+    expect(fac.locator(".note", has_text="Safe to disagree")).to_be_visible()
     fac.get_by_role("button", name="Participation").click()
     panel = fac.locator("aside.participation")
     expect(panel.locator("tr[data-org=Zorg] td").first).to_have_text("1")
@@ -213,6 +226,10 @@ def test_merged_group_boards_show_group_labels_and_the_comparison(open_board, se
     note_at(page_n, "Weekly coffee", IN_RELATIONS)
     page_s = open_board(south, name="Sam", org="Zorg")
     note_at(page_s, "A shared agenda for youth", IN_VALUES)
+    # The server combines the boards it holds: the notes must have reached it.
+    server_holds_notes(server.board_ws(north, "observer"), "Shared agenda for youth care",
+                       "Weekly coffee")
+    server_holds_notes(server.board_ws(south, "observer"), "A shared agenda for youth")
 
     fac = open_board(north, role="facilitator", name="Fiona", org="Gemeente")
     fac.get_by_role("button", name="Combine group boards").click()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 
 import httpx
 from playwright.sync_api import Page, expect
 from pycrdt import Map
 from yclient import connected
 
-from .board_helpers import change_as_other_client
+from .board_helpers import change_as_other_client, run_in_thread
 
 ORIGINAL = {"h1": "Shared goal", "h2": "Weekly meeting", "h3": "Pilot in May", "h4": "Budget"}
 
@@ -35,9 +33,7 @@ def observed(url: str) -> dict[str, tuple[str, float, float]]:
             for key, value in client.doc.get("elements", type=Map).items():
                 found[key] = (str(value["text"]), value["x"], value["y"])
 
-    thread = threading.Thread(target=lambda: asyncio.run(read()))
-    thread.start()
-    thread.join(20)
+    run_in_thread(read, 20)
     return found
 
 
@@ -123,19 +119,25 @@ def test_the_history_panel_says_which_person_and_organisation_changed_what(serve
     facilitator.locator("[data-action=history]").click()
     dialog = facilitator.locator("dialog.history-dialog")
     expect(dialog).to_be_visible()
+    # The dialog opens first, then asks the server for the history: the slider's end is known
+    # once the last moment is shown.
+    expect(dialog).to_have_attribute("data-seq", re.compile(r"\d+"))
     when = dialog.locator(".history-when")
     changes = dialog.locator(".history-changes li")
     slider = dialog.locator(".history-slider")
     slider.focus()
     seen: dict[str, list[str]] = {}
-    for _ in range(int(slider.get_attribute("max") or 0) + 1):
+    last = int(slider.get_attribute("max") or 0)
+    for index in range(last, -1, -1):
         label = when.text_content() or ""
         for name in ("Ayla", "Gijs"):
             if name in label and name not in seen:
                 expect(changes.first.locator(".history-by")).to_contain_text(name)
                 seen[name] = changes.all_text_contents()
-        facilitator.keyboard.press("ArrowLeft")
-        expect(dialog).to_have_attribute("data-seq", re.compile(r"\d+"))
+        if index:
+            shown = dialog.get_attribute("data-seq")
+            facilitator.keyboard.press("ArrowLeft")
+            expect(dialog).not_to_have_attribute("data-seq", shown)  # the moment before
     assert any(line.startswith("Ayla (Zorg): added: “Short lines”") for line in seen["Ayla"])
     assert any(line.startswith("Gijs (Omega, guest): added: “Ask the residents”")
                for line in seen["Gijs"])

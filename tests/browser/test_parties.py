@@ -82,6 +82,7 @@ def test_two_parties_and_a_guest_write_vote_and_sign(open_board, board, server):
         expect(page.locator(".vote-status")).to_contain_text("1 of your 1 votes left")
         page.locator(".note", has_text="Safe streets").locator(".vote-add").click()
         expect(page.locator(".vote-status")).to_contain_text("0 of your 1 votes left")
+    expect(olga.locator(".vote-status")).to_contain_text("is open")  # the round reached her
     expect(olga.locator(".vote-add")).to_have_count(0)
 
     # The facilitator sees the seats with their organisation and votes.

@@ -8,7 +8,6 @@ observer, and the people list keeps working whatever a raw client shows.
 from __future__ import annotations
 
 import json
-import time
 
 from playwright.sync_api import expect
 from websockets.sync.client import connect
@@ -41,7 +40,10 @@ def test_an_observer_cannot_move_a_participants_view(open_board, board, server):
         "user": {"name": "Olga"}, "follow": {"x": 9000, "y": 9000, "w": 50, "h": 50, "seq": 1}})])
     try:
         expect(anna.locator(".people .person-name", has_text="Olga")).to_have_count(1)
-        time.sleep(0.5)  # a follow would move the view on the next frame
+        # Her state has been handled (a follow moves the view as it is): the view is drawn
+        # twice more before it is looked at.
+        anna.evaluate("""() => new Promise(done =>
+            requestAnimationFrame(() => requestAnimationFrame(done)))""")
         expect(anna.locator(".follow-indicator")).to_be_hidden()
         assert visible_rect(anna) == before
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
-from browser.board_helpers import add_note, note_text, to_page
+from browser.board_helpers import add_note, note_text, server_holds_notes, to_page
 
 PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
@@ -83,6 +83,8 @@ def test_finalizing_freezes_open_boards_live(open_board, board, server):
     page = open_board(board)
     add_note(page, "Agreed")
     expect(page.locator("[data-action=new-note]")).to_be_visible()
+    # Finalize what the board holds once the note is there: the server has what reached it.
+    server_holds_notes(server.board_ws(board, "observer"), "Agreed")
 
     answer = httpx.post(
         f"{server.url}/api/boards/{board['id']}/finalize",
