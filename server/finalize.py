@@ -66,7 +66,7 @@ def start_finalize(
 
     def forget(done: asyncio.Future[Finalized]) -> None:
         if rooms.finalizing.get(record.id) is done:
-            del rooms.finalizing[record.id]
+            rooms.finalize_ended(record.id)
 
     task.add_done_callback(forget)
     return task
@@ -100,7 +100,7 @@ async def _finalize(
             with held.here():
                 if held.state != "open":
                     raise BoardFrozen(board_id)
-                rooms.catch_up(board_id)
+                rooms.catch_up(board_id, finalizing=True)
                 freezing = True
                 doc = rooms.server_change(board_id, _mark_finalized, freeze=True)
                 snapshot = doc.get_update()  # the frozen document, as bytes: plain data
@@ -120,11 +120,11 @@ async def _finalize(
             raise  # finalized on another node: the room knows (Room.frozen_elsewhere)
         except Exception:
             held.end(False)
-            rooms.finalizing.pop(board_id, None)  # else the thaw's own change is refused
+            rooms.finalize_ended(board_id)  # else the thaw's own change is refused
             if freezing:
                 rooms.thaw(board_id)
             raise
-    rooms.finalizing.pop(board_id, None)
+    rooms.finalize_ended(board_id)
     rooms.announce_frozen(board_id)
     return Finalized(digest, covenant[1], board)
 

@@ -56,6 +56,8 @@ class Rooms:
         #: more would only share the same cores, each holding its board (and, on PostgreSQL,
         #: a pooled connection with the board row's lock) for longer. The rest wait.
         self.finalize_turns = asyncio.Semaphore(FINALIZE_AT_ONCE)
+        #: Boards to load again from the store once their finalize ends (see catch_up).
+        self._after_finalize: set[str] = set()
 
     def acquire(
         self, board_id: str, *, finalized: bool, spec: CanvasSpec | None = None
@@ -78,6 +80,8 @@ class Rooms:
                 publish=self.bus.publish if self.bus is not None else None,
             )
             self.loaded[board_id] = room
+            if board_id in self.finalizing:
+                self._after_finalize.add(board_id)  # loaded without the uncommitted freeze
             if spec is not None and not finalized:
                 bring_up_to_date(room, spec)
             if self.bus is not None:
@@ -174,14 +178,23 @@ class Rooms:
         record = self.store.get_board(board_id)
         return record is not None and record.state == "finalized"
 
-    def catch_up(self, board_id: str) -> None:
+    def catch_up(self, board_id: str, *, finalizing: bool = False) -> None:
         """Bring an open board's room up to what the store holds (other nodes' updates).
 
         One node (no fan-out bus) has no other nodes: its rooms store every update they
         apply, in the same turn, so there is nothing to catch up on, and the reload would
         decode the whole document on the event loop for nothing (a second on a board of
-        20,000 notes, just before finalize)."""
+        20,000 notes, just before finalize).
+
+        While the board is being finalized here, the store does not show the freeze yet (its
+        transaction holds the board row until the covenant is stored): a room loaded again
+        from it then would lose ``meta.finalized``, for good. Such a catch-up waits until the
+        finalize ends (:meth:`finalize_ended`); ``finalizing`` is the finalize's own, made
+        before it freezes."""
         if self.bus is None:
+            return
+        if board_id in self.finalizing and not finalizing:
+            self._after_finalize.add(board_id)
             return
         room = self.loaded.get(board_id)
         if room is not None:
@@ -191,10 +204,20 @@ class Rooms:
         """Load an open board's document again from the store (see Room.reload); with
         ``announce``, tell the other nodes to do so even when it is not open here."""
         room = self.loaded.get(board_id)
-        if room is not None and not room.closed:
+        if board_id in self.finalizing:
+            self._after_finalize.add(board_id)  # as catch_up: the store lacks the freeze yet
+        elif room is not None and not room.closed:
             room.reload(announce=False)
         if announce and self.bus is not None:
             self.bus.publish(board_id, "r", b"")
+
+    def finalize_ended(self, board_id: str) -> None:
+        """The board's finalize is over (stored, or rolled back and thawed): it takes changes
+        again as its state says, and a catch-up that waited for the end runs next."""
+        self.finalizing.pop(board_id, None)
+        if board_id in self._after_finalize:
+            self._after_finalize.discard(board_id)
+            asyncio.get_running_loop().call_soon(self.catch_up, board_id)
 
     def announce_frozen(self, board_id: str) -> None:
         """Tell the other nodes that this board was just finalized here."""
