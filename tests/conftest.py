@@ -29,6 +29,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--store"):
         os.environ["PARTNERBOARD_TEST_STORE"] = config.getoption("--store")
+    config.addinivalue_line(
+        "markers", "uses_store: run in the PostgreSQL pass although the test asks for none of "
+        "the STORE_FIXTURES (see pytest_collection_modifyitems)")
+
+
+#: The fixtures through which a test reaches a store: a server (the session's or its own), the
+#: in-process store, a database of its own, a cluster, or a tmp dir, the only place a test finds
+#: to start a server or open a store in (every custom fixture that does so asks for one of these,
+#: and the fixture closure counts). A ServerProcess's store is chosen in its __init__ from
+#: PARTNERBOARD_TEST_STORE; app_settings and the store fixture take database_url.
+STORE_FIXTURES = frozenset({"tmp_path", "tmp_path_factory", "tmpdir", "tmpdir_factory",
+                            "server", "own_server", "store", "database_url", "cluster"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL pass (``--store postgres``), leave out the tests that reach no store:
+    pure functions (canvases, covenant building, names, i18n, pictures, codecs, option lists)
+    check the same thing on either store, and the SQLite pass has run them. About a third of
+    the server tests, deselected rather than skipped so ``-ra`` does not list each one. A test
+    that reaches a store another way is marked ``uses_store``."""
+    if os.environ.get("PARTNERBOARD_TEST_STORE") != "postgres":
+        return
+    kept, left_out = [], []
+    for item in items:
+        reaches_store = STORE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        (kept if reaches_store or item.get_closest_marker("uses_store") else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
