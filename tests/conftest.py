@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pgutil import create_database, database_for_test, drop_database
+from pgutil import create_database, drop_database_later, wait_for_drops
 
 from partnerboard.server.settings import Settings, load_settings
 from partnerboard.server.store import Store, open_store
@@ -69,7 +69,18 @@ _DATABASES: dict[Path, str] = {}
 
 def _drop_databases_made_since(before: set[Path]) -> None:
     for key in set(_DATABASES) - before:
-        drop_database(_DATABASES.pop(key))
+        drop_database_later(_DATABASES.pop(key))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _databases_dropped() -> Iterator[None]:
+    """The databases dropped in the background are gone before the session ends. Set up first,
+    torn down last (after the session's server); a drop that failed is an error of the last
+    test, as it was of the test's own teardown when drops were waited for (an error there
+    reaches the exit status, also from an xdist worker)."""
+    yield
+    failed = wait_for_drops()
+    assert not failed, f"PostgreSQL test databases that could not be dropped: {failed}"
 
 
 class ServerProcess:
@@ -229,8 +240,14 @@ def sqlite_file_only(reason: str) -> pytest.MarkDecorator:
 @pytest.fixture
 def database_url() -> Iterator[str]:
     """A PostgreSQL database of this test's own when the suite runs on PostgreSQL, else ""."""
-    with database_for_test() as url:
+    if os.environ.get("PARTNERBOARD_TEST_STORE") != "postgres":
+        yield ""
+        return
+    url = create_database()
+    try:
         yield url
+    finally:
+        drop_database_later(url)
 
 
 def app_settings(data_dir: Path, database_url: str = "", **overrides: object) -> Settings:
