@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pgutil import create_database, database_for_test, drop_database
+from pgutil import create_database, drop_database_later, wait_for_drops
 
 from partnerboard.server.settings import Settings, load_settings
 from partnerboard.server.store import Store, open_store
@@ -29,6 +29,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--store"):
         os.environ["PARTNERBOARD_TEST_STORE"] = config.getoption("--store")
+    config.addinivalue_line(
+        "markers", "uses_store: run in the PostgreSQL pass although the test asks for none of "
+        "the STORE_FIXTURES (see pytest_collection_modifyitems)")
+
+
+#: The fixtures through which a test reaches a store: a server (the session's or its own), the
+#: in-process store, a database of its own, a cluster, or a tmp dir, the only place a test finds
+#: to start a server or open a store in (every custom fixture that does so asks for one of these,
+#: and the fixture closure counts). A ServerProcess's store is chosen in its __init__ from
+#: PARTNERBOARD_TEST_STORE; app_settings and the store fixture take database_url.
+STORE_FIXTURES = frozenset({"tmp_path", "tmp_path_factory", "tmpdir", "tmpdir_factory",
+                            "server", "own_server", "store", "database_url", "cluster"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL pass (``--store postgres``), leave out the tests that reach no store:
+    pure functions (canvases, covenant building, names, i18n, pictures, codecs, option lists)
+    check the same thing on either store, and the SQLite pass has run them. About a third of
+    the server tests, deselected rather than skipped so ``-ra`` does not list each one. A test
+    that reaches a store another way is marked ``uses_store``."""
+    if os.environ.get("PARTNERBOARD_TEST_STORE") != "postgres":
+        return
+    kept, left_out = [], []
+    for item in items:
+        reaches_store = STORE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        (kept if reaches_store or item.get_closest_marker("uses_store") else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
@@ -40,7 +69,18 @@ _DATABASES: dict[Path, str] = {}
 
 def _drop_databases_made_since(before: set[Path]) -> None:
     for key in set(_DATABASES) - before:
-        drop_database(_DATABASES.pop(key))
+        drop_database_later(_DATABASES.pop(key))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _databases_dropped() -> Iterator[None]:
+    """The databases dropped in the background are gone before the session ends. Set up first,
+    torn down last (after the session's server); a drop that failed is an error of the last
+    test, as it was of the test's own teardown when drops were waited for (an error there
+    reaches the exit status, also from an xdist worker)."""
+    yield
+    failed = wait_for_drops()
+    assert not failed, f"PostgreSQL test databases that could not be dropped: {failed}"
 
 
 class ServerProcess:
@@ -200,8 +240,14 @@ def sqlite_file_only(reason: str) -> pytest.MarkDecorator:
 @pytest.fixture
 def database_url() -> Iterator[str]:
     """A PostgreSQL database of this test's own when the suite runs on PostgreSQL, else ""."""
-    with database_for_test() as url:
+    if os.environ.get("PARTNERBOARD_TEST_STORE") != "postgres":
+        yield ""
+        return
+    url = create_database()
+    try:
         yield url
+    finally:
+        drop_database_later(url)
 
 
 def app_settings(data_dir: Path, database_url: str = "", **overrides: object) -> Settings:

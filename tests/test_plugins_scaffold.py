@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ServerProcess
+from conftest import ServerProcess, once_whatever_the_store
 
 from partnerboard.server.cli import main
 from partnerboard.server.scaffold import ScaffoldError, new_canvas, scaffold_for
@@ -63,6 +63,7 @@ def test_the_command_has_help():
     assert "new-canvas" in run(*CLI, "--help").stdout
 
 
+@once_whatever_the_store("the scaffold is linted and runs its own tests, no server")
 def test_the_scaffold_is_lint_clean_and_its_tests_and_the_guides_example_pass(tmp_path):
     out = run(*CLI, "new-canvas", "risk-matrix", "--output", tmp_path).stdout
     package = tmp_path / "partnerboard-risk-matrix"
