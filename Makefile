@@ -13,28 +13,22 @@ run: install web
 	$(BIN)/partnerboard serve --data-dir ./data
 
 # The suite in three passes (all three run; the first failure sets the exit status):
-# - tests/browser one test at a time: each drives Chromium against a server process;
-# - the server tests on SQLite, then the same tests on PostgreSQL (issue 12: every test server
-#   gets a database of its own), each pass over two pytest-xdist workers. Every test starts its
-#   own servers on ports bound to 0 in its own tmp dir; the session-wide server is per worker.
-#   The PostgreSQL pass leaves out the tests that run on PostgreSQL whatever the store, and
-#   (tests/conftest.py, pytest_collection_modifyitems) those that reach no store at all: no
-#   server, store, database or tmp dir among their fixtures, so nothing there could differ.
-#   The two fuzz tests send less per pass than `make fuzz` does: test_fuzz_ws one fixed seed
-#   per store (both seeds in each run), test_http_fuzz 8 examples per operation and mode.
-#   PostgreSQL test databases are dropped in the background (tests/pgutil.py). Measured on
-#   2026-12-02, each pass before and after these changes side by side (shared cores, load 2-7):
-#   PostgreSQL pass 332 -> 278 s wall, 223 -> 188 s CPU; SQLite pass 442 -> 417 s wall,
-#   288 -> 249 s CPU.
-# Why xdist and not a marker: nearly every server test starts a server, so a "touches the store"
-# marker would select almost all of them; the passes themselves must get shorter. Measured on
-# 2026-11-30, the 2 cores shared with other agents (load average 4-14, no quiet moment):
-# browser 2m28s; SQLite pass serial 3m35s (load 6.5->2.8), -n 2 4m13s (load 4.2->7.7); PostgreSQL
-# pass back to back serial 7m01s, -n 2 6m28s (load 7.5-11); each pass is ~120-150 s of CPU, and
-# the rest is waiting (servers starting, sockets, timers), which two workers overlap. Estimated
-# on a quiet machine: about 2.5 + 2 + 1.5 min with -n 2, against 2.5 + 3.5 + 2.5 serial (~8.5,
-# too close to 10). The browser tests stay serial: Chromium's rendering is CPU-bound and their
-# 10 s expectations were the first to slip under load (a vote tap at load 11).
+# - tests/browser one test at a time: each drives Chromium against a server process. They stay
+#   serial: Chromium's rendering is CPU-bound and their 10 s expectations were the first to slip
+#   under load (a vote tap at load 11);
+# - the server tests on SQLite, then on PostgreSQL (every test server gets a database of its
+#   own), each pass over two pytest-xdist workers: each pass is ~190-250 s of CPU, the rest is
+#   waiting (servers starting, sockets, timers), which two workers overlap. Every test starts
+#   its own servers on ports bound to 0 in its own tmp dir; the session-wide server is per worker.
+# The PostgreSQL pass leaves out the tests that run on PostgreSQL whatever the store
+# (ALWAYS_POSTGRES), and (tests/conftest.py, pytest_collection_modifyitems) those that reach no
+# store at all: no server, store, database or tmp dir among their fixtures, so nothing there
+# could differ. The two fuzz tests send less per pass than `make fuzz` does: test_fuzz_ws one
+# fixed seed per store (both seeds in each run), test_http_fuzz 8 examples per operation and
+# mode. PostgreSQL test databases are dropped in the background (tests/pgutil.py). Measured on
+# 2026-12-02, each pass before and after these cuts side by side (shared cores, load 2-7):
+# PostgreSQL pass 332 -> 278 s wall, 223 -> 188 s CPU; SQLite pass 442 -> 417 s wall,
+# 288 -> 249 s CPU.
 SERVER_TESTS := tests --ignore=tests/browser
 ALWAYS_POSTGRES := --ignore=tests/test_scaleout.py --ignore=tests/test_postgres_store.py \
 	--ignore=tests/test_nginx.py --ignore=tests/test_scaleout_faults.py \
