@@ -11,6 +11,7 @@ Rules for participants:
 * ``meta`` and ``partners`` are the facilitator's: no change at all. Even the facilitator's
   meta values keep the type and range every page reads them with, and the keys the server
   writes (voting and brainstorm rounds, ``finalized``) are the server's (:mod:`.meta_rules`).
+  ``partners`` is the server's too: a partner is added through the API with its party link.
 * an element's ``status`` (agreed / parked) is set only by the facilitator.
 * while the facilitator has locked the board to the current step, participants change only
   elements inside that step's zone (before and after the change).
@@ -107,14 +108,22 @@ class UpdateGuard:
             self.undo.undo()
 
     def _settings(self, watch: _Watch, changes: list[Change]) -> None:
-        """``meta`` and ``partners``: the facilitator's, ``meta.canvas`` never changes, and
-        every meta value has the type and range its readers expect (:mod:`.meta_rules`)."""
+        """``meta`` and ``partners``: ``meta`` is the facilitator's, ``meta.canvas`` never
+        changes, and every meta value has the type and range its readers expect
+        (:mod:`.meta_rules`); ``partners`` is written by the server alone."""
         if not changes:
             return
         if not watch.facilitator:
             watch.problems.append("only the facilitator changes the board settings")
             return
         for change in changes:
+            if change.root == "partners":
+                # The parties of the agreement: each has its party link in the store, made
+                # with it through the API. Renamed, added or removed here they would put a
+                # name in the covenant beside another party's signature.
+                watch.problems.append("the partners are the server's: add one with POST "
+                                      "/api/boards/{id}/partners, which makes its party link")
+                return
             if change.root != "meta":
                 continue
             if change.path:  # inside a shared type a client keeps under meta: read it whole

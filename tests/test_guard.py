@@ -64,6 +64,37 @@ def test_facilitator_changes_settings_and_only_facilitator_marks_notes(server):
     asyncio.run(scenario())
 
 
+def test_not_even_the_facilitators_client_rewrites_the_partners(server):
+    """The partners are the agreement's parties, each with a party link in the store: a
+    hand-made facilitator client that renamed one would put that name in the covenant beside
+    the real party's signature. Only the API adds a partner (with its link)."""
+    board = server.create_board()
+
+    async def scenario() -> None:
+        async with connected(server.board_ws(board, "facilitator")) as facilitator, \
+                connected(server.board_ws(board, "observer")) as watcher:
+            partners = facilitator.doc.get("partners", type=Map)
+            partners["p1"]["name"] = "Somebody else"
+            await facilitator.flush()
+            await wait_for(lambda: partners["p1"]["name"] == "Gemeente", what="name reverted")
+            partners["p9"] = Map({"name": "Unlinked party", "color": "#000000"})
+            await facilitator.flush()
+            await wait_for(lambda: "p9" not in partners, what="added partner removed")
+            del partners["p2"]
+            await facilitator.flush()
+            await wait_for(lambda: "p2" in partners, what="removed partner back")
+            facilitator.add_note("fine", "notes are fine")
+            await wait_for(lambda: "fine" in watcher.elements, what="the facilitator's note")
+            seen = watcher.doc.get("partners", type=Map)
+            assert sorted(seen.keys()) == ["p1", "p2"] and seen["p1"]["name"] == "Gemeente"
+        async with connected(server.board_ws(board, "observer")) as fresh:
+            stored = fresh.doc.get("partners", type=Map)
+            assert {key: stored[key]["name"] for key in stored.keys()} == {
+                "p1": "Gemeente", "p2": "Zorg"}
+
+    asyncio.run(scenario())
+
+
 def test_an_undone_update_is_never_seen_or_stored_without_its_reversal(server):
     """A participant's agreed mark is undone by the server. The others must never see it,
     not even for one frame, and no prefix of the stored updates may hold it: a finalize on
