@@ -108,3 +108,60 @@ def test_votes_for_no_round_or_no_element_are_refused_and_not_stored(server):
     not_mine = call(server, "DELETE", base + "/votes", guest, {"seat": seat, "element": "a"})
     assert not_mine.status_code == 404, not_mine.text
     assert server.query("SELECT count(*) FROM votes WHERE board_id = ?", board["id"]) == [(0,)]
+
+
+def noted_round(server, board: dict) -> list[tuple]:  # noqa: ANN001
+    """The store's note of the board's latest round: [(round, open)], or [] when none."""
+    return [(number, bool(is_open)) for number, is_open in server.query(
+        "SELECT round, open FROM voting_rounds WHERE board_id = ?", board["id"])]
+
+
+def test_a_vote_is_checked_against_the_round_the_store_noted(server):
+    """Opening and closing a round note it in the store with the round (under the board's
+    lock); a vote reads that note under the lock, not the document again. Should the note
+    ever say the round closed while the document says open, the vote is refused and not
+    stored; and a round number the note has seen is never given out again."""
+    board = with_notes(server, ["a"])
+    base = f"/api/boards/{board['id']}"
+    facilitator, guest = board["tokens"]["facilitator"], board["tokens"]["participant"]
+    seat = join(server, board, guest, "Ayla", "Gemeente")["id"]
+    assert noted_round(server, board) == []
+    assert call(server, "POST", base + "/voting", facilitator,
+                {"votes_per_participant": 3}).status_code == 201
+    assert noted_round(server, board) == [(1, True)]
+    assert call(server, "POST", base + "/votes", guest,
+                {"seat": seat, "element": "a"}).status_code == 200
+    server.query("UPDATE voting_rounds SET open = 0 WHERE board_id = ?", board["id"])
+    for method in ("POST", "DELETE"):
+        refused = call(server, method, base + "/votes", guest, {"seat": seat, "element": "a"})
+        assert refused.status_code == 409, refused.text
+        assert "closed before your vote arrived" in refused.json()["error"]
+    assert stored_votes(server, board, 1) == 1
+    closed = call(server, "POST", base + "/voting/close", facilitator)
+    assert closed.json()["results"] == {"a": 1}
+    assert noted_round(server, board) == [(1, False)]
+    server.query("UPDATE voting_rounds SET round = 7 WHERE board_id = ?", board["id"])
+    opened = call(server, "POST", base + "/voting", facilitator, {"votes_per_participant": 3})
+    assert opened.json()["round"] == 8
+    assert noted_round(server, board) == [(8, True)]
+
+
+def test_a_round_the_store_has_no_note_of_is_checked_against_the_document(server):
+    """A round opened before the store noted rounds (or on a board from a board file) has
+    no note: votes are checked against the document as the store holds it, and its close
+    notes it."""
+    board = with_notes(server, ["a"])
+    base = f"/api/boards/{board['id']}"
+    facilitator, guest = board["tokens"]["facilitator"], board["tokens"]["participant"]
+    seat = join(server, board, guest, "Ayla", "Gemeente")["id"]
+    assert call(server, "POST", base + "/voting", facilitator,
+                {"votes_per_participant": 3}).status_code == 201
+    server.query("DELETE FROM voting_rounds WHERE board_id = ?", board["id"])
+    assert call(server, "POST", base + "/votes", guest,
+                {"seat": seat, "element": "a"}).status_code == 200
+    assert call(server, "POST", base + "/voting/close", facilitator).json()["results"] == {
+        "a": 1}
+    assert noted_round(server, board) == [(1, False)]
+    late = call(server, "POST", base + "/votes", guest, {"seat": seat, "element": "a"})
+    assert late.status_code == 409, late.text
+    assert stored_votes(server, board, 1) == 1

@@ -43,6 +43,7 @@ from .node_secrets import NodeSecrets
 from .postgres_parties import PostgresPartyTables
 from .postgres_schema import migrate_postgres
 from .privacy import PostgresPrivacyTables
+from .voting_rounds import VotingRounds
 
 __all__ = ["PostgresStore"]
 
@@ -52,6 +53,7 @@ _NOTHING = b"\x00\x00"
 
 class PostgresStore(
     PostgresPartyTables, DraftTables, NetworkTables, NodeSecrets, PostgresPrivacyTables,
+    VotingRounds,
 ):
     def __init__(self, url: str, *, max_connections: int = 4) -> None:
         self.url = url

@@ -22,6 +22,7 @@ from .node_secrets import NodeSecrets
 from .privacy import SQLitePrivacyTables
 from .sqlite_migrate import migrate_sqlite
 from .sqlite_parties import PartyTables
+from .voting_rounds import VotingRounds
 
 
 def damaged_message(path: Path, detail: str) -> str:
@@ -114,7 +115,9 @@ class Checkpointer:
         self._thread.join(10)
 
 
-class SQLiteStore(PartyTables, DraftTables, NetworkTables, NodeSecrets, SQLitePrivacyTables):
+class SQLiteStore(
+    PartyTables, DraftTables, NetworkTables, NodeSecrets, SQLitePrivacyTables, VotingRounds,
+):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
