@@ -52,6 +52,8 @@ bench: install web chromium
 	$(BIN)/python tests/benchmarks/browser_render.py
 	$(BIN)/python tests/benchmarks/scaleout.py
 	$(BIN)/python tests/benchmarks/history.py
+	PYTHONPATH=tests $(BIN)/python tests/benchmarks/finalize_stall.py
+	PYTHONPATH=tests $(BIN)/python tests/benchmarks/vote_cost.py
 
 # The long fuzz runs. First the two fuzz tests at their full size (make test runs them
 # smaller): test_fuzz_ws with both fixed seeds (make test: one per store), test_http_fuzz with

@@ -1,6 +1,6 @@
 """The longest event-loop stall while a board of ~20,000 notes is finalized and drawn.
 
-Not part of ``make test``: run by hand, e.g.
+Run by ``make bench`` (not by ``make test``), or by hand, e.g.
 
     PYTHONPATH=tests python tests/benchmarks/finalize_stall.py [--notes 19900]
 
