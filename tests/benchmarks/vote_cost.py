@@ -1,7 +1,8 @@
 """The event-loop time of one vote on a board of N notes served by several nodes.
 
-Run by ``make bench`` (not by ``make test``), or by hand (a PostgreSQL at PARTNERBOARD_TEST_POSTGRES, default
-postgresql://postgres@127.0.0.1:5432/postgres, and ``redis-server`` on the PATH), e.g.
+Run by ``make bench`` (not by ``make test``), or by hand (a PostgreSQL at
+PARTNERBOARD_TEST_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres, and
+``redis-server`` on the PATH), e.g.
 
     PYTHONPATH=tests python tests/benchmarks/vote_cost.py [--notes 5000 19900] [--votes 40]
 
