@@ -19,6 +19,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 import httpx
@@ -88,20 +89,24 @@ async def main(notes: int) -> None:
                                       max_size=None) as ws:
             await ws.recv()  # the room is loaded
             ticker = Ticker()
-            ticker.start()
-            started = time.perf_counter()
-            done = await http.post(f"/api/boards/{board['id']}/finalize", headers=headers)
-            took = time.perf_counter() - started
-            stall = await ticker.stop()
-            assert done.status_code == 200, done.text
+
+            async def measured(request: Awaitable[httpx.Response]) -> tuple[
+                    httpx.Response, float, float]:
+                """The answer, the time it took and the loop's longest stall meanwhile."""
+                ticker.start()
+                started = time.perf_counter()
+                answer = await request
+                took = time.perf_counter() - started
+                stall = await ticker.stop()
+                assert answer.status_code == 200, answer.text
+                return answer, took, stall
+
+            _done, took, stall = await measured(
+                http.post(f"/api/boards/{board['id']}/finalize", headers=headers))
             print(f"finalize of {notes} notes: {took * 1000:.0f} ms in all, longest loop stall "
                   f"{stall * 1000:.0f} ms")
-            ticker.start()
-            started = time.perf_counter()
-            picture = await http.get(f"/api/boards/{board['id']}/image", headers=headers)
-            took = time.perf_counter() - started
-            stall = await ticker.stop()
-            assert picture.status_code == 200, picture.text
+            picture, took, stall = await measured(
+                http.get(f"/api/boards/{board['id']}/image", headers=headers))
             print(f"picture download ({len(picture.content)} bytes): {took * 1000:.0f} ms in "
                   f"all, longest loop stall {stall * 1000:.0f} ms")
     server.should_exit = True
