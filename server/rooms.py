@@ -30,6 +30,10 @@ log = logging.getLogger("partnerboard.rooms")
 FINALIZE_AT_ONCE = 2
 
 
+def _says_finalized(doc: Doc) -> bool:
+    return doc.get("meta", type=Map).get("finalized") is True
+
+
 def _unmark_finalized(doc: Doc) -> None:
     doc.get("meta", type=Map)["finalized"] = False
 
@@ -82,6 +86,8 @@ class Rooms:
             self.loaded[board_id] = room
             if board_id in self.finalizing:
                 self._after_finalize.add(board_id)  # loaded without the uncommitted freeze
+            elif self.bus is None and not finalized and _says_finalized(room.doc):
+                self._reopen_cut_off(room)
             if spec is not None and not finalized:
                 bring_up_to_date(room, spec)
             if self.bus is not None:
@@ -89,6 +95,19 @@ class Rooms:
             log.debug("board %s: room loaded", board_id)
             self._watch_idle_docs()
         return room
+
+    @staticmethod
+    def _reopen_cut_off(room: Room) -> None:
+        """An open board whose document says finalized: a finalize cut off by the process's
+        end. On one node the freeze's update is stored at once and the agreement seconds
+        later, off the loop, for a large board (with several nodes, on PostgreSQL, both are
+        one transaction). Every page would turn read-only on the mark: it is taken back."""
+        log.warning("board %s: open, but its document says finalized (a finalize was cut "
+                    "off); marked open again", room.board_id)
+        try:
+            room.server_change(_unmark_finalized, note="finalize cut off")
+        except BoardFrozen:
+            pass  # finalized after all, a moment ago: the mark is right
 
     def _watch_idle_docs(self) -> None:
         idle = self.settings.doc_idle_seconds

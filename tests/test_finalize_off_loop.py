@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from conftest import app_settings
+from conftest import app_settings, sqlite_file_only
 from pycrdt import Doc, Map, Text
 from starlette.testclient import TestClient
 
@@ -28,6 +28,7 @@ from partnerboard.server import yprotocol as yp
 from partnerboard.server.app import create_app
 from partnerboard.server.covenant_store import build_stored
 from partnerboard.server.room import load_document
+from partnerboard.server.store import open_store
 
 #: How long a request that should be answered may take before the test calls it stuck.
 LIVENESS = 30.0
@@ -289,3 +290,38 @@ def test_picture_downloads_past_the_limit_are_answered_503_at_once(
         assert first.value().status_code == 200
         assert client.get(url, headers=bearer(board, "observer")).status_code == 200
         assert picture_api.PICTURES.busy == 0
+
+
+@sqlite_file_only("on PostgreSQL the freeze and the agreement are one transaction")
+def test_a_finalize_cut_off_by_the_process_end_leaves_the_board_open_for_edits(tmp_path):
+    """On one node the freeze's update is stored at once and the agreement seconds later (off
+    the loop, for a large board): a process killed between the two left an open board whose
+    document said finalized, and every page turned read-only on that mark."""
+    with app_client(tmp_path, "") as client:
+        board = new_board(client, "Cut off")
+    store = open_store(app_settings(tmp_path))
+    try:
+        doc = load_document(store, board["id"])[0]
+        before = doc.get_state()
+        doc.get("meta", type=Map)["finalized"] = True  # the freeze, stored; then the end
+        store.append_update(board["id"], doc.get_update(before))
+    finally:
+        store.close()
+
+    with app_client(tmp_path, "") as client:
+        app: Any = client.app
+        answer = sync_answer(client, board)
+        shown = Doc()
+        shown.apply_update(answer.payload)
+        assert shown.get("meta", type=Map).get("finalized") is False
+        party = board["parties"][0]["token"]
+        with client.websocket_connect(f"/ws/{board['id']}?token={party}") as socket:
+            socket.receive_bytes()
+            socket.send_bytes(yp.sync_update(note_update("after", "still open", *in_values())))
+            socket.send_bytes(yp.sync_step1(Doc().get_state()))  # answered once it is in
+            while yp.parse_message(socket.receive_bytes()).sync_type is not yp.SyncType.STEP2:
+                pass
+        assert app.state.store.get_board(board["id"]).state == "open"
+        stored = load_document(app.state.store, board["id"])[0]
+        assert "after" in stored.get("elements", type=Map)
+        assert stored.get("meta", type=Map).get("finalized") is False
