@@ -33,6 +33,7 @@ from pycrdt import Array, Map, Text
 
 from partnerboard.plugins import CanvasSpec
 
+from .board_meta import whole_number
 from .element_rules import plain_size
 
 __all__ = [
@@ -63,7 +64,7 @@ def _number(value: Any) -> bool:
 
 
 def _whole(value: Any, low: int, high: int) -> bool:
-    return _number(value) and low <= value <= high and value == int(value)
+    return whole_number(value, low, high) is not None
 
 
 def _step_problem(value: Any, spec: CanvasSpec | None) -> str | None:

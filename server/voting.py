@@ -79,13 +79,11 @@ async def open_round(request: Request) -> JSONResponse:
     # the document caught up): a round opened on another node a moment ago is not opened
     # twice, nor its number given out again (votes are kept by number).
     with still_authorized(request, access):
-        noted = store.voting_round(record.id)
-        if noted is None:
-            rooms.catch_up(record.id)
+        stored_number, stored_open = _stored_round(rooms, store, record.id)
         current = _voting(rooms.document(record.id))
-        if current.get("open") or (noted is not None and noted[1]):
+        if current.get("open") or stored_open:
             raise HTTPProblem(409, "a voting round is already open; close it first")
-        number = max(current.get("round", 0), noted[0] if noted is not None else 0) + 1
+        number = max(current.get("round", 0), stored_number) + 1
         state = {"open": True, "round": number, "votes_per_participant": per}
         if per_org is not None:
             state["votes_per_organisation"] = per_org
@@ -133,14 +131,20 @@ def _still_open(rooms: Any, store: Any, board_id: str, seen: dict[str, Any]) -> 
     checked that way. The round must be open in both the store's note and this node's copy
     (``seen``): should the two ever disagree, no vote counts until the facilitator closes the
     round."""
-    noted = store.voting_round(board_id)
-    if noted is None:
-        rooms.catch_up(board_id)
-        voting = _voting(rooms.document(board_id))
-        noted = (voting.get("round", 0), bool(voting.get("open")))
-    if noted != (seen["round"], True):
+    if _stored_round(rooms, store, board_id) != (seen["round"], True):
         raise HTTPProblem(409, ROUND_CLOSED)
     return seen
+
+
+def _stored_round(rooms: Any, store: Any, board_id: str) -> tuple[int, bool]:
+    """(number, open) of the board's latest round as the store holds it, read under the
+    board's lock: its note, else (no note yet) the document caught up from the store."""
+    noted = store.voting_round(board_id)
+    if noted is not None:
+        return noted
+    rooms.catch_up(board_id)
+    voting = _voting(rooms.document(board_id))
+    return voting.get("round", 0), bool(voting.get("open"))
 
 
 def _writable(record: Any) -> None:

@@ -12,7 +12,7 @@ import httpx
 from conftest import app_settings
 from pycrdt import Map
 from starlette.testclient import TestClient
-from test_seats import call, join, with_notes
+from test_seats import call, join, open_round, with_notes
 from yclient import connected
 
 from partnerboard.server.app import create_app
@@ -123,8 +123,7 @@ def test_no_vote_or_seat_changes_an_agreed_version(server):
     base = f"/api/boards/{board['id']}"
     guest, token = board["tokens"]["participant"], board["tokens"]["facilitator"]
     seat = join(server, board, guest, "Gijs", "Omega")["id"]
-    assert call(server, "POST", base + "/voting", token,
-                {"votes_per_participant": 3}).status_code == 201
+    open_round(server, board)
     status, answer = finalized_meanwhile(server, board, base + "/votes", guest,
                                          {"seat": seat, "element": "a"})
     assert status == 409, answer

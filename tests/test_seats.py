@@ -42,6 +42,13 @@ def with_notes(server, ids: list[str]) -> dict:
     return board
 
 
+def open_round(server, board, votes: int = 3) -> None:
+    """Open a voting round as the facilitator."""
+    answer = call(server, "POST", f"/api/boards/{board['id']}/voting",
+                  board["tokens"]["facilitator"], {"votes_per_participant": votes})
+    assert answer.status_code == 201, answer.text
+
+
 def join(server, board, token: str, name: str, org: str = "") -> dict:
     answer = call(server, "POST", f"/api/boards/{board['id']}/seats", token,
                   {"name": name, "org": org})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 
 from pycrdt import Map
-from test_seats import call, join, with_notes
+from test_seats import call, join, open_round, with_notes
 from yclient import connected, wait_for
 
 
@@ -28,8 +28,7 @@ def closed_round_with_one_vote(server) -> tuple[dict, str]:  # noqa: ANN001
     board = with_notes(server, ["a", "b"])
     base = f"/api/boards/{board['id']}"
     facilitator, guest = board["tokens"]["facilitator"], board["tokens"]["participant"]
-    assert call(server, "POST", base + "/voting", facilitator,
-                {"votes_per_participant": 3}).status_code == 201
+    open_round(server, board)
     seat = join(server, board, guest, "Ayla", "Gemeente")["id"]
     assert call(server, "POST", base + "/votes", guest,
                 {"seat": seat, "element": "a"}).status_code == 200
@@ -126,8 +125,7 @@ def test_a_vote_is_checked_against_the_round_the_store_noted(server):
     facilitator, guest = board["tokens"]["facilitator"], board["tokens"]["participant"]
     seat = join(server, board, guest, "Ayla", "Gemeente")["id"]
     assert noted_round(server, board) == []
-    assert call(server, "POST", base + "/voting", facilitator,
-                {"votes_per_participant": 3}).status_code == 201
+    open_round(server, board)
     assert noted_round(server, board) == [(1, True)]
     assert call(server, "POST", base + "/votes", guest,
                 {"seat": seat, "element": "a"}).status_code == 200
@@ -154,8 +152,7 @@ def test_a_round_the_store_has_no_note_of_is_checked_against_the_document(server
     base = f"/api/boards/{board['id']}"
     facilitator, guest = board["tokens"]["facilitator"], board["tokens"]["participant"]
     seat = join(server, board, guest, "Ayla", "Gemeente")["id"]
-    assert call(server, "POST", base + "/voting", facilitator,
-                {"votes_per_participant": 3}).status_code == 201
+    open_round(server, board)
     server.query("DELETE FROM voting_rounds WHERE board_id = ?", board["id"])
     assert call(server, "POST", base + "/votes", guest,
                 {"seat": seat, "element": "a"}).status_code == 200
